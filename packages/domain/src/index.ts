@@ -1,0 +1,4 @@
+export * from './topics';
+export * from './ids';
+export * from './envelope';
+export * from './errors';

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { env } from './config';
+
+/** Connection settings per external system; services merge the ones they use into their config schema. */
+export const kafkaConfigSchema = z.object({
+  KAFKA_BROKERS: env.kafkaBrokers(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('messaging-hub'),
+  /** How long an accept waits for the broker before answering 503. */
+  KAFKA_SEND_TIMEOUT_MS: env.durationMs(5_000),
+  KAFKA_TOPIC_PARTITIONS: env.positiveInt(6),
+});
+
+export const mongoConfigSchema = z.object({
+  MONGO_URL: env.mongoUrl(),
+  MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only').default('hub'),
+  MONGO_WRITE_CONCERN: z.union([z.literal('majority'), z.coerce.number().int().min(0)]).default('majority'),
+});
+
+export const etcdConfigSchema = z.object({
+  ETCD_HOSTS: env.etcdHosts(),
+  ETCD_NAMESPACE: z.string().min(1).default('hub/'),
+});
+
+export const redisConfigSchema = z.object({
+  REDIS_URL: env.redisUrl(),
+  REDIS_KEY_PREFIX: z.string().default('hub:'),
+});
+
+export const s3ConfigSchema = z.object({
+  S3_ENDPOINT: z.url(),
+  S3_ACCESS_KEY: z.string().min(1),
+  S3_SECRET_KEY: z.string().min(1),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name').default('hub-files'),
+});

@@ -1,0 +1,117 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { EtcdStore } from './etcd/etcd-store';
+import type { HealthCheck } from './health';
+import type { etcdConfigSchema, kafkaConfigSchema, mongoConfigSchema, redisConfigSchema, s3ConfigSchema } from './infra-config';
+import { BatchingProducer } from './kafka/batching-producer';
+import { createKafka, ensureTopics, kafkaHealthCheck, type TopicSpec } from './kafka/kafka';
+import { connectMongo, mongoHealthCheck, type MongoHandle } from './mongo/mongo';
+import { createRedis, redisHealthCheck, type Redis } from './redis/redis';
+import { S3ObjectStore } from './s3/s3-object-store';
+
+export interface InfraNeeds {
+  kafka?: { config: z.infer<typeof kafkaConfigSchema>; topics: TopicSpec[]; producer: boolean };
+  mongo?: z.infer<typeof mongoConfigSchema>;
+  etcd?: z.infer<typeof etcdConfigSchema>;
+  redis?: z.infer<typeof redisConfigSchema>;
+  s3?: z.infer<typeof s3ConfigSchema>;
+}
+
+/** The connected clients of one process, built once at boot by main.ts. */
+export interface Infra {
+  kafka?: Kafka;
+  kafkaAdmin?: Admin;
+  producer?: BatchingProducer;
+  mongo?: MongoHandle;
+  etcd?: EtcdStore;
+  redis?: Redis;
+  /** A second connection for SUBSCRIBE, which blocks a connection for anything else. */
+  redisSub?: Redis;
+  s3?: S3ObjectStore;
+  checks: HealthCheck[];
+  close(): Promise<void>;
+}
+
+/**
+ * Connects what a service needs, failing start-up with a message naming
+ * the system that did not answer. Closing is best-effort per client so one
+ * stuck client does not keep the others open.
+ */
+export async function connectInfra(needs: InfraNeeds, service: string, logger: Logger): Promise<Infra> {
+  const infra: Infra = { checks: [], close: async () => {} };
+  const closers: Array<[string, () => Promise<void> | void]> = [];
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      await closeAll();
+      throw new Error(`${service}: could not connect to ${name}: ${(err as Error).message}. Is it running? (npm run stack:status)`, { cause: err });
+    }
+  };
+  const closeAll = async () => {
+    for (const [name, close] of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.warn({ err: { message: (err as Error).message }, client: name }, 'closing client failed');
+      }
+    }
+    closers.length = 0;
+  };
+
+  if (needs.kafka) {
+    const k = needs.kafka;
+    infra.kafka = createKafka({ brokers: k.config.KAFKA_BROKERS, clientId: `${k.config.KAFKA_CLIENT_ID}-${service}`, logger });
+    const admin = infra.kafka.admin();
+    infra.kafkaAdmin = admin;
+    await step('kafka', async () => {
+      await admin.connect();
+      await ensureTopics(admin, k.topics, k.config.KAFKA_TOPIC_PARTITIONS);
+    });
+    closers.push(['kafka-admin', () => admin.disconnect()]);
+    infra.checks.push(kafkaHealthCheck(admin));
+    if (k.producer) {
+      const producer = new BatchingProducer(infra.kafka, logger, { sendTimeoutMs: k.config.KAFKA_SEND_TIMEOUT_MS });
+      infra.producer = producer;
+      await step('kafka producer', () => producer.connect());
+      closers.push(['kafka-producer', () => producer.disconnect()]);
+    }
+  }
+  if (needs.mongo) {
+    const m = needs.mongo;
+    const handle = await step('mongodb', () => connectMongo({ url: m.MONGO_URL, database: m.MONGO_DB, writeConcern: m.MONGO_WRITE_CONCERN }));
+    infra.mongo = handle;
+    closers.push(['mongodb', () => handle.close()]);
+    infra.checks.push(mongoHealthCheck(handle.db));
+  }
+  if (needs.etcd) {
+    const store = new EtcdStore({ hosts: needs.etcd.ETCD_HOSTS, namespace: needs.etcd.ETCD_NAMESPACE });
+    infra.etcd = store;
+    closers.push(['etcd', () => store.close()]);
+    const check = store.healthCheck();
+    await step('etcd', () => check.check());
+    infra.checks.push(check);
+  }
+  if (needs.redis) {
+    const r = needs.redis;
+    const redis = createRedis({ url: r.REDIS_URL, keyPrefix: r.REDIS_KEY_PREFIX });
+    const sub = createRedis({ url: r.REDIS_URL });
+    infra.redis = redis;
+    infra.redisSub = sub;
+    closers.push(['redis', () => void redis.disconnect()]);
+    closers.push(['redis-sub', () => void sub.disconnect()]);
+    const check = redisHealthCheck(redis);
+    await step('redis', () => check.check());
+    infra.checks.push(check);
+  }
+  if (needs.s3) {
+    const s = needs.s3;
+    const store = new S3ObjectStore({ endpoint: s.S3_ENDPOINT, accessKey: s.S3_ACCESS_KEY, secretKey: s.S3_SECRET_KEY, region: s.S3_REGION, bucket: s.S3_BUCKET });
+    infra.s3 = store;
+    await step('s3', () => store.ensureBucket());
+    infra.checks.push(store.healthCheck());
+  }
+  infra.close = closeAll;
+  return infra;
+}

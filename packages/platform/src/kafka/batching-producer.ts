@@ -1,0 +1,141 @@
+import { CompressionTypes, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
+import type { Logger } from 'pino';
+import { PublishUnavailableError, type EventPublisher, type OutgoingEvent } from './event-publisher';
+import { traceHeaders } from './trace-headers';
+
+interface Pending {
+  events: OutgoingEvent[];
+  settled: boolean;
+  timer: NodeJS.Timeout;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export interface BatchingProducerOptions {
+  /** Give up and report unavailable after this long (the caller answers 503). */
+  sendTimeoutMs?: number;
+  /** Upper bound of records per sendBatch call. */
+  maxBatchRecords?: number;
+}
+
+/**
+ * Adapter: EventPublisher on a KafkaJS idempotent producer (acks=all).
+ *
+ * KafkaJS has no linger setting, and one awaited send per request caps out
+ * near the broker round trip. So concurrent publishes are coalesced: a lone
+ * publish goes out at once; publishes that arrive while a batch is in flight
+ * wait for it and then leave together in the next sendBatch. One batch in
+ * flight at a time keeps per-key order and the idempotent sequence intact.
+ */
+export class BatchingProducer implements EventPublisher {
+  private readonly producer: Producer;
+  private queue: Pending[] = [];
+  private inFlight = false;
+  private connected = false;
+  private readonly sendTimeoutMs: number;
+  private readonly maxBatchRecords: number;
+
+  constructor(
+    kafka: Kafka,
+    private readonly logger: Logger,
+    opts: BatchingProducerOptions = {},
+  ) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 } });
+    this.sendTimeoutMs = opts.sendTimeoutMs ?? 5_000;
+    this.maxBatchRecords = opts.maxBatchRecords ?? 2_000;
+    this.producer.on('producer.disconnect', () => {
+      this.connected = false;
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    // Let queued publishes finish before closing: callers were promised an answer.
+    while (this.inFlight || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    await this.producer.disconnect();
+    this.connected = false;
+  }
+
+  publish(event: OutgoingEvent): Promise<void> {
+    return this.publishMany([event]);
+  }
+
+  publishMany(events: OutgoingEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    const headers = traceHeaders();
+    const withTrace = events.map((e) => ({ ...e, headers: { ...headers, ...(e.headers ?? {}) } }));
+    return new Promise<void>((resolve, reject) => {
+      // The deadline runs from enqueue, so a caller never waits longer than
+      // sendTimeoutMs even when it queued behind a stuck batch.
+      const pending: Pending = {
+        events: withTrace,
+        settled: false,
+        resolve: () => {
+          if (pending.settled) return;
+          pending.settled = true;
+          clearTimeout(pending.timer);
+          resolve();
+        },
+        reject: (err) => {
+          if (pending.settled) return;
+          pending.settled = true;
+          clearTimeout(pending.timer);
+          reject(err);
+        },
+        timer: setTimeout(() => pending.reject(new PublishUnavailableError(`event log did not acknowledge within ${this.sendTimeoutMs} ms`)), this.sendTimeoutMs),
+      };
+      this.queue.push(pending);
+      if (!this.inFlight) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.inFlight = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch: Pending[] = [];
+        let records = 0;
+        while (this.queue.length > 0 && (records === 0 || records + this.queue[0]!.events.length <= this.maxBatchRecords)) {
+          const next = this.queue.shift()!;
+          // Callers already told "unavailable" are not written behind their back.
+          if (next.settled) continue;
+          batch.push(next);
+          records += next.events.length;
+        }
+        if (batch.length === 0) continue;
+        try {
+          if (!this.connected) await this.connect();
+          // Awaited to the end, even past callers' deadlines, so that only one
+          // batch is ever in flight (per-key order, idempotent sequences).
+          await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(batch) });
+          for (const p of batch) p.resolve();
+        } catch (err) {
+          this.logger.warn({ err: { message: (err as Error).message }, records }, 'kafka publish failed');
+          const failure = new PublishUnavailableError(`event log unavailable: ${(err as Error).message}`, { cause: err });
+          for (const p of batch) p.reject(failure);
+        }
+      }
+    } finally {
+      this.inFlight = false;
+    }
+  }
+}
+
+function groupByTopic(batch: Pending[]): TopicMessages[] {
+  const byTopic = new Map<string, TopicMessages>();
+  for (const p of batch) {
+    for (const e of p.events) {
+      let tm = byTopic.get(e.topic);
+      if (!tm) {
+        tm = { topic: e.topic, messages: [] };
+        byTopic.set(e.topic, tm);
+      }
+      tm.messages.push({ key: e.key, value: JSON.stringify(e.envelope), headers: e.headers });
+    }
+  }
+  return [...byTopic.values()];
+}

@@ -1,0 +1,127 @@
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Context } from '@opentelemetry/api';
+import { parseEnvelope, type Envelope } from '@hub/domain';
+import type { Logger } from 'pino';
+import { contextFromHeaders, headerString } from './trace-headers';
+
+/** One record as a worker sees it: the decoded envelope, or why it could not be decoded (poison). */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  timestamp: number;
+  headers: Record<string, string>;
+  traceContext: Context;
+  envelope?: Envelope;
+  poison?: { reason: string; raw: string };
+}
+
+export interface BatchContext {
+  topic: string;
+  partition: number;
+  /** Consumers should stop early when this turns false (rebalance or shutdown). */
+  isRunning(): boolean;
+  heartbeat(): Promise<void>;
+}
+
+/**
+ * A batch handler. It must finish the whole batch (or throw to have it
+ * redelivered); offsets are committed only after it resolves, so the
+ * handler must be idempotent.
+ */
+export type BatchHandler = (records: ConsumedRecord[], ctx: BatchContext) => Promise<void>;
+
+export interface EventConsumerOptions {
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Partitions processed concurrently by this consumer (order within a partition always holds). */
+  partitionsConsumedConcurrently?: number;
+  maxBytesPerPartition?: number;
+}
+
+/**
+ * Consumer-group worker with a run/stop lifecycle. Processes each partition
+ * in order, a batch at a time, and commits a batch's offsets after its
+ * handler resolved: at-least-once delivery to an idempotent handler.
+ */
+export class EventConsumer {
+  private readonly consumer: Consumer;
+  private running = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly opts: EventConsumerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: opts.heartbeatIntervalMs ?? 1_000,
+      rebalanceTimeout: 10_000,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576,
+      maxWaitTimeInMs: 50,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+  }
+
+  get kafkaConsumer(): Consumer {
+    return this.consumer;
+  }
+
+  async start(handler: BatchHandler): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning ?? true });
+    this.running = true;
+    await this.consumer.run({
+      // autoCommit with manual resolve: only offsets resolved after the
+      // handler succeeded are committed (after each batch and on leave).
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+        if (batch.messages.length === 0) return;
+        const records = batch.messages.map((m) => decode(batch.topic, batch.partition, m));
+        await handler(records, { topic: batch.topic, partition: batch.partition, isRunning: () => isRunning() && !isStale(), heartbeat });
+        // Stale after a rebalance: the partition's new owner re-reads it from the last commit.
+        if (isStale()) return;
+        resolveOffset(batch.lastOffset());
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    // disconnect() waits for the running batch, commits and leaves the group so partitions move at once.
+    await this.consumer.disconnect();
+    this.logger.info({ group: this.opts.groupId }, 'consumer stopped');
+  }
+}
+
+function decode(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
+  const headers: Record<string, string> = {};
+  for (const k of Object.keys(m.headers ?? {})) {
+    const v = headerString(m.headers, k);
+    if (v !== undefined) headers[k] = v;
+  }
+  const base = {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ? m.key.toString() : null,
+    timestamp: Number(m.timestamp),
+    headers,
+    traceContext: contextFromHeaders(m.headers),
+  };
+  try {
+    return { ...base, envelope: parseEnvelope(m.value) };
+  } catch (err) {
+    return { ...base, poison: { reason: (err as Error).message, raw: m.value ? m.value.toString('utf8').slice(0, 4096) : '' } };
+  }
+}

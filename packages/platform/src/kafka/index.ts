@@ -1,0 +1,5 @@
+export * from './kafka';
+export * from './trace-headers';
+export * from './event-publisher';
+export * from './batching-producer';
+export * from './event-consumer';

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeEnvelope } from '@hub/domain';
+import { stackEnv } from '../../../../test/support/stack-env';
+import { eventually } from '../../../../test/support/spawn-service';
+import { createLogger } from '../logger';
+import { BatchingProducer } from './batching-producer';
+import { EventConsumer, type ConsumedRecord } from './event-consumer';
+import { createKafka, ensureTopics } from './kafka';
+
+const logger = createLogger({ service: 'test', level: 'silent' });
+
+describe('kafka client module (real broker)', () => {
+  const env = stackEnv();
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: 't-kafka', logger });
+  const admin = kafka.admin();
+  const topic = `t-${randomUUID()}`;
+  const producer = new BatchingProducer(kafka, logger);
+
+  beforeAll(async () => {
+    await admin.connect();
+    await ensureTopics(admin, [{ topic, numPartitions: 2 }]);
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await admin.disconnect();
+  });
+
+  it('keeps per-conversation order through one consumer group, and a second member takes over when the first leaves', async () => {
+    const conversations = ['c-a', 'c-b', 'c-c', 'c-d'];
+    // Concurrent publishes exercise the coalescing path (several records per sendBatch).
+    await Promise.all(
+      conversations.flatMap((conv) => Array.from({ length: 25 }, (_, i) => producer.publish({ topic, key: conv, envelope: makeEnvelope('test.event', { conv, n: i }) }))),
+    );
+    // Sequential publishes per conversation fix the expected order.
+    for (let i = 25; i < 50; i++) {
+      for (const conv of conversations) await producer.publish({ topic, key: conv, envelope: makeEnvelope('test.event', { conv, n: i }) });
+    }
+
+    const groupId = `t-group-${randomUUID()}`;
+    const seenByFirst: ConsumedRecord[] = [];
+    const first = new EventConsumer(kafka, { groupId, topics: [topic] }, logger);
+    await first.start(async (records) => {
+      seenByFirst.push(...records);
+    });
+    await eventually(() => seenByFirst.length >= 200, { what: 'first consumer to read 200 records', timeoutMs: 30_000 });
+    expect(seenByFirst.every((r) => r.envelope?.type === 'test.event')).toBe(true);
+    // Records of one key sit on one partition, in send order for the sequential part.
+    for (const conv of conversations) {
+      const mine = seenByFirst.filter((r) => r.key === conv);
+      expect(new Set(mine.map((r) => r.partition)).size).toBe(1);
+      const tail = mine.map((r) => (r.envelope!.payload as { n: number }).n).filter((n) => n >= 25);
+      expect(tail).toEqual(Array.from({ length: 25 }, (_, i) => i + 25));
+    }
+
+    // A second member joins; then the first leaves: the second owns both partitions and continues after the committed offsets.
+    const seenBySecond: ConsumedRecord[] = [];
+    const second = new EventConsumer(kafka, { groupId, topics: [topic] }, logger);
+    await second.start(async (records) => {
+      seenBySecond.push(...records);
+    });
+    await first.stop();
+    await producer.publishMany(conversations.map((conv) => ({ topic, key: conv, envelope: makeEnvelope('test.event', { conv, n: 50 }) })));
+    await eventually(() => seenBySecond.length >= 4, { what: 'second consumer to take over', timeoutMs: 40_000 });
+    await second.stop();
+    expect(seenBySecond.map((r) => (r.envelope!.payload as { n: number }).n)).toEqual([50, 50, 50, 50]);
+    expect(new Set(seenBySecond.map((r) => r.partition)).size).toBe(2);
+  });
+
+  it('hands undecodable records to the handler as poison instead of failing the batch', async () => {
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({ topic, messages: [{ key: 'p', value: 'not json {' }] });
+    await raw.disconnect();
+    const got: ConsumedRecord[] = [];
+    const c = new EventConsumer(kafka, { groupId: `t-poison-${randomUUID()}`, topics: [topic] }, logger);
+    await c.start(async (records) => {
+      got.push(...records.filter((r) => r.key === 'p'));
+    });
+    await eventually(() => got.length >= 1, { what: 'poison record', timeoutMs: 30_000 });
+    await c.stop();
+    expect(got[0]!.envelope).toBeUndefined();
+    expect(got[0]!.poison?.reason).toMatch(/not JSON/);
+  });
+});

@@ -1,0 +1,67 @@
+import { Kafka, logLevel, type LogEntry, type Admin, type ITopicConfig } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { HealthCheck } from '../health';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** Per-request timeout; kept short so an unreachable broker turns into 503 quickly. */
+  requestTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+}
+
+/** One Kafka client per process; producers, consumers and the admin all come from it. */
+export function createKafka(s: KafkaSettings): Kafka {
+  const log = s.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: s.clientId,
+    brokers: s.brokers,
+    requestTimeout: s.requestTimeoutMs ?? 10_000,
+    connectionTimeout: s.connectionTimeoutMs ?? 3_000,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        const fields = { ...rest, timestamp: undefined };
+        if (level <= logLevel.ERROR) log.error(fields, message);
+        else if (level === logLevel.WARN) log.warn(fields, message);
+        else log.debug(fields, message);
+      },
+    retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2_000 },
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions?: number;
+  configEntries?: ITopicConfig['configEntries'];
+}
+
+/** Creates the topics that do not exist yet; safe to call from every process at start. */
+export async function ensureTopics(admin: Admin, specs: TopicSpec[], defaultPartitions = 6): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? defaultPartitions, replicationFactor: -1, configEntries: s.configEntries })),
+    });
+  } catch (err) {
+    // Another process may have created them between list and create.
+    if (!/already exists/i.test(String((err as Error).message))) throw err;
+  }
+}
+
+/** Ready when the cluster answers a metadata request through a connected admin client. */
+export function kafkaHealthCheck(admin: Admin): HealthCheck {
+  return {
+    name: 'kafka',
+    check: async () => {
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length === 0) throw new Error('no brokers in cluster metadata');
+    },
+  };
+}

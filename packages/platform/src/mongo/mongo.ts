@@ -1,0 +1,49 @@
+import { MongoClient, MongoServerError, type Db, type IndexDescription, type WriteConcernSettings } from 'mongodb';
+import type { HealthCheck } from '../health';
+
+export interface MongoSettings {
+  url: string;
+  database: string;
+  /** `majority` in production; the single-node test server accepts it too. */
+  writeConcern?: WriteConcernSettings['w'];
+  serverSelectionTimeoutMs?: number;
+}
+
+export interface MongoHandle {
+  client: MongoClient;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export async function connectMongo(s: MongoSettings): Promise<MongoHandle> {
+  const client = new MongoClient(s.url, {
+    serverSelectionTimeoutMS: s.serverSelectionTimeoutMs ?? 3_000,
+    connectTimeoutMS: 3_000,
+    writeConcern: { w: s.writeConcern ?? 'majority' },
+    maxPoolSize: 20,
+  });
+  await client.connect();
+  return { client, db: client.db(s.database), close: () => client.close() };
+}
+
+/** Indexes per collection. Created at start-up; creating an existing index is a no-op. */
+export type IndexPlan = Record<string, IndexDescription[]>;
+
+export async function ensureIndexes(db: Db, plan: IndexPlan): Promise<void> {
+  for (const [collection, indexes] of Object.entries(plan)) {
+    if (indexes.length === 0) continue;
+    await db.collection(collection).createIndexes(indexes);
+  }
+}
+
+/** E11000: the write hit a unique index. Callers treat it as "already there", not as a failure. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  if (err instanceof MongoServerError && err.code === 11000) return true;
+  const e = err as { code?: number; writeErrors?: Array<{ code?: number }> } | null;
+  if (e?.code === 11000) return true;
+  return Array.isArray(e?.writeErrors) && e.writeErrors.length > 0 && e.writeErrors.every((w) => w.code === 11000);
+}
+
+export function mongoHealthCheck(db: Db): HealthCheck {
+  return { name: 'mongodb', check: async () => void (await db.command({ ping: 1 })) };
+}

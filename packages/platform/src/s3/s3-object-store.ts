@@ -1,0 +1,118 @@
+import { Client } from 'minio';
+import type { Readable } from 'node:stream';
+import type { HealthCheck } from '../health';
+import type { ObjectStore } from './object-store';
+
+export interface S3Settings {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+  bucket: string;
+}
+
+/** Adapter: ObjectStore on any S3 API server (MinIO, versitygw, AWS) through the `minio` client. */
+export class S3ObjectStore implements ObjectStore {
+  readonly client: Client;
+  readonly bucket: string;
+  private readonly region: string;
+
+  constructor(s: S3Settings) {
+    const url = new URL(s.endpoint);
+    this.client = new Client({
+      endPoint: url.hostname,
+      port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
+      useSSL: url.protocol === 'https:',
+      accessKey: s.accessKey,
+      secretKey: s.secretKey,
+      region: s.region,
+      pathStyle: true,
+    });
+    this.bucket = s.bucket;
+    this.region = s.region;
+  }
+
+  async ensureBucket(): Promise<void> {
+    if (await this.client.bucketExists(this.bucket)) return;
+    try {
+      await this.client.makeBucket(this.bucket, this.region);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw err;
+    }
+  }
+
+  presignPut(key: string, expirySeconds: number): Promise<string> {
+    return this.client.presignedPutObject(this.bucket, key, expirySeconds);
+  }
+
+  presignGet(key: string, expirySeconds: number, opts: { downloadName?: string; contentType?: string } = {}): Promise<string> {
+    const resp: Record<string, string> = {};
+    if (opts.downloadName) resp['response-content-disposition'] = contentDisposition(opts.downloadName);
+    if (opts.contentType) resp['response-content-type'] = opts.contentType;
+    return this.client.presignedGetObject(this.bucket, key, expirySeconds, resp);
+  }
+
+  startMultipart(key: string, contentType?: string): Promise<string> {
+    return this.client.initiateNewMultipartUpload(this.bucket, key, contentType ? { 'Content-Type': contentType } : {});
+  }
+
+  presignPart(key: string, uploadId: string, partNumber: number, expirySeconds: number): Promise<string> {
+    return this.client.presignedUrl('PUT', this.bucket, key, expirySeconds, { partNumber: String(partNumber), uploadId });
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<void> {
+    await this.client.completeMultipartUpload(
+      this.bucket,
+      key,
+      uploadId,
+      parts.map((p) => ({ part: p.partNumber, etag: p.etag.replace(/"/g, '') })),
+    );
+  }
+
+  abortMultipart(key: string, uploadId: string): Promise<void> {
+    return this.client.abortMultipartUpload(this.bucket, key, uploadId);
+  }
+
+  async stat(key: string): Promise<{ size: number; etag: string; contentType?: string } | undefined> {
+    try {
+      const st = await this.client.statObject(this.bucket, key);
+      return { size: st.size, etag: st.etag, contentType: st.metaData?.['content-type'] as string | undefined };
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'NotFound' || code === 'NoSuchKey') return undefined;
+      throw err;
+    }
+  }
+
+  read(key: string): Promise<Readable> {
+    return this.client.getObject(this.bucket, key);
+  }
+
+  remove(key: string): Promise<void> {
+    return this.client.removeObject(this.bucket, key);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const item of this.client.listObjectsV2(this.bucket, prefix, true)) {
+      if (item.name) keys.push(item.name);
+    }
+    return keys;
+  }
+
+  healthCheck(): HealthCheck {
+    return {
+      name: 's3',
+      check: async () => {
+        if (!(await this.client.bucketExists(this.bucket))) throw new Error(`bucket ${this.bucket} does not exist`);
+      },
+    };
+  }
+}
+
+/** RFC 6266 with an ASCII fallback, so any filename survives the header. */
+export function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}

@@ -1,0 +1,19 @@
+import { Topics } from '@hub/domain';
+import { runService } from '@hub/platform';
+import { createFrontendApp } from './app';
+import { loadFrontendConfig } from './config';
+
+await runService({
+  name: 'frontend',
+  loadConfig: loadFrontendConfig,
+  needs: (config) => ({
+    kafka: { config, producer: true, topics: Object.values(Topics).map((topic) => ({ topic })) },
+    mongo: config,
+    etcd: config,
+    redis: config,
+  }),
+  address: (config) => ({ host: config.FRONTEND_HOST, port: config.FRONTEND_PORT }),
+  build: ({ logger, registry, infra, isDraining }) => ({
+    app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining }),
+  }),
+});

@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+
+const exclude = ['**/node_modules/**', '**/dist/**', '.stack/**'];
+
+// Two projects split by speed: unit tests need nothing running; integration
+// tests (*.int.test.ts) run against the real local stack, started once by
+// the global setup unless connection settings are already in the environment.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['**/*.test.ts'],
+          exclude: [...exclude, '**/*.int.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['**/*.int.test.ts'],
+          exclude,
+          environment: 'node',
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+          // Two cores run the whole stack too; more workers only add contention.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
