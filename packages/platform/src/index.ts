@@ -16,3 +16,5 @@ export * from './s3/index';
 export * from './infra-config';
 export * from './infra';
 export * from './service';
+export * from './auth/index';
+export * from './http/openapi';

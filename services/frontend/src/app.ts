@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { createServiceApp, type HealthCheck, type HubEnv, type Logger, type Registry } from '@hub/platform';
+import { buildOpenApiDocument, createOpenApiRegistry, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry } from '@hub/platform';
 
 export interface FrontendDeps {
   logger: Logger;
@@ -8,8 +8,16 @@ export interface FrontendDeps {
   isDraining: () => boolean;
 }
 
-/** The REST API (`/v1`), built apart from listening so tests can call it in-process. */
+/**
+ * The REST API (`/v1`), built apart from listening so tests can call it
+ * in-process. Each feature mounts its routes here and registers its
+ * operations in the OpenAPI registry served at /openapi.json.
+ */
 export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
   const app = createServiceApp({ service: 'frontend', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining });
+  const openapi: OpenAPIRegistry = createOpenApiRegistry();
+
+  let document: object | undefined;
+  app.get('/openapi.json', (c) => c.json((document ??= buildOpenApiDocument(openapi, { title: 'Messaging hub API', version: '1' }))));
   return app;
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { baseConfigSchema, env, etcdConfigSchema, kafkaConfigSchema, loadConfig, mongoConfigSchema, redisConfigSchema } from '@hub/platform';
+import { baseConfigSchema, env, etcdConfigSchema, kafkaConfigSchema, loadConfig, mongoConfigSchema, redisConfigSchema, authConfigSchema } from '@hub/platform';
 
 export const frontendConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
   .extend(mongoConfigSchema.shape)
   .extend(etcdConfigSchema.shape)
   .extend(redisConfigSchema.shape)
+  .extend(authConfigSchema.shape)
   .extend({
     FRONTEND_HOST: env.host(),
     FRONTEND_PORT: env.port(8081),

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema } from '@hub/platform';
+import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, authConfigSchema } from '@hub/platform';
 
 export const presenceConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
   .extend(mongoConfigSchema.shape)
   .extend(etcdConfigSchema.shape)
   .extend(redisConfigSchema.shape)
+  .extend(authConfigSchema.shape)
   .extend({
     PRESENCE_HOST: env.host(),
     PRESENCE_PORT: env.port(8083),

@@ -1,0 +1,81 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { ScopeSchema, type Principal } from '@hub/domain';
+
+export interface TokenSettings {
+  /** HMAC key shared by the services that verify tokens (at least 32 bytes). */
+  secret: string;
+  issuer: string;
+  audience?: string;
+  accessTtlSeconds: number;
+}
+
+const ClaimsSchema = z.object({
+  sub: z.string().min(1),
+  kind: z.enum(['user', 'client']),
+  scopes: z.array(ScopeSchema),
+  sid: z.string().optional(),
+  sender: z.string().optional(),
+});
+
+export class InvalidTokenError extends Error {
+  constructor(
+    message: string,
+    readonly expired = false,
+  ) {
+    super(message);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+/**
+ * Issues and verifies the hub's JWT access tokens (HS256). The token
+ * carries who the caller is and what it may do; per-request checks need no
+ * store lookup except session revocation.
+ */
+export class AccessTokens {
+  private readonly key: Uint8Array;
+  private readonly audience: string;
+
+  constructor(private readonly s: TokenSettings) {
+    this.key = new TextEncoder().encode(s.secret);
+    this.audience = s.audience ?? 'messaging-hub';
+  }
+
+  get ttlSeconds(): number {
+    return this.s.accessTtlSeconds;
+  }
+
+  async issue(p: Principal, opts: { ttlSeconds?: number } = {}): Promise<string> {
+    const claims: Record<string, unknown> = { kind: p.kind, scopes: [...p.scopes] };
+    if (p.kind === 'user') claims.sid = p.sessionId;
+    if (p.kind === 'client' && p.senderName) claims.sender = p.senderName;
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(p.subject)
+      .setIssuer(this.s.issuer)
+      .setAudience(this.audience)
+      .setIssuedAt()
+      .setJti(crypto.randomUUID())
+      .setExpirationTime(`${opts.ttlSeconds ?? this.s.accessTtlSeconds}s`)
+      .sign(this.key);
+  }
+
+  async verify(token: string): Promise<Principal> {
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, { issuer: this.s.issuer, audience: this.audience, algorithms: ['HS256'] }));
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) throw new InvalidTokenError('token expired', true);
+      throw new InvalidTokenError('token invalid');
+    }
+    const claims = ClaimsSchema.safeParse(payload);
+    if (!claims.success) throw new InvalidTokenError('token claims invalid');
+    const c = claims.data;
+    if (c.kind === 'user') {
+      if (!c.sid) throw new InvalidTokenError('user token without session');
+      return { kind: 'user', subject: c.sub, scopes: c.scopes, sessionId: c.sid };
+    }
+    return { kind: 'client', subject: c.sub, scopes: c.scopes, ...(c.sender ? { senderName: c.sender } : {}) };
+  }
+}
