@@ -5,3 +5,4 @@ export * from './errors';
 export * from './identity';
 export * from './message';
 export * from './status';
+export * from './directory';
