@@ -23,7 +23,19 @@ export async function startPrivateRedis(): Promise<{ url: string; stop(): Promis
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
+  await waitForPort(port, 'private redis-server', 10_000);
+  return {
+    url,
+    proc,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+async function waitForPort(port: number, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = new Socket();
@@ -34,16 +46,29 @@ export async function startPrivateRedis(): Promise<{ url: string; stop(): Promis
       s.once('error', () => resolve(false));
       s.connect(port, '127.0.0.1');
     });
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error('private redis-server did not start');
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not start listening on ${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A throwaway S3 server (versitygw from the stack's cache) owned by one test. */
+export async function startPrivateS3(): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir, homedir } = await import('node:os');
+  const { join } = await import('node:path');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'hub-s3-'));
+  const bin = join(process.env.HUB_CACHE_DIR ?? join(homedir(), '.cache', 'messaging-hub'), 'bin', 'versitygw');
+  const proc = spawn(bin, ['--access', process.env.S3_ACCESS_KEY ?? 'hubadmin', '--secret', process.env.S3_SECRET_KEY ?? 'hubadmin-secret-key', '--port', `127.0.0.1:${port}`, 'posix', dir], { stdio: 'ignore' });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  await waitForPort(port, 'private versitygw');
   return {
-    url,
-    proc,
+    endpoint: `http://127.0.0.1:${port}`,
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       await exited;
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -8,6 +8,8 @@ export const kafkaConfigSchema = z.object({
   /** How long an accept waits for the broker before answering 503. */
   KAFKA_SEND_TIMEOUT_MS: env.durationMs(5_000),
   KAFKA_TOPIC_PARTITIONS: env.positiveInt(6),
+  /** Prefix for every topic and consumer group (several hubs or test runs on one cluster). */
+  KAFKA_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only').default(''),
 });
 
 export const mongoConfigSchema = z.object({

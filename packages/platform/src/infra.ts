@@ -62,12 +62,12 @@ export async function connectInfra(needs: InfraNeeds, service: string, logger: L
 
   if (needs.kafka) {
     const k = needs.kafka;
-    infra.kafka = createKafka({ brokers: k.config.KAFKA_BROKERS, clientId: `${k.config.KAFKA_CLIENT_ID}-${service}`, logger });
+    infra.kafka = createKafka({ brokers: k.config.KAFKA_BROKERS, clientId: `${k.config.KAFKA_CLIENT_ID}-${service}`, logger, namePrefix: k.config.KAFKA_NAME_PREFIX });
     const admin = infra.kafka.admin();
     infra.kafkaAdmin = admin;
     await step('kafka', async () => {
       await admin.connect();
-      await ensureTopics(admin, k.topics, k.config.KAFKA_TOPIC_PARTITIONS);
+      await ensureTopics(admin, k.topics, k.config.KAFKA_TOPIC_PARTITIONS, k.config.KAFKA_NAME_PREFIX);
     });
     closers.push(['kafka-admin', () => admin.disconnect()]);
     infra.checks.push(kafkaHealthCheck(admin));
@@ -99,6 +99,19 @@ export async function connectInfra(needs: InfraNeeds, service: string, logger: L
     const sub = createRedis({ url: r.REDIS_URL });
     infra.redis = redis;
     infra.redisSub = sub;
+    // Without a listener ioredis prints every reconnect failure to stderr;
+    // log the first of a run instead, readiness reports the outage.
+    for (const [name, conn] of [['redis', redis], ['redis-sub', sub]] as const) {
+      let failing = false;
+      conn.on('error', (err: Error) => {
+        if (!failing) logger.warn({ err: { message: err.message }, client: name }, 'redis connection error');
+        failing = true;
+      });
+      conn.on('ready', () => {
+        if (failing) logger.info({ client: name }, 'redis connection restored');
+        failing = false;
+      });
+    }
     closers.push(['redis', () => void redis.disconnect()]);
     closers.push(['redis-sub', () => void sub.disconnect()]);
     const check = redisHealthCheck(redis);

@@ -1,6 +1,7 @@
 import { CompressionTypes, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PublishUnavailableError, type EventPublisher, type OutgoingEvent } from './event-publisher';
+import { kafkaNamePrefix } from './kafka';
 import { traceHeaders } from './trace-headers';
 
 interface Pending {
@@ -34,6 +35,7 @@ export class BatchingProducer implements EventPublisher {
   private connected = false;
   private readonly sendTimeoutMs: number;
   private readonly maxBatchRecords: number;
+  private readonly prefix: string;
 
   constructor(
     kafka: Kafka,
@@ -43,6 +45,7 @@ export class BatchingProducer implements EventPublisher {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 } });
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 5_000;
     this.maxBatchRecords = opts.maxBatchRecords ?? 2_000;
+    this.prefix = kafkaNamePrefix(kafka);
     this.producer.on('producer.disconnect', () => {
       this.connected = false;
     });
@@ -111,7 +114,7 @@ export class BatchingProducer implements EventPublisher {
           if (!this.connected) await this.connect();
           // Awaited to the end, even past callers' deadlines, so that only one
           // batch is ever in flight (per-key order, idempotent sequences).
-          await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(batch) });
+          await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(batch, this.prefix) });
           for (const p of batch) p.resolve();
         } catch (err) {
           this.logger.warn({ err: { message: (err as Error).message }, records }, 'kafka publish failed');
@@ -125,13 +128,13 @@ export class BatchingProducer implements EventPublisher {
   }
 }
 
-function groupByTopic(batch: Pending[]): TopicMessages[] {
+function groupByTopic(batch: Pending[], prefix: string): TopicMessages[] {
   const byTopic = new Map<string, TopicMessages>();
   for (const p of batch) {
     for (const e of p.events) {
       let tm = byTopic.get(e.topic);
       if (!tm) {
-        tm = { topic: e.topic, messages: [] };
+        tm = { topic: prefix + e.topic, messages: [] };
         byTopic.set(e.topic, tm);
       }
       tm.messages.push({ key: e.key, value: JSON.stringify(e.envelope), headers: e.headers });

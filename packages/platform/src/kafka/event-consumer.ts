@@ -2,6 +2,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Context } from '@opentelemetry/api';
 import { parseEnvelope, type Envelope } from '@hub/domain';
 import type { Logger } from 'pino';
+import { kafkaNamePrefix } from './kafka';
 import { contextFromHeaders, headerString } from './trace-headers';
 
 /** One record as a worker sees it: the decoded envelope, or why it could not be decoded (poison). */
@@ -51,14 +52,16 @@ export interface EventConsumerOptions {
 export class EventConsumer {
   private readonly consumer: Consumer;
   private running = false;
+  private readonly prefix: string;
 
   constructor(
     kafka: Kafka,
     private readonly opts: EventConsumerOptions,
     private readonly logger: Logger,
   ) {
+    this.prefix = kafkaNamePrefix(kafka);
     this.consumer = kafka.consumer({
-      groupId: opts.groupId,
+      groupId: this.prefix + opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: opts.heartbeatIntervalMs ?? 1_000,
       rebalanceTimeout: 10_000,
@@ -74,7 +77,7 @@ export class EventConsumer {
 
   async start(handler: BatchHandler): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning ?? true });
+    await this.consumer.subscribe({ topics: this.opts.topics.map((t) => this.prefix + t), fromBeginning: this.opts.fromBeginning ?? true });
     this.running = true;
     await this.consumer.run({
       // autoCommit with manual resolve: only offsets resolved after the
@@ -84,8 +87,10 @@ export class EventConsumer {
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 3,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         if (batch.messages.length === 0) return;
-        const records = batch.messages.map((m) => decode(batch.topic, batch.partition, m));
-        await handler(records, { topic: batch.topic, partition: batch.partition, isRunning: () => isRunning() && !isStale(), heartbeat });
+        // Handlers see contract topic names; the prefix is this adapter's concern.
+        const topic = batch.topic.startsWith(this.prefix) ? batch.topic.slice(this.prefix.length) : batch.topic;
+        const records = batch.messages.map((m) => decode(topic, batch.partition, m));
+        await handler(records, { topic, partition: batch.partition, isRunning: () => isRunning() && !isStale(), heartbeat });
         // Stale after a rebalance: the partition's new owner re-reads it from the last commit.
         if (isStale()) return;
         resolveOffset(batch.lastOffset());

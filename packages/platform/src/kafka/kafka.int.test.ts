@@ -84,4 +84,26 @@ describe('kafka client module (real broker)', () => {
     expect(got[0]!.envelope).toBeUndefined();
     expect(got[0]!.poison?.reason).toMatch(/not JSON/);
   });
+
+  it('a name prefix isolates topics and groups while handlers see contract names', async () => {
+    const prefix = `t-${randomUUID().slice(0, 8)}.`;
+    const prefixed = createKafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: 't-prefixed', logger, namePrefix: prefix });
+    await ensureTopics(admin, [{ topic: 'hub.messages.v1', numPartitions: 1 }], 1, prefix);
+    expect(await admin.listTopics()).toContain(`${prefix}hub.messages.v1`);
+    const p = new BatchingProducer(prefixed, logger);
+    await p.connect();
+    await p.publish({ topic: 'hub.messages.v1', key: 'k', envelope: makeEnvelope('test.event', { n: 1 }) });
+    await p.disconnect();
+    const got: ConsumedRecord[] = [];
+    const c = new EventConsumer(prefixed, { groupId: 'router', topics: ['hub.messages.v1'] }, logger);
+    await c.start(async (records) => {
+      got.push(...records);
+    });
+    await eventually(() => got.length >= 1, { what: 'prefixed record', timeoutMs: 30_000 });
+    await c.stop();
+    expect(got[0]!.topic).toBe('hub.messages.v1');
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+    expect(groups).toContain(`${prefix}router`);
+    await admin.deleteTopics({ topics: [`${prefix}hub.messages.v1`] }).catch(() => {});
+  });
 });

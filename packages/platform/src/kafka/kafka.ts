@@ -9,12 +9,26 @@ export interface KafkaSettings {
   /** Per-request timeout; kept short so an unreachable broker turns into 503 quickly. */
   requestTimeoutMs?: number;
   connectionTimeoutMs?: number;
+  /**
+   * Prepended to every topic and consumer-group name this client uses, so
+   * several hubs (or parallel test runs) can share one cluster. Domain code
+   * keeps using the contract names (`hub.messages.v1`); the adapters here
+   * add and strip the prefix.
+   */
+  namePrefix?: string;
+}
+
+const prefixes = new WeakMap<Kafka, string>();
+
+/** The name prefix a client was created with ('' when none). */
+export function kafkaNamePrefix(kafka: Kafka): string {
+  return prefixes.get(kafka) ?? '';
 }
 
 /** One Kafka client per process; producers, consumers and the admin all come from it. */
 export function createKafka(s: KafkaSettings): Kafka {
   const log = s.logger.child({ component: 'kafkajs' });
-  return new Kafka({
+  const kafka = new Kafka({
     clientId: s.clientId,
     brokers: s.brokers,
     requestTimeout: s.requestTimeoutMs ?? 10_000,
@@ -31,6 +45,8 @@ export function createKafka(s: KafkaSettings): Kafka {
       },
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2_000 },
   });
+  prefixes.set(kafka, s.namePrefix ?? '');
+  return kafka;
 }
 
 export interface TopicSpec {
@@ -40,9 +56,9 @@ export interface TopicSpec {
 }
 
 /** Creates the topics that do not exist yet; safe to call from every process at start. */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[], defaultPartitions = 6): Promise<void> {
+export async function ensureTopics(admin: Admin, specs: TopicSpec[], defaultPartitions = 6, namePrefix = ''): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const missing = specs.filter((s) => !existing.has(s.topic));
+  const missing = specs.map((s) => ({ ...s, topic: namePrefix + s.topic })).filter((s) => !existing.has(s.topic));
   if (missing.length === 0) return;
   try {
     await admin.createTopics({

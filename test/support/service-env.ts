@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import { stackEnv } from './stack-env';
+
+/**
+ * Environment for a service process under test: the stack's connection
+ * settings plus a private namespace in every store, so tests never see
+ * each other's data.
+ */
+export function isolatedServiceEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const id = randomUUID().slice(0, 8);
+  return {
+    ...stackEnv(),
+    NODE_ENV: 'test',
+    JWT_SECRET: `test-secret-${randomUUID()}-${randomUUID()}`,
+    ETCD_NAMESPACE: `t-${id}/`,
+    REDIS_KEY_PREFIX: `t-${id}:`,
+    MONGO_DB: `t-${id}`,
+    KAFKA_NAME_PREFIX: `t-${id}.`,
+    S3_BUCKET: `t-${id}`,
+    ...overrides,
+  };
+}
