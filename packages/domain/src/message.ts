@@ -73,3 +73,10 @@ export interface MessageEvent {
 
 export const MESSAGE_ACCEPTED = 'message.accepted';
 export const MESSAGE_STATUS = 'message.status';
+
+/** A message as the router stored it: the accepted event plus its gap-free place in the conversation. */
+export interface StoredMessage extends MessageEvent {
+  /** 1, 2, 3 … per conversation, in the order the router took the messages off the conversation's partition. */
+  sequence_number: number;
+  stored_at: string;
+}
