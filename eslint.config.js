@@ -1,0 +1,34 @@
+// Lint rules that protect the architecture as much as the style: domain and
+// route code must not import drivers (only adapters and the platform
+// package talk to Kafka, MongoDB, etcd, Redis, S3 and Telegram).
+import tseslint from 'typescript-eslint';
+
+const DRIVERS = ['kafkajs', 'mongodb', 'etcd3', 'ioredis', 'minio', 'grammy'];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '.stack/**', 'coverage/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['packages/domain/**/*.ts', 'services/*/src/**/*.ts', 'packages/identity/src/**/*.ts', 'connectors/src/**/*.ts'],
+    ignores: ['**/adapters/**', '**/*.test.ts', '**/main.ts', 'connectors/src/telegram/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: DRIVERS.map((name) => ({ name, message: `Domain and route code talks to ${name} only through a port; put the driver code in an adapters/ folder.` })),
+        },
+      ],
+    },
+  },
+  {
+    files: ['scripts/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', '**/*.test.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

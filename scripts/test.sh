@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite. Installs dependencies if needed, type-checks,
+# lints, then runs unit and integration tests. Integration tests use the
+# servers named in the environment (KAFKA_BROKERS, MONGO_URL, ETCD_HOSTS,
+# REDIS_URL, S3_*) or else the local stack, which this script starts and,
+# if it started it, stops again at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t0=$(date +%s)
+
+bash scripts/ensure-deps.sh
+
+started_stack=0
+if [[ -z ${KAFKA_BROKERS:-} ]]; then
+  if ! bash deploy/local/stack.sh status >/dev/null 2>&1; then started_stack=1; fi
+  bash deploy/local/stack.sh up
+fi
+cleanup() {
+  if [[ $started_stack == 1 && -z ${HUB_KEEP_STACK:-} ]]; then
+    echo "test: stopping the local stack (set HUB_KEEP_STACK=1 to keep it running)"
+    bash deploy/local/stack.sh down || true
+  fi
+}
+trap cleanup EXIT
+
+echo "test: type-check"
+npx tsc -p tsconfig.json
+echo "test: lint"
+npx eslint --max-warnings=0 .
+echo "test: import cycles"
+npx madge --circular --extensions ts --ts-config tsconfig.json packages services connectors scripts >/dev/null || {
+  npx madge --circular --extensions ts --ts-config tsconfig.json packages services connectors scripts
+  exit 1
+}
+
+mkdir -p .stack
+report=.stack/vitest-report.json
+rm -f "$report"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+if [[ -f $report ]]; then
+  node -e '
+    const r = require(process.argv[1]);
+    console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  ' "$(pwd)/$report"
+fi
+echo "test: finished in $(( $(date +%s) - t0 )) s"
+exit $status
