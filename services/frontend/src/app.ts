@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { DOCS_HTML } from './docs-page';
 import { buildOpenApiDocument, createOpenApiRegistry, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry } from '@hub/platform';
 
 export interface FrontendDeps {
@@ -18,6 +19,7 @@ export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
   const openapi: OpenAPIRegistry = createOpenApiRegistry();
 
   let document: object | undefined;
+  app.get('/docs', (c) => c.html(DOCS_HTML));
   app.get('/openapi.json', (c) => c.json((document ??= buildOpenApiDocument(openapi, { title: 'Messaging hub API', version: '1' }))));
   return app;
 }
