@@ -45,6 +45,19 @@ describe('mongo client module (real MongoDB-compatible server)', () => {
     expect(await messages.countDocuments({ message_id: { $in: [...fresh, dup] } })).toBe(3);
   });
 
+  it('re-creates several existing indexes of one collection without error (a start-up after the first)', async () => {
+    const plan = {
+      files: [
+        { key: { file_id: 1 }, unique: true, name: 'file_id_unique' },
+        { key: { status: 1, created_at: 1 }, name: 'status_created' },
+      ],
+    };
+    await ensureIndexes(mongo.db, plan);
+    await ensureIndexes(mongo.db, plan);
+    const names = (await mongo.db.collection('files').indexes()).map((i) => i.name);
+    expect(names).toEqual(expect.arrayContaining(['file_id_unique', 'status_created']));
+  });
+
   it('health check passes against the live server', async () => {
     await expect(mongoHealthCheck(mongo.db).check()).resolves.toBeUndefined();
   });

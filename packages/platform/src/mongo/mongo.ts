@@ -31,8 +31,9 @@ export type IndexPlan = Record<string, IndexDescription[]>;
 
 export async function ensureIndexes(db: Db, plan: IndexPlan): Promise<void> {
   for (const [collection, indexes] of Object.entries(plan)) {
-    if (indexes.length === 0) continue;
-    await db.collection(collection).createIndexes(indexes);
+    // One call per index: FerretDB 1.24 drops the connection (a server panic)
+    // when one createIndexes call names several indexes that already exist.
+    for (const index of indexes) await db.collection(collection).createIndexes([index]);
   }
 }
 

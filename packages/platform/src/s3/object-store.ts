@@ -16,5 +16,15 @@ export interface ObjectStore {
   stat(key: string): Promise<{ size: number; etag: string; contentType?: string } | undefined>;
   read(key: string): Promise<Readable>;
   remove(key: string): Promise<void>;
+  /** Server-side copy: the bytes do not pass through the caller. */
+  copy(fromKey: string, toKey: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
+  /** Multipart uploads started under `prefix` and neither completed nor aborted (for housekeeping). */
+  listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]>;
+}
+
+export interface IncompleteUpload {
+  key: string;
+  uploadId: string;
+  initiated: Date;
 }

@@ -59,6 +59,26 @@ describe('s3 client module (real S3 server)', () => {
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(body));
   });
 
+  it('copies server-side, and later writes to the source leave the copy alone', async () => {
+    const body = randomBytes(32 * 1024);
+    await fetch(await store.presignPut('c/src.bin', 900), { method: 'PUT', body });
+    await store.copy('c/src.bin', 'c/dst.bin');
+    await fetch(await store.presignPut('c/src.bin', 900), { method: 'PUT', body: 'overwritten' });
+    const got = await fetch(await store.presignGet('c/dst.bin', 600));
+    expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(sha256(body));
+  });
+
+  it('lists multipart uploads that were neither completed nor aborted', async () => {
+    const open = await store.startMultipart('m/open.bin');
+    const done = await store.startMultipart('m/aborted.bin');
+    await store.abortMultipart('m/aborted.bin', done);
+    const listed = await store.listIncompleteUploads('m/');
+    expect(listed.map((u) => [u.key, u.uploadId])).toEqual([['m/open.bin', open]]);
+    expect(Date.now() - listed[0]!.initiated.getTime()).toBeLessThan(60_000);
+    await store.abortMultipart('m/open.bin', open);
+    expect(await store.listIncompleteUploads('m/')).toEqual([]);
+  });
+
   it('stat of a missing object is undefined, not an error', async () => {
     expect(await store.stat('nope/missing.bin')).toBeUndefined();
   });

@@ -1,7 +1,7 @@
-import { Client } from 'minio';
+import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
 import type { Readable } from 'node:stream';
 import type { HealthCheck } from '../health';
-import type { ObjectStore } from './object-store';
+import type { IncompleteUpload, ObjectStore } from './object-store';
 
 export interface S3Settings {
   endpoint: string;
@@ -93,12 +93,30 @@ export class S3ObjectStore implements ObjectStore {
     return this.client.removeObject(this.bucket, key);
   }
 
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    await this.client.copyObject(new CopySourceOptions({ Bucket: this.bucket, Object: fromKey }), new CopyDestinationOptions({ Bucket: this.bucket, Object: toKey }));
+  }
+
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     for await (const item of this.client.listObjectsV2(this.bucket, prefix, true)) {
       if (item.name) keys.push(item.name);
     }
     return keys;
+  }
+
+  async listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]> {
+    const out: IncompleteUpload[] = [];
+    let keyMarker = '';
+    let uploadIdMarker = '';
+    // Paged by hand: the client's stream variant also lists every upload's parts, which housekeeping does not need.
+    for (;;) {
+      const page = await this.client.listIncompleteUploadsQuery(this.bucket, prefix, keyMarker, uploadIdMarker, '');
+      for (const u of page.uploads) out.push({ key: u.key, uploadId: u.uploadId, initiated: new Date(u.initiated) });
+      if (!page.isTruncated) return out;
+      keyMarker = page.nextKeyMarker;
+      uploadIdMarker = page.nextUploadIdMarker;
+    }
   }
 
   healthCheck(): HealthCheck {
