@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackEnv } from '../../../../test/support/stack-env';
-import { connectMongo, ensureIndexes, isDuplicateKeyError, mongoHealthCheck, type MongoHandle } from './mongo';
+import { connectMongo, ensureIndexes, isDuplicateKeyError, mongoHealthCheck, type IndexPlan, type MongoHandle } from './mongo';
 
 describe('mongo client module (real MongoDB-compatible server)', () => {
   let mongo: MongoHandle;
@@ -46,7 +46,7 @@ describe('mongo client module (real MongoDB-compatible server)', () => {
   });
 
   it('re-creates several existing indexes of one collection without error (a start-up after the first)', async () => {
-    const plan = {
+    const plan: IndexPlan = {
       files: [
         { key: { file_id: 1 }, unique: true, name: 'file_id_unique' },
         { key: { status: 1, created_at: 1 }, name: 'status_created' },
