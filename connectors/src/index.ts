@@ -1,1 +1,14 @@
-export {};
+export * from './connector';
+export * from './errors';
+export * from './config';
+export * from './registry';
+export * from './resilience/connector-metrics';
+export * from './resilience/rate-limiter';
+export * from './resilience/resilient-connector';
+export * from './telegram/telegram.connector';
+export * from './telegram/telegram-errors';
+export * from './telegram/telegram-updates';
+export * from './mocks/mock.connector';
+export * from './mocks/whatsapp.mock';
+export * from './mocks/messenger.mock';
+export * from './mocks/instagram.mock';
