@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { isTransient, type Principal } from '@hub/domain';
-import { bearer, ProblemError, verifyOrThrow, type AccessTokens, type AuthVariables, type SessionRevocations } from '@hub/platform';
+import { bearer, ProblemError, verifyOrThrow, type AccessTokens, type AuthVariables, type Logger, type SessionRevocations } from '@hub/platform';
 import type { RateDecision, RateLimiter } from './ports/rate-limiter';
 import type { ApiClient } from './records';
 
@@ -16,6 +16,8 @@ export interface AuthStackDeps {
   rateLimiter: RateLimiter;
   /** Requests per minute per user or client unless the client has its own limit. */
   defaultLimitPerMin: number;
+  /** Where store failures (answered 503) are logged. */
+  logger?: Logger;
 }
 
 export interface AuthStack {
@@ -37,14 +39,14 @@ export interface AuthStack {
 export function createAuthStack(deps: AuthStackDeps): AuthStack {
   const authenticateToken = async (token: string | undefined) => {
     if (!token) throw new ProblemError('unauthorized', 'send an access token as "Authorization: Bearer <token>" (POST /v1/auth/token)', { headers: { 'WWW-Authenticate': 'Bearer' } });
-    const principal = await unavailableOnTransient(() => verifyOrThrow(deps.tokens, token, deps.revocations));
+    const principal = await unavailableOnTransient(() => verifyOrThrow(deps.tokens, token, deps.revocations), deps.logger);
     let limit = deps.defaultLimitPerMin;
     if (principal.kind === 'client') {
-      const client = await unavailableOnTransient(() => deps.clients.resolveClient(principal.subject));
+      const client = await unavailableOnTransient(() => deps.clients.resolveClient(principal.subject), deps.logger);
       if (!client) throw new ProblemError('invalid_token', 'the API client of this token has been deleted', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
       limit = client.rate_limit_per_min ?? limit;
     }
-    const rate = await unavailableOnTransient(() => deps.rateLimiter.consume(`${principal.kind}:${principal.subject}`, limit));
+    const rate = await unavailableOnTransient(() => deps.rateLimiter.consume(`${principal.kind}:${principal.subject}`, limit), deps.logger);
     if (!rate.allowed) throw new ProblemError('rate_limited', `more than ${limit} requests per minute; retry after the Retry-After seconds`, { headers: rateLimitHeaders(rate, true) });
     return { principal, rate };
   };
@@ -73,11 +75,12 @@ export function rateLimitHeaders(rate: RateDecision, refused: boolean): Record<s
 }
 
 /** A store that did not answer is the server's problem, not the caller's: 503 with Retry-After, never 500. */
-export async function unavailableOnTransient<T>(fn: () => Promise<T>): Promise<T> {
+export async function unavailableOnTransient<T>(fn: () => Promise<T>, logger?: Logger): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof ProblemError) throw err;
+    logger?.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'identity store call failed; answering 503');
     const retryAfterS = isTransient(err) && err.retryAfterMs ? Math.ceil(err.retryAfterMs / 1000) : 1;
     throw new ProblemError('unavailable', 'an identity store (Redis or etcd) did not answer; retry shortly', { headers: { 'Retry-After': String(retryAfterS) } });
   }

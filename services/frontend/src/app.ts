@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { DOCS_HTML } from './docs-page';
+import { authRoutes, channelsRoutes, clientsRoutes, type IdentityDeps } from './identity/index';
 import { buildOpenApiDocument, createOpenApiRegistry, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry } from '@hub/platform';
 
 export interface FrontendDeps {
@@ -7,6 +8,8 @@ export interface FrontendDeps {
   registry: Registry;
   checks: HealthCheck[];
   isDraining: () => boolean;
+  /** Auth, API clients and channel mappings; `identity.authStack.middleware` authenticates, checks and rate-limits any /v1 route. */
+  identity?: IdentityDeps;
 }
 
 /**
@@ -17,6 +20,11 @@ export interface FrontendDeps {
 export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
   const app = createServiceApp({ service: 'frontend', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining });
   const openapi: OpenAPIRegistry = createOpenApiRegistry();
+  if (deps.identity) {
+    app.route('/v1/auth', authRoutes(deps.identity, openapi));
+    app.route('/v1/clients', clientsRoutes(deps.identity, openapi));
+    app.route('/v1/users', channelsRoutes(deps.identity, openapi));
+  }
 
   let document: object | undefined;
   app.get('/docs', (c) => c.html(DOCS_HTML));

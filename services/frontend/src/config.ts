@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authStackConfigSchema, ClientIdSchema } from '@hub/identity';
 import { baseConfigSchema, env, etcdConfigSchema, kafkaConfigSchema, loadConfig, mongoConfigSchema, redisConfigSchema, authConfigSchema } from '@hub/platform';
 
 export const frontendConfigSchema = baseConfigSchema
@@ -7,11 +8,30 @@ export const frontendConfigSchema = baseConfigSchema
   .extend(etcdConfigSchema.shape)
   .extend(redisConfigSchema.shape)
   .extend(authConfigSchema.shape)
+  .extend(authStackConfigSchema.shape)
   .extend({
     FRONTEND_HOST: env.host(),
     FRONTEND_PORT: env.port(8081),
     /** Largest JSON body the API reads. */
     MAX_BODY_BYTES: env.positiveInt(65_536),
+    /** API client bootstrapped with the `admin` scope at start (set together with ADMIN_CLIENT_SECRET; unset: none). */
+    ADMIN_CLIENT_ID: ClientIdSchema.optional(),
+    /** Secret of the bootstrapped admin client; stored only as a digest. */
+    ADMIN_CLIENT_SECRET: z.string().min(24, 'must be at least 24 characters (openssl rand -base64 24)').max(256).optional(),
+    /** Refresh token lifetime (each rotation issues a new one with this lifetime). */
+    REFRESH_TOKEN_TTL_S: env.positiveInt(30 * 24 * 3600),
+    /** argon2id memory per password hash, KiB (OWASP baseline 19456; tests lower it). */
+    PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(64).max(4_194_304).default(19_456),
+    /** argon2id iterations per password hash. */
+    PASSWORD_HASH_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
+    /** Window of the login limits below, seconds. */
+    LOGIN_LIMIT_WINDOW_S: env.positiveInt(900),
+    /** Failed logins per username (or client id) per window before further attempts get 429. */
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: env.positiveInt(10),
+    /** Register, token and refresh requests per client IP per window. */
+    LOGIN_MAX_ATTEMPTS_PER_IP: env.positiveInt(100),
+    /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */
+    TRUST_PROXY: env.bool(false),
   });
 
 export type FrontendConfig = z.infer<typeof frontendConfigSchema>;

@@ -2,6 +2,7 @@ import { Topics } from '@hub/domain';
 import { runService } from '@hub/platform';
 import { createFrontendApp } from './app';
 import { loadFrontendConfig } from './config';
+import { composeIdentity } from './identity/index';
 
 await runService({
   name: 'frontend',
@@ -13,7 +14,11 @@ await runService({
     redis: config,
   }),
   address: (config) => ({ host: config.FRONTEND_HOST, port: config.FRONTEND_PORT }),
-  build: ({ logger, registry, infra, isDraining }) => ({
-    app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining }),
-  }),
+  build: async ({ config, logger, registry, infra, isDraining }) => {
+    const identity = await composeIdentity(config, infra, logger);
+    return {
+      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps }),
+      stop: () => identity.stop(),
+    };
+  },
 });

@@ -39,6 +39,29 @@ export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S
   return parsed.data;
 }
 
+/**
+ * Like readJson, but also accepts `application/x-www-form-urlencoded`, as
+ * OAuth 2.0 clients send to token endpoints. Form fields arrive as strings;
+ * a field given twice is rejected rather than silently picking one.
+ */
+export async function readJsonOrForm<S extends z.ZodType>(c: Context, schema: S, opts: JsonBodyOptions): Promise<z.infer<S>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
+    if (/^application\/([\w.+-]+\+)?json\b/i.test(type)) return readJson(c, schema, opts);
+    throw new ProblemError('unsupported_media_type', `Content-Type must be application/json or application/x-www-form-urlencoded, got ${type ? JSON.stringify(type) : 'none'}`);
+  }
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > opts.limitBytes) throw tooLarge(opts.limitBytes);
+  const fields = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(await readLimited(c.req.raw, opts.limitBytes))) {
+    if (fields.has(key)) throw new ProblemError('validation_failed', `body: ${key}: given more than once`, { errors: [{ field: key, message: 'given more than once' }] });
+    fields.set(key, value);
+  }
+  const parsed = schema.safeParse(Object.fromEntries(fields));
+  if (!parsed.success) throw validationProblem(parsed.error);
+  return parsed.data;
+}
+
 function tooLarge(limit: number): ProblemError {
   return new ProblemError('payload_too_large', `body exceeds the limit of ${limit} bytes`, { extra: { limit_bytes: limit } });
 }
