@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, authConfigSchema } from '@hub/platform';
 
@@ -10,6 +11,27 @@ export const presenceConfigSchema = baseConfigSchema
   .extend({
     PRESENCE_HOST: env.host(),
     PRESENCE_PORT: env.port(8083),
+    /** This gateway node's id in presence entries and its delivery channel (`hub:deliver:{node}`); unset: random per process. */
+    PRESENCE_NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." and "-" only, at most 64')
+      .default(() => `node-${randomBytes(6).toString('hex')}`),
+    /** How long a presence entry lives in Redis unless the node refreshes it; a crashed node's users turn offline after it. */
+    PRESENCE_TTL_MS: z.coerce.number().int().min(1_000).default(300_000),
+    /** Interval announced in `hello`: the client sends `ping` at least this often. */
+    WS_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(25_000),
+    /** Heartbeat intervals without any frame from the client before the socket is closed (4002). */
+    WS_HEARTBEAT_MISSES: z.coerce.number().int().min(1).max(10).default(2),
+    /** Largest frame a client may send, bytes; larger ones close the socket with 1009. */
+    WS_MAX_FRAME_BYTES: z.coerce.number().int().min(1_024).max(16 * 1_048_576).default(65_536),
+    /** Bytes queued for one slow client before it is disconnected with 4003 (it resumes on reconnect). */
+    WS_SEND_BUFFER_BYTES: z.coerce.number().int().min(4_096).default(1_048_576),
+    /** Frames per second a client may send (token bucket refill rate). */
+    WS_RATE_PER_S: z.coerce.number().positive().default(20),
+    /** Frames a client may send in one burst (token bucket size). */
+    WS_RATE_BURST: env.positiveInt(60),
+    /** How long a `typing` indicator lasts unless the user types again (sent to peers as `expires_in_ms`). */
+    TYPING_TTL_MS: z.coerce.number().int().min(500).default(6_000),
   });
 
 export type PresenceConfig = z.infer<typeof presenceConfigSchema>;

@@ -1,7 +1,18 @@
 import { Topics } from '@hub/domain';
-import { runService } from '@hub/platform';
+import { RedisSessionRevocations } from '@hub/identity';
+import { AccessTokens, runService } from '@hub/platform';
+import { MongoConversationDirectory } from './adapters/mongo-conversation-directory';
+import { RedisNodeBus } from './adapters/redis-node-bus';
+import { RedisPresenceStore } from './adapters/redis-presence-store';
+import { RedisRevocationFeed } from './adapters/redis-revocation-feed';
 import { createPresenceApp } from './app';
 import { loadPresenceConfig } from './config';
+import { connectionHooks } from './connection-hooks';
+import { Fanout } from './fanout';
+import { PresenceTracker } from './presence-tracker';
+import { TypingRelay } from './typing';
+import { Gateway } from './ws/gateway';
+import { LocalConnections } from './ws/local-connections';
 
 await runService({
   name: 'presence',
@@ -13,7 +24,61 @@ await runService({
     redis: config,
   }),
   address: (config) => ({ host: config.PRESENCE_HOST, port: config.PRESENCE_PORT }),
-  build: ({ logger, registry, infra, isDraining }) => ({
-    app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining }),
-  }),
+  build: ({ config, logger, registry, infra, isDraining }) => {
+    const node = config.PRESENCE_NODE_ID;
+    const redis = infra.redis!;
+    const tokens = new AccessTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, accessTtlSeconds: config.ACCESS_TOKEN_TTL_S });
+    const revocations = new RedisSessionRevocations(redis, config.ACCESS_TOKEN_TTL_S * 1000);
+    const store = new RedisPresenceStore(redis, { ttlMs: config.PRESENCE_TTL_MS });
+    const bus = new RedisNodeBus(redis, infra.redisSub!, config.REDIS_KEY_PREFIX, logger);
+    const directory = new MongoConversationDirectory(infra.mongo!.db);
+    const connections = new LocalConnections();
+    // The gateway is built below; this node's share of a fan-out reaches it only once it runs.
+    const fanout = new Fanout(store, bus, { node, deliver: (d) => gw.deliver(d) });
+    const tracker = new PresenceTracker({
+      node,
+      store,
+      directory,
+      fanout,
+      events: infra.producer!,
+      logger,
+      ttlMs: config.PRESENCE_TTL_MS,
+      liveConnections: () => connections.connections(),
+    });
+    const typing = new TypingRelay(directory, fanout, config.TYPING_TTL_MS);
+    const gw = new Gateway({
+      node,
+      logger,
+      registry,
+      tokens,
+      revocations,
+      connections,
+      settings: {
+        heartbeatIntervalMs: config.WS_HEARTBEAT_INTERVAL_MS,
+        heartbeatMisses: config.WS_HEARTBEAT_MISSES,
+        maxFrameBytes: config.WS_MAX_FRAME_BYTES,
+        sendBufferBytes: config.WS_SEND_BUFFER_BYTES,
+        ratePerS: config.WS_RATE_PER_S,
+        rateBurst: config.WS_RATE_BURST,
+      },
+      hooks: connectionHooks({ tracker, typing }),
+    });
+    const revocationFeed = new RedisRevocationFeed(infra.redisSub!, config.REDIS_KEY_PREFIX);
+    const unsubscribe: Array<() => Promise<void>> = [];
+    return {
+      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { tokens, revocations, store, directory } }),
+      attach: (server) => gw.attach(server),
+      start: async () => {
+        unsubscribe.push(await bus.subscribe(node, (d) => gw.deliver(d)));
+        unsubscribe.push(await revocationFeed.subscribe((sessionId) => gw.revokeSession(sessionId)));
+        tracker.start();
+        logger.info({ node, ttl_ms: config.PRESENCE_TTL_MS }, 'presence node started');
+      },
+      stop: async () => {
+        await gw.stop();
+        await tracker.stop();
+        for (const u of unsubscribe) await u();
+      },
+    };
+  },
 });

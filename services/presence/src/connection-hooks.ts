@@ -1,0 +1,34 @@
+import type { PresenceTracker } from './presence-tracker';
+import type { TypingRelay } from './typing';
+import type { Connection } from './ws/connection';
+import { FrameError } from './ws/frame-error';
+import type { ClientFrame } from './ws/frames';
+import type { ConnectionHooks } from './ws/gateway';
+
+/** Handlers of the receipts and sends (`ack`, `read`, `send`, `resume`); absent until live delivery is wired. */
+export interface DeliveryHooks {
+  opened(conn: Connection): Promise<void>;
+  closed(conn: Connection): void;
+  frame(conn: Connection, frame: Extract<ClientFrame, { op: 'ack' | 'read' | 'send' | 'resume' }>): Promise<void>;
+  deliver: NonNullable<ConnectionHooks['deliver']>;
+}
+
+/** What the gateway does around each connection: presence, typing and (when wired) delivery. */
+export function connectionHooks(d: { tracker: PresenceTracker; typing: TypingRelay; delivery?: DeliveryHooks }): ConnectionHooks {
+  return {
+    async opened(conn) {
+      await d.tracker.connected(conn.user, conn.id);
+      await d.delivery?.opened(conn);
+    },
+    async closed(conn, lastOnNode) {
+      d.delivery?.closed(conn);
+      await d.tracker.disconnected(conn.user, conn.id, lastOnNode);
+    },
+    async frame(conn, frame) {
+      if (frame.op === 'typing') return d.typing.typing(conn.user, frame.d.conversation_id, frame.d.user);
+      if (!d.delivery) throw new FrameError('unavailable', `${frame.op} is not available on this node yet`);
+      return d.delivery.frame(conn, frame);
+    },
+    ...(d.delivery ? { deliver: d.delivery.deliver } : {}),
+  };
+}

@@ -1,0 +1,40 @@
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { hasScope, UsernameSchema, type Principal } from '@hub/domain';
+import { authenticate, ProblemError, validationProblem, type AccessTokens, type HubEnv, type SessionRevocations } from '@hub/platform';
+import type { ConversationDirectory } from './ports/conversation-directory';
+import type { PresenceStore } from './ports/presence-store';
+
+export interface PresenceRoutesDeps {
+  tokens: AccessTokens;
+  revocations?: SessionRevocations;
+  store: PresenceStore;
+  directory: ConversationDirectory;
+}
+
+const ParamsSchema = z.strictObject({ username: UsernameSchema });
+
+/**
+ * `GET /v1/presence/{username}` → `{user, status: online|offline}`. An end
+ * user may ask about themselves and about anyone they share a conversation
+ * with; an API client needs the `messages:read` scope.
+ */
+export function mountPresenceRoutes(app: Hono<HubEnv>, d: PresenceRoutesDeps): void {
+  app.get('/v1/presence/:username', authenticate(d.tokens, d.revocations) as never, async (c) => {
+    const params = ParamsSchema.safeParse(c.req.param());
+    if (!params.success) throw validationProblem(params.error, 'path');
+    const { username } = params.data;
+    const principal = c.get('principal') as Principal;
+    if (principal.kind === 'user') {
+      if (principal.subject !== username && !(await d.directory.shareConversation(principal.subject, username))) {
+        throw new ProblemError('forbidden', `you share no conversation with ${username}`);
+      }
+    } else if (!hasScope(principal, 'messages:read')) {
+      throw new ProblemError('insufficient_scope', 'this operation needs the "messages:read" scope', { extra: { required_scope: 'messages:read' } });
+    }
+    const online = await d.store.isOnline(username).catch(() => {
+      throw new ProblemError('unavailable', 'presence store did not answer; retry shortly', { headers: { 'Retry-After': '1' } });
+    });
+    return c.json({ user: username, status: online ? 'online' : 'offline' });
+  });
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { AccessTokens } from '@hub/platform';
+import { isolatedServiceEnv } from '../../../test/support/service-env';
+
+/** A presence node's environment: isolated namespaces, short heartbeats and TTL so tests run in seconds. */
+export function presenceEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return isolatedServiceEnv({ PRESENCE_TTL_MS: '3000', WS_HEARTBEAT_INTERVAL_MS: '1000', WS_HEARTBEAT_MISSES: '3', ...overrides });
+}
+
+export function tokensFor(env: Record<string, string>): AccessTokens {
+  return new AccessTokens({ secret: env.JWT_SECRET!, issuer: env.JWT_ISSUER ?? 'messaging-hub', accessTtlSeconds: 3600 });
+}
+
+/** An end user's access token as the frontend issues it (same key, issuer and claims). */
+export async function userToken(env: Record<string, string>, user: string, opts: { sessionId?: string; ttlSeconds?: number } = {}): Promise<string> {
+  return tokensFor(env).issue({ kind: 'user', subject: user, scopes: ['messages:send', 'messages:read', 'files:write'], sessionId: opts.sessionId ?? randomUUID() }, opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {});
+}
+
+export function username(prefix = 'u'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Direct access to the test's own database and Redis prefix, for seeding and clean-up. */
+export class TestStores {
+  readonly mongo: MongoClient;
+  readonly redis: Redis;
+
+  constructor(readonly env: Record<string, string>) {
+    this.mongo = new MongoClient(env.MONGO_URL!);
+    this.redis = new Redis(env.REDIS_URL!, { keyPrefix: env.REDIS_KEY_PREFIX });
+  }
+
+  /** A conversation in the pipeline's `conversations` collection. */
+  async conversation(members: string[]): Promise<string> {
+    const id = randomUUID();
+    await this.mongo.db(this.env.MONGO_DB).collection('conversations').insertOne({ conversation_id: id, type: members.length > 2 ? 'group' : 'direct', members, last_seq: 0, created_at: new Date().toISOString() });
+    return id;
+  }
+
+  async close(): Promise<void> {
+    await this.mongo.db(this.env.MONGO_DB).dropDatabase().catch(() => {});
+    await this.mongo.close();
+    const keys = await this.redis.keys(`${this.env.REDIS_KEY_PREFIX}*`);
+    const prefix = this.env.REDIS_KEY_PREFIX!;
+    if (keys.length) await this.redis.del(...keys.map((k) => k.slice(prefix.length)));
+    this.redis.disconnect();
+  }
+}
