@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { ConfigError, env } from '@hub/platform';
+import { parseCidrList } from './ssrf/address-policy';
+import { parseRetrySchedule } from './retry-schedule';
+
+const cidrList = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    try {
+      return parseCidrList(s);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; expected a comma-separated list like 127.0.0.1/32,::1/128` });
+      return z.NEVER;
+    }
+  });
+
+/**
+ * Where webhooks may be sent. Read by the frontend (checks at registration)
+ * and the router (checks before every attempt), so both apply one policy.
+ */
+export const webhookPolicyConfigSchema = z.object({
+  /** Accept http:// webhook URLs. Unset: allowed unless NODE_ENV=production; production is always https-only. */
+  WEBHOOK_ALLOW_HTTP: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .optional(),
+  /** CIDRs exempt from the internal-address block (e.g. 127.0.0.1/32 for a receiver on this machine in development). Cloud metadata addresses stay blocked. */
+  WEBHOOK_ALLOWED_CIDRS: cidrList,
+});
+
+/** Effective http rule: allowed in development and tests unless turned off; production is https-only (asking for http there is a config error). */
+export function allowHttpWebhooks(config: { NODE_ENV: string; WEBHOOK_ALLOW_HTTP?: boolean | undefined }): boolean {
+  if (config.NODE_ENV === 'production') {
+    if (config.WEBHOOK_ALLOW_HTTP) throw new ConfigError(['WEBHOOK_ALLOW_HTTP is invalid ("true"): http webhook URLs cannot be allowed when NODE_ENV=production']);
+    return false;
+  }
+  return config.WEBHOOK_ALLOW_HTTP ?? true;
+}
+
+const schedule = z
+  .string()
+  .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
+  .transform((s, ctx) => {
+    try {
+      return parseRetrySchedule(s);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; expected comma-separated milliseconds like 5000,300000` });
+      return z.NEVER;
+    }
+  });
+
+/** Settings of the router's notify worker (the dispatcher). */
+export const webhookDispatchConfigSchema = z.object({
+  /** Deadline of one webhook call (connect, send, response headers). */
+  WEBHOOK_TIMEOUT_MS: env.durationMs(10_000),
+  /** Waits between attempts, ms, after the 1st, 2nd, … failure; attempts = entries + 1. Default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+  WEBHOOK_RETRY_SCHEDULE_MS: schedule,
+  /** Random spread of each wait, as a fraction (0.2 = ±20 %). */
+  WEBHOOK_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  /** An endpoint whose attempts failed continuously for this long (no success in between) is disabled. Default 5 days. */
+  WEBHOOK_DISABLE_AFTER_MS: env.durationMs(5 * 24 * 3_600_000),
+  /** Response body bytes read and logged per attempt. */
+  WEBHOOK_RESPONSE_MAX_BYTES: z.coerce.number().int().min(0).max(65_536).default(4_096),
+  /** Webhook calls in flight at once in one router process. */
+  WEBHOOK_MAX_IN_FLIGHT: env.positiveInt(64),
+  /** Calls in flight at once to one endpoint: a slow endpoint holds at most this many slots. */
+  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: env.positiveInt(4),
+  /** How often due deliveries (retries, re-sends, test events) are looked for; new events are sent at once. */
+  WEBHOOK_POLL_INTERVAL_MS: env.durationMs(500),
+  /** Finished deliveries (and their attempt log) are deleted after this many days. */
+  WEBHOOK_DELIVERY_RETENTION_DAYS: env.positiveInt(30),
+});

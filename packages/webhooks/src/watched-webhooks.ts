@@ -1,0 +1,95 @@
+import { EtcdKeys } from '@hub/domain';
+import type { KeyValueStore, KvChange, Logger } from '@hub/platform';
+import { subscribes } from './events';
+import { isDeliverable, type WebhookRecord } from './registration';
+
+/** Read side of registrations for the dispatcher's hot path (no network per event). */
+export interface WebhookDirectory {
+  get(webhookId: string): WebhookRecord | undefined;
+  /** Active registrations of `owner` subscribed to `eventType`. */
+  matching(owner: string, eventType: string): WebhookRecord[];
+}
+
+/**
+ * In-process cache of every registration, loaded once and kept fresh by an
+ * etcd prefix watch. The watch starts first and buffers, then the prefix is
+ * listed, then the buffered changes are replayed, so a change made while
+ * loading is neither lost nor overwritten by the older listing.
+ */
+export class WatchedWebhooks implements WebhookDirectory {
+  private readonly byId = new Map<string, WebhookRecord>();
+  private readonly byOwner = new Map<string, Map<string, WebhookRecord>>();
+  private loading: Promise<void> | undefined;
+  private stopWatch: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly kv: KeyValueStore,
+    private readonly logger?: Logger,
+  ) {}
+
+  ready(): Promise<void> {
+    this.loading ??= this.load();
+    return this.loading;
+  }
+
+  async stop(): Promise<void> {
+    const stop = this.stopWatch;
+    this.stopWatch = undefined;
+    await stop?.();
+  }
+
+  get(webhookId: string): WebhookRecord | undefined {
+    return this.byId.get(webhookId);
+  }
+
+  matching(owner: string, eventType: string): WebhookRecord[] {
+    const mine = this.byOwner.get(owner);
+    if (!mine) return [];
+    const out: WebhookRecord[] = [];
+    for (const r of mine.values()) if (isDeliverable(r) && subscribes(r.events, eventType)) out.push(r);
+    return out;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Applies a change this process wrote itself, so it reads its own writes before the watch repeats them. */
+  apply(change: KvChange): void {
+    const parsed = parseKey(change.key);
+    if (!parsed) return;
+    const { owner, webhookId } = parsed;
+    if (change.type === 'put') {
+      const record = change.value as WebhookRecord;
+      this.byId.set(webhookId, record);
+      let mine = this.byOwner.get(owner);
+      if (!mine) this.byOwner.set(owner, (mine = new Map()));
+      mine.set(webhookId, record);
+    } else {
+      this.byId.delete(webhookId);
+      const mine = this.byOwner.get(owner);
+      mine?.delete(webhookId);
+      if (mine?.size === 0) this.byOwner.delete(owner);
+    }
+  }
+
+  private async load(): Promise<void> {
+    let buffered: KvChange[] | undefined = [];
+    this.stopWatch = await this.kv.watchPrefix(EtcdKeys.webhooks, (change) => {
+      if (buffered) buffered.push(change);
+      else this.apply(change);
+    });
+    const all = await this.kv.list<WebhookRecord>(EtcdKeys.webhooks);
+    for (const [key, value] of all) this.apply({ type: 'put', key, value });
+    for (const change of buffered) this.apply(change);
+    buffered = undefined;
+    this.logger?.info({ webhooks: this.byId.size }, 'webhook registrations loaded');
+  }
+}
+
+function parseKey(key: string): { owner: string; webhookId: string } | undefined {
+  if (!key.startsWith(EtcdKeys.webhooks)) return undefined;
+  const [owner, webhookId, ...rest] = key.slice(EtcdKeys.webhooks.length).split('/');
+  if (!owner || !webhookId || rest.length > 0) return undefined;
+  return { owner, webhookId };
+}

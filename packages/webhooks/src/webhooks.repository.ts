@@ -1,0 +1,77 @@
+import { EtcdKeys, newId } from '@hub/domain';
+import type { KeyValueStore } from '@hub/platform';
+import type { EventFilter } from './events';
+import type { WebhookRecord } from './registration';
+import { newWebhookSecret } from './secrets';
+
+export interface NewWebhook {
+  url: string;
+  events: EventFilter[];
+  description?: string;
+}
+
+/** Raised when concurrent writers kept changing a registration (the caller answers 503). */
+export class ConcurrentUpdateError extends Error {
+  constructor(key: string) {
+    super(`${key} kept changing under concurrent updates`);
+    this.name = 'ConcurrentUpdateError';
+  }
+}
+
+/**
+ * Webhook registrations in etcd (`webhooks/<owner>/<webhook_id>`). Updates
+ * are compare-and-set on the revision read, so an owner's PATCH and the
+ * dispatcher marking the endpoint as failing never overwrite each other.
+ */
+export class WebhooksRepository {
+  constructor(private readonly kv: KeyValueStore) {}
+
+  async create(owner: string, input: NewWebhook, now = new Date()): Promise<WebhookRecord> {
+    const at = now.toISOString();
+    const record: WebhookRecord = {
+      webhook_id: newId(),
+      owner,
+      url: input.url,
+      events: [...new Set(input.events)],
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      active: true,
+      created_at: at,
+      updated_at: at,
+      secret: newWebhookSecret(),
+    };
+    if (!(await this.kv.createIfAbsent(EtcdKeys.webhook(owner, record.webhook_id), record))) throw new Error('webhook id collision');
+    return record;
+  }
+
+  get(owner: string, webhookId: string): Promise<WebhookRecord | undefined> {
+    return this.kv.get<WebhookRecord>(EtcdKeys.webhook(owner, webhookId));
+  }
+
+  /** The owner's registrations, oldest first. */
+  async list(owner: string): Promise<WebhookRecord[]> {
+    const all = await this.kv.list<WebhookRecord>(`${EtcdKeys.webhooks}${owner}/`);
+    return [...all.values()].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.webhook_id.localeCompare(b.webhook_id));
+  }
+
+  /**
+   * Applies `change` to the current record and writes it if nobody wrote in
+   * between, re-reading and re-applying otherwise. `change` returns
+   * undefined to leave the record as it is. Resolves with the stored record,
+   * or undefined when there is no such webhook.
+   */
+  async update(owner: string, webhookId: string, change: (current: WebhookRecord) => WebhookRecord | undefined): Promise<WebhookRecord | undefined> {
+    const key = EtcdKeys.webhook(owner, webhookId);
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const current = await this.kv.getWithRevision<WebhookRecord>(key);
+      if (!current) return undefined;
+      const next = change(current.value);
+      if (!next) return current.value;
+      if (await this.kv.compareAndSet(key, next, current.revision)) return next;
+    }
+    throw new ConcurrentUpdateError(key);
+  }
+
+  delete(owner: string, webhookId: string): Promise<boolean> {
+    return this.kv.delete(EtcdKeys.webhook(owner, webhookId));
+  }
+}
