@@ -76,7 +76,7 @@ describe('shared authenticated-request stack', () => {
     down.on('error', () => {});
     const broken = createAuthStack({ tokens, revocations: new RedisSessionRevocations(down, 1_000), clients: directory, rateLimiter: new RedisRateLimiter(down, { name: 'api', windowSeconds: 60 }), defaultLimitPerMin: 3 });
     const token = await tokens.issue({ kind: 'user', subject: 'carol', scopes: [], sessionId: 's-carol' });
-    const err = await broken.authenticateToken(token).catch((e: unknown) => e as ProblemError);
+    const err = (await broken.authenticateToken(token).catch((e: unknown) => e)) as ProblemError;
     down.disconnect();
     expect(err).toBeInstanceOf(ProblemError);
     expect(err.status).toBe(503);
