@@ -1,0 +1,95 @@
+import { makeEnvelope, newId, Topics, type ExternalChannel, type StoredMessage } from '@hub/domain';
+import type { EventPublisher } from '@hub/platform';
+import type { DeadLetterStore } from './ports/dead-letter-store';
+import type { DeliveryLedger } from './ports/delivery-ledger';
+import { DEAD_LETTER, deliveryId, RETRY_RECORD, type DeadLetter, type RetryReason, type RetryRecord } from './records';
+
+export interface ScheduleRequest {
+  message: StoredMessage;
+  recipient: string;
+  channel: ExternalChannel;
+  /** Provider calls made so far. */
+  attempts: number;
+  /** The attempt the record will make when due. */
+  nextAttempt: number;
+  reason: RetryReason;
+  delayMs: number;
+  firstAttemptAt: Date;
+  lastError?: string;
+}
+
+export interface DeadLetterRequest {
+  message: StoredMessage;
+  recipient: string;
+  channel: ExternalChannel;
+  attempts: number;
+  reason: string;
+  lastError: string;
+  generation: number;
+  firstAttemptAt: Date;
+}
+
+/**
+ * Puts deliveries on hub.retry.v1 and hub.dlq.v1. The ledger is written
+ * before the topic, so a crash in between leaves a schedule the sweeper
+ * finds (overdue) rather than a record with no ledger entry; the record's
+ * schedule_id lets exactly one record act on a schedule.
+ */
+export class DeliveryScheduler {
+  constructor(
+    private readonly deps: { ledger: DeliveryLedger; deadLetters: DeadLetterStore; publisher: EventPublisher },
+  ) {}
+
+  async scheduleRetry(req: ScheduleRequest): Promise<RetryRecord> {
+    const scheduleId = newId();
+    const notBefore = new Date(Date.now() + Math.max(0, Math.round(req.delayMs)));
+    await this.deps.ledger.schedule({
+      message: req.message,
+      recipient: req.recipient,
+      channel: req.channel,
+      attempts: req.attempts,
+      next_attempt: req.nextAttempt,
+      schedule_id: scheduleId,
+      next_at: notBefore,
+      first_attempt_at: req.firstAttemptAt,
+      ...(req.lastError !== undefined ? { last_error: req.lastError } : {}),
+    });
+    const record: RetryRecord = {
+      delivery_id: deliveryId(req.message.message_id, req.recipient, req.channel),
+      message: req.message,
+      recipient: req.recipient,
+      channel: req.channel,
+      attempt: req.nextAttempt,
+      schedule_id: scheduleId,
+      not_before: notBefore.toISOString(),
+      reason: req.reason,
+      ...(req.lastError !== undefined ? { last_error: req.lastError } : {}),
+    };
+    await this.publishRetry(record);
+    return record;
+  }
+
+  /** Re-publishes a record for an existing schedule (sweeper, replay). */
+  async publishRetry(record: RetryRecord): Promise<void> {
+    await this.deps.publisher.publish({ topic: Topics.retry, key: record.message.conversation_id, envelope: makeEnvelope(RETRY_RECORD, record) });
+  }
+
+  /** Stores and publishes the dead letter, then ends the delivery as failed. Safe to repeat: one dead letter per delivery and generation. */
+  async deadLetter(req: DeadLetterRequest): Promise<DeadLetter> {
+    const stored = await this.deps.deadLetters.add({
+      id: newId(),
+      delivery_id: deliveryId(req.message.message_id, req.recipient, req.channel),
+      message: req.message,
+      recipient: req.recipient,
+      channel: req.channel,
+      attempts: req.attempts,
+      reason: req.reason,
+      last_error: req.lastError,
+      failed_at: new Date().toISOString(),
+      generation: req.generation,
+    });
+    await this.deps.publisher.publish({ topic: Topics.dlq, key: req.message.conversation_id, envelope: makeEnvelope(DEAD_LETTER, stored) });
+    await this.deps.ledger.finish([{ message: req.message, recipient: req.recipient, channel: req.channel, first_attempt_at: req.firstAttemptAt, state: 'failed', attempts: req.attempts, reason: req.reason, last_error: req.lastError }]);
+    return stored;
+  }
+}
