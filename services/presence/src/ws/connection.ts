@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import type { Principal } from '@hub/domain';
 import { CloseCodes } from './close-codes';
 import { errorFrame, type ServerFrame } from './frames';
 import { TokenBucket } from './token-bucket';
@@ -20,13 +21,14 @@ export type RateVerdict = 'ok' | 'dropped' | 'closed';
 export class Connection {
   lastSeen: number;
   closed = false;
+  readonly user: string;
+  readonly sessionId: string;
   private readonly bucket: TokenBucket;
   private refused = 0;
 
   constructor(
     readonly id: string,
-    readonly user: string,
-    readonly sessionId: string,
+    readonly principal: Extract<Principal, { kind: 'user' }>,
     /** When the access token expires (ms since epoch); the socket closes with 4010 then. */
     readonly expiresAt: number,
     private readonly ws: WebSocket,
@@ -34,8 +36,14 @@ export class Connection {
     now: number,
     private readonly onSlowConsumer: () => void = () => {},
   ) {
+    this.user = principal.subject;
+    this.sessionId = principal.sessionId;
     this.lastSeen = now;
     this.bucket = new TokenBucket(limits.ratePerS, limits.rateBurst, now);
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
   }
 
   /** Queues a frame; false when the socket is closed or was just closed for overflowing its buffer. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Principal } from '@hub/domain';
 import { Counter, Gauge, ProblemError, type AccessTokens, type Logger, type Registry, type SessionRevocations } from '@hub/platform';
 import type { NodeDelivery } from '../ports/node-bus';
 import { CloseCodes } from './close-codes';
@@ -117,7 +118,7 @@ export class Gateway {
       this.d.logger.warn({ err: { message: (err as Error).message } }, 'upgrade authentication failed');
       return this.refuse(socket, new ProblemError('unavailable', 'could not check the session; retry shortly', { headers: { 'Retry-After': '1' } }), path);
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, auth.principal.subject, auth.principal.sessionId, auth.expiresAt));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, auth.principal, auth.expiresAt));
   }
 
   private refuse(socket: Duplex, err: ProblemError, path: string): void {
@@ -125,8 +126,9 @@ export class Gateway {
     refuseUpgrade(socket, err, path);
   }
 
-  private open(ws: WebSocket, user: string, sessionId: string, expiresAt: number): void {
-    const conn = new Connection(randomUUID(), user, sessionId, expiresAt, ws, this.d.settings, Date.now(), () => this.metrics.slow.inc());
+  private open(ws: WebSocket, principal: Extract<Principal, { kind: 'user' }>, expiresAt: number): void {
+    const user = principal.subject;
+    const conn = new Connection(randomUUID(), principal, expiresAt, ws, this.d.settings, Date.now(), () => this.metrics.slow.inc());
     this.d.connections.add(conn);
     this.metrics.connections.inc();
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));

@@ -1,0 +1,38 @@
+import type { Fanout } from '../fanout';
+import { messageFrame } from './message-stream';
+
+/** The routing port's request and outcome, as far as this delivery needs them (services/router/src/ports/delivery.ts). */
+export interface InternalDeliveryRequest {
+  message: Parameters<typeof messageFrame>[0];
+  recipient: string;
+  channel: string;
+}
+export type InternalDeliveryOutcome = { kind: 'sent'; detail?: string } | { kind: 'pending'; detail?: string };
+
+/**
+ * The router's ChannelDelivery for channel `internal`: a recipient with a
+ * live connection anywhere gets the `message` frame through their nodes'
+ * delivery channels (`hub:deliver:{node}`) and the outcome is `sent`; an
+ * offline recipient stays `pending` and gets the message on reconnect.
+ * One presence lookup per batch, one publish per message and node.
+ */
+export class InternalDelivery {
+  constructor(private readonly fanout: Fanout) {}
+
+  async deliver(requests: readonly InternalDeliveryRequest[]): Promise<InternalDeliveryOutcome[]> {
+    const byMessage = new Map<string, { request: InternalDeliveryRequest; recipients: string[] }>();
+    for (const r of requests) {
+      const entry = byMessage.get(r.message.message_id);
+      if (entry) entry.recipients.push(r.recipient);
+      else byMessage.set(r.message.message_id, { request: r, recipients: [r.recipient] });
+    }
+    const reached = new Map<string, Set<string>>();
+    // In sequence order, so that one conversation's frames leave in order.
+    for (const [messageId, { request, recipients }] of byMessage) {
+      reached.set(messageId, await this.fanout.toUsers(recipients, { op: 'message', d: messageFrame(request.message) }));
+    }
+    return requests.map((r) =>
+      reached.get(r.message.message_id)?.has(r.recipient) ? { kind: 'sent', detail: 'pushed to a live WebSocket connection' } : { kind: 'pending', detail: 'recipient offline; delivered on reconnect' },
+    );
+  }
+}

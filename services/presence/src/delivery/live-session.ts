@@ -1,0 +1,116 @@
+import { PayloadSchema } from '@hub/domain';
+import { ProblemError, type Logger } from '@hub/platform';
+import type { DeliveryHooks } from '../connection-hooks';
+import type { MessageHistory } from '../ports/message-history';
+import type { Memberships } from '../ports/memberships';
+import type { MessageSubmitter } from '../ports/message-submitter';
+import type { Connection } from '../ws/connection';
+import { FrameError } from '../ws/frame-error';
+import type { FrameErrorCode } from '../ws/frames';
+import { messageIdFor } from './client-message-id';
+import { MessageStream } from './message-stream';
+import type { Receipts } from './receipts';
+
+export interface LiveSessionDeps {
+  history: MessageHistory;
+  memberships: Memberships;
+  receipts: Receipts;
+  submitter: MessageSubmitter;
+  logger: Logger;
+  pageSize: number;
+  /** Catch-up pauses while more than this many bytes wait on a socket (half the send buffer). */
+  highWaterBytes: number;
+}
+
+/**
+ * Message delivery, receipts and sends for the gateway's connections. On
+ * connect each conversation with messages after the member's delivered_seq
+ * is caught up (oldest first) while live frames are held and merged by
+ * sequence; `resume` does the same from the client's own sequences.
+ */
+export function liveSessions(d: LiveSessionDeps): DeliveryHooks {
+  const streams = new Map<string, MessageStream>();
+  const streamOf = (conn: Connection) => streams.get(conn.id);
+
+  return {
+    async opened(conn) {
+      const stream = new MessageStream(conn, {
+        history: d.history,
+        pageSize: d.pageSize,
+        highWaterBytes: d.highWaterBytes,
+        baseline: async (conversationId) => (await d.memberships.get(conn.user, conversationId))?.delivered_seq ?? 0,
+      });
+      streams.set(conn.id, stream);
+      const memberships = await d.memberships.of(conn.user);
+      const behind = memberships.filter((m) => m.last_seq > m.delivered_seq);
+      for (const m of memberships) if (m.last_seq <= m.delivered_seq) stream.startAt(m.conversation_id, m.delivered_seq);
+      // In the background: frames (acks of what is being sent) must not wait for the whole backlog.
+      void (async () => {
+        for (const m of behind) {
+          if (conn.closed) return;
+          await stream.catchUp(m.conversation_id, m.delivered_seq).catch((err: Error) => {
+            d.logger.warn({ err: { message: err.message }, user: conn.user, conversation_id: m.conversation_id }, 'catch-up failed; the client resumes on reconnect');
+          });
+        }
+      })();
+    },
+
+    closed(conn) {
+      streams.delete(conn.id);
+    },
+
+    async frame(conn, frame) {
+      switch (frame.op) {
+        case 'ack':
+          return d.receipts.ack(conn.user, frame.d.message_id);
+        case 'read':
+          return d.receipts.read(conn.user, frame.d.conversation_id, frame.d.up_to_seq);
+        case 'resume': {
+          const stream = streamOf(conn);
+          if (!stream) return;
+          for (const [conversationId, seq] of Object.entries(frame.d.conversations)) {
+            if (!(await d.memberships.get(conn.user, conversationId))) throw new FrameError('not_member', `you are not a member of conversation ${conversationId}`);
+            void stream.catchUp(conversationId, seq).catch((err: Error) => d.logger.warn({ err: { message: err.message }, user: conn.user }, 'resume failed'));
+          }
+          return;
+        }
+        case 'send': {
+          const { client_msg_id, conversation_id, payload } = frame.d;
+          const request = { message_id: messageIdFor(conn.user, client_msg_id), conversation_id, from: conn.user, channels: ['internal' as const], payload: PayloadSchema.parse(payload) };
+          try {
+            const { message_id } = await d.submitter.submit(conn.principal, request, { clientMsgId: client_msg_id });
+            conn.send({ op: 'accepted', d: { client_msg_id, message_id } });
+          } catch (err) {
+            if (err instanceof ProblemError) throw new FrameError(frameCode(err), err.detail ?? err.message, { client_msg_id });
+            throw err;
+          }
+          return;
+        }
+      }
+    },
+
+    deliver(conn, frame) {
+      if (frame.op === 'message') streamOf(conn)?.live(frame.d);
+      else conn.send(frame);
+    },
+  };
+}
+
+/** The REST problem code of a refused send, as a frame error code. */
+function frameCode(err: ProblemError): FrameErrorCode {
+  switch (err.code) {
+    case 'forbidden':
+    case 'insufficient_scope':
+      return 'not_member';
+    case 'not_found':
+      return 'not_found';
+    case 'unavailable':
+      return 'unavailable';
+    case 'rate_limited':
+      return 'rate_limited';
+    case 'internal':
+      return 'internal';
+    default:
+      return 'validation_failed';
+  }
+}
