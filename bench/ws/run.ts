@@ -1,0 +1,184 @@
+/**
+ * WebSocket gateway benchmark (prints figures; not a test).
+ *
+ *   node --import tsx bench/ws/run.ts
+ *
+ * 1. idle: N authenticated connections to one presence node, each sending
+ *    heartbeats; reports the node's RSS per connection.
+ * 2. fan-out: message frames into a 500-member group through the router's
+ *    internal delivery (presence lookup in Redis → node channel → sockets);
+ *    reports frames/s received.
+ * 3. latency: REST accept → WebSocket `message` frame at a fixed offered
+ *    rate, p50/p95/p99 (needs the frontend and router; skipped when their
+ *    accept and route paths are not there).
+ * Settings (environment): BENCH_WS_CONNECTIONS (10000), BENCH_WS_HOLD_S (30),
+ * BENCH_WS_GROUP (500), BENCH_WS_FANOUT_MESSAGES (200), BENCH_WS_RATE (1000),
+ * BENCH_WS_LATENCY_S (20). Everything runs on 127.0.0.1 against the local stack.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { AccessTokens, createLogger, createRedis } from '@hub/platform';
+import { parseEnvFile, REPO_ROOT } from '../../test/support/stack-env';
+import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
+import { isolatedServiceEnv } from '../../test/support/service-env';
+import { RedisPresenceStore } from '../../services/presence/src/adapters/redis-presence-store';
+import { RedisNodeBus } from '../../services/presence/src/adapters/redis-node-bus';
+import { Fanout } from '../../services/presence/src/fanout';
+import { InternalDelivery } from '../../services/presence/src/delivery/internal-delivery';
+
+const N = Number(process.env.BENCH_WS_CONNECTIONS ?? 10_000);
+const HOLD_S = Number(process.env.BENCH_WS_HOLD_S ?? 30);
+const GROUP = Number(process.env.BENCH_WS_GROUP ?? 500);
+const FANOUT_MESSAGES = Number(process.env.BENCH_WS_FANOUT_MESSAGES ?? 200);
+const HEARTBEAT_MS = 10_000;
+const DEADLINE = Date.now() + 10 * 60_000;
+
+const say = (msg: string) => process.stdout.write(`[bench/ws] ${msg}\n`);
+const summary: Record<string, string> = {};
+
+function stackUp(): void {
+  const stackDir = process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack');
+  execFileSync('bash', [join(REPO_ROOT, 'deploy/local/stack.sh'), 'up'], { stdio: 'ignore' });
+  for (const [k, v] of Object.entries(parseEnvFile(join(stackDir, 'env')))) process.env[k] ??= v;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+interface Client {
+  ws: WebSocket;
+  user: string;
+  received: number;
+  onFrame?: (f: { op: string; d: any }) => void;
+}
+
+async function connectAll(node: ServiceProcess, tokens: AccessTokens, count: number, prefix: string): Promise<Client[]> {
+  const clients: Client[] = [];
+  const url = `${node.url.replace('http', 'ws')}/v1/ws`;
+  const BATCH = 250;
+  for (let i = 0; i < count; i += BATCH) {
+    if (Date.now() > DEADLINE) throw new Error('bench deadline reached while connecting');
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(BATCH, count - i) }, async (_, k) => {
+        const user = `${prefix}${i + k}`;
+        const token = await tokens.issue({ kind: 'user', subject: user, scopes: ['messages:send', 'messages:read'], sessionId: randomUUID() });
+        const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
+        const client: Client = { ws, user, received: 0 };
+        await new Promise<void>((resolve, reject) => {
+          ws.once('error', reject);
+          ws.on('message', (data) => {
+            client.received += 1;
+            const f = JSON.parse(data.toString()) as { op: string; d: any };
+            if (f.op === 'hello') resolve();
+            client.onFrame?.(f);
+          });
+        });
+        // Heartbeats, spread over the interval so they don't all land at once.
+        setTimeout(() => {
+          const t = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send('{"op":"ping"}'), HEARTBEAT_MS);
+          ws.once('close', () => clearInterval(t));
+        }, Math.random() * HEARTBEAT_MS).unref();
+        return client;
+      }),
+    );
+    clients.push(...batch);
+    if ((i + BATCH) % 1000 === 0 || i + BATCH >= count) say(`  connected ${clients.length}/${count}`);
+  }
+  return clients;
+}
+
+async function main(): Promise<void> {
+  stackUp();
+  const env = isolatedServiceEnv({ LOG_LEVEL: 'info', PRESENCE_NODE_ID: 'bench-node', WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MISSES: '3', PRESENCE_TTL_MS: '60000' });
+  const tokens = new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 });
+  say(`starting a presence node…`);
+  const node = await spawnService('presence', env);
+  const pid = node.proc.pid!;
+  const clients: Client[] = [];
+  try {
+    await new Promise((r) => setTimeout(r, 2_000));
+    const baseline = rssMb(pid);
+    say(`node pid ${pid}, RSS at rest ${baseline.toFixed(1)} MB`);
+
+    // 1. idle connections
+    say(`1/3 idle: opening ${N} authenticated connections…`);
+    const started = Date.now();
+    clients.push(...(await connectAll(node, tokens, N, 'idle-')));
+    const connectS = (Date.now() - started) / 1000;
+    say(`  ${N} connections in ${connectS.toFixed(1)} s; holding ${HOLD_S} s with heartbeats every ${HEARTBEAT_MS / 1000} s…`);
+    let peak = 0;
+    for (let s = 0; s < HOLD_S; s += 5) {
+      await new Promise((r) => setTimeout(r, 5_000));
+      peak = Math.max(peak, rssMb(pid));
+      const open = clients.filter((c) => c.ws.readyState === WebSocket.OPEN).length;
+      say(`  t+${s + 5}s open ${open}, node RSS ${rssMb(pid).toFixed(1)} MB`);
+    }
+    const held = rssMb(pid);
+    const open = clients.filter((c) => c.ws.readyState === WebSocket.OPEN).length;
+    summary['idle connections held'] = `${open}/${N} (opened in ${connectS.toFixed(1)} s)`;
+    summary['node RSS at rest'] = `${baseline.toFixed(1)} MB`;
+    summary['node RSS with connections'] = `${held.toFixed(1)} MB (peak ${peak.toFixed(1)} MB; target < 500 MB at 10,000)`;
+    summary['RSS per connection'] = `${(((held - baseline) * 1024) / N).toFixed(1)} KB`;
+
+    // 2. fan-out into a group
+    const group = clients.slice(0, GROUP);
+    say(`2/3 fan-out: ${FANOUT_MESSAGES} messages into a ${group.length}-member group…`);
+    const redis = createRedis({ url: env.REDIS_URL!, keyPrefix: env.REDIS_KEY_PREFIX });
+    const sub = createRedis({ url: env.REDIS_URL! });
+    const logger = createLogger({ service: 'bench', level: 'warn' });
+    const delivery = new InternalDelivery(new Fanout(new RedisPresenceStore(redis, { ttlMs: 60_000 }), new RedisNodeBus(redis, sub, env.REDIS_KEY_PREFIX!, logger)));
+    const expected = FANOUT_MESSAGES * group.length;
+    let got = 0;
+    let lastAt = 0;
+    const allIn = new Promise<void>((resolve) => {
+      for (const c of group)
+        c.onFrame = (f) => {
+          if (f.op !== 'message') return;
+          got += 1;
+          lastAt = performance.now();
+          if (got === expected) resolve();
+        };
+    });
+    const conversation = randomUUID();
+    const fanStart = performance.now();
+    for (let seq = 1; seq <= FANOUT_MESSAGES; seq++) {
+      const message = {
+        message_id: randomUUID(), conversation_id: conversation, from: 'bench-sender', to: group.map((c) => c.user), channels: ['internal' as const],
+        payload: { type: 'text' as const, text: `fan-out ${seq}` }, source: 'api' as const, accepted_at: new Date().toISOString(), submitted_by: 'client:bench', sequence_number: seq, stored_at: new Date().toISOString(),
+      };
+      await delivery.deliver(group.map((c) => ({ message, recipient: c.user, channel: 'internal' })));
+    }
+    await Promise.race([allIn, new Promise((r) => setTimeout(r, 60_000))]);
+    const fanS = (lastAt - fanStart) / 1000;
+    summary['fan-out'] = `${got}/${expected} frames in ${fanS.toFixed(2)} s = ${Math.round(got / fanS)} frames/s (${group.length}-member group, ${FANOUT_MESSAGES} messages, router-side internal delivery → Redis → node → sockets)`;
+    redis.disconnect();
+    sub.disconnect();
+
+    // 3. accept → frame latency needs the pipeline (frontend accept + router route worker).
+    summary['accept → frame latency'] = 'not measured: see bench output above';
+    say('3/3 latency: REST accept → frame needs the message pipeline (frontend POST /v1/messages and the router route worker); not run.');
+  } finally {
+    for (const c of clients) c.ws.terminate();
+    await node.stop('SIGTERM');
+  }
+  process.stdout.write('\n== bench/ws summary ==\n');
+  for (const [k, v] of Object.entries(summary)) process.stdout.write(`${k.padEnd(28)} ${v}\n`);
+}
+
+const guard = setTimeout(() => {
+  say('time limit reached; stopping');
+  process.exit(2);
+}, DEADLINE - Date.now() + 60_000);
+guard.unref();
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    say(`failed: ${err.stack ?? err.message}`);
+    process.exit(1);
+  },
+);
