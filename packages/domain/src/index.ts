@@ -6,3 +6,4 @@ export * from './identity';
 export * from './message';
 export * from './status';
 export * from './directory';
+export * from './file';
