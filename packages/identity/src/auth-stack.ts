@@ -56,8 +56,9 @@ export function createAuthStack(deps: AuthStackDeps): AuthStack {
     middleware: async (c, next) => {
       const { principal, rate } = await authenticateToken(bearer(c.req.header('authorization')));
       c.set('principal', principal);
-      await next();
+      // Set before the handler runs: the response (or problem+json on error) is built with them.
       for (const [k, v] of Object.entries(rateLimitHeaders(rate, false))) c.header(k, v);
+      await next();
     },
   };
 }
