@@ -1,6 +1,6 @@
 import { Topics } from '@hub/domain';
 import { RedisSessionRevocations } from '@hub/identity';
-import { AccessTokens, runService } from '@hub/platform';
+import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoConversationDirectory } from './adapters/mongo-conversation-directory';
 import { RedisNodeBus } from './adapters/redis-node-bus';
 import { RedisPresenceStore } from './adapters/redis-presence-store';
@@ -8,6 +8,7 @@ import { RedisRevocationFeed } from './adapters/redis-revocation-feed';
 import { createPresenceApp } from './app';
 import { loadPresenceConfig } from './config';
 import { connectionHooks } from './connection-hooks';
+import { StatusRelay } from './delivery/status-relay';
 import { Fanout } from './fanout';
 import { PresenceTracker } from './presence-tracker';
 import { TypingRelay } from './typing';
@@ -65,6 +66,9 @@ await runService({
     });
     const revocationFeed = new RedisRevocationFeed(infra.redisSub!, config.REDIS_KEY_PREFIX);
     const unsubscribe: Array<() => Promise<void>> = [];
+    // One group for all nodes: each status reaches the sender once, via whichever node consumed it.
+    const statusConsumer = new EventConsumer(infra.kafka!, { groupId: 'presence-status', topics: [Topics.status], fromBeginning: false }, logger);
+    const relay = new StatusRelay(fanout, logger);
     return {
       app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { tokens, revocations, store, directory } }),
       attach: (server) => gw.attach(server),
@@ -72,9 +76,11 @@ await runService({
         unsubscribe.push(await bus.subscribe(node, (d) => gw.deliver(d)));
         unsubscribe.push(await revocationFeed.subscribe((sessionId) => gw.revokeSession(sessionId)));
         tracker.start();
+        await statusConsumer.start((records) => relay.handle(records));
         logger.info({ node, ttl_ms: config.PRESENCE_TTL_MS }, 'presence node started');
       },
       stop: async () => {
+        await statusConsumer.stop();
         await gw.stop();
         await tracker.stop();
         for (const u of unsubscribe) await u();

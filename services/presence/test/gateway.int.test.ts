@@ -165,6 +165,36 @@ describe('presence', () => {
   });
 });
 
+describe('status frames', () => {
+  it('relays statuses from hub.status.v1 to the sender\'s connections on any node', async () => {
+    const alice = username('alice');
+    const phone = await connect(nodeA, alice);
+    const laptop = await connect(nodeB, alice);
+    const kafka = new Kafka({ clientId: 'presence-test', brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      const messageId = randomUUID();
+      const conversationId = randomUUID();
+      const status = { message_id: messageId, conversation_id: conversationId, recipient: 'bob', channel: 'internal', status: 'delivered', from: alice, submitted_by: `user:${alice}`, occurred_at: new Date().toISOString() };
+      const envelope = { type: 'message.status', version: 1, id: randomUUID(), occurred_at: new Date().toISOString(), payload: status };
+      // The nodes' consumer group may still be joining: publish until the first frame arrives.
+      await eventually(
+        async () => {
+          await producer.send({ topic: `${env.KAFKA_NAME_PREFIX}${Topics.status}`, messages: [{ key: conversationId, value: JSON.stringify(envelope) }] });
+          return phone.all('status').length > 0;
+        },
+        { what: 'a status frame', timeoutMs: 30_000, intervalMs: 1_000 },
+      );
+      const expected = { message_id: messageId, conversation_id: conversationId, recipient: 'bob', channel: 'internal', status: 'delivered' };
+      expect(phone.all('status')[0]!.d).toEqual(expected);
+      expect((await laptop.next('status')).d).toEqual(expected);
+    } finally {
+      await producer.disconnect();
+    }
+  });
+});
+
 describe('bad input', () => {
   it('answers garbage, unknown ops and invalid frames with error frames and keeps the socket', async () => {
     const c = await connect(nodeA, username());
