@@ -16,3 +16,4 @@ export * from './ports/rate-limiter';
 export * from './adapters/redis-refresh-token-store';
 export * from './adapters/redis-session-revocations';
 export * from './adapters/redis-rate-limiter';
+export * from './sender-policy';
