@@ -7,3 +7,5 @@ export * from './message';
 export * from './status';
 export * from './directory';
 export * from './file';
+export * from './conversation';
+export * from './status-view';

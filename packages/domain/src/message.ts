@@ -51,7 +51,8 @@ export const SendMessageRequestSchema = z.strictObject({
 });
 export type SendMessageRequest = z.infer<typeof SendMessageRequestSchema>;
 
-export type MessageSource = 'api' | 'ws' | 'telegram' | 'whatsapp' | 'instagram' | 'messenger';
+export const MESSAGE_SOURCES = ['api', 'ws', 'telegram', 'whatsapp', 'instagram', 'messenger'] as const;
+export type MessageSource = (typeof MESSAGE_SOURCES)[number];
 
 /** Payload of `message.accepted` envelopes on hub.messages.v1 (key: conversation_id). */
 export interface MessageEvent {
@@ -79,4 +80,49 @@ export interface StoredMessage extends MessageEvent {
   /** 1, 2, 3 … per conversation, in the order the router took the messages off the conversation's partition. */
   sequence_number: number;
   stored_at: string;
+}
+
+export const FileInfoSchema = z.object({
+  file_id: UuidSchema,
+  filename: z.string().min(1),
+  size: z.number().int().nonnegative(),
+  content_type: z.string().min(1),
+  sha256: z.string().min(1),
+});
+
+/**
+ * What a consumer of hub.messages.v1 accepts as a MessageEvent. Not strict:
+ * fields added by a newer producer are dropped rather than refused, so
+ * producers can roll out first.
+ */
+export const MessageEventSchema = z.object({
+  message_id: UuidSchema,
+  conversation_id: UuidSchema,
+  from: UsernameSchema,
+  to: z.array(UsernameSchema).min(1).max(MAX_RECIPIENTS),
+  channels: z.array(ChannelSchema).min(1).max(CHANNELS.length),
+  payload: PayloadSchema,
+  file: FileInfoSchema.optional(),
+  source: z.enum(MESSAGE_SOURCES),
+  accepted_at: z.iso.datetime({ offset: true }),
+  trace_id: z.string().max(64).optional(),
+  client_msg_id: z.string().max(128).optional(),
+  submitted_by: z.string().min(1).max(200),
+});
+
+/** Envelope type of records on hub.dlq.v1 that could not be processed at all (not JSON, not a valid event). */
+export const RECORD_POISON = 'record.poison';
+
+/** Payload of `record.poison`: where the record was, why it was refused, and (the start of) what it held. */
+export interface PoisonRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  reason: string;
+  /** The record value as text, cut at 4 KiB. */
+  raw: string;
+  /** The envelope's message id where it could be read, so operators can find what a client sent. */
+  message_id?: string;
+  failed_at: string;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Channel } from './message';
+import { ChannelSchema, type Channel } from './message';
 
 export const STATUSES = ['accepted', 'pending', 'retrying', 'sent', 'delivered', 'read', 'failed'] as const;
 export const StatusSchema = z.enum(STATUSES);
@@ -61,3 +61,18 @@ export function rollUp(states: Status[]): Status {
 }
 
 export type RecipientChannelKey = `${string}|${Channel}`;
+
+/** What a consumer of hub.status.v1 accepts as a StatusEvent (the status writer refuses anything else as poison). */
+export const StatusEventSchema = z.object({
+  message_id: z.string().min(1).max(64),
+  conversation_id: z.string().min(1).max(64),
+  recipient: z.string().min(1).max(200),
+  channel: ChannelSchema,
+  status: StatusSchema,
+  detail: z.string().max(2_000).optional(),
+  external_id: z.string().max(200).optional(),
+  sequence_number: z.number().int().positive().optional(),
+  from: z.string().min(1).max(200),
+  submitted_by: z.string().min(1).max(200),
+  occurred_at: z.iso.datetime({ offset: true }),
+});

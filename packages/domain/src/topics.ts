@@ -14,4 +14,6 @@ export type TopicName = (typeof Topics)[keyof typeof Topics];
 export const ConsumerGroups = {
   route: 'router',
   notify: 'notify',
+  /** The single writer of status history: hub.status.v1 → MongoDB `status_events`. */
+  status: 'status-writer',
 } as const;
