@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { authStackConfigSchema } from '@hub/identity';
 import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, authConfigSchema } from '@hub/platform';
 
 export const presenceConfigSchema = baseConfigSchema
@@ -8,6 +9,7 @@ export const presenceConfigSchema = baseConfigSchema
   .extend(etcdConfigSchema.shape)
   .extend(redisConfigSchema.shape)
   .extend(authConfigSchema.shape)
+  .extend(authStackConfigSchema.shape)
   .extend({
     PRESENCE_HOST: env.host(),
     PRESENCE_PORT: env.port(8083),

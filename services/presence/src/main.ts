@@ -1,5 +1,6 @@
 import { Topics } from '@hub/domain';
-import { RedisSessionRevocations } from '@hub/identity';
+import type { MiddlewareHandler } from 'hono';
+import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoConversationDirectory } from './adapters/mongo-conversation-directory';
 import { RedisNodeBus } from './adapters/redis-node-bus';
@@ -25,11 +26,20 @@ await runService({
     redis: config,
   }),
   address: (config) => ({ host: config.PRESENCE_HOST, port: config.PRESENCE_PORT }),
-  build: ({ config, logger, registry, infra, isDraining }) => {
+  build: async ({ config, logger, registry, infra, isDraining }) => {
     const node = config.PRESENCE_NODE_ID;
     const redis = infra.redis!;
-    const tokens = new AccessTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, accessTtlSeconds: config.ACCESS_TOKEN_TTL_S });
-    const revocations = new RedisSessionRevocations(redis, config.ACCESS_TOKEN_TTL_S * 1000);
+    // The hub's shared request stack (token, revocation, API client still registered, per-caller rate limit),
+    // for the REST endpoint and the WebSocket handshake alike.
+    const identity = new WatchedIdentityDirectory(infra.etcd!, logger);
+    await identity.ready();
+    const authStack = createAuthStack({
+      tokens: new AccessTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, accessTtlSeconds: config.ACCESS_TOKEN_TTL_S }),
+      revocations: new RedisSessionRevocations(redis, config.ACCESS_TOKEN_TTL_S * 1000),
+      clients: identity,
+      rateLimiter: new RedisRateLimiter(redis, { name: 'api', windowSeconds: 60 }),
+      defaultLimitPerMin: config.RATE_LIMIT_PER_MIN,
+    });
     const store = new RedisPresenceStore(redis, { ttlMs: config.PRESENCE_TTL_MS });
     const bus = new RedisNodeBus(redis, infra.redisSub!, config.REDIS_KEY_PREFIX, logger);
     const directory = new MongoConversationDirectory(infra.mongo!.db);
@@ -51,8 +61,7 @@ await runService({
       node,
       logger,
       registry,
-      tokens,
-      revocations,
+      authenticate: authStack.authenticateToken,
       connections,
       settings: {
         heartbeatIntervalMs: config.WS_HEARTBEAT_INTERVAL_MS,
@@ -70,7 +79,7 @@ await runService({
     const statusConsumer = new EventConsumer(infra.kafka!, { groupId: 'presence-status', topics: [Topics.status], fromBeginning: false }, logger);
     const relay = new StatusRelay(fanout, logger);
     return {
-      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { tokens, revocations, store, directory } }),
+      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, directory } }),
       attach: (server) => gw.attach(server),
       start: async () => {
         unsubscribe.push(await bus.subscribe(node, (d) => gw.deliver(d)));
@@ -84,6 +93,7 @@ await runService({
         await gw.stop();
         await tracker.stop();
         for (const u of unsubscribe) await u();
+        await identity.stop();
       },
     };
   },

@@ -1,13 +1,13 @@
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { hasScope, UsernameSchema, type Principal } from '@hub/domain';
-import { authenticate, ProblemError, validationProblem, type AccessTokens, type HubEnv, type SessionRevocations } from '@hub/platform';
+import { ProblemError, validationProblem, type HubEnv } from '@hub/platform';
 import type { ConversationDirectory } from './ports/conversation-directory';
 import type { PresenceStore } from './ports/presence-store';
 
 export interface PresenceRoutesDeps {
-  tokens: AccessTokens;
-  revocations?: SessionRevocations;
+  /** The hub's shared request stack (identity): token, revocation, rate limit; sets `principal`. */
+  authenticate: MiddlewareHandler;
   store: PresenceStore;
   directory: ConversationDirectory;
 }
@@ -20,7 +20,7 @@ const ParamsSchema = z.strictObject({ username: UsernameSchema });
  * with; an API client needs the `messages:read` scope.
  */
 export function mountPresenceRoutes(app: Hono<HubEnv>, d: PresenceRoutesDeps): void {
-  app.get('/v1/presence/:username', authenticate(d.tokens, d.revocations) as never, async (c) => {
+  app.get('/v1/presence/:username', d.authenticate, async (c) => {
     const params = ParamsSchema.safeParse(c.req.param());
     if (!params.success) throw validationProblem(params.error, 'path');
     const { username } = params.data;

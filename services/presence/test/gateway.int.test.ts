@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisSessionRevocations } from '@hub/identity';
+import { ClientsRepository, RedisSessionRevocations } from '@hub/identity';
+import { EtcdStore } from '@hub/platform';
 import { Topics } from '@hub/domain';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 import { expectClose, TestClient } from './ws-client';
@@ -55,8 +56,21 @@ describe('handshake', () => {
     const garbage = await TestClient.refused(nodeA.url, { query: '?access_token=not.a.jwt' });
     expect(garbage.status).toBe(401);
 
-    const client = await tokensFor(env).issue({ kind: 'client', subject: 'crm', scopes: ['messages:send'] });
-    expect((await TestClient.refused(nodeA.url, { token: client })).status).toBe(403);
+    // An API client: refused while unknown (401), and even once registered, WebSocket is for end users (403).
+    const unknownClient = await tokensFor(env).issue({ kind: 'client', subject: 'crm', scopes: ['messages:send'] });
+    expect((await TestClient.refused(nodeA.url, { token: unknownClient })).status).toBe(401);
+    const etcd = new EtcdStore({ hosts: env.ETCD_HOSTS!.split(','), namespace: env.ETCD_NAMESPACE! });
+    try {
+      const { client } = await new ClientsRepository(etcd).create({ name: 'crm', scopes: ['messages:send'] });
+      const clientToken = await tokensFor(env).issue({ kind: 'client', subject: client.client_id, scopes: ['messages:send'] });
+      const refused = await eventually(async () => {
+        const r = await TestClient.refused(nodeA.url, { token: clientToken });
+        return r.status === 403 ? r : undefined;
+      }, { what: 'the node to see the new API client' });
+      expect(refused.body.detail).toMatch(/end users/);
+    } finally {
+      await etcd.close();
+    }
 
     const elsewhere = await TestClient.refused(nodeA.url, { path: '/v1/other', token: await userToken(env, 'alice') });
     expect(elsewhere.status).toBe(404);

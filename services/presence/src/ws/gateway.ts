@@ -3,13 +3,13 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Principal } from '@hub/domain';
-import { Counter, Gauge, ProblemError, type AccessTokens, type Logger, type Registry, type SessionRevocations } from '@hub/platform';
+import { Counter, Gauge, ProblemError, type Logger, type Registry } from '@hub/platform';
 import type { NodeDelivery } from '../ports/node-bus';
 import { CloseCodes } from './close-codes';
 import { Connection, type ConnectionLimits } from './connection';
 import { FrameError } from './frame-error';
 import { errorFrame, parseClientFrame, type ClientFrame, type ServerFrame } from './frames';
-import { authenticateUpgrade, refuseUpgrade } from './handshake';
+import { authenticateUpgrade, refuseUpgrade, type TokenAuthenticator } from './handshake';
 import type { LocalConnections } from './local-connections';
 
 export const WS_PATH = '/v1/ws';
@@ -36,8 +36,7 @@ export interface GatewayDeps {
   node: string;
   logger: Logger;
   registry: Registry;
-  tokens: AccessTokens;
-  revocations?: SessionRevocations;
+  authenticate: TokenAuthenticator;
   settings: GatewaySettings;
   connections: LocalConnections;
   hooks: ConnectionHooks;
@@ -112,7 +111,7 @@ export class Gateway {
     if (this.draining) return this.refuse(socket, new ProblemError('unavailable', 'this node is shutting down; connect again', { headers: { 'Retry-After': '1' } }), path);
     let auth;
     try {
-      auth = await authenticateUpgrade(req, this.d.tokens, this.d.revocations);
+      auth = await authenticateUpgrade(req, this.d.authenticate);
     } catch (err) {
       if (err instanceof ProblemError) return this.refuse(socket, err, path);
       this.d.logger.warn({ err: { message: (err as Error).message } }, 'upgrade authentication failed');

@@ -1,7 +1,10 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Principal } from '@hub/domain';
-import { bearer, problemBody, ProblemError, verifyOrThrow, type AccessTokens, type SessionRevocations } from '@hub/platform';
+import { bearer, problemBody, ProblemError } from '@hub/platform';
+
+/** The hub's token check for a raw token (identity's auth stack: signature, expiry, revocation, rate limit); rejects with a ProblemError. */
+export type TokenAuthenticator = (token: string | undefined) => Promise<{ principal: Principal }>;
 
 export interface Authenticated {
   principal: Extract<Principal, { kind: 'user' }>;
@@ -15,7 +18,7 @@ export interface Authenticated {
  * query parameter for browsers, whose WebSocket API cannot set headers.
  * Only end users connect; API clients use REST and webhooks.
  */
-export async function authenticateUpgrade(req: IncomingMessage, tokens: AccessTokens, revocations?: SessionRevocations): Promise<Authenticated> {
+export async function authenticateUpgrade(req: IncomingMessage, authenticate: TokenAuthenticator): Promise<Authenticated> {
   const url = new URL(req.url ?? '/', 'http://gateway');
   const fromHeader = bearer(req.headers.authorization);
   const fromQuery = url.searchParams.get('access_token') ?? undefined;
@@ -23,7 +26,7 @@ export async function authenticateUpgrade(req: IncomingMessage, tokens: AccessTo
   if (!token) {
     throw new ProblemError('unauthorized', 'send an access token as "Authorization: Bearer <token>" or as the access_token query parameter', { headers: { 'WWW-Authenticate': 'Bearer' } });
   }
-  const principal = await verifyOrThrow(tokens, token, revocations);
+  const { principal } = await authenticate(token);
   if (principal.kind !== 'user') throw new ProblemError('forbidden', 'only end users connect over WebSocket; API clients use the REST API and webhooks');
   return { principal, expiresAt: tokenExpiry(token) };
 }
