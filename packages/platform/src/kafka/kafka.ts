@@ -57,17 +57,27 @@ export interface TopicSpec {
 
 /** Creates the topics that do not exist yet; safe to call from every process at start. */
 export async function ensureTopics(admin: Admin, specs: TopicSpec[], defaultPartitions = 6, namePrefix = ''): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = specs.map((s) => ({ ...s, topic: namePrefix + s.topic })).filter((s) => !existing.has(s.topic));
-  if (missing.length === 0) return;
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? defaultPartitions, replicationFactor: -1, configEntries: s.configEntries })),
-    });
-  } catch (err) {
-    // Another process may have created them between list and create.
-    if (!/already exists/i.test(String((err as Error).message))) throw err;
+  // Creating topics races with other processes doing the same and with the
+  // controller propagating metadata ("does not host this topic-partition"
+  // right after creation): converge by re-listing and retrying a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.map((s) => ({ ...s, topic: namePrefix + s.topic })).filter((s) => !existing.has(s.topic));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? defaultPartitions, replicationFactor: -1, configEntries: s.configEntries })),
+        });
+      }
+      await admin.fetchTopicMetadata({ topics: specs.map((s) => namePrefix + s.topic) });
+      return;
+    } catch (err) {
+      const message = String((err as Error).message);
+      const retriable = /already exists|does not host|not available|leader|coordinator|ECONNREFUSED|timed? ?out/i.test(message) || (err as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= 6) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
   }
 }
 
