@@ -1,0 +1,125 @@
+import type { Collection, Db } from 'mongodb';
+import type { StoredMessage } from '@hub/domain';
+import { isDuplicateKeyError } from '@hub/platform';
+import { Collections } from '../collections';
+import { SequenceConflictError, type MessageLedger, type MessageReader } from '../ports/message-store';
+
+type MessageDoc = StoredMessage & { _id: string };
+
+interface ClaimDoc {
+  _id: string;
+  conversation_id: string;
+  claimed_at: Date;
+}
+
+/** How many `_id` lookups run at once (each is one round trip; FerretDB answers only `_id` equality without a scan). */
+const LOOKUP_CONCURRENCY = 16;
+
+/**
+ * Adapter: messages in MongoDB, keyed by message_id.
+ *
+ * Dedup without reading first: `claim` inserts one tiny document per
+ * message into `message_claims` with `insertMany(ordered:false)`; the
+ * unique `_id` rejects those seen before, so one bulk write splits a batch
+ * into new and already-seen messages. Only the already-seen ones (re-sends,
+ * redeliveries) are then looked up one by one.
+ */
+export class MongoMessageStore implements MessageLedger, MessageReader {
+  private readonly messages: Collection<MessageDoc>;
+  private readonly claims: Collection<ClaimDoc>;
+  private readonly routedMarks: Collection<{ _id: string; routed_at: Date }>;
+
+  constructor(db: Db) {
+    this.messages = db.collection<MessageDoc>(Collections.messages);
+    this.claims = db.collection<ClaimDoc>(Collections.messageClaims);
+    this.routedMarks = db.collection(Collections.routedMessages);
+  }
+
+  async claim(messages: ReadonlyArray<{ message_id: string; conversation_id: string }>): Promise<Set<string>> {
+    if (messages.length === 0) return new Set();
+    const now = new Date();
+    return duplicatesOf(
+      () => this.claims.insertMany(messages.map((m) => ({ _id: m.message_id, conversation_id: m.conversation_id, claimed_at: now })), { ordered: false }),
+      messages.map((m) => m.message_id),
+    );
+  }
+
+  async findStored(ids: readonly string[]): Promise<Map<string, StoredMessage>> {
+    const found = new Map<string, StoredMessage>();
+    await eachLimited(ids, LOOKUP_CONCURRENCY, async (id) => {
+      const doc = await this.messages.findOne({ _id: id });
+      if (doc) found.set(id, toStored(doc));
+    });
+    return found;
+  }
+
+  async insert(messages: readonly StoredMessage[]): Promise<{ alreadyStored: string[] }> {
+    if (messages.length === 0) return { alreadyStored: [] };
+    const rejected = await duplicatesOf(
+      () => this.messages.insertMany(messages.map((m) => ({ ...m, _id: m.message_id })), { ordered: false }),
+      messages.map((m) => m.message_id),
+    );
+    if (rejected.size === 0) return { alreadyStored: [] };
+    // A unique-index error does not say which index: a stored message_id is
+    // a harmless repeat, anything else is a sequence number already taken.
+    const stored = await this.findStored([...rejected]);
+    const conflicts = messages.filter((m) => rejected.has(m.message_id) && !stored.has(m.message_id));
+    if (conflicts.length > 0) throw new SequenceConflictError([...new Set(conflicts.map((m) => m.conversation_id))], conflicts.map((m) => m.message_id));
+    return { alreadyStored: [...stored.keys()] };
+  }
+
+  async routed(ids: readonly string[]): Promise<Set<string>> {
+    const done = new Set<string>();
+    await eachLimited(ids, LOOKUP_CONCURRENCY, async (id) => {
+      if (await this.routedMarks.findOne({ _id: id }, { projection: { _id: 1 } })) done.add(id);
+    });
+    return done;
+  }
+
+  async markRouted(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const now = new Date();
+    await duplicatesOf(() => this.routedMarks.insertMany(ids.map((id) => ({ _id: id, routed_at: now })), { ordered: false }), [...ids]);
+  }
+
+  async get(messageId: string): Promise<StoredMessage | undefined> {
+    const doc = await this.messages.findOne({ _id: messageId });
+    return doc ? toStored(doc) : undefined;
+  }
+
+  async after(conversationId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+    const docs = await this.messages
+      .find({ conversation_id: conversationId, sequence_number: { $gt: afterSeq } })
+      .sort({ sequence_number: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toStored);
+  }
+}
+
+/** Runs a bulk insert and resolves with the ids whose insert hit a unique index (every other failure is thrown). */
+async function duplicatesOf(insert: () => Promise<unknown>, ids: string[]): Promise<Set<string>> {
+  try {
+    await insert();
+    return new Set();
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    const writeErrors = (err as { writeErrors?: Array<{ index: number }> | { index: number } }).writeErrors;
+    const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+    if (list.length === 0) return new Set(ids);
+    return new Set(list.map((w) => ids[w.index]!).filter(Boolean));
+  }
+}
+
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+function toStored(doc: MessageDoc): StoredMessage {
+  const { _id: _ignored, ...message } = doc;
+  return message;
+}

@@ -1,0 +1,43 @@
+import type { StoredMessage } from '@hub/domain';
+
+/** An insert hit a sequence number another message already holds (the counter fell behind). */
+export class SequenceConflictError extends Error {
+  constructor(
+    readonly conversationIds: string[],
+    readonly messageIds: string[],
+  ) {
+    super(`sequence numbers already taken in conversation(s) ${conversationIds.join(', ')}`);
+    this.name = 'SequenceConflictError';
+  }
+}
+
+/**
+ * Port: the router's write side of the message store. All operations are
+ * bulk and idempotent, so a redelivered batch can run them again.
+ */
+export interface MessageLedger {
+  /**
+   * Records that these messages were seen. Resolves with the ids that had
+   * been claimed before (an earlier delivery of the same message_id); those
+   * may or may not be stored yet (see findStored).
+   */
+  claim(messages: ReadonlyArray<{ message_id: string; conversation_id: string }>): Promise<Set<string>>;
+  /** The stored messages among these ids. */
+  findStored(ids: readonly string[]): Promise<Map<string, StoredMessage>>;
+  /**
+   * Inserts the messages (each with its sequence_number). A message already
+   * stored is left as it is and listed in `alreadyStored`. Throws
+   * SequenceConflictError when a number is held by another message.
+   */
+  insert(messages: readonly StoredMessage[]): Promise<{ alreadyStored: string[] }>;
+  /** The ids among these whose routing finished. */
+  routed(ids: readonly string[]): Promise<Set<string>>;
+  markRouted(ids: readonly string[]): Promise<void>;
+}
+
+/** Port: reads of stored messages (history, status, catch-up). */
+export interface MessageReader {
+  get(messageId: string): Promise<StoredMessage | undefined>;
+  /** Messages of the conversation with sequence_number > afterSeq, ascending, at most `limit`. */
+  after(conversationId: string, afterSeq: number, limit: number): Promise<StoredMessage[]>;
+}
