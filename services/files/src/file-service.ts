@@ -153,7 +153,7 @@ export class FileService {
     } else {
       if (parts) throw new ProblemError('validation_failed', 'body: parts: only for multipart uploads; this file was uploaded with a single PUT', { errors: [{ field: 'parts', message: 'only for multipart uploads' }] });
       candidate = ObjectKeys.attempt(fileId, newId());
-      if (!(await this.d.objects.stat(upload.key)) || !(await this.copied(upload.key, candidate))) return this.notUploadedUnlessSettled(fileId);
+      if (!(await this.copied(upload.key, candidate))) return this.notUploadedUnlessSettled(fileId);
     }
     // Only a single PUT's copy belongs to this attempt alone; the assembled multipart object is shared by concurrent completes.
     const ownCopy = upload.mode === 'single' ? candidate : undefined;
@@ -174,14 +174,15 @@ export class FileService {
       }
       return this.settled(await this.reread(fileId));
     }
-    if (await this.d.files.markCompleted(fileId, at, newId(), candidate)) {
+    const eventId = newId();
+    if (await this.d.files.markCompleted(fileId, at, eventId, candidate)) {
       this.d.metrics.completed.inc({ outcome: 'completed' });
       this.d.logger.info({ file_id: fileId, size: rec.size }, 'upload completed');
       // The upload, and copies left by attempts that lost or crashed: only the verified copy stays.
       if (ownCopy) await this.removeQuietly(fileId, [upload.key, ...(await this.d.objects.list(ObjectKeys.fileDir(fileId))).filter((k) => k !== ownCopy)]);
-    } else if (ownCopy) {
-      await this.removeQuietly(fileId, [ownCopy]);
+      return this.settled({ ...rec, status: 'completed', completed_at: at, event_id: eventId, event_published: false, object_key: candidate });
     }
+    if (ownCopy) await this.removeQuietly(fileId, [ownCopy]);
     return this.settled(await this.reread(fileId));
   }
 
