@@ -9,6 +9,8 @@ export interface FakeTelegramCall {
   /** HTTP status the fake answered. */
   status: number;
   at: number;
+  /** What the fake answered on success (`message_id` for sends). */
+  result?: Record<string, unknown>;
   /** For documents sent by URL or uploaded: what the fake could read of the file. */
   document?: { source: 'url' | 'upload'; filename?: string; bytes: number; fetchStatus?: number };
 }
@@ -136,8 +138,9 @@ export class FakeTelegramServer {
     const call: FakeTelegramCall = { method, params: plain(params), status: 200, at: Date.now() };
     this.calls.push(call);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
-    const answer = (status: number, body: object) => {
+    const answer = (status: number, body: { result?: unknown; [field: string]: unknown }) => {
       call.status = status;
+      if (status === 200 && typeof body.result === 'object' && body.result !== null) call.result = body.result as Record<string, unknown>;
       return c.json(body, status as 200);
     };
     if (token !== this.token) return answer(401, { ok: false, error_code: 401, description: 'Unauthorized' });

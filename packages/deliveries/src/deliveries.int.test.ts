@@ -70,7 +70,11 @@ describe('delivery ledger and dead letters (real MongoDB-compatible server and K
     expect(found.scheduledByLane.get(lane)).toEqual([2]);
     expect(found.byId.get(deliveryId(m2.message_id, 'bob', 'telegram'))).toMatchObject({ state: 'scheduled', attempts: 1, next_attempt: 2, schedule_id: 's2' });
     expect(found.byId.has(deliveryId(m3.message_id, 'bob', 'telegram'))).toBe(false);
-    void m1;
+    await ledger.schedule({ message: m3, recipient: 'bob', channel: 'telegram', attempts: 0, next_attempt: 1, schedule_id: 's3', next_at: new Date(), first_attempt_at: new Date(), queued: true });
+    await ledger.schedule({ message: m1, recipient: 'bob', channel: 'telegram', attempts: 0, next_attempt: 1, schedule_id: 's1', next_at: new Date(), first_attempt_at: new Date(), queued: true });
+    expect(await ledger.nextInLane(lane)).toMatchObject({ seq: 1, queued: true, schedule_id: 's1', message: { message_id: m1.message_id } });
+    await ledger.finish([{ message: m1, recipient: 'bob', channel: 'telegram', first_attempt_at: new Date(), state: 'delivered', attempts: 1 }]);
+    expect(await ledger.nextInLane(lane)).toMatchObject({ seq: 2, queued: false });
   });
 
   it('lets exactly one record act on a schedule, and never reopens an ended delivery', async () => {

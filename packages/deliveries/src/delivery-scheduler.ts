@@ -1,7 +1,7 @@
 import { makeEnvelope, newId, Topics, type ExternalChannel, type StoredMessage } from '@hub/domain';
 import type { EventPublisher } from '@hub/platform';
 import type { DeadLetterStore } from './ports/dead-letter-store';
-import type { DeliveryLedger } from './ports/delivery-ledger';
+import type { DeliveryLedger, LedgerEntry } from './ports/delivery-ledger';
 import { DEAD_LETTER, deliveryId, RETRY_RECORD, type DeadLetter, type RetryReason, type RetryRecord } from './records';
 
 export interface ScheduleRequest {
@@ -16,6 +16,8 @@ export interface ScheduleRequest {
   delayMs: number;
   firstAttemptAt: Date;
   lastError?: string;
+  /** No ledger entry exists yet (first try on the routing path). */
+  fresh?: boolean;
 }
 
 export interface DeadLetterRequest {
@@ -52,6 +54,8 @@ export class DeliveryScheduler {
       schedule_id: scheduleId,
       next_at: notBefore,
       first_attempt_at: req.firstAttemptAt,
+      queued: req.reason === 'queued',
+      ...(req.fresh ? { fresh: true } : {}),
       ...(req.lastError !== undefined ? { last_error: req.lastError } : {}),
     });
     const record: RetryRecord = {
@@ -67,6 +71,26 @@ export class DeliveryScheduler {
     };
     await this.publishRetry(record);
     return record;
+  }
+
+  /**
+   * Publishes a record for the ledger's current schedule of an entry, due
+   * now. Used to promote a queued delivery once the one before it ended: if
+   * the entry is already being worked on, this record loses the claim and
+   * is dropped, so the delivery still runs once.
+   */
+  async promote(entry: LedgerEntry): Promise<void> {
+    if (!entry.message) return;
+    await this.publishRetry({
+      delivery_id: entry.delivery_id,
+      message: entry.message,
+      recipient: entry.recipient,
+      channel: entry.channel,
+      attempt: entry.next_attempt,
+      schedule_id: entry.schedule_id,
+      not_before: new Date().toISOString(),
+      reason: 'queued',
+    });
   }
 
   /** Re-publishes a record for an existing schedule (sweeper, replay). */

@@ -74,6 +74,11 @@ export class MongoDeliveryLedger implements DeliveryLedger {
     return (await this.col.findOne({ lane, state: 'scheduled', seq: { $lt: seq } }, { projection: { _id: 1 } })) !== null;
   }
 
+  async nextInLane(lane: string): Promise<LedgerEntry | undefined> {
+    const doc = await this.col.find({ lane, state: 'scheduled' }).sort({ seq: 1 }).limit(1).next();
+    return doc ? toEntry(doc) : undefined;
+  }
+
   async schedule(input: ScheduleInput): Promise<void> {
     const { message, recipient, channel } = input;
     const id = deliveryId(message.message_id, recipient, channel);
@@ -84,19 +89,26 @@ export class MongoDeliveryLedger implements DeliveryLedger {
       schedule_id: input.schedule_id,
       next_at: input.next_at,
       message,
+      queued: input.queued === true,
       updated_at: new Date(),
       ...(input.last_error !== undefined ? { last_error: input.last_error } : {}),
     };
+    const insert = async () => {
+      try {
+        await this.col.insertOne({ _id: id, ...base(message, recipient, channel, input.first_attempt_at), generation: 0, ...fields });
+        return true;
+      } catch (err) {
+        // Already there: scheduled (update it below) or ended (leave it ended).
+        if (isDuplicateKeyError(err)) return false;
+        throw err;
+      }
+    };
+    if (input.fresh && (await insert())) return;
     // Two steps instead of one upsert with a state filter: an upsert that
     // misses on the filter would try to insert and hit the _id of an ended entry.
     const updated = await this.col.updateOne({ _id: id, state: 'scheduled' }, { $set: fields });
-    if (updated.matchedCount > 0) return;
-    try {
-      await this.col.insertOne({ _id: id, ...base(message, recipient, channel, input.first_attempt_at), generation: 0, ...fields });
-    } catch (err) {
-      // Already there and ended (delivered or failed): leave it ended.
-      if (!isDuplicateKeyError(err)) throw err;
-    }
+    if (updated.matchedCount > 0 || input.fresh) return;
+    await insert();
   }
 
   async claim(id: string, scheduleId: string, holdMs: number): Promise<LedgerEntry | undefined> {
@@ -108,7 +120,7 @@ export class MongoDeliveryLedger implements DeliveryLedger {
     return toEntry({ ...doc, next_at: nextAt });
   }
 
-  async finish(entries: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; first_attempt_at: Date } & FinishInput>): Promise<void> {
+  async finish(entries: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; first_attempt_at: Date } & FinishInput>, opts: { fresh?: boolean } = {}): Promise<void> {
     const now = new Date();
     const fresh: Doc[] = [];
     for (const e of entries) {
@@ -124,7 +136,7 @@ export class MongoDeliveryLedger implements DeliveryLedger {
       };
       // A failed delivery keeps its message: a dead-letter replay needs it.
       const update = e.state === 'failed' ? { $set: { ...ended, message: e.message } } : { $set: ended, $unset: { message: '' as const } };
-      const res = await this.col.updateOne({ _id: id, state: 'scheduled' }, update);
+      const res = opts.fresh ? { matchedCount: 0 } : await this.col.updateOne({ _id: id, state: 'scheduled' }, update);
       if (res.matchedCount > 0) await this.claims.deleteMany({ delivery_id: id });
       else {
         fresh.push({ _id: id, ...base(e.message, e.recipient, e.channel, e.first_attempt_at), generation: 0, next_attempt: e.attempts, next_at: now, ...ended, ...(e.state === 'failed' ? { message: e.message } : {}) });

@@ -29,6 +29,8 @@ export interface LedgerEntry {
   first_attempt_at: Date;
   /** Bumped by every replay of a dead letter. */
   generation: number;
+  /** Scheduled only because an earlier message of its lane was pending (not tried yet on this schedule). */
+  queued?: boolean;
   /** Kept while scheduled (the sweeper re-publishes from it); dropped once the delivery ended. */
   message?: StoredMessage;
   external_id?: string;
@@ -46,7 +48,10 @@ export interface ScheduleInput {
   schedule_id: string;
   next_at: Date;
   first_attempt_at: Date;
+  queued?: boolean;
   last_error?: string;
+  /** The caller knows there is no entry yet (first try on the routing path): insert without looking first. */
+  fresh?: boolean;
 }
 
 export interface FinishInput {
@@ -63,12 +68,14 @@ export interface DeliveryLedger {
   lookup(deliveryIds: string[], lanes: string[]): Promise<{ byId: Map<string, LedgerEntry>; scheduledByLane: Map<string, number[]> }>;
   /** Is an earlier message (lower seq) of this lane still scheduled? */
   hasEarlierScheduled(lane: string, seq: number): Promise<boolean>;
+  /** The lane's earliest still-scheduled delivery (with its message), to promote it once the one before it ended. */
+  nextInLane(lane: string): Promise<LedgerEntry | undefined>;
   /** Puts (or keeps) the delivery scheduled with a new schedule id; never reopens an ended one. */
   schedule(input: ScheduleInput): Promise<void>;
   /** Takes the delivery for one attempt if `scheduleId` is still current; undefined when the record is stale or a duplicate. */
   claim(deliveryId: string, scheduleId: string, holdMs: number): Promise<LedgerEntry | undefined>;
-  /** Records deliveries that ended (many at once on the routing path). */
-  finish(entries: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; first_attempt_at: Date } & FinishInput>): Promise<void>;
+  /** Records deliveries that ended (many at once on the routing path; `fresh` when none of them has an entry yet). */
+  finish(entries: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; first_attempt_at: Date } & FinishInput>, opts?: { fresh?: boolean }): Promise<void>;
   /** Scheduled entries whose schedule is overdue by more than `graceMs` (lost in a crash). */
   overdue(now: Date, graceMs: number, limit: number): Promise<LedgerEntry[]>;
   /** Gives an overdue entry a new schedule id if nobody else did since `seenNextAt`; false when another sweeper won. */

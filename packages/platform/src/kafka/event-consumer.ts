@@ -24,6 +24,8 @@ export interface BatchContext {
   /** Consumers should stop early when this turns false (rebalance or shutdown). */
   isRunning(): boolean;
   heartbeat(): Promise<void>;
+  /** The partition's high watermark when the batch was fetched (offset of the next record to be written), for lag metrics. */
+  highWatermark: string;
 }
 
 /**
@@ -90,7 +92,7 @@ export class EventConsumer {
         // Handlers see contract topic names; the prefix is this adapter's concern.
         const topic = batch.topic.startsWith(this.prefix) ? batch.topic.slice(this.prefix.length) : batch.topic;
         const records = batch.messages.map((m) => decode(topic, batch.partition, m));
-        await handler(records, { topic, partition: batch.partition, isRunning: () => isRunning() && !isStale(), heartbeat });
+        await handler(records, { topic, partition: batch.partition, isRunning: () => isRunning() && !isStale(), heartbeat, highWatermark: batch.highWatermark });
         // Stale after a rebalance: the partition's new owner re-reads it from the last commit.
         if (isStale()) return;
         resolveOffset(batch.lastOffset());

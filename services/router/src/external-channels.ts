@@ -1,0 +1,115 @@
+import { buildConnectors, connectorsConfigSchema, type ConnectorRegistry } from '@hub/connectors';
+import { deadLetterIndexes, DeliveryScheduler, deliveriesConfigSchema, deliveryLedgerIndexes, MongoDeadLetterStore, MongoDeliveryLedger } from '@hub/deliveries';
+import { Topics, type IdentityDirectory } from '@hub/domain';
+import { ensureIndexes, type EventPublisher, type Infra, type Logger, type MongoHandle, type ObjectStore, type Registry } from '@hub/platform';
+import { z } from 'zod';
+import { KafkaDelayedConsumer } from './adapters/kafka-delayed-consumer';
+import { S3FileLinks } from './adapters/s3-file-links';
+import { ExternalChannelDelivery } from './external-delivery';
+import { ExternalDeliveryMetrics } from './external-metrics';
+import { ExternalSteps } from './external-steps';
+import type { ChannelDelivery } from './ports/delivery';
+import type { StatusSink } from './ports/status-sink';
+import { PublishingStatusSink } from './publishing-status-sink';
+import { RetrySweeper } from './retry-sweeper';
+import { RetryWorker } from './retry-worker';
+
+/** Consumer group of the retry worker (its own: it reads only hub.retry.v1, on its own schedule). */
+export const RETRY_GROUP = 'router-retry';
+
+/** Settings of external delivery, merged into the router's config schema. */
+export const externalChannelsConfigSchema = connectorsConfigSchema.extend(deliveriesConfigSchema.shape).extend({
+  /** Lifetime of the download links sent for files on external channels (seconds; at most 7 days with S3 signatures). */
+  EXTERNAL_FILE_LINK_TTL_S: z.coerce.number().int().min(60).max(604_800).default(86_400),
+});
+export type ExternalChannelsConfig = z.infer<typeof externalChannelsConfigSchema>;
+
+export interface ExternalChannelsDeps {
+  config: ExternalChannelsConfig;
+  kafka: NonNullable<Infra['kafka']>;
+  publisher: EventPublisher;
+  db: MongoHandle['db'];
+  directory: Pick<IdentityDirectory, 'getMapping'>;
+  logger: Logger;
+  registry: Registry;
+  /** Redis client shared by the workers for provider rate limits (memory when absent). */
+  redis?: unknown;
+  redisKeyPrefix?: string;
+  /** Object store for file links; without it file messages to external channels fail as `file_unavailable`. */
+  objects?: ObjectStore;
+  /** Where the retry worker records statuses; hub.status.v1 by default. */
+  status?: StatusSink;
+}
+
+export interface ExternalChannels {
+  /** The routing port's delivery for every enabled external channel. */
+  delivery: ChannelDelivery;
+  connectors: ConnectorRegistry;
+  retryWorker: RetryWorker;
+  sweeper: RetrySweeper;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Composition of external delivery for one router process: the connectors
+ * (each behind its resilience wrapper), the first try on the routing path,
+ * the retry worker on hub.retry.v1, the sweeper, and dead letters.
+ */
+export async function createExternalChannels(deps: ExternalChannelsDeps): Promise<ExternalChannels> {
+  const { config, logger } = deps;
+  await ensureIndexes(deps.db, { ...deliveryLedgerIndexes, ...deadLetterIndexes });
+  const connectors = buildConnectors(config, {
+    registry: deps.registry,
+    logger: logger.child({ component: 'connectors' }),
+    rateLimitStore: deps.redis ? { kind: 'redis', client: deps.redis, keyPrefix: deps.redisKeyPrefix ?? '' } : { kind: 'memory' },
+  });
+  const ledger = new MongoDeliveryLedger(deps.db);
+  const deadLetters = new MongoDeadLetterStore(deps.db);
+  const scheduler = new DeliveryScheduler({ ledger, deadLetters, publisher: deps.publisher });
+  const consumer = new KafkaDelayedConsumer(deps.kafka, { groupId: RETRY_GROUP, topic: Topics.retry, maxHeld: config.DELIVERY_RETRY_MAX_IN_MEMORY }, logger.child({ component: 'retry-consumer' }));
+  const metrics = new ExternalDeliveryMetrics(deps.registry, () => consumer.held());
+  const steps = new ExternalSteps(
+    scheduler,
+    {
+      backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxAttempts: config.DELIVERY_MAX_ATTEMPTS, jitter: config.DELIVERY_BACKOFF_JITTER },
+      recheckMs: config.DELIVERY_QUEUE_RECHECK_MS,
+      maxDeferMs: config.DELIVERY_MAX_DEFER_MS,
+    },
+    metrics,
+  );
+  const attempt = {
+    connector: (channel: Parameters<ConnectorRegistry['get']>[0]) => connectors.get(channel),
+    directory: deps.directory,
+    ...(deps.objects ? { files: new S3FileLinks(deps.db, deps.objects, config.EXTERNAL_FILE_LINK_TTL_S) } : {}),
+  };
+  const delivery = new ExternalChannelDelivery({ attempt, ledger, steps, logger });
+  const retryWorker = new RetryWorker({
+    consumer,
+    ledger,
+    scheduler,
+    steps,
+    attempt,
+    status: deps.status ?? new PublishingStatusSink(deps.publisher),
+    logger: logger.child({ component: 'retry-worker' }),
+    // A claimed delivery is not "lost" while its connector call may still be running.
+    holdMs: Math.max(config.DELIVERY_SWEEP_GRACE_MS, config.CONNECTOR_TIMEOUT_MS * 3),
+  });
+  const sweeper = new RetrySweeper({ ledger, scheduler, logger, intervalMs: config.DELIVERY_SWEEP_INTERVAL_MS, graceMs: config.DELIVERY_SWEEP_GRACE_MS });
+  logger.info({ channels: connectors.channels() }, 'external channels enabled');
+  return {
+    delivery,
+    connectors,
+    retryWorker,
+    sweeper,
+    start: async () => {
+      await retryWorker.start();
+      sweeper.start();
+    },
+    stop: async () => {
+      await sweeper.stop();
+      await retryWorker.stop();
+      await connectors.close();
+    },
+  };
+}

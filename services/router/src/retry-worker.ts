@@ -1,0 +1,109 @@
+import { laneOf, RETRY_RECORD, RetryRecordSchema, type DeliveryLedger, type DeliveryScheduler, type RetryRecord } from '@hub/deliveries';
+import type { Status, StatusEvent, StoredMessage } from '@hub/domain';
+import type { ConsumedRecord, Logger } from '@hub/platform';
+import { attemptExternal, type ExternalAttemptDeps } from './external-attempt';
+import type { ExternalSteps, Step } from './external-steps';
+import type { DelayedTopicConsumer } from './ports/delayed-consumer';
+import type { StatusSink } from './ports/status-sink';
+
+export interface RetryWorkerDeps {
+  consumer: DelayedTopicConsumer;
+  ledger: DeliveryLedger;
+  scheduler: DeliveryScheduler;
+  steps: ExternalSteps;
+  attempt: ExternalAttemptDeps;
+  status: StatusSink;
+  logger: Logger;
+  /** How long a claimed delivery is held before the sweeper may consider it lost (well above a connector call's deadline). */
+  holdMs: number;
+}
+
+/**
+ * Re-drives deliveries from hub.retry.v1 when they fall due. Each record
+ * first claims its schedule in the ledger (a duplicate or outdated record
+ * loses and is dropped), then waits its turn in its lane, then tries the
+ * connector again; the outcome is recorded as a status and, when the
+ * delivery ended, the next queued delivery of its lane is promoted at once.
+ */
+export class RetryWorker {
+  constructor(private readonly deps: RetryWorkerDeps) {}
+
+  start(): Promise<void> {
+    return this.deps.consumer.start({
+      dueAt: (r) => {
+        const at = Date.parse(String((r.envelope?.payload as { not_before?: unknown } | undefined)?.not_before));
+        return Number.isFinite(at) ? at : Date.now();
+      },
+      lane: (r) => {
+        const p = r.envelope?.payload as Partial<RetryRecord> | undefined;
+        return p?.message && p.recipient && p.channel ? laneOf(p.message.conversation_id, p.recipient, p.channel) : `poison-${r.partition}`;
+      },
+      handle: (r) => this.handle(r),
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.deps.consumer.stop();
+  }
+
+  async handle(r: ConsumedRecord): Promise<void> {
+    const parsed = r.envelope?.type === RETRY_RECORD ? RetryRecordSchema.safeParse(r.envelope.payload) : undefined;
+    if (!parsed?.success) {
+      // Nothing can be done with it; dropping keeps the partition moving.
+      this.deps.logger.warn({ partition: r.partition, offset: r.offset, reason: r.poison?.reason ?? parsed?.error.message ?? `unexpected type ${r.envelope?.type}` }, 'dropping an unusable retry record');
+      return;
+    }
+    const record = parsed.data as unknown as RetryRecord;
+    const entry = await this.deps.ledger.claim(record.delivery_id, record.schedule_id, this.deps.holdMs);
+    if (!entry) return;
+    const message = (entry.message ?? record.message) as StoredMessage;
+    const ctx = { message, recipient: record.recipient, channel: record.channel, attempts: entry.attempts, firstAttemptAt: entry.first_attempt_at, generation: entry.generation };
+    const lane = laneOf(message.conversation_id, record.recipient, record.channel);
+
+    if (await this.deps.ledger.hasEarlierScheduled(lane, message.sequence_number)) {
+      await this.deps.steps.queue(ctx, entry.next_attempt);
+      return;
+    }
+    const result = await attemptExternal(this.deps.attempt, message, record.recipient, record.channel);
+    const step = await this.deps.steps.afterAttempt(ctx, result);
+    if (step.step === 'sent') {
+      await this.deps.ledger.finish([{ message, recipient: record.recipient, channel: record.channel, first_attempt_at: entry.first_attempt_at, state: 'delivered', attempts: entry.attempts + 1, external_id: step.externalId }]);
+    }
+    const status = statusOf(step, record.reason === 'replay');
+    if (status) await this.deps.status.record([statusEvent(message, record, status.status, status.detail, step.step === 'sent' ? step.externalId : undefined)]);
+    if (step.step === 'sent' || step.step === 'dead_letter') await this.promoteNext(lane);
+  }
+
+  private async promoteNext(lane: string): Promise<void> {
+    try {
+      const next = await this.deps.ledger.nextInLane(lane);
+      if (next?.queued) await this.deps.scheduler.promote(next);
+    } catch (err) {
+      // Only a shortcut: the queued delivery re-checks on its own schedule anyway.
+      this.deps.logger.warn({ err: { message: (err as Error).message }, lane }, 'could not promote the next delivery of a lane');
+    }
+  }
+}
+
+/** Retries keep the recipient `retrying` (already recorded); only an end is a new status. */
+function statusOf(step: Step, replay: boolean): { status: Status; detail?: string } | undefined {
+  if (step.step === 'sent') return { status: 'sent', ...(replay ? { detail: 'replayed from the dead-letter queue' } : {}) };
+  if (step.step === 'dead_letter') return { status: 'failed', detail: `${step.reason}: ${step.detail}` };
+  return undefined;
+}
+
+function statusEvent(m: StoredMessage, r: RetryRecord, status: Status, detail: string | undefined, externalId: string | undefined): StatusEvent {
+  return {
+    message_id: m.message_id,
+    conversation_id: m.conversation_id,
+    recipient: r.recipient,
+    channel: r.channel,
+    status,
+    ...(detail ? { detail } : {}),
+    ...(externalId ? { external_id: externalId } : {}),
+    sequence_number: m.sequence_number,
+    from: m.from,
+    submitted_by: m.submitted_by,
+    occurred_at: new Date().toISOString(),
+  };
+}
