@@ -2,7 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import { Topics } from '@hub/domain';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
 import { AccessTokens, ensureIndexes, runService } from '@hub/platform';
-import { MongoConversationMembers } from './adapters/mongo-conversation-members';
+import { MongoConversationStore } from '@hub/messages';
+import { ConversationStoreMembers } from './adapters/conversation-store-members';
 import { filesIndexes, MongoFileRepository } from './adapters/mongo-file-repository';
 import { createFilesApp } from './app';
 import { loadFilesConfig } from './config';
@@ -38,7 +39,8 @@ await runService({
     const service = new FileService({
       files,
       objects: infra.s3!,
-      conversations: new MongoConversationMembers(db),
+      // Members are fixed at creation (the store's contract), but a lookup is one _id read: no cache needed at upload rates.
+      conversations: new ConversationStoreMembers(new MongoConversationStore(db)),
       events: infra.producer!,
       logger,
       metrics,

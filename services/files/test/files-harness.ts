@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Topics, USER_SCOPES, type Envelope, type FileEvent, type Scope } from '@hub/domain';
 import { AccessTokens, connectMongo, createKafka, createLogger, EventConsumer, S3ObjectStore, type MongoHandle } from '@hub/platform';
+import { MongoConversationStore } from '@hub/messages';
 import { isolatedServiceEnv } from '../../../test/support/service-env';
 import { spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 
@@ -68,8 +69,9 @@ export async function startFilesHarness(overrides: Record<string, string> = {}):
       return { status: res.status, headers: res.headers, body: parsed as any };
     },
     addConversation: async (members) => {
+      // Through the pipeline's own store, so the test sees conversations exactly as the hub stores them.
       const id = randomUUID();
-      await mongo.db.collection('conversations').insertOne({ conversation_id: id, type: members.length === 2 ? 'direct' : 'group', members, last_seq: 0, created_at: new Date() });
+      await new MongoConversationStore(mongo.db).create({ conversation_id: id, type: 'group', members, created_at: new Date().toISOString(), created_by: 'user:test' });
       return id;
     },
     close: async () => {
