@@ -9,10 +9,12 @@ export interface ReceivedCall {
   body: string;
   /** Date.now() when the body had fully arrived. */
   receivedAt: number;
+  /** Date.now() when the answer was sent (undefined while hanging or delayed). */
+  respondedAt?: number;
 }
 
-/** What the receiver does with a call: answer with a status (and body/headers), or never answer. */
-export type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+/** What the receiver does with a call: answer with a status (and body/headers), optionally after a delay, or never answer. */
+export type Reply = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 export interface WebhookReceiver {
   url: string;
@@ -42,8 +44,15 @@ export async function startWebhookReceiver(host = '127.0.0.1', reply?: WebhookRe
         hanging.add(res);
         return;
       }
-      res.writeHead(r.status, r.headers ?? {});
-      res.end(r.body ?? '');
+      const answer = () => {
+        call.respondedAt = Date.now();
+        res.writeHead(r.status, r.headers ?? {});
+        res.end(r.body ?? '');
+      };
+      if (r.delayMs) {
+        hanging.add(res);
+        setTimeout(answer, r.delayMs);
+      } else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));

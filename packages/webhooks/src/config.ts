@@ -71,3 +71,11 @@ export const webhookDispatchConfigSchema = z.object({
   /** Finished deliveries (and their attempt log) are deleted after this many days. */
   WEBHOOK_DELIVERY_RETENTION_DAYS: env.positiveInt(30),
 });
+
+/** Settings of the registration API (frontend). */
+export const webhookApiConfigSchema = z.object({
+  /** How long the previous secret keeps signing after POST /v1/webhooks/{id}/rotate-secret, unless the request names its own grace period (seconds). */
+  WEBHOOK_SECRET_GRACE_S: z.coerce.number().int().min(0).max(7 * 86_400).default(86_400),
+  /** Webhooks one API client may register. */
+  WEBHOOK_MAX_PER_CLIENT: env.positiveInt(20),
+});

@@ -71,6 +71,26 @@ export class WebhooksRepository {
     throw new ConcurrentUpdateError(key);
   }
 
+  /**
+   * Replaces the signing secret. The previous one keeps signing (as a
+   * second signature) for `graceMs`, so receivers can switch without
+   * rejecting calls; a grace of 0 retires it at once. Resolves with the
+   * record holding the new secret, or undefined when there is no such webhook.
+   */
+  rotateSecret(owner: string, webhookId: string, graceMs: number, now = new Date()): Promise<WebhookRecord | undefined> {
+    const secret = newWebhookSecret();
+    return this.update(owner, webhookId, (r) => {
+      const { previous_secret: _p, previous_secret_expires_at: _e, ...rest } = r;
+      return {
+        ...rest,
+        secret,
+        ...(graceMs > 0 ? { previous_secret: r.secret, previous_secret_expires_at: new Date(now.getTime() + graceMs).toISOString() } : {}),
+        secret_rotated_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      };
+    });
+  }
+
   delete(owner: string, webhookId: string): Promise<boolean> {
     return this.kv.delete(EtcdKeys.webhook(owner, webhookId));
   }

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { DOCS_HTML } from './docs-page';
 import { authRoutes, channelsRoutes, clientsRoutes, type IdentityDeps } from './identity/index';
+import { webhooksRoutes, type WebhooksDeps } from './webhooks/index';
 import { buildOpenApiDocument, createOpenApiRegistry, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry } from '@hub/platform';
 
 export interface FrontendDeps {
@@ -10,6 +11,8 @@ export interface FrontendDeps {
   isDraining: () => boolean;
   /** Auth, API clients and channel mappings; `identity.authStack.middleware` authenticates, checks and rate-limits any /v1 route. */
   identity?: IdentityDeps;
+  /** Webhook registrations, delivery log and re-sends (/v1/webhooks). */
+  webhooks?: WebhooksDeps;
 }
 
 /**
@@ -25,6 +28,7 @@ export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
     app.route('/v1/clients', clientsRoutes(deps.identity, openapi));
     app.route('/v1/users', channelsRoutes(deps.identity, openapi));
   }
+  if (deps.webhooks) app.route('/v1/webhooks', webhooksRoutes(deps.webhooks, openapi));
 
   let document: object | undefined;
   app.get('/docs', (c) => c.html(DOCS_HTML));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authStackConfigSchema, ClientIdSchema } from '@hub/identity';
+import { webhookApiConfigSchema, webhookPolicyConfigSchema } from '@hub/webhooks';
 import { baseConfigSchema, env, etcdConfigSchema, kafkaConfigSchema, loadConfig, mongoConfigSchema, redisConfigSchema, authConfigSchema } from '@hub/platform';
 
 export const frontendConfigSchema = baseConfigSchema
@@ -9,6 +10,8 @@ export const frontendConfigSchema = baseConfigSchema
   .extend(redisConfigSchema.shape)
   .extend(authConfigSchema.shape)
   .extend(authStackConfigSchema.shape)
+  .extend(webhookPolicyConfigSchema.shape)
+  .extend(webhookApiConfigSchema.shape)
   .extend({
     FRONTEND_HOST: env.host(),
     FRONTEND_PORT: env.port(8081),

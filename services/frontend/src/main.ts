@@ -3,6 +3,7 @@ import { runService } from '@hub/platform';
 import { createFrontendApp } from './app';
 import { loadFrontendConfig } from './config';
 import { composeIdentity } from './identity/index';
+import { composeWebhooks } from './webhooks/index';
 
 await runService({
   name: 'frontend',
@@ -16,8 +17,9 @@ await runService({
   address: (config) => ({ host: config.FRONTEND_HOST, port: config.FRONTEND_PORT }),
   build: async ({ config, logger, registry, infra, isDraining }) => {
     const identity = await composeIdentity(config, infra, logger);
+    const webhooks = await composeWebhooks(config, infra, identity.deps.authStack.middleware, logger);
     return {
-      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps }),
+      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps, webhooks }),
       stop: () => identity.stop(),
     };
   },

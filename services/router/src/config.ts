@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema } from '@hub/platform';
+import { webhookDispatchConfigSchema, webhookPolicyConfigSchema } from '@hub/webhooks';
 
 export const routerConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
   .extend(mongoConfigSchema.shape)
   .extend(etcdConfigSchema.shape)
   .extend(redisConfigSchema.shape)
+  .extend(webhookPolicyConfigSchema.shape)
+  .extend(webhookDispatchConfigSchema.shape)
   .extend({
     ROUTER_HOST: env.host(),
     ROUTER_PORT: env.port(8082),

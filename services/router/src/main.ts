@@ -2,6 +2,8 @@ import { Topics } from '@hub/domain';
 import { runService } from '@hub/platform';
 import { createRouterApp } from './app';
 import { loadRouterConfig } from './config';
+import { notifySettings } from './notify/notify-settings';
+import { createNotifyWorker } from './notify/notify-worker';
 
 await runService({
   name: 'router',
@@ -13,7 +15,12 @@ await runService({
     redis: config,
   }),
   address: (config) => ({ host: config.ROUTER_HOST, port: config.ROUTER_PORT }),
-  build: ({ logger, registry, infra, isDraining }) => ({
-    app: createRouterApp({ logger, registry, checks: infra.checks, isDraining }),
-  }),
+  build: ({ config, logger, registry, infra, isDraining }) => {
+    const notify = createNotifyWorker({ infra, logger, registry, settings: notifySettings(config) });
+    return {
+      app: createRouterApp({ logger, registry, checks: infra.checks, isDraining }),
+      start: () => notify.start(),
+      stop: () => notify.stop(),
+    };
+  },
 });

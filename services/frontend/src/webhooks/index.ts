@@ -1,0 +1,3 @@
+export * from './webhooks-deps';
+export * from './webhooks.routes';
+export * from './compose-webhooks';

@@ -1,0 +1,6 @@
+export * from './notify-worker';
+export * from './delivery-scheduler';
+export * from './endpoint-health';
+export * from './notify-intake';
+export * from './notify-metrics';
+export * from './notify-settings';

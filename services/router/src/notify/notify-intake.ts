@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { ChannelSchema, FILE_COMPLETED, MESSAGE_STATUS, newId, StatusSchema, type FileEvent, type StatusEvent } from '@hub/domain';
+import type { ConsumedRecord, Logger } from '@hub/platform';
+import { eventIdOf, eventTypeForStatus, filePayload, ownerOfSubmitter, statusPayload, type DeliveryStore, type NewDelivery, type WebhookDirectory } from '@hub/webhooks';
+import type { NotifyMetrics } from './notify-metrics';
+
+// What the dispatcher relies on in each event; other fields pass through to the payload.
+const StatusEventSchema = z.looseObject({
+  message_id: z.string().min(1),
+  conversation_id: z.string().min(1),
+  recipient: z.string().min(1),
+  channel: ChannelSchema,
+  status: StatusSchema,
+  occurred_at: z.string().min(1),
+  submitted_by: z.string().min(1),
+  from: z.string(),
+});
+
+const FileEventSchema = z.looseObject({
+  file_id: z.string().min(1),
+  uploaded_by: z.string().min(1),
+  completed_at: z.string().min(1),
+});
+
+export interface IntakeDeps {
+  store: DeliveryStore;
+  directory: WebhookDirectory;
+  /** Attempts per event (the retry schedule's length + 1). */
+  maxAttempts: number;
+  metrics: NotifyMetrics;
+  logger: Logger;
+  /** Called after new deliveries were stored, to send them at once. */
+  onEnqueued: () => void;
+}
+
+/**
+ * The notify worker's Kafka handler (consumer group `notify`, topics
+ * hub.status.v1 and hub.files.v1): turns each event into one delivery per
+ * matching registration of the API client that submitted the message or
+ * uploaded the file, stores them durably, and returns so the offsets are
+ * committed. It never calls a receiver itself, so a slow receiver cannot
+ * hold a partition. A failed store write throws: the batch is read again.
+ */
+export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) => Promise<void> {
+  return async (records) => {
+    const deliveries: NewDelivery[] = [];
+    const now = new Date();
+    for (const record of records) deliveries.push(...deliveriesFor(record, d, now));
+    if (deliveries.length === 0) return;
+    const added = await d.store.enqueue(deliveries);
+    for (const nd of deliveries) d.metrics.enqueued.inc({ event_type: nd.event_type });
+    if (added > 0) d.onEnqueued();
+  };
+}
+
+function deliveriesFor(record: ConsumedRecord, d: IntakeDeps, now: Date): NewDelivery[] {
+  const envelope = record.envelope;
+  if (!envelope) {
+    d.metrics.dropped.inc({ reason: 'poison' });
+    d.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: record.poison?.reason }, 'undecodable record skipped by notify');
+    return [];
+  }
+  let owner: string | undefined;
+  let eventType: string;
+  let body: string;
+  let messageId: string | undefined;
+  if (envelope.type === MESSAGE_STATUS) {
+    const parsed = StatusEventSchema.safeParse(envelope.payload);
+    if (!parsed.success) return invalid(record, d, parsed.error.issues[0]?.path.join('.') ?? '');
+    const event = parsed.data as unknown as StatusEvent;
+    owner = ownerOfSubmitter(event.submitted_by);
+    eventType = eventTypeForStatus(event.status);
+    body = JSON.stringify(statusPayload(event));
+    messageId = event.message_id;
+  } else if (envelope.type === FILE_COMPLETED) {
+    const parsed = FileEventSchema.safeParse(envelope.payload);
+    if (!parsed.success) return invalid(record, d, parsed.error.issues[0]?.path.join('.') ?? '');
+    const event = parsed.data as unknown as FileEvent;
+    owner = ownerOfSubmitter(event.uploaded_by);
+    eventType = FILE_COMPLETED;
+    body = JSON.stringify(filePayload(event, FILE_COMPLETED));
+  } else {
+    return [];
+  }
+  // Messages and files of end users (user:…) have no webhook owner.
+  if (!owner) return [];
+  const hooks = d.directory.matching(owner, eventType);
+  return hooks.map((h) => ({
+    delivery_id: newId(),
+    webhook_id: h.webhook_id,
+    owner,
+    event_id: eventIdOf(envelope.id),
+    event_type: eventType,
+    body,
+    // All statuses of a message share its conversation's partition, so offsets order them.
+    ...(messageId !== undefined ? { message_id: messageId, order_seq: Number(record.offset) } : {}),
+    created_at: now,
+    max_attempts: d.maxAttempts,
+  }));
+}
+
+function invalid(record: ConsumedRecord, d: IntakeDeps, field: string): [] {
+  d.metrics.dropped.inc({ reason: 'invalid' });
+  d.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, type: record.envelope?.type, field }, 'event without the fields webhooks need skipped');
+  return [];
+}

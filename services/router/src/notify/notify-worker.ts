@@ -1,0 +1,104 @@
+import { ConsumerGroups, Topics } from '@hub/domain';
+import { EventConsumer, type Infra, type Logger, type Registry } from '@hub/platform';
+import {
+  AddressPolicy,
+  MongoDeliveryStore,
+  SystemHostResolver,
+  TargetVetter,
+  WatchedWebhooks,
+  WebhookSender,
+  WebhooksRepository,
+  maxAttempts,
+  type HostResolver,
+  type RetryPolicy,
+} from '@hub/webhooks';
+import { DeliveryScheduler } from './delivery-scheduler';
+import { EndpointHealth } from './endpoint-health';
+import { createNotifyIntake } from './notify-intake';
+import { NotifyMetrics } from './notify-metrics';
+
+export interface NotifySettings {
+  allowHttp: boolean;
+  allowedCidrs: string[];
+  timeoutMs: number;
+  retry: RetryPolicy;
+  disableAfterMs: number;
+  responseMaxBytes: number;
+  maxInFlight: number;
+  maxInFlightPerEndpoint: number;
+  pollIntervalMs: number;
+  retentionMs: number;
+  drainMs: number;
+}
+
+export interface NotifyWorkerDeps {
+  /** Connected Kafka, MongoDB and etcd clients. */
+  infra: Infra;
+  logger: Logger;
+  registry: Registry;
+  settings: NotifySettings;
+  /** Name resolution for receivers; the system resolver unless a test maps names itself. */
+  resolver?: HostResolver;
+}
+
+export interface NotifyWorker {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly scheduler: DeliveryScheduler;
+}
+
+/**
+ * The router's `notify` worker: status and file events in (consumer group
+ * `notify`), signed webhook calls out. Built once by main.ts (or a test);
+ * start() loads the registrations before reading any event, so none is
+ * matched against an empty cache.
+ */
+export function createNotifyWorker(d: NotifyWorkerDeps): NotifyWorker {
+  const { kafka, mongo, etcd: kv } = d.infra;
+  if (!kafka || !mongo || !kv) throw new Error('the notify worker needs Kafka, MongoDB and etcd connections');
+  const logger = d.logger.child({ worker: 'notify' });
+  const s = d.settings;
+  const metrics = new NotifyMetrics(d.registry);
+  const store = new MongoDeliveryStore(mongo.db);
+  const repo = new WebhooksRepository(kv);
+  const directory = new WatchedWebhooks(kv, logger);
+  const vetter = new TargetVetter({ allowHttp: s.allowHttp }, new AddressPolicy(s.allowedCidrs), d.resolver ?? new SystemHostResolver());
+  const caller = new WebhookSender(vetter, { timeoutMs: s.timeoutMs, maxResponseBytes: s.responseMaxBytes, userAgent: 'messaging-hub-webhooks/1' });
+  const health = new EndpointHealth(repo, directory, s.disableAfterMs, logger, () => metrics.disabled.inc());
+  const scheduler = new DeliveryScheduler({
+    store,
+    directory,
+    loadWebhook: (owner, id) => repo.get(owner, id),
+    caller,
+    health,
+    metrics,
+    logger,
+    settings: {
+      retry: s.retry,
+      maxInFlight: s.maxInFlight,
+      maxInFlightPerEndpoint: s.maxInFlightPerEndpoint,
+      pollIntervalMs: s.pollIntervalMs,
+      leaseMs: s.timeoutMs + 30_000,
+      retentionMs: s.retentionMs,
+      drainMs: s.drainMs,
+    },
+  });
+  const consumer = new EventConsumer(kafka, { groupId: ConsumerGroups.notify, topics: [Topics.status, Topics.files] }, logger);
+  const intake = createNotifyIntake({ store, directory, maxAttempts: maxAttempts(s.retry), metrics, logger, onEnqueued: () => scheduler.wake() });
+
+  return {
+    scheduler,
+    async start() {
+      await store.ensureIndexes();
+      await directory.ready();
+      scheduler.start();
+      await consumer.start((records) => intake(records));
+      logger.info({ webhooks: directory.size }, 'notify worker started');
+    },
+    async stop() {
+      await consumer.stop();
+      await scheduler.stop();
+      await directory.stop();
+    },
+  };
+}
