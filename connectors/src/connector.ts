@@ -51,12 +51,13 @@ export interface ExternalSender {
  * redelivered webhooks.
  */
 export type InboundEvent =
-  | { kind: 'text'; eventId: string; from: ExternalSender; externalMessageId: string; text: string }
-  | { kind: 'file'; eventId: string; from: ExternalSender; externalMessageId: string; file: InboundFileRef; caption?: string }
+  | { kind: 'text'; eventId: string; from: ExternalSender; externalMessageId: string; text: string; replyTo?: string }
+  | { kind: 'file'; eventId: string; from: ExternalSender; externalMessageId: string; file: InboundFileRef; caption?: string; replyTo?: string }
   | { kind: 'command'; eventId: string; from: ExternalSender; externalMessageId: string; command: string; argument: string }
   /** Well-formed, but nothing the hub handles (edits, reactions, stickers, …): acknowledged and dropped. */
   | { kind: 'ignored'; eventId: string; reason: string; from?: ExternalSender };
 
+/** On text and file events, `replyTo` is the provider's id of the message being answered (one the hub sent), when the user used "reply". */
 export interface InboundFileRef {
   /** The provider's handle for downloading the file. */
   providerFileId: string;

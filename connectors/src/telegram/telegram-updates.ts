@@ -19,6 +19,7 @@ const MessageSchema = z.object({
   text: z.string().optional(),
   caption: z.string().optional(),
   document: DocumentSchema.optional(),
+  reply_to_message: z.object({ message_id: z.number().int() }).optional(),
 });
 const UpdateSchema = z.object({ update_id: z.number().int().nonnegative(), message: MessageSchema.optional() });
 
@@ -41,10 +42,11 @@ export function parseTelegramUpdate(body: unknown): InboundEvent[] {
   }
   const from = sender(message);
   const externalMessageId = String(message.message_id);
+  const replyTo = message.reply_to_message ? { replyTo: String(message.reply_to_message.message_id) } : {};
   if (message.text !== undefined) {
     const command = /^\/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s+([\s\S]*))?$/.exec(message.text.trim());
     if (command) return [{ kind: 'command', eventId, from, externalMessageId, command: command[1]!.toLowerCase(), argument: (command[2] ?? '').trim() }];
-    return [{ kind: 'text', eventId, from, externalMessageId, text: message.text }];
+    return [{ kind: 'text', eventId, from, externalMessageId, text: message.text, ...replyTo }];
   }
   if (message.document) {
     const d = message.document;
@@ -56,6 +58,7 @@ export function parseTelegramUpdate(body: unknown): InboundEvent[] {
         externalMessageId,
         file: { providerFileId: d.file_id, ...(d.file_name ? { filename: d.file_name } : {}), ...(d.mime_type ? { contentType: d.mime_type } : {}), ...(d.file_size !== undefined ? { size: d.file_size } : {}) },
         ...(message.caption !== undefined ? { caption: message.caption } : {}),
+        ...replyTo,
       },
     ];
   }

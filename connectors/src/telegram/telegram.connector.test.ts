@@ -111,6 +111,11 @@ describe('Telegram connector', () => {
     expect(telegram.parseInbound(doc)).toEqual([{ kind: 'file', eventId: '10', from: { externalId: '42' }, externalMessageId: '8', file: { providerFileId: 'F1', filename: 'x.pdf', contentType: 'application/pdf', size: 12 }, caption: 'see this' }]);
   });
 
+  it('carries the id of the message a user replied to', () => {
+    const reply = { update_id: 11, message: { message_id: 9, date: 1, chat: { id: 42, type: 'private' }, text: 'yes!', reply_to_message: { message_id: 3, date: 1, chat: { id: 42, type: 'private' } } } };
+    expect(telegram.parseInbound(reply)).toEqual([{ kind: 'text', eventId: '11', from: { externalId: '42' }, externalMessageId: '9', text: 'yes!', replyTo: '3' }]);
+  });
+
   it('reports the bot username from getMe and downloads files users sent', async () => {
     expect(await telegram.botUsername()).toBe(fake.botUsername);
     fake.addFile('F9', new Uint8Array([1, 2, 3]), 'n.bin');

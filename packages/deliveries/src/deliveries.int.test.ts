@@ -101,6 +101,18 @@ describe('delivery ledger and dead letters (real MongoDB-compatible server and K
     for (const m of ms) expect(await ledger.get(deliveryId(m.message_id, 'bob', 'whatsapp'))).toMatchObject({ state: 'delivered', external_id: `x-${m.message_id}` });
   });
 
+  it('finds what a recipient replies to: the delivery with that provider id, else their latest', async () => {
+    const [a, b] = [message(randomUUID(), 1), message(randomUUID(), 1)];
+    const who = `r-${randomUUID().slice(0, 6)}`;
+    await ledger.finish([{ message: a, recipient: who, channel: 'telegram', first_attempt_at: new Date(), state: 'delivered', attempts: 1, external_id: '100' }]);
+    await new Promise((r) => setTimeout(r, 5));
+    await ledger.finish([{ message: b, recipient: who, channel: 'telegram', first_attempt_at: new Date(), state: 'delivered', attempts: 1, external_id: '101' }]);
+    expect((await ledger.lastDeliveredTo(who, 'telegram'))?.conversation_id).toBe(b.conversation_id);
+    expect((await ledger.lastDeliveredTo(who, 'telegram', '100'))?.conversation_id).toBe(a.conversation_id);
+    expect(await ledger.lastDeliveredTo(who, 'telegram', '999')).toBeUndefined();
+    expect(await ledger.lastDeliveredTo(who, 'whatsapp')).toBeUndefined();
+  });
+
   it('finds schedules lost in a crash, and lets one sweeper take each', async () => {
     const m = message(randomUUID(), 1);
     const id = deliveryId(m.message_id, 'bob', 'telegram');

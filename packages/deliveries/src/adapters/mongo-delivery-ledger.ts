@@ -15,6 +15,7 @@ export const deliveryLedgerIndexes: IndexPlan = {
   [DELIVERIES_COLLECTION]: [
     { key: { lane: 1, state: 1, seq: 1 }, name: 'lane_state_seq' },
     { key: { state: 1, next_at: 1 }, name: 'state_next_at' },
+    { key: { recipient: 1, channel: 1, state: 1, updated_at: -1 }, name: 'recipient_channel_state_updated' },
   ],
   [DELIVERY_CLAIMS_COLLECTION]: [{ key: { delivery_id: 1 }, name: 'delivery_id' }],
 };
@@ -172,6 +173,12 @@ export class MongoDeliveryLedger implements DeliveryLedger {
     delete reopened.external_id;
     await this.col.replaceOne({ _id: id }, reopened);
     return toEntry(reopened);
+  }
+
+  async lastDeliveredTo(recipient: string, channel: ExternalChannel, externalId?: string): Promise<LedgerEntry | undefined> {
+    const filter = { recipient, channel, state: 'delivered' as const, ...(externalId !== undefined ? { external_id: externalId } : {}) };
+    const doc = await this.col.find(filter, { projection: { message: 0 } }).sort({ updated_at: -1 }).limit(1).next();
+    return doc ? toEntry(doc) : undefined;
   }
 
   async get(id: string): Promise<LedgerEntry | undefined> {

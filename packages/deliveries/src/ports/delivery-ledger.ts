@@ -83,4 +83,9 @@ export interface DeliveryLedger {
   /** A failed delivery scheduled again from attempt 1 (dead-letter replay); undefined unless it was failed. */
   reopen(deliveryId: string, message: StoredMessage, scheduleId: string, nextAt: Date): Promise<LedgerEntry | undefined>;
   get(deliveryId: string): Promise<LedgerEntry | undefined>;
+  /**
+   * The delivery a recipient answers when they reply on the channel: the one
+   * with that provider message id if given, else their most recent one.
+   */
+  lastDeliveredTo(recipient: string, channel: ExternalChannel, externalId?: string): Promise<LedgerEntry | undefined>;
 }
