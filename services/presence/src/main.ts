@@ -1,12 +1,13 @@
 import { Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
+import { MongoConversationStore } from '@hub/messages';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
-import { MongoConversationDirectory } from './adapters/mongo-conversation-directory';
 import { RedisNodeBus } from './adapters/redis-node-bus';
 import { RedisPresenceStore } from './adapters/redis-presence-store';
 import { RedisRevocationFeed } from './adapters/redis-revocation-feed';
 import { createPresenceApp } from './app';
+import { StoreConversationDirectory } from './conversation-directory';
 import { loadPresenceConfig } from './config';
 import { connectionHooks } from './connection-hooks';
 import { StatusRelay } from './delivery/status-relay';
@@ -42,7 +43,7 @@ await runService({
     });
     const store = new RedisPresenceStore(redis, { ttlMs: config.PRESENCE_TTL_MS });
     const bus = new RedisNodeBus(redis, infra.redisSub!, config.REDIS_KEY_PREFIX, logger);
-    const directory = new MongoConversationDirectory(infra.mongo!.db);
+    const directory = new StoreConversationDirectory(new MongoConversationStore(infra.mongo!.db));
     const connections = new LocalConnections();
     // The gateway is built below; this node's share of a fan-out reaches it only once it runs.
     const fanout = new Fanout(store, bus, { node, deliver: (d) => gw.deliver(d) });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import { MongoConversationStore } from '@hub/messages';
 import { AccessTokens } from '@hub/platform';
 import { isolatedServiceEnv } from '../../../test/support/service-env';
 
@@ -32,10 +33,10 @@ export class TestStores {
     this.redis = new Redis(env.REDIS_URL!, { keyPrefix: env.REDIS_KEY_PREFIX });
   }
 
-  /** A conversation in the pipeline's `conversations` collection. */
+  /** A conversation (with its memberships) through the pipeline's own store. */
   async conversation(members: string[]): Promise<string> {
     const id = randomUUID();
-    await this.mongo.db(this.env.MONGO_DB).collection('conversations').insertOne({ conversation_id: id, type: members.length > 2 ? 'group' : 'direct', members, last_seq: 0, created_at: new Date().toISOString() });
+    await new MongoConversationStore(this.mongo.db(this.env.MONGO_DB)).create({ conversation_id: id, type: 'group', members, created_at: new Date().toISOString(), created_by: 'client:test' });
     return id;
   }
 

@@ -33,15 +33,14 @@ function setup(messages: StoredMessage[], membership: Membership | undefined) {
     },
   };
   const recorder: StatusRecorder = {
+    // Folds forward-only, as the status API does.
     record: async (events) => {
-      const applied = events.filter((e) => {
+      for (const e of events) {
         const key = `${e.message_id}|${e.recipient}`;
-        if (!canTransition(statuses.get(key) ?? 'sent', e.status)) return false;
+        if (!canTransition(statuses.get(key) ?? 'sent', e.status)) continue;
         statuses.set(key, e.status);
-        return true;
-      });
-      recorded.push(...applied);
-      return applied;
+        recorded.push(e);
+      }
     },
   };
   return { receipts: new Receipts({ history, memberships, statuses: recorder, pageSize: 2 }), recorded, membership };

@@ -1,11 +1,12 @@
 import type { StatusEvent } from '@hub/domain';
 
 /**
- * Port: records receipts (`delivered`, `read`) the way the pipeline records
- * every status: appended to the message's history, forward-only (a
- * transition `canTransition` refuses is dropped), and published on
- * hub.status.v1. Resolves with the events that were applied.
+ * Port: records receipts (`delivered`, `read`) the way every status is
+ * recorded: published on hub.status.v1, from where the pipeline's status
+ * writer appends them to the message's history. Readers fold that history
+ * forward-only (`canTransition`), so a late or repeated receipt never moves
+ * a status backwards. Resolves once the event log acknowledged.
  */
 export interface StatusRecorder {
-  record(events: StatusEvent[]): Promise<StatusEvent[]>;
+  record(events: StatusEvent[]): Promise<void>;
 }

@@ -1,0 +1,83 @@
+import type { Collection, Db } from 'mongodb';
+import { Collections } from '@hub/messages';
+import type { Membership, Memberships } from '../ports/memberships';
+
+/** The pipeline's membership document (packages/messages, MongoConversationStore). */
+interface MembershipDoc {
+  _id: string;
+  conversation_id: string;
+  username: string;
+  delivered_seq: number;
+  read_seq: number;
+}
+
+interface ConversationDoc {
+  _id: string;
+  last_seq?: number;
+}
+
+/**
+ * Adapter: Memberships on the pipeline's `memberships` and `conversations`
+ * collections. Advances are coalesced per member and conversation and
+ * written every `flushMs` (acks come per message; the test server applies
+ * updates one document at a time, so one `$max` per conversation and
+ * flush instead of one per message). A crash loses at most the last flush
+ * interval of progress, which only means re-sending those messages.
+ */
+export class MongoMemberships implements Memberships {
+  private readonly memberships: Collection<MembershipDoc>;
+  private readonly conversations: Collection<ConversationDoc>;
+  private pending = new Map<string, { delivered_seq: number; read_seq: number; waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> }>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    db: Db,
+    private readonly flushMs = 100,
+  ) {
+    this.memberships = db.collection<MembershipDoc>(Collections.memberships);
+    this.conversations = db.collection<ConversationDoc>(Collections.conversations);
+  }
+
+  async of(user: string): Promise<Membership[]> {
+    const docs = await this.memberships.find({ username: user }).toArray();
+    return Promise.all(docs.map(async (m) => this.withEnd(m)));
+  }
+
+  async get(user: string, conversationId: string): Promise<Membership | undefined> {
+    const doc = await this.memberships.findOne({ _id: `${conversationId}|${user}` });
+    return doc ? this.withEnd(doc) : undefined;
+  }
+
+  advance(user: string, conversationId: string, to: { delivered_seq?: number; read_seq?: number }): Promise<void> {
+    const id = `${conversationId}|${user}`;
+    let entry = this.pending.get(id);
+    if (!entry) this.pending.set(id, (entry = { delivered_seq: 0, read_seq: 0, waiters: [] }));
+    entry.delivered_seq = Math.max(entry.delivered_seq, to.delivered_seq ?? 0, to.read_seq ?? 0);
+    entry.read_seq = Math.max(entry.read_seq, to.read_seq ?? 0);
+    this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
+    return new Promise((resolve, reject) => entry.waiters.push({ resolve, reject }));
+  }
+
+  /** Writes every coalesced advance now. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = new Map();
+    await Promise.all(
+      [...batch].map(async ([id, e]) => {
+        try {
+          await this.memberships.updateOne({ _id: id }, { $max: { delivered_seq: e.delivered_seq, read_seq: e.read_seq } });
+          for (const w of e.waiters) w.resolve();
+        } catch (err) {
+          for (const w of e.waiters) w.reject(err as Error);
+        }
+      }),
+    );
+  }
+
+  private async withEnd(m: MembershipDoc): Promise<Membership> {
+    const conversation = await this.conversations.findOne({ _id: m.conversation_id }, { projection: { last_seq: 1 } });
+    return { conversation_id: m.conversation_id, delivered_seq: m.delivered_seq ?? 0, read_seq: m.read_seq ?? 0, last_seq: conversation?.last_seq ?? 0 };
+  }
+}

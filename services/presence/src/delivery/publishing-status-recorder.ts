@@ -1,0 +1,25 @@
+import { makeEnvelope, MESSAGE_STATUS, nameBasedId, Topics, type StatusEvent } from '@hub/domain';
+import type { EventPublisher } from '@hub/platform';
+import type { StatusRecorder } from '../ports/status-recorder';
+
+/** Namespace of receipt status event ids. */
+const RECEIPT_NAMESPACE = '8d2f4b6a-1c3e-5a7b-9d0f-2e4a6c8b0d1f';
+
+/**
+ * StatusRecorder on hub.status.v1 (key: conversation_id, so a conversation's
+ * statuses stay in order). The envelope id is derived from (message,
+ * recipient, channel, status): an ack sent twice is stored once.
+ */
+export class PublishingStatusRecorder implements StatusRecorder {
+  constructor(private readonly publisher: EventPublisher) {}
+
+  async record(events: StatusEvent[]): Promise<void> {
+    await this.publisher.publishMany(
+      events.map((e) => ({
+        topic: Topics.status,
+        key: e.conversation_id,
+        envelope: makeEnvelope(MESSAGE_STATUS, e, { id: nameBasedId(RECEIPT_NAMESPACE, `${e.message_id}|${e.recipient}|${e.channel}|${e.status}`) }),
+      })),
+    );
+  }
+}
