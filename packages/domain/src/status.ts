@@ -13,6 +13,11 @@ export type Status = z.infer<typeof StatusSchema>;
  */
 const RANK: Record<Status, number> = { accepted: 0, pending: 1, retrying: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
 
+/** A status's place in the forward order (pending and retrying share one): what orders events of one recipient × channel. */
+export function statusRank(status: Status): number {
+  return RANK[status];
+}
+
 export function canTransition(from: Status | undefined, to: Status): boolean {
   if (from === undefined) return true;
   if (from === 'failed') return false;

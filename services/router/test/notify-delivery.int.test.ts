@@ -87,6 +87,25 @@ describe('notify worker: signed status webhooks', () => {
     expect(overlapping).toBe(true);
   });
 
+  it('puts a status back in order when it reached the partition after a later one', async () => {
+    // sent and delivered come from different producers (router, presence), so delivered can land first.
+    let up = false;
+    const r = await receiver('127.0.0.1', () => (up ? { status: 200 } : { status: 503 }));
+    const client = owner();
+    const wh = await kit.repo.create(client, { url: `${r.url}/`, events: ['*'] });
+    const m = newId();
+    await kit.publishStatus({ message_id: m, status: 'delivered', submitted_by: `client:${client}` });
+    await kit.publishStatus({ message_id: m, status: 'sent', submitted_by: `client:${client}` });
+    await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 5 })).length === 2, { what: 'both deliveries queued' });
+    up = true;
+    await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 5, state: 'succeeded' })).length === 2, { what: 'both delivered', timeoutMs: 20_000 });
+    const successes = (await kit.store.list(wh.webhook_id, { limit: 5 }))
+      .map((d) => ({ type: d.event_type, at: d.attempts.find((a) => a.status_code === 200)!.at.getTime() }))
+      .sort((x, y) => x.at - y.at)
+      .map((x) => x.type);
+    expect(successes).toEqual(['message.sent', 'message.delivered']);
+  });
+
   it('sends only subscribed events of the owner’s own messages and files', async () => {
     const mine = await receiver();
     const theirs = await receiver();

@@ -147,13 +147,11 @@ export class DeliveryScheduler {
       let started = 0;
       for (const c of candidates) {
         if (started >= free || !this.running) break;
-        if (c.message_id !== undefined) {
-          if (seenMessages.has(c.message_id)) continue;
-          seenMessages.add(c.message_id);
-          if (await store.hasPendingPredecessor(c)) continue;
-        }
+        // One call per message at a time: a message with a call in flight (or started in this pass) waits.
+        if (c.message_id !== undefined && (seenMessages.has(c.message_id) || (await store.hasPendingPredecessor(c)))) continue;
         const claimed = await store.claim(c.delivery_id, new Date(), new Date(Date.now() + settings.leaseMs));
         if (!claimed) continue;
+        if (c.message_id !== undefined) seenMessages.add(c.message_id);
         this.launch(claimed);
         started++;
       }

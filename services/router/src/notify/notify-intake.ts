@@ -1,21 +1,13 @@
 import { z } from 'zod';
-import { ChannelSchema, FILE_COMPLETED, MESSAGE_STATUS, newId, StatusSchema, type FileEvent, type StatusEvent } from '@hub/domain';
+import { FILE_COMPLETED, MESSAGE_STATUS, newId, StatusEventSchema, statusRank, type FileEvent, type StatusEvent } from '@hub/domain';
 import type { ConsumedRecord, Logger } from '@hub/platform';
 import { eventIdOf, eventTypeForStatus, filePayload, ownerOfSubmitter, statusPayload, type DeliveryStore, type NewDelivery, type WebhookDirectory } from '@hub/webhooks';
 import type { NotifyMetrics } from './notify-metrics';
 
-// What the dispatcher relies on in each event; other fields pass through to the payload.
-const StatusEventSchema = z.looseObject({
-  message_id: z.string().min(1),
-  conversation_id: z.string().min(1),
-  recipient: z.string().min(1),
-  channel: ChannelSchema,
-  status: StatusSchema,
-  occurred_at: z.string().min(1),
-  submitted_by: z.string().min(1),
-  from: z.string(),
-});
+/** Orders a message's events by status first, then by arrival, within one offset range of 2^40. */
+const RANK_STRIDE = 2 ** 40;
 
+// What the dispatcher relies on in a file event; the rest passes through to the payload.
 const FileEventSchema = z.looseObject({
   file_id: z.string().min(1),
   uploaded_by: z.string().min(1),
@@ -64,14 +56,19 @@ function deliveriesFor(record: ConsumedRecord, d: IntakeDeps, now: Date): NewDel
   let eventType: string;
   let body: string;
   let messageId: string | undefined;
+  let orderSeq: number | undefined;
   if (envelope.type === MESSAGE_STATUS) {
     const parsed = StatusEventSchema.safeParse(envelope.payload);
     if (!parsed.success) return invalid(record, d, parsed.error.issues[0]?.path.join('.') ?? '');
-    const event = parsed.data as unknown as StatusEvent;
+    const event: StatusEvent = parsed.data;
     owner = ownerOfSubmitter(event.submitted_by);
     eventType = eventTypeForStatus(event.status);
     body = JSON.stringify(statusPayload(event));
     messageId = event.message_id;
+    // All events of a message share its conversation's partition, so the offset is their arrival order. Status
+    // ranks first: a `delivered` that overtook its `sent` on the partition (they come from different producers)
+    // still goes out after it when both are waiting.
+    orderSeq = statusRank(event.status) * RANK_STRIDE + (Number(record.offset) % RANK_STRIDE);
   } else if (envelope.type === FILE_COMPLETED) {
     const parsed = FileEventSchema.safeParse(envelope.payload);
     if (!parsed.success) return invalid(record, d, parsed.error.issues[0]?.path.join('.') ?? '');
@@ -92,8 +89,7 @@ function deliveriesFor(record: ConsumedRecord, d: IntakeDeps, now: Date): NewDel
     event_id: eventIdOf(envelope.id),
     event_type: eventType,
     body,
-    // All statuses of a message share its conversation's partition, so offsets order them.
-    ...(messageId !== undefined ? { message_id: messageId, order_seq: Number(record.offset) } : {}),
+    ...(messageId !== undefined && orderSeq !== undefined ? { message_id: messageId, order_seq: orderSeq } : {}),
     created_at: now,
     max_attempts: d.maxAttempts,
   }));
