@@ -12,6 +12,10 @@ export const routerConfigSchema = baseConfigSchema
   .extend({
     ROUTER_HOST: env.host(),
     ROUTER_PORT: env.port(8082),
+    /** Partitions of hub.messages.v1 (and hub.status.v1) one router process works on at once; order within a partition always holds. */
+    ROUTER_PARTITION_CONCURRENCY: env.positiveInt(3),
+    /** Conversations whose members and sequence counter the route worker keeps in memory. */
+    ROUTER_SEQUENCE_CACHE_SIZE: env.positiveInt(100_000),
   });
 
 export type RouterConfig = z.infer<typeof routerConfigSchema>;

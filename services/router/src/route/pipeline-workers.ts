@@ -1,0 +1,55 @@
+import { ConsumerGroups, Topics } from '@hub/domain';
+import { MongoConversationStore, MongoMessageStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { EventConsumer, ensureIndexes, type Infra, type Logger, type Registry } from '@hub/platform';
+import type { DeliveryRouter } from '../ports/delivery';
+import { createStatusWriterHandler } from '../status/status-writer';
+import { createRouteMetrics } from './route-metrics';
+import { createRouteHandler } from './route-worker';
+
+export interface PipelineWorkerSettings {
+  /** Partitions each worker processes at once (order within a partition always holds). */
+  partitionConcurrency: number;
+  sequenceCacheSize: number;
+}
+
+export interface PipelineWorkers {
+  start(): Promise<void>;
+  /** Stops intake, lets the running batches finish and commit, leaves the groups. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The message pipeline's workers in one router process: `route`
+ * (group `router`, hub.messages.v1) and the status writer (group
+ * `status-writer`, hub.status.v1). Both scale out by running more router
+ * processes, up to the partition count.
+ */
+export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; registry: Registry; delivery: DeliveryRouter; settings: PipelineWorkerSettings }): PipelineWorkers {
+  const { infra, logger, registry } = deps;
+  if (!infra.kafka || !infra.producer || !infra.mongo) throw new Error('the pipeline workers need Kafka (with a producer) and MongoDB');
+  const db = infra.mongo.db;
+  const messages = new MongoMessageStore(db);
+  const conversations = new MongoConversationStore(db);
+  const route = new EventConsumer(infra.kafka, { groupId: ConsumerGroups.route, topics: [Topics.messages], partitionsConsumedConcurrently: deps.settings.partitionConcurrency }, logger);
+  const status = new EventConsumer(infra.kafka, { groupId: ConsumerGroups.status, topics: [Topics.status], partitionsConsumedConcurrently: deps.settings.partitionConcurrency }, logger);
+  const routeHandler = createRouteHandler({
+    ledger: messages,
+    sequences: conversations,
+    delivery: deps.delivery,
+    publisher: infra.producer,
+    logger: logger.child({ worker: 'route' }),
+    metrics: createRouteMetrics(registry),
+    sequenceCacheSize: deps.settings.sequenceCacheSize,
+  });
+  const statusHandler = createStatusWriterHandler({ store: new MongoStatusStore(db), publisher: infra.producer, logger: logger.child({ worker: 'status-writer' }), registry });
+  return {
+    start: async () => {
+      await ensureIndexes(db, pipelineIndexes);
+      await Promise.all([route.start(routeHandler), status.start(statusHandler)]);
+      logger.info({ groups: [ConsumerGroups.route, ConsumerGroups.status] }, 'pipeline workers started');
+    },
+    stop: async () => {
+      await Promise.all([route.stop(), status.stop()]);
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import type { MessageEvent, StoredMessage } from '@hub/domain';
+import { SequenceConflictError, type ConversationSequences, type MessageLedger } from '@hub/messages';
+import type { BatchContext, BatchHandler, ConsumedRecord, EventPublisher, Logger, OutgoingEvent } from '@hub/platform';
+import type { DeliveryRouter } from '../ports/delivery';
+import { decodeMessageRecord, poisonDeadLetter } from './message-records';
+import type { RouteMetrics } from './route-metrics';
+import { deliveryRequests, routingStatusEvent } from './routing-statuses';
+import { SequenceAllocator } from './sequence-allocator';
+
+export interface RouteWorkerDeps {
+  ledger: MessageLedger;
+  sequences: ConversationSequences;
+  delivery: DeliveryRouter;
+  publisher: EventPublisher;
+  logger: Logger;
+  metrics: RouteMetrics;
+  /** Conversation states kept in memory (members and counter). */
+  sequenceCacheSize: number;
+  now?: () => Date;
+}
+
+/**
+ * The `route` worker's batch handler (consumer group `router`,
+ * hub.messages.v1): one partition's records, in order.
+ *
+ *  1. decode; poison and invalid records → hub.dlq.v1 (never block the partition)
+ *  2. dedup: first within the batch, then against the store (bulk claims;
+ *     only re-seen ids are looked up)
+ *  3. check conversation and membership; refusals → hub.dlq.v1
+ *  4. number the new messages per conversation (SequenceAllocator) and
+ *     insert them with one insertMany
+ *  5. route what was stored, plus stored messages whose routing never
+ *     finished (crash after insert), through the DeliveryRouter; publish
+ *     each outcome as a StatusEvent on hub.status.v1; mark them routed
+ * Offsets are committed by the consumer only after this resolves; any
+ * failure throws and the batch is redelivered, every step being idempotent.
+ */
+export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
+  const now = deps.now ?? (() => new Date());
+  const allocator = new SequenceAllocator(deps.sequences, deps.ledger, deps.logger, { cacheSize: deps.sequenceCacheSize, onAnomaly: () => deps.metrics.anomalies.inc() });
+  const log = deps.logger;
+
+  return async (records: ConsumedRecord[], ctx: BatchContext) => {
+    const started = performance.now();
+    deps.metrics.batchSize.observe(records.length);
+    const deadLetters: OutgoingEvent[] = [];
+    const refuse = (record: ConsumedRecord, reason: string, label: string, messageId?: string) => {
+      deadLetters.push(poisonDeadLetter(record, reason, messageId, now()));
+      deps.metrics.deadLettered.inc({ reason: label });
+      log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason, message_id: messageId }, 'record dead-lettered');
+    };
+
+    // 1–2: decode and dedup within the batch (a re-send may sit next to its original).
+    const events: MessageEvent[] = [];
+    const seenInBatch = new Set<string>();
+    let duplicates = 0;
+    for (const record of records) {
+      const d = decodeMessageRecord(record);
+      if (d.kind === 'poison') {
+        refuse(record, d.reason, record.poison ? 'unparseable' : 'invalid', d.messageId);
+        continue;
+      }
+      if (seenInBatch.has(d.event.message_id)) {
+        duplicates++;
+        continue;
+      }
+      seenInBatch.add(d.event.message_id);
+      events.push(d.event);
+    }
+
+    const claimedBefore = await deps.ledger.claim(events);
+    const stored = claimedBefore.size > 0 ? await deps.ledger.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
+    duplicates += stored.size;
+    // Claimed but not stored: a crash between claim and insert; numbered now (or given back its reserved number).
+    const fresh = events.filter((e) => !stored.has(e.message_id));
+
+    // 3: the conversation must exist and sender and recipients be members.
+    const byConversation = new Map<string, MessageEvent[]>();
+    const states = new Map(await Promise.all([...new Set(fresh.map((e) => e.conversation_id))].map(async (id) => [id, await allocator.state(id)] as const)));
+    const recordOf = new Map(records.map((r) => [(r.envelope?.payload as { message_id?: string } | undefined)?.message_id, r]));
+    for (const e of fresh) {
+      const state = states.get(e.conversation_id);
+      const record = recordOf.get(e.message_id)!;
+      if (!state) {
+        refuse(record, `conversation ${e.conversation_id} does not exist`, 'unknown_conversation', e.message_id);
+        continue;
+      }
+      const outsiders = [e.from, ...e.to].filter((u) => !state.members.includes(u));
+      if (outsiders.length > 0) {
+        refuse(record, `not members of conversation ${e.conversation_id}: ${outsiders.join(', ')}`, 'not_a_member', e.message_id);
+        continue;
+      }
+      const list = byConversation.get(e.conversation_id);
+      if (list) list.push(e);
+      else byConversation.set(e.conversation_id, [e]);
+    }
+
+    // 4: number and store.
+    const touched = [...byConversation.keys()];
+    const toRoute: StoredMessage[] = [];
+    try {
+      const allocations = await Promise.all([...byConversation].map(([conv, list]) => allocator.allocate(conv, list, now)));
+      await ctx.heartbeat();
+      const inserts = allocations.flatMap((a) => a.fresh);
+      await deps.ledger.insert(inserts);
+      allocator.stored(touched);
+      const persistedAt = Date.now();
+      for (const a of allocations) {
+        for (const m of [...a.reused, ...a.fresh]) {
+          toRoute.push(m);
+          deps.metrics.endToEnd.observe(Math.max(0, persistedAt - Date.parse(m.accepted_at)) / 1000);
+        }
+      }
+      deps.metrics.persisted.inc(toRoute.length);
+      if (log.isLevelEnabled('debug')) {
+        for (const m of toRoute) log.debug({ message_id: m.message_id, trace_id: m.trace_id, conversation_id: m.conversation_id, sequence_number: m.sequence_number }, 'message stored');
+      }
+    } catch (err) {
+      allocator.forget(touched);
+      if (err instanceof SequenceConflictError) {
+        deps.metrics.anomalies.inc();
+        log.error({ conversations: err.conversationIds, message_ids: err.messageIds.slice(0, 20) }, 'sequence numbers already taken; repairing the counters before the batch is retried');
+        await Promise.all(err.conversationIds.map((c) => deps.sequences.repair(c)));
+      }
+      throw err;
+    }
+    deps.metrics.duplicates.inc(duplicates);
+
+    // 5: route what is stored and not yet routed (stored duplicates whose routing a crash cut short included).
+    if (stored.size > 0) {
+      const done = await deps.ledger.routed([...stored.keys()]);
+      for (const m of stored.values()) if (!done.has(m.message_id)) toRoute.push(m);
+    }
+    toRoute.sort((a, b) => (a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1));
+    const requests = toRoute.flatMap(deliveryRequests);
+    const outcomes = requests.length > 0 ? await deps.delivery.deliver(requests) : [];
+    const at = now();
+    const statusEvents = requests.map((r, i) => routingStatusEvent(r, outcomes[i]!, at));
+    await deps.publisher.publishMany([...deadLetters, ...statusEvents]);
+    for (const e of statusEvents) deps.metrics.statuses.inc({ status: (e.envelope.payload as { status: string }).status });
+    await deps.ledger.markRouted(toRoute.map((m) => m.message_id));
+
+    const lag = Number(ctx.highWatermark) - (Number(records[records.length - 1]!.offset) + 1);
+    deps.metrics.lag.set({ topic: ctx.topic, partition: String(ctx.partition) }, Math.max(0, lag));
+    deps.metrics.batchDuration.observe((performance.now() - started) / 1000);
+    if (toRoute.length > 0 || duplicates > 0) {
+      log.debug({ partition: ctx.partition, records: records.length, stored: toRoute.length, duplicates, dead_letters: deadLetters.length, ms: Math.round(performance.now() - started) }, 'route batch done');
+    }
+  };
+}

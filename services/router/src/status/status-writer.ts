@@ -1,0 +1,56 @@
+import { MESSAGE_STATUS, StatusEventSchema } from '@hub/domain';
+import type { StatusRecord, StatusStore } from '@hub/messages';
+import { Counter, type BatchHandler, type EventPublisher, type Logger, type Registry } from '@hub/platform';
+import { poisonDeadLetter } from '../route/message-records';
+
+export interface StatusWriterDeps {
+  store: StatusStore;
+  publisher: EventPublisher;
+  logger: Logger;
+  registry: Registry;
+}
+
+/**
+ * The single writer of status history (consumer group `status-writer`,
+ * hub.status.v1 → `status_events`). Everyone who changes a status — the
+ * route worker, the presence gateway (delivered/read), the connectors
+ * (sent/retrying/failed) — only publishes a StatusEvent on hub.status.v1;
+ * this worker appends them in batches (one insertMany per batch, no
+ * per-message update), idempotently by envelope id. Forward-only order is
+ * applied when the log is read (buildStatusView), so events may arrive
+ * late or twice.
+ */
+export function createStatusWriterHandler(deps: StatusWriterDeps): BatchHandler {
+  const appended = new Counter({ name: 'hub_status_events_recorded_total', help: 'Status events appended to the status log', registers: [deps.registry] });
+  const refused = new Counter({ name: 'hub_status_events_dead_lettered_total', help: 'Records on hub.status.v1 that were not StatusEvents (sent to hub.dlq.v1)', registers: [deps.registry] });
+
+  return async (records) => {
+    const rows: StatusRecord[] = [];
+    const deadLetters = [];
+    for (const record of records) {
+      const env = record.envelope;
+      if (!env || env.type !== MESSAGE_STATUS) {
+        deadLetters.push(poisonDeadLetter(record, record.poison?.reason ?? `unexpected envelope type "${env?.type}" on hub.status.v1`, undefined, new Date()));
+        continue;
+      }
+      const parsed = StatusEventSchema.safeParse(env.payload);
+      if (!parsed.success) {
+        const reason = `invalid StatusEvent: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+        deadLetters.push(poisonDeadLetter(record, reason, undefined, new Date()));
+        continue;
+      }
+      const e = parsed.data;
+      const row: StatusRecord = { id: env.id, message_id: e.message_id, conversation_id: e.conversation_id, recipient: e.recipient, channel: e.channel, status: e.status, at: e.occurred_at };
+      if (e.detail !== undefined) row.detail = e.detail;
+      if (e.external_id !== undefined) row.external_id = e.external_id;
+      rows.push(row);
+    }
+    if (deadLetters.length > 0) {
+      await deps.publisher.publishMany(deadLetters);
+      refused.inc(deadLetters.length);
+      deps.logger.warn({ count: deadLetters.length }, 'status records dead-lettered');
+    }
+    const { appended: n } = await deps.store.append(rows);
+    appended.inc(n);
+  };
+}

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId, RECORD_POISON, Topics, type PoisonRecord } from '@hub/domain';
+import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
+import { startPipelineKit, type PipelineKit } from './pipeline-kit';
+
+let kit: PipelineKit;
+let router: ServiceProcess;
+
+beforeAll(async () => {
+  kit = await startPipelineKit();
+  router = await spawnService('router', kit.env);
+});
+afterAll(async () => {
+  await router?.stop();
+  await kit?.cleanup();
+});
+
+describe('route worker (spawned router, real stack)', () => {
+  it('stores each message once, numbered 1..n in partition order, and records it pending', async () => {
+    const c = await kit.createConversation(['alice', 'bob', 'carol']);
+    const sent = [];
+    for (let i = 0; i < 5; i++) sent.push(await kit.produceMessage({ conversation_id: c.conversation_id, from: 'alice', to: ['bob', 'carol'], payload: { type: 'text', text: `m${i}` } }));
+    // A redelivery and a client re-send of the same message_id.
+    await kit.produceMessage({ ...sent[1]! });
+    await kit.produceMessage({ ...sent[3]!, accepted_at: new Date().toISOString() });
+    const stored = await kit.waitStored(c.conversation_id, 5);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const again = await kit.stored(c.conversation_id);
+    expect(again).toHaveLength(5);
+    expect(again.map((m) => [m.sequence_number, m.message_id])).toEqual(sent.map((m, i) => [i + 1, m.message_id]));
+    expect(stored[0]).toMatchObject({ from: 'alice', to: ['bob', 'carol'], payload: { type: 'text', text: 'm0' }, source: 'api' });
+    // The status writer appended one `pending` per recipient × channel.
+    await eventually(async () => (await kit.db.collection('status_events').countDocuments({ conversation_id: c.conversation_id })) === 10, { what: '10 status events', timeoutMs: 20_000 });
+    const events = await kit.db.collection('status_events').find({ message_id: sent[0]!.message_id }).toArray();
+    expect(events.map((e) => [e.recipient, e.status]).sort()).toEqual([
+      ['bob', 'pending'],
+      ['carol', 'pending'],
+    ]);
+  });
+
+  it('dead-letters poison and invalid records with the reason and keeps processing the partition', async () => {
+    const c = await kit.createConversation(['alice', 'bob']);
+    // All on one key, so all on one partition, in this order.
+    await kit.produceRaw(Topics.messages, c.conversation_id, 'not json {');
+    await kit.produceRaw(Topics.messages, c.conversation_id, JSON.stringify({ type: 'message.accepted', version: 1, id: newId(), occurred_at: new Date().toISOString(), payload: { message_id: 'not-a-uuid', conversation_id: c.conversation_id } }));
+    const stranger = await kit.produceMessage({ conversation_id: c.conversation_id, from: 'mallory', to: ['bob'] });
+    const unknown = newId();
+    await kit.produceMessage({ conversation_id: unknown, from: 'alice', to: ['bob'] });
+    const good = await kit.produceMessage({ conversation_id: c.conversation_id, from: 'alice', to: ['bob'] });
+
+    const stored = await kit.waitStored(c.conversation_id, 1);
+    expect(stored.map((m) => [m.message_id, m.sequence_number])).toEqual([[good.message_id, 1]]);
+
+    const dlq = await kit.records(Topics.dlq, 4);
+    const letters = dlq.filter((r) => r.envelope?.type === RECORD_POISON).map((r) => r.envelope!.payload as PoisonRecord);
+    const forConv = letters.filter((l) => l.key === c.conversation_id);
+    expect(forConv.map((l) => l.reason)).toEqual([expect.stringMatching(/not JSON/), expect.stringMatching(/invalid MessageEvent: message_id: must be a UUID/), expect.stringMatching(/not members of conversation .*: mallory/)]);
+    expect(forConv[0]).toMatchObject({ topic: Topics.messages, raw: 'not json {' });
+    expect(forConv[2]!.message_id).toBe(stranger.message_id);
+    expect(letters.find((l) => l.key === unknown)?.reason).toMatch(/does not exist/);
+    // Nothing of the refused ones was stored.
+    expect(await kit.db.collection('messages').countDocuments({ _id: { $in: [stranger.message_id] } as never })).toBe(0);
+  });
+
+  it('exposes the pipeline metrics', async () => {
+    const text = await (await fetch(`${router.url}/metrics`)).text();
+    expect(text).toMatch(/hub_messages_persisted_total\{[^}]*\} [1-9]/);
+    expect(text).toMatch(/hub_messages_duplicates_total\{[^}]*\} [1-9]/);
+    expect(text).toMatch(/hub_messages_dead_lettered_total\{[^}]*reason="unparseable"[^}]*\} 1/);
+    expect(text).toMatch(/hub_message_accept_to_persist_seconds_count\{[^}]*\} [1-9]/);
+    expect(text).toMatch(/hub_router_consumer_lag\{[^}]*topic="hub.messages.v1"/);
+  });
+});
