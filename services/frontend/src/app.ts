@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { DOCS_HTML } from './docs-page';
 import { authRoutes, channelsRoutes, clientsRoutes, type IdentityDeps } from './identity/index';
 import { webhooksRoutes, type WebhooksDeps } from './webhooks/index';
+import { dlqRoutes, type DlqDeps } from './dlq/index';
 import { buildOpenApiDocument, createOpenApiRegistry, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry } from '@hub/platform';
 
 export interface FrontendDeps {
@@ -13,6 +14,8 @@ export interface FrontendDeps {
   identity?: IdentityDeps;
   /** Webhook registrations, delivery log and re-sends (/v1/webhooks). */
   webhooks?: WebhooksDeps;
+  /** Dead-lettered external deliveries: list and replay (/v1/dlq, admin). */
+  dlq?: DlqDeps;
 }
 
 /**
@@ -29,6 +32,7 @@ export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
     app.route('/v1/users', channelsRoutes(deps.identity, openapi));
   }
   if (deps.webhooks) app.route('/v1/webhooks', webhooksRoutes(deps.webhooks, openapi));
+  if (deps.dlq) app.route('/v1/dlq', dlqRoutes(deps.dlq, openapi));
 
   let document: object | undefined;
   app.get('/docs', (c) => c.html(DOCS_HTML));

@@ -4,6 +4,7 @@ import { createFrontendApp } from './app';
 import { loadFrontendConfig } from './config';
 import { composeIdentity } from './identity/index';
 import { composeWebhooks } from './webhooks/index';
+import { composeDlq } from './dlq/index';
 
 await runService({
   name: 'frontend',
@@ -18,8 +19,9 @@ await runService({
   build: async ({ config, logger, registry, infra, isDraining }) => {
     const identity = await composeIdentity(config, infra, logger);
     const webhooks = await composeWebhooks(config, infra, identity.deps.authStack.middleware, logger);
+    const dlq = await composeDlq(infra, identity.deps.authStack.middleware, logger);
     return {
-      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps, webhooks }),
+      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps, webhooks, dlq }),
       stop: () => identity.stop(),
     };
   },

@@ -1,0 +1,13 @@
+import type { DeadLetterStore, DeliveryLedger, DeliveryScheduler } from '@hub/deliveries';
+import type { Logger } from '@hub/platform';
+import type { MiddlewareHandler } from 'hono';
+
+/** What the dead-letter admin routes need, built once at boot (compose-dlq.ts). */
+export interface DlqDeps {
+  deadLetters: DeadLetterStore;
+  ledger: DeliveryLedger;
+  scheduler: DeliveryScheduler;
+  /** Authenticates and rate-limits (identity's auth stack). */
+  authenticate: MiddlewareHandler;
+  logger: Logger;
+}

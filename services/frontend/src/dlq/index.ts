@@ -1,0 +1,3 @@
+export * from './dlq-deps';
+export * from './dlq.routes';
+export * from './compose-dlq';
