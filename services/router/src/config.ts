@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema } from '@hub/platform';
+import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, s3ConfigSchema } from '@hub/platform';
 import { webhookDispatchConfigSchema, webhookPolicyConfigSchema } from '@hub/webhooks';
+import { externalChannelsConfigSchema } from './external-config';
 
 export const routerConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
@@ -9,6 +10,9 @@ export const routerConfigSchema = baseConfigSchema
   .extend(redisConfigSchema.shape)
   .extend(webhookPolicyConfigSchema.shape)
   .extend(webhookDispatchConfigSchema.shape)
+  .extend(externalChannelsConfigSchema.shape)
+  // Optional here: only file messages to external channels need the object store (for download links).
+  .extend(s3ConfigSchema.partial().shape)
   .extend({
     ROUTER_HOST: env.host(),
     ROUTER_PORT: env.port(8082),

@@ -1,10 +1,10 @@
-import { buildConnectors, connectorsConfigSchema, type ConnectorRegistry } from '@hub/connectors';
-import { deadLetterIndexes, DeliveryScheduler, deliveriesConfigSchema, deliveryLedgerIndexes, MongoDeadLetterStore, MongoDeliveryLedger } from '@hub/deliveries';
+import { buildConnectors, type ConnectorRegistry } from '@hub/connectors';
+import { deadLetterIndexes, DeliveryScheduler, deliveryLedgerIndexes, MongoDeadLetterStore, MongoDeliveryLedger } from '@hub/deliveries';
 import { Topics, type IdentityDirectory } from '@hub/domain';
 import { ensureIndexes, type EventPublisher, type Infra, type Logger, type MongoHandle, type ObjectStore, type Registry } from '@hub/platform';
-import { z } from 'zod';
 import { KafkaDelayedConsumer } from './adapters/kafka-delayed-consumer';
 import { S3FileLinks } from './adapters/s3-file-links';
+import type { ExternalChannelsConfig } from './external-config';
 import { ExternalChannelDelivery } from './external-delivery';
 import { ExternalDeliveryMetrics } from './external-metrics';
 import { ExternalSteps } from './external-steps';
@@ -17,12 +17,6 @@ import { RetryWorker } from './retry-worker';
 /** Consumer group of the retry worker (its own: it reads only hub.retry.v1, on its own schedule). */
 export const RETRY_GROUP = 'router-retry';
 
-/** Settings of external delivery, merged into the router's config schema. */
-export const externalChannelsConfigSchema = connectorsConfigSchema.extend(deliveriesConfigSchema.shape).extend({
-  /** Lifetime of the download links sent for files on external channels (seconds; at most 7 days with S3 signatures). */
-  EXTERNAL_FILE_LINK_TTL_S: z.coerce.number().int().min(60).max(604_800).default(86_400),
-});
-export type ExternalChannelsConfig = z.infer<typeof externalChannelsConfigSchema>;
 
 export interface ExternalChannelsDeps {
   config: ExternalChannelsConfig;

@@ -1,7 +1,9 @@
 import { Topics } from '@hub/domain';
+import { WatchedIdentityDirectory } from '@hub/identity';
 import { runService } from '@hub/platform';
 import { createRouterApp } from './app';
 import { loadRouterConfig } from './config';
+import { createExternalChannels } from './external-channels';
 import { notifySettings } from './notify/notify-settings';
 import { createNotifyWorker } from './notify/notify-worker';
 import { ChannelDeliveryRouter } from './ports/delivery';
@@ -15,21 +17,43 @@ await runService({
     mongo: config,
     etcd: config,
     redis: config,
+    ...(config.S3_ENDPOINT && config.S3_ACCESS_KEY && config.S3_SECRET_KEY
+      ? { s3: { S3_ENDPOINT: config.S3_ENDPOINT, S3_ACCESS_KEY: config.S3_ACCESS_KEY, S3_SECRET_KEY: config.S3_SECRET_KEY, S3_REGION: config.S3_REGION ?? 'us-east-1', S3_BUCKET: config.S3_BUCKET ?? 'hub-files' } }
+      : {}),
   }),
   address: (config) => ({ host: config.ROUTER_HOST, port: config.ROUTER_PORT }),
-  build: ({ config, logger, registry, infra, isDraining }) => {
+  build: async ({ config, logger, registry, infra, isDraining }) => {
     const notify = createNotifyWorker({ infra, logger, registry, settings: notifySettings(config) });
+    // Mappings for external delivery come from the watched identity cache, never from etcd per message.
+    const directory = new WatchedIdentityDirectory(infra.etcd!, logger);
+    const external = await createExternalChannels({
+      config,
+      kafka: infra.kafka!,
+      publisher: infra.producer!,
+      db: infra.mongo!.db,
+      directory,
+      logger,
+      registry,
+      // The client already prefixes keys with REDIS_KEY_PREFIX.
+      redis: infra.redis,
+      redisKeyPrefix: '',
+      ...(infra.s3 ? { objects: infra.s3 } : {}),
+    });
     // Channels without a ChannelDelivery registered here leave their recipients `pending`.
-    const delivery = new ChannelDeliveryRouter({});
+    const delivery = new ChannelDeliveryRouter({ telegram: external.delivery, whatsapp: external.delivery, instagram: external.delivery, messenger: external.delivery });
     const pipeline = createPipelineWorkers({ infra, logger, registry, delivery, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE } });
     return {
       app: createRouterApp({ logger, registry, checks: infra.checks, isDraining }),
       start: async () => {
+        await directory.ready();
         await pipeline.start();
         await notify.start();
+        await external.start();
       },
       stop: async () => {
         await Promise.all([pipeline.stop(), notify.stop()]);
+        await external.stop();
+        await directory.stop();
       },
     };
   },

@@ -5,7 +5,8 @@ import { ChannelMappingsRepository, WatchedIdentityDirectory } from '@hub/identi
 import { BatchingProducer, connectMongo, createKafka, createLogger, createRedis, ensureTopics, EtcdStore, EventConsumer, Registry, S3ObjectStore, type MongoHandle, type Redis } from '@hub/platform';
 import { FakeTelegramServer } from '../../../test/support/fake-telegram-server';
 import { stackEnv } from '../../../test/support/stack-env';
-import { createExternalChannels, externalChannelsConfigSchema, type ExternalChannels } from '../src/external-channels';
+import { createExternalChannels, type ExternalChannels } from '../src/external-channels';
+import { externalChannelsConfigSchema } from '../src/external-config';
 import type { DeliveryRequest } from '../src/ports/delivery';
 
 export interface ExternalFixture {
