@@ -2,4 +2,3 @@ export * from './app';
 export * from './config';
 export { MongoFileCatalog } from './adapters/mongo-file-catalog';
 export { FILES_COLLECTION } from './adapters/mongo-file-repository';
-export { resolveMessageFile } from './message-file';
