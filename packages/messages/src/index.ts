@@ -5,3 +5,6 @@ export * from './ports/status-store';
 export * from './adapters/mongo-conversation-store';
 export * from './adapters/mongo-message-store';
 export * from './adapters/mongo-status-store';
+export * from './accept/accept-message';
+export * from './accept/conversation-lookup';
+export * from './accept/idempotency';

@@ -3,6 +3,7 @@ import { DOCS_HTML } from './docs-page';
 import { authRoutes, channelsRoutes, clientsRoutes, type IdentityDeps } from './identity/index';
 import { webhooksRoutes, type WebhooksDeps } from './webhooks/index';
 import { dlqRoutes, type DlqDeps } from './dlq/index';
+import { conversationsRoutes, messagesRoutes, type MessagesDeps } from './messages/index';
 import { buildOpenApiDocument, createOpenApiRegistry, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry } from '@hub/platform';
 
 export interface FrontendDeps {
@@ -16,6 +17,8 @@ export interface FrontendDeps {
   webhooks?: WebhooksDeps;
   /** Dead-lettered external deliveries: list and replay (/v1/dlq, admin). */
   dlq?: DlqDeps;
+  /** Conversations, the message accept path, status and history (/v1/conversations, /v1/messages). */
+  messages?: MessagesDeps;
 }
 
 /**
@@ -33,6 +36,10 @@ export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
   }
   if (deps.webhooks) app.route('/v1/webhooks', webhooksRoutes(deps.webhooks, openapi));
   if (deps.dlq) app.route('/v1/dlq', dlqRoutes(deps.dlq, openapi));
+  if (deps.messages) {
+    app.route('/v1/conversations', conversationsRoutes(deps.messages, openapi));
+    app.route('/v1/messages', messagesRoutes(deps.messages, openapi));
+  }
 
   let document: object | undefined;
   app.get('/docs', (c) => c.html(DOCS_HTML));

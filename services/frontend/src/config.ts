@@ -35,6 +35,10 @@ export const frontendConfigSchema = baseConfigSchema
     LOGIN_MAX_ATTEMPTS_PER_IP: env.positiveInt(100),
     /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */
     TRUST_PROXY: env.bool(false),
+    /** Conversations (members) the accept path keeps in memory; members never change, so entries only leave by eviction. */
+    CONVERSATION_CACHE_SIZE: env.positiveInt(100_000),
+    /** Retry-After (seconds) on a 503 when the message log did not acknowledge a message. */
+    ACCEPT_RETRY_AFTER_S: env.positiveInt(2),
   });
 
 export type FrontendConfig = z.infer<typeof frontendConfigSchema>;

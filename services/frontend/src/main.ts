@@ -5,6 +5,8 @@ import { loadFrontendConfig } from './config';
 import { composeIdentity } from './identity/index';
 import { composeWebhooks } from './webhooks/index';
 import { composeDlq } from './dlq/index';
+import { composeMessages } from './messages/index';
+import { MongoFileCatalog } from '@hub/files';
 
 await runService({
   name: 'frontend',
@@ -20,8 +22,9 @@ await runService({
     const identity = await composeIdentity(config, infra, logger);
     const webhooks = await composeWebhooks(config, infra, identity.deps.authStack.middleware, logger);
     const dlq = await composeDlq(infra, identity.deps.authStack.middleware, logger);
+    const messages = await composeMessages(config, infra, identity.deps, registry, logger, new MongoFileCatalog(infra.mongo!.db));
     return {
-      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps, webhooks, dlq }),
+      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps, webhooks, dlq, messages }),
       stop: () => identity.stop(),
     };
   },

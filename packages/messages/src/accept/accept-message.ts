@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
+import { fileUnusableReason, MESSAGE_ACCEPTED, makeEnvelope, newId, Topics, type FileCatalog, type FileInfo, type MessageEvent, type MessageSource, type Principal, type SendMessageRequest } from '@hub/domain';
+import { maySendAs, sendAsRefusal } from '@hub/identity';
+import { Counter, Histogram, LATENCY_BUCKETS, ProblemError, PublishUnavailableError, type EventPublisher, type FieldError, type Registry } from '@hub/platform';
+import type { ConversationLookup } from './conversation-lookup';
+import { messageIdFromIdempotencyKey } from './idempotency';
+
+/**
+ * Who submits the message:
+ * - `principal`: an authenticated caller (REST, WebSocket); it must be
+ *   allowed to send as `from` (maySendAs).
+ * - `bridge`: an inbound bridge that already established `from` itself
+ *   (the Telegram webhook maps a verified chat to its linked user).
+ */
+export type AcceptOrigin = { kind: 'principal'; principal: Principal } | { kind: 'bridge'; name: string };
+
+export interface AcceptInput {
+  origin: AcceptOrigin;
+  /** Already validated against SendMessageRequestSchema. */
+  request: SendMessageRequest;
+  source: MessageSource;
+  /** The `Idempotency-Key` header; used when the body has no message_id. */
+  idempotencyKey?: string;
+  /** The WebSocket client's id for the message (stored with it). */
+  clientMsgId?: string;
+  /** trace_id of the accepting request; taken from the active span, else generated. */
+  traceId?: string;
+}
+
+export interface AcceptResult {
+  message_id: string;
+  trace_id: string;
+}
+
+export interface MessageAcceptDeps {
+  conversations: ConversationLookup;
+  publisher: EventPublisher;
+  /** Resolves file_id of file messages; without it file messages are refused. */
+  files?: FileCatalog;
+  registry: Registry;
+  /** Seconds a client is told to wait (Retry-After) when the event log does not acknowledge. */
+  retryAfterS: number;
+  now?: () => Date;
+}
+
+/**
+ * The one accept path of the hub (REST `POST /v1/messages`, WebSocket
+ * `send`, inbound bridges): checks the message against its conversation,
+ * fixes its message_id and writes it to hub.messages.v1 keyed by
+ * conversation. Resolves only after the broker acknowledged (acks=all);
+ * rejects with a ProblemError naming what was wrong, or 503 with
+ * Retry-After when the log is unavailable — never "accepted" for a message
+ * it could lose. Sending the same message_id again is accepted again with
+ * the same id; the router stores it once.
+ */
+export class MessageAccept {
+  private readonly accepted: Counter;
+  private readonly refused: Counter;
+  private readonly publishLatency: Histogram;
+  private readonly now: () => Date;
+
+  constructor(private readonly d: MessageAcceptDeps) {
+    this.now = d.now ?? (() => new Date());
+    this.accepted = new Counter({ name: 'hub_messages_accepted_total', help: 'Messages acknowledged by the event log (202), by source', labelNames: ['source'], registers: [d.registry] });
+    this.refused = new Counter({ name: 'hub_messages_refused_total', help: 'Messages refused on accept, by reason', labelNames: ['reason'], registers: [d.registry] });
+    this.publishLatency = new Histogram({ name: 'hub_message_accept_publish_seconds', help: 'Time from handing a message to the producer to the broker acknowledgement', buckets: LATENCY_BUCKETS, registers: [d.registry] });
+  }
+
+  async accept(input: AcceptInput): Promise<AcceptResult> {
+    const { request: req, origin } = input;
+    const submittedBy = origin.kind === 'principal' ? `${origin.principal.kind}:${origin.principal.subject}` : `bridge:${origin.name}`;
+    if (origin.kind === 'principal' && !maySendAs(origin.principal, req.from)) {
+      throw this.refuse('forbidden', 'send_as', sendAsRefusal(origin.principal, req.from) ?? 'not allowed to send as this user');
+    }
+    const conversation = await this.d.conversations.get(req.conversation_id);
+    if (!conversation) throw this.refuse('not_found', 'unknown_conversation', `conversation ${req.conversation_id} does not exist`);
+    const members = new Set(conversation.members);
+    if (!members.has(req.from)) throw this.refuse('forbidden', 'sender_not_member', `"${req.from}" is not a member of conversation ${req.conversation_id}`);
+
+    const to = req.to ?? conversation.members.filter((m) => m !== req.from);
+    const errors: FieldError[] = [];
+    const seen = new Set<string>();
+    to.forEach((u, i) => {
+      if (!members.has(u)) errors.push({ field: `to.${i}`, message: `"${u}" is not a member of the conversation` });
+      else if (seen.has(u)) errors.push({ field: `to.${i}`, message: `"${u}" is listed twice` });
+      seen.add(u);
+    });
+    if (to.length === 0) errors.push({ field: 'to', message: 'the conversation has no other member to send to' });
+    if (errors.length > 0) throw this.refuse('validation_failed', 'recipients', `${errors[0]!.field}: ${errors[0]!.message}`, errors);
+
+    let file: FileInfo | undefined;
+    if (req.payload.type === 'file') file = await this.resolveFile(req.payload.file_id, req.conversation_id);
+
+    const messageId = req.message_id ?? (input.idempotencyKey !== undefined ? messageIdFromIdempotencyKey(input.idempotencyKey, submittedBy) : newId());
+    const traceId = input.traceId ?? currentTraceId() ?? randomBytes(16).toString('hex');
+    const event: MessageEvent = {
+      message_id: messageId,
+      conversation_id: req.conversation_id,
+      from: req.from,
+      to,
+      channels: req.channels,
+      payload: req.payload,
+      source: input.source,
+      accepted_at: this.now().toISOString(),
+      trace_id: traceId,
+      submitted_by: submittedBy,
+    };
+    if (file) event.file = file;
+    if (input.clientMsgId !== undefined) event.client_msg_id = input.clientMsgId;
+
+    const started = performance.now();
+    try {
+      await this.d.publisher.publish({ topic: Topics.messages, key: req.conversation_id, envelope: makeEnvelope(MESSAGE_ACCEPTED, event) });
+    } catch (err) {
+      if (err instanceof PublishUnavailableError) {
+        this.refused.inc({ reason: 'unavailable' });
+        throw new ProblemError('unavailable', 'the message log did not acknowledge the message; it was not accepted, send it again (the same message_id or Idempotency-Key is safe to repeat)', {
+          headers: { 'Retry-After': String(this.d.retryAfterS) },
+        });
+      }
+      throw err;
+    }
+    this.publishLatency.observe((performance.now() - started) / 1000);
+    this.accepted.inc({ source: input.source });
+    return { message_id: messageId, trace_id: traceId };
+  }
+
+  private async resolveFile(fileId: string, conversationId: string): Promise<FileInfo> {
+    if (!this.d.files) throw this.refuse('validation_failed', 'file', 'payload.type: file messages are not available on this server', [{ field: 'payload.type', message: 'file messages are not available on this server' }]);
+    const view = await this.d.files.getFile(fileId);
+    const why = fileUnusableReason(view, conversationId);
+    if (why || !view) throw this.refuse('validation_failed', 'file', `payload.file_id: ${why}`, [{ field: 'payload.file_id', message: why ?? 'no such file' }]);
+    return { file_id: view.file_id, filename: view.filename, size: view.size, content_type: view.content_type, sha256: view.sha256 };
+  }
+
+  private refuse(code: 'forbidden' | 'not_found' | 'validation_failed', reason: string, detail: string, errors?: FieldError[]): ProblemError {
+    this.refused.inc({ reason });
+    return new ProblemError(code, detail, errors ? { errors } : {});
+  }
+}
+
+function currentTraceId(): string | undefined {
+  const span = trace.getActiveSpan();
+  const id = span?.spanContext().traceId;
+  return id && id !== '00000000000000000000000000000000' ? id : undefined;
+}

@@ -1,0 +1,41 @@
+import type { MiddlewareHandler } from 'hono';
+import type { FileCatalog } from '@hub/domain';
+import { CachedConversationLookup, MessageAccept, MongoConversationStore, MongoMessageStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { ensureIndexes, Histogram, LATENCY_BUCKETS, type AuthVariables, type Infra, type Logger, type Registry } from '@hub/platform';
+import type { FrontendConfig } from '../config';
+import type { IdentityDeps } from '../identity/index';
+import type { MessagesDeps } from './messages-deps';
+
+/**
+ * Builds conversations, the accept path and the read side once at boot
+ * (called from main.ts). The same MessageAccept serves REST here and is
+ * what other intake paths (the Telegram bridge) are given.
+ */
+export async function composeMessages(
+  config: Pick<FrontendConfig, 'MAX_BODY_BYTES' | 'CONVERSATION_CACHE_SIZE' | 'ACCEPT_RETRY_AFTER_S'>,
+  infra: Infra,
+  identity: IdentityDeps,
+  registry: Registry,
+  logger: Logger,
+  files?: FileCatalog,
+): Promise<MessagesDeps> {
+  if (!infra.mongo || !infra.producer) throw new Error('messages need MongoDB and a Kafka producer');
+  const db = infra.mongo.db;
+  await ensureIndexes(db, pipelineIndexes);
+  const conversations = new MongoConversationStore(db);
+  const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
+  const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, ...(files ? { files } : {}) });
+  const store = new MongoMessageStore(db);
+  return {
+    auth: identity.authStack.middleware as MiddlewareHandler<{ Variables: AuthVariables }>,
+    accept,
+    conversations,
+    lookup,
+    messages: store,
+    statuses: new MongoStatusStore(db),
+    userExists: async (username) => Boolean(identity.directory.getUser(username) ?? (await identity.users.get(username))),
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    acceptLatency: new Histogram({ name: 'hub_message_accept_seconds', help: 'POST /v1/messages from request to answer, by outcome (accepted or the HTTP status)', labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers: [registry] }),
+    logger,
+  };
+}
