@@ -29,7 +29,7 @@ interface ConversationState {
 }
 
 export function messageFrame(m: StoredMessage): MessageFrameData {
-  return { message_id: m.message_id, conversation_id: m.conversation_id, sequence_number: m.sequence_number, from: m.from, payload: m.payload, created_at: m.accepted_at };
+  return { message_id: m.message_id, conversation_id: m.conversation_id, sequence_number: m.sequence_number, from: m.from, payload: m.payload, ...(m.file ? { file: m.file } : {}), created_at: m.accepted_at };
 }
 
 /** Messages a user's connection gets: those addressed to them on the internal channel, and their own (other devices). */
@@ -50,6 +50,8 @@ export function isForUser(m: StoredMessage, user: string): boolean {
  */
 export class MessageStream {
   private readonly conversations = new Map<string, ConversationState>();
+  /** Live frames that arrived before `open()` (while the connection was being set up). */
+  private held: MessageFrameData[] | undefined = [];
 
   constructor(
     private readonly sink: FrameSink,
@@ -67,8 +69,22 @@ export class MessageStream {
     if (st.busy === 0 && st.last === undefined) st.last = seq;
   }
 
+  /**
+   * Ends set-up: from here live frames flow. Call after the initial
+   * catch-ups are scheduled, so that frames held until now merge with them.
+   */
+  open(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const frame of held) this.live(frame);
+  }
+
   /** A live `message` frame for this connection. */
   live(frame: MessageFrameData): void {
+    if (this.held) {
+      this.held.push(frame);
+      return;
+    }
     const st = this.state(frame.conversation_id);
     if (st.busy > 0) {
       st.pending.push(frame);

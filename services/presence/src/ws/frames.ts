@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PayloadSchema, UsernameSchema, UuidSchema, type Payload, type Status, type Channel } from '@hub/domain';
+import { PayloadSchema, UsernameSchema, UuidSchema, type FileInfo, type Payload, type Status, type Channel } from '@hub/domain';
 
 /**
  * The WebSocket frame contract (docs/ARCHITECTURE.md): JSON text frames
@@ -74,6 +74,8 @@ export interface MessageFrameData {
   sequence_number: number;
   from: string;
   payload: Payload;
+  /** File messages: the file's details (fetch a download URL with GET /v1/files/{file_id}). */
+  file?: FileInfo;
   created_at: string;
 }
 
