@@ -32,6 +32,8 @@ export const presenceConfigSchema = baseConfigSchema
     WS_RATE_PER_S: z.coerce.number().positive().default(20),
     /** Frames a client may send in one burst (token bucket size). */
     WS_RATE_BURST: env.positiveInt(60),
+    /** Messages read from the store per page when a connection catches up or resumes. */
+    CATCH_UP_PAGE_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
     /** How long a `typing` indicator lasts unless the user types again (sent to peers as `expires_in_ms`). */
     TYPING_TTL_MS: z.coerce.number().int().min(500).default(6_000),
   });

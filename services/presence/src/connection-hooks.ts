@@ -7,6 +7,9 @@ import type { ConnectionHooks } from './ws/gateway';
 
 /** Handlers of the receipts and sends (`ack`, `read`, `send`, `resume`); absent until live delivery is wired. */
 export interface DeliveryHooks {
+  /** Right at open, before any await: from here the connection's live frames are held, not lost. */
+  attach(conn: Connection): void;
+  /** After presence registration: starts catch-up and releases the held frames. */
   opened(conn: Connection): Promise<void>;
   closed(conn: Connection): void;
   frame(conn: Connection, frame: Extract<ClientFrame, { op: 'ack' | 'read' | 'send' | 'resume' }>): Promise<void>;
@@ -17,6 +20,7 @@ export interface DeliveryHooks {
 export function connectionHooks(d: { tracker: PresenceTracker; typing: TypingRelay; delivery?: DeliveryHooks }): ConnectionHooks {
   return {
     async opened(conn) {
+      d.delivery?.attach(conn);
       await d.tracker.connected(conn.user, conn.id);
       await d.delivery?.opened(conn);
     },

@@ -1,8 +1,9 @@
 import { Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
-import { MongoConversationStore } from '@hub/messages';
+import { MongoConversationStore, MongoMessageStore } from '@hub/messages';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
+import { MongoMemberships } from './adapters/mongo-memberships';
 import { RedisNodeBus } from './adapters/redis-node-bus';
 import { RedisPresenceStore } from './adapters/redis-presence-store';
 import { RedisRevocationFeed } from './adapters/redis-revocation-feed';
@@ -10,6 +11,9 @@ import { createPresenceApp } from './app';
 import { StoreConversationDirectory } from './conversation-directory';
 import { loadPresenceConfig } from './config';
 import { connectionHooks } from './connection-hooks';
+import { liveSessions } from './delivery/live-session';
+import { PublishingStatusRecorder } from './delivery/publishing-status-recorder';
+import { Receipts } from './delivery/receipts';
 import { StatusRelay } from './delivery/status-relay';
 import { Fanout } from './fanout';
 import { PresenceTracker } from './presence-tracker';
@@ -58,6 +62,16 @@ await runService({
       liveConnections: () => connections.connections(),
     });
     const typing = new TypingRelay(directory, fanout, config.TYPING_TTL_MS);
+    const history = new MongoMessageStore(infra.mongo!.db);
+    const memberships = new MongoMemberships(infra.mongo!.db);
+    const delivery = liveSessions({
+      history,
+      memberships,
+      receipts: new Receipts({ history, memberships, statuses: new PublishingStatusRecorder(infra.producer!), pageSize: config.CATCH_UP_PAGE_SIZE }),
+      logger,
+      pageSize: config.CATCH_UP_PAGE_SIZE,
+      highWaterBytes: Math.floor(config.WS_SEND_BUFFER_BYTES / 2),
+    });
     const gw = new Gateway({
       node,
       logger,
@@ -72,7 +86,7 @@ await runService({
         ratePerS: config.WS_RATE_PER_S,
         rateBurst: config.WS_RATE_BURST,
       },
-      hooks: connectionHooks({ tracker, typing }),
+      hooks: connectionHooks({ tracker, typing, delivery }),
     });
     const revocationFeed = new RedisRevocationFeed(infra.redisSub!, config.REDIS_KEY_PREFIX);
     const unsubscribe: Array<() => Promise<void>> = [];
@@ -93,6 +107,7 @@ await runService({
         await statusConsumer.stop();
         await gw.stop();
         await tracker.stop();
+        await memberships.flush();
         for (const u of unsubscribe) await u();
         await identity.stop();
       },

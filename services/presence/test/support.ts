@@ -49,3 +49,15 @@ export class TestStores {
     this.redis.disconnect();
   }
 }
+
+/** Collects the envelopes on a topic (from its beginning) until stopped. */
+export async function watchTopic(env: Record<string, string>, topic: string): Promise<{ envelopes: Array<{ type: string; id: string; payload: any }>; stop(): Promise<void> }> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({ clientId: 'presence-test', brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `t-${randomUUID()}` });
+  const envelopes: Array<{ type: string; id: string; payload: any }> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: `${env.KAFKA_NAME_PREFIX ?? ''}${topic}`, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void envelopes.push(JSON.parse(message.value!.toString())) });
+  return { envelopes, stop: () => consumer.disconnect() };
+}

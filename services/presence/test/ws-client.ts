@@ -26,7 +26,7 @@ export class TestClient {
   }
 
   /** Connects and resolves after the server's `hello`. Token in the Authorization header, or as `?access_token=` with `viaQuery`. */
-  static async connect(baseUrl: string, token: string, opts: { viaQuery?: boolean } = {}): Promise<TestClient> {
+  static async connect(baseUrl: string, token: string, opts: { viaQuery?: boolean; heartbeatMs?: number } = {}): Promise<TestClient> {
     const wsUrl = `${baseUrl.replace(/^http/, 'ws')}/v1/ws${opts.viaQuery ? `?access_token=${encodeURIComponent(token)}` : ''}`;
     const ws = new WebSocket(wsUrl, opts.viaQuery ? {} : { headers: { authorization: `Bearer ${token}` } });
     const client = new TestClient(ws);
@@ -36,6 +36,10 @@ export class TestClient {
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
     });
     await client.next('hello');
+    if (opts.heartbeatMs) {
+      const timer = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send('{"op":"ping"}'), opts.heartbeatMs);
+      ws.once('close', () => clearInterval(timer));
+    }
     return client;
   }
 

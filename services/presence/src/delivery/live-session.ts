@@ -15,7 +15,8 @@ export interface LiveSessionDeps {
   history: MessageHistory;
   memberships: Memberships;
   receipts: Receipts;
-  submitter: MessageSubmitter;
+  /** The shared accept path; without it `send` answers `unavailable`. */
+  submitter?: MessageSubmitter;
   logger: Logger;
   pageSize: number;
   /** Catch-up pauses while more than this many bytes wait on a socket (half the send buffer). */
@@ -33,26 +34,33 @@ export function liveSessions(d: LiveSessionDeps): DeliveryHooks {
   const streamOf = (conn: Connection) => streams.get(conn.id);
 
   return {
+    attach(conn) {
+      streams.set(
+        conn.id,
+        new MessageStream(conn, {
+          history: d.history,
+          pageSize: d.pageSize,
+          highWaterBytes: d.highWaterBytes,
+          baseline: async (conversationId) => (await d.memberships.get(conn.user, conversationId))?.delivered_seq ?? 0,
+        }),
+      );
+    },
+
     async opened(conn) {
-      const stream = new MessageStream(conn, {
-        history: d.history,
-        pageSize: d.pageSize,
-        highWaterBytes: d.highWaterBytes,
-        baseline: async (conversationId) => (await d.memberships.get(conn.user, conversationId))?.delivered_seq ?? 0,
-      });
-      streams.set(conn.id, stream);
+      const stream = streamOf(conn);
+      if (!stream) return;
       const memberships = await d.memberships.of(conn.user);
       const behind = memberships.filter((m) => m.last_seq > m.delivered_seq);
       for (const m of memberships) if (m.last_seq <= m.delivered_seq) stream.startAt(m.conversation_id, m.delivered_seq);
+      const catchUps = behind.map((m) => stream.catchUp(m.conversation_id, m.delivered_seq));
+      // Live frames held during set-up now merge with the catch-ups by sequence.
+      stream.open();
       // In the background: frames (acks of what is being sent) must not wait for the whole backlog.
-      void (async () => {
-        for (const m of behind) {
-          if (conn.closed) return;
-          await stream.catchUp(m.conversation_id, m.delivered_seq).catch((err: Error) => {
-            d.logger.warn({ err: { message: err.message }, user: conn.user, conversation_id: m.conversation_id }, 'catch-up failed; the client resumes on reconnect');
-          });
-        }
-      })();
+      void Promise.all(
+        catchUps.map((p, i) =>
+          p.catch((err: Error) => d.logger.warn({ err: { message: err.message }, user: conn.user, conversation_id: behind[i]!.conversation_id }, 'catch-up failed; the client resumes on reconnect')),
+        ),
+      );
     },
 
     closed(conn) {
@@ -76,6 +84,7 @@ export function liveSessions(d: LiveSessionDeps): DeliveryHooks {
         }
         case 'send': {
           const { client_msg_id, conversation_id, payload } = frame.d;
+          if (!d.submitter) throw new FrameError('unavailable', 'sending over WebSocket is not available on this node; use POST /v1/messages', { client_msg_id });
           const request = { message_id: messageIdFor(conn.user, client_msg_id), conversation_id, from: conn.user, channels: ['internal' as const], payload: PayloadSchema.parse(payload) };
           try {
             const { message_id } = await d.submitter.submit(conn.principal, request, { clientMsgId: client_msg_id });

@@ -69,6 +69,7 @@ describe('message stream (catch-up merged with live)', () => {
     for (let s = 1; s <= 200; s++) history.messages.push(msg(s));
     const out = sink();
     const stream = new MessageStream(out, { history, baseline: async () => 0, pageSize: 50, highWaterBytes: 1e9 });
+    stream.open();
     history.hold();
     const done = stream.catchUp(CONV, 0);
     // Live messages arrive while the first page is being read: newer ones and one the catch-up will also send.
@@ -86,11 +87,28 @@ describe('message stream (catch-up merged with live)', () => {
     expect(out.seqs().slice(-2)).toEqual([202, 203]);
   });
 
+  it('holds live frames that arrive during set-up and merges them with the initial catch-up', async () => {
+    const history = new HeldHistory();
+    for (let s = 1; s <= 3; s++) history.messages.push(msg(s));
+    const out = sink();
+    const stream = new MessageStream(out, { history, baseline: async () => 0, pageSize: 50, highWaterBytes: 1e9 });
+    history.messages.push(msg(4));
+    stream.live(messageFrame(msg(4)));
+    stream.live(messageFrame(msg(2)));
+    const done = stream.catchUp(CONV, 1);
+    stream.open();
+    await done;
+    await settle();
+    expect(out.seqs()).toEqual([2, 3, 4]);
+    expect(history.reads).toBe(1);
+  });
+
   it('fills a gap in the live stream from the store instead of skipping it', async () => {
     const history = new HeldHistory();
     for (let s = 1; s <= 8; s++) history.messages.push(msg(s));
     const out = sink();
     const stream = new MessageStream(out, { history, baseline: async () => 0, pageSize: 50, highWaterBytes: 1e9 });
+    stream.open();
     stream.startAt(CONV, 5);
     stream.live(messageFrame(msg(8)));
     await settle();
@@ -102,6 +120,7 @@ describe('message stream (catch-up merged with live)', () => {
     history.messages.push(msg(1), msg(2, 'bob', ['carol']), msg(3, 'alice', ['bob']), msg(4));
     const out = sink();
     const stream = new MessageStream(out, { history, baseline: async () => 0, pageSize: 2, highWaterBytes: 1e9 });
+    stream.open();
     await stream.catchUp(CONV, 0);
     await settle();
     expect(out.seqs()).toEqual([1, 3, 4]);
@@ -115,6 +134,7 @@ describe('message stream (catch-up merged with live)', () => {
     for (let s = 1; s <= 4; s++) history.messages.push(msg(s));
     const out = sink();
     const stream = new MessageStream(out, { history, baseline: async () => 2, pageSize: 50, highWaterBytes: 1e9 });
+    stream.open();
     stream.live(messageFrame(msg(4)));
     await settle();
     expect(out.seqs()).toEqual([3, 4]);
@@ -125,6 +145,7 @@ describe('message stream (catch-up merged with live)', () => {
     for (let s = 1; s <= 5; s++) history.messages.push(msg(s));
     const out = sink();
     const stream = new MessageStream(out, { history, baseline: async () => 0, pageSize: 50, highWaterBytes: 1e9 });
+    stream.open();
     await stream.catchUp(CONV, 0);
     await stream.catchUp(CONV, 3);
     await settle();

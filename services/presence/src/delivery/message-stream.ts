@@ -50,6 +50,8 @@ export function isForUser(m: StoredMessage, user: string): boolean {
  */
 export class MessageStream {
   private readonly conversations = new Map<string, ConversationState>();
+  /** Live frames that arrived before `open()` (while the connection was being set up). */
+  private held: MessageFrameData[] | undefined = [];
 
   constructor(
     private readonly sink: FrameSink,
@@ -67,8 +69,22 @@ export class MessageStream {
     if (st.busy === 0 && st.last === undefined) st.last = seq;
   }
 
+  /**
+   * Ends set-up: from here live frames flow. Call after the initial
+   * catch-ups are scheduled, so that frames held until now merge with them.
+   */
+  open(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const frame of held) this.live(frame);
+  }
+
   /** A live `message` frame for this connection. */
   live(frame: MessageFrameData): void {
+    if (this.held) {
+      this.held.push(frame);
+      return;
+    }
     const st = this.state(frame.conversation_id);
     if (st.busy > 0) {
       st.pending.push(frame);

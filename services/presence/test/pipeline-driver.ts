@@ -1,0 +1,61 @@
+import { newId, type StoredMessage } from '@hub/domain';
+import { MongoConversationStore, MongoMessageStore } from '@hub/messages';
+import { createLogger, createRedis, type Redis } from '@hub/platform';
+import { MongoClient } from 'mongodb';
+import { RedisNodeBus } from '../src/adapters/redis-node-bus';
+import { RedisPresenceStore } from '../src/adapters/redis-presence-store';
+import { InternalDelivery, type InternalDeliveryOutcome } from '../src/delivery/internal-delivery';
+import { Fanout } from '../src/fanout';
+
+/**
+ * Does what the router's route worker does for a message, with the real
+ * pieces: takes the next sequence number from the pipeline's counter,
+ * stores the message through the pipeline's store, then hands it to the
+ * internal delivery (Redis presence lookup → node channel). For presence
+ * tests that must control exactly when a message is stored and pushed.
+ */
+export class PipelineDriver {
+  private readonly mongo: MongoClient;
+  private readonly redis: Redis;
+  private readonly sub: Redis;
+  private readonly delivery: InternalDelivery;
+
+  constructor(private readonly env: Record<string, string>) {
+    this.mongo = new MongoClient(env.MONGO_URL!);
+    this.redis = createRedis({ url: env.REDIS_URL!, keyPrefix: env.REDIS_KEY_PREFIX });
+    this.sub = createRedis({ url: env.REDIS_URL! });
+    const store = new RedisPresenceStore(this.redis, { ttlMs: Number(env.PRESENCE_TTL_MS ?? 300_000) });
+    this.delivery = new InternalDelivery(new Fanout(store, new RedisNodeBus(this.redis, this.sub, env.REDIS_KEY_PREFIX!, createLogger({ service: 'test', level: 'silent' }))));
+  }
+
+  /** Stores and routes one message from `from` to `to` in the conversation; resolves with the stored message and the outcome per recipient. */
+  async send(conversationId: string, from: string, to: string[], text: string): Promise<{ message: StoredMessage; outcomes: InternalDeliveryOutcome[] }> {
+    const db = this.mongo.db(this.env.MONGO_DB);
+    const sequences = new MongoConversationStore(db);
+    const id = newId();
+    let state = await sequences.load(conversationId);
+    for (;;) {
+      if (!state) throw new Error(`no conversation ${conversationId}`);
+      const reserved = await sequences.reserve(conversationId, state.lastSeq, [id]);
+      if (reserved) {
+        state = reserved;
+        break;
+      }
+      state = await sequences.load(conversationId);
+    }
+    const now = new Date().toISOString();
+    const message: StoredMessage = {
+      message_id: id, conversation_id: conversationId, sequence_number: state.lastSeq, from, to, channels: ['internal'],
+      payload: { type: 'text', text }, source: 'api', accepted_at: now, stored_at: now, submitted_by: `user:${from}`,
+    };
+    await new MongoMessageStore(db).insert([message]);
+    const outcomes = await this.delivery.deliver(to.map((recipient) => ({ message, recipient, channel: 'internal' })));
+    return { message, outcomes };
+  }
+
+  async close(): Promise<void> {
+    await this.mongo.close();
+    this.redis.disconnect();
+    this.sub.disconnect();
+  }
+}
