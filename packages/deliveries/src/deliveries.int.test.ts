@@ -58,23 +58,29 @@ describe('delivery ledger and dead letters (real MongoDB-compatible server and K
   const schedule = (m: StoredMessage, scheduleId: string, nextAt = new Date()) =>
     ledger.schedule({ message: m, recipient: 'bob', channel: 'telegram', attempts: 1, next_attempt: 2, schedule_id: scheduleId, next_at: nextAt, first_attempt_at: new Date() });
 
-  it('keeps lanes ordered: an earlier scheduled message is seen by later ones, not by earlier ones', async () => {
+  it('links a lane: routing-path schedules become its tail, queued deliveries point back, and the next one is found when one ends', async () => {
     const conv = randomUUID();
     const [m1, m2, m3] = [message(conv, 1), message(conv, 2), message(conv, 3)];
-    await schedule(m2, 's2');
     const lane = laneOf(conv, 'bob', 'telegram');
-    expect(await ledger.hasEarlierScheduled(lane, 3)).toBe(true);
-    expect(await ledger.hasEarlierScheduled(lane, 2)).toBe(false);
-    expect(await ledger.hasEarlierScheduled(lane, 1)).toBe(false);
-    const found = await ledger.lookup([deliveryId(m2.message_id, 'bob', 'telegram'), deliveryId(m3.message_id, 'bob', 'telegram')], [lane, laneOf(conv, 'carol', 'telegram')]);
-    expect(found.scheduledByLane.get(lane)).toEqual([2]);
-    expect(found.byId.get(deliveryId(m2.message_id, 'bob', 'telegram'))).toMatchObject({ state: 'scheduled', attempts: 1, next_attempt: 2, schedule_id: 's2' });
-    expect(found.byId.has(deliveryId(m3.message_id, 'bob', 'telegram'))).toBe(false);
-    await ledger.schedule({ message: m3, recipient: 'bob', channel: 'telegram', attempts: 0, next_attempt: 1, schedule_id: 's3', next_at: new Date(), first_attempt_at: new Date(), queued: true });
-    await ledger.schedule({ message: m1, recipient: 'bob', channel: 'telegram', attempts: 0, next_attempt: 1, schedule_id: 's1', next_at: new Date(), first_attempt_at: new Date(), queued: true });
-    expect(await ledger.nextInLane(lane)).toMatchObject({ seq: 1, queued: true, schedule_id: 's1', message: { message_id: m1.message_id } });
-    await ledger.finish([{ message: m1, recipient: 'bob', channel: 'telegram', first_attempt_at: new Date(), state: 'delivered', attempts: 1 }]);
-    expect(await ledger.nextInLane(lane)).toMatchObject({ seq: 2, queued: false });
+    const id = (m: StoredMessage) => deliveryId(m.message_id, 'bob', 'telegram');
+    const at = new Date();
+    // m1 failed at its first try (head), m2 and m3 queued behind it, each behind the one before.
+    await ledger.schedule({ message: m1, recipient: 'bob', channel: 'telegram', attempts: 1, next_attempt: 2, schedule_id: 's1', next_at: at, first_attempt_at: at, fresh: true });
+    await ledger.schedule({ message: m2, recipient: 'bob', channel: 'telegram', attempts: 0, next_attempt: 1, schedule_id: 's2', next_at: at, first_attempt_at: at, fresh: true, queued: true, prev: id(m1) });
+    await ledger.schedule({ message: m3, recipient: 'bob', channel: 'telegram', attempts: 0, next_attempt: 1, schedule_id: 's3', next_at: at, first_attempt_at: at, fresh: true, queued: true, prev: id(m2) });
+    const found = await ledger.lookup([id(m1), id(message(conv, 9))], [lane, laneOf(conv, 'carol', 'telegram')]);
+    expect(found.openTails.get(lane)).toEqual({ delivery_id: id(m3), seq: 3 });
+    expect(found.openTails.has(laneOf(conv, 'carol', 'telegram'))).toBe(false);
+    expect(found.byId.get(id(m1))).toMatchObject({ state: 'scheduled', attempts: 1, next_attempt: 2, schedule_id: 's1' });
+    expect(found.byId.size).toBe(1);
+    expect(await ledger.nextAfter(id(m1))).toMatchObject({ delivery_id: id(m2), queued: true, prev: id(m1), message: { message_id: m2.message_id } });
+
+    await ledger.finish([{ message: m1, recipient: 'bob', channel: 'telegram', first_attempt_at: at, state: 'delivered', attempts: 2, external_id: '41' }]);
+    expect(await ledger.isOpen(id(m1))).toBe(false);
+    expect(await ledger.isOpen(id(m2))).toBe(true);
+    await ledger.finish([m2, m3].map((m) => ({ message: m, recipient: 'bob', channel: 'telegram' as const, first_attempt_at: at, state: 'delivered' as const, attempts: 1 })));
+    // Once the tail ended, the lane has no open delivery: nothing waits.
+    expect((await ledger.lookup([], [lane])).openTails.has(lane)).toBe(false);
   });
 
   it('lets exactly one record act on a schedule, and never reopens an ended delivery', async () => {
@@ -90,6 +96,7 @@ describe('delivery ledger and dead letters (real MongoDB-compatible server and K
     const after = await ledger.get(id);
     expect(after).toMatchObject({ state: 'delivered', external_id: '77', attempts: 2 });
     expect(after?.message).toBeUndefined();
+    expect(await ledger.isOpen(id)).toBe(false);
     expect(await ledger.claim(id, 'sched-b', 1_000)).toBeUndefined();
   });
 
@@ -107,7 +114,7 @@ describe('delivery ledger and dead letters (real MongoDB-compatible server and K
     await ledger.finish([{ message: a, recipient: who, channel: 'telegram', first_attempt_at: new Date(), state: 'delivered', attempts: 1, external_id: '100' }]);
     await new Promise((r) => setTimeout(r, 5));
     await ledger.finish([{ message: b, recipient: who, channel: 'telegram', first_attempt_at: new Date(), state: 'delivered', attempts: 1, external_id: '101' }]);
-    expect((await ledger.lastDeliveredTo(who, 'telegram'))?.conversation_id).toBe(b.conversation_id);
+    expect(await ledger.lastDeliveredTo(who, 'telegram')).toEqual({ conversation_id: b.conversation_id, message_id: b.message_id });
     expect((await ledger.lastDeliveredTo(who, 'telegram', '100'))?.conversation_id).toBe(a.conversation_id);
     expect(await ledger.lastDeliveredTo(who, 'telegram', '999')).toBeUndefined();
     expect(await ledger.lastDeliveredTo(who, 'whatsapp')).toBeUndefined();

@@ -18,6 +18,8 @@ export interface ScheduleRequest {
   lastError?: string;
   /** No ledger entry exists yet (first try on the routing path). */
   fresh?: boolean;
+  /** The open delivery of the lane this one waits behind. */
+  prev?: string;
 }
 
 export interface DeadLetterRequest {
@@ -56,6 +58,7 @@ export class DeliveryScheduler {
       first_attempt_at: req.firstAttemptAt,
       queued: req.reason === 'queued',
       ...(req.fresh ? { fresh: true } : {}),
+      ...(req.prev !== undefined ? { prev: req.prev } : {}),
       ...(req.lastError !== undefined ? { last_error: req.lastError } : {}),
     });
     const record: RetryRecord = {

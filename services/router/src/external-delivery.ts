@@ -25,7 +25,7 @@ export class ExternalChannelDelivery implements ChannelDelivery {
 
   async deliver(requests: readonly DeliveryRequest[]): Promise<DeliveryOutcome[]> {
     const reqs = requests.map((r) => ({ ...r, channel: r.channel as ExternalChannel, id: deliveryId(r.message.message_id, r.recipient, r.channel as ExternalChannel), lane: laneOf(r.message.conversation_id, r.recipient, r.channel as ExternalChannel) }));
-    const { byId, scheduledByLane } = await this.deps.ledger.lookup(
+    const { byId, openTails } = await this.deps.ledger.lookup(
       reqs.map((r) => r.id),
       [...new Set(reqs.map((r) => r.lane))],
     );
@@ -37,27 +37,28 @@ export class ExternalChannelDelivery implements ChannelDelivery {
     await Promise.all(
       [...lanes].map(async ([lane, indexes]) => {
         indexes.sort((a, b) => reqs[a]!.message.sequence_number - reqs[b]!.message.sequence_number);
-        let blocked = false;
+        // The lane's newest open delivery: whatever comes later in the lane waits behind it.
+        let tail = openTails.get(lane);
         for (const i of indexes) {
           const r = reqs[i]!;
           const existing = byId.get(r.id);
           if (existing) {
             outcomes[i] = existing.state === 'delivered' ? { kind: 'sent', ...(existing.external_id ? { externalId: existing.external_id } : {}) } : existing.state === 'failed' ? { kind: 'failed', reason: existing.reason ?? 'failed', ...(existing.last_error ? { detail: existing.last_error } : {}) } : { kind: 'retry', detail: 'already scheduled for another attempt' };
-            if (existing.state === 'scheduled') blocked = true;
+            if (existing.state === 'scheduled') tail = { delivery_id: r.id, seq: r.message.sequence_number };
             continue;
           }
-          const ctx = { message: r.message, recipient: r.recipient, channel: r.channel, attempts: 0, firstAttemptAt: new Date(), generation: 0, fresh: true };
+          const waitFor = tail && tail.seq < r.message.sequence_number ? tail.delivery_id : undefined;
+          const ctx = { message: r.message, recipient: r.recipient, channel: r.channel, attempts: 0, firstAttemptAt: new Date(), generation: 0, fresh: true, ...(waitFor ? { prev: waitFor } : {}) };
           try {
-            blocked ||= (scheduledByLane.get(lane) ?? []).some((seq) => seq < r.message.sequence_number);
-            const step = blocked ? await this.deps.steps.queue(ctx, 1) : await this.deps.steps.afterAttempt(ctx, await attemptExternal(this.deps.attempt, r.message, r.recipient, r.channel));
+            const step = waitFor ? await this.deps.steps.queue(ctx, 1) : await this.deps.steps.afterAttempt(ctx, await attemptExternal(this.deps.attempt, r.message, r.recipient, r.channel));
             if (step.step === 'sent') delivered.push({ message: r.message, recipient: r.recipient, channel: r.channel, externalId: step.externalId, at: ctx.firstAttemptAt });
-            else if (step.step !== 'dead_letter') blocked = true;
+            else if (step.step !== 'dead_letter') tail = { delivery_id: r.id, seq: r.message.sequence_number };
             outcomes[i] = toOutcome(step);
           } catch (err) {
             // The schedule could not be stored; the ledger sweeper finds what reached MongoDB.
             this.deps.logger.error({ err: { message: (err as Error).message }, message_id: r.message.message_id, channel: r.channel }, 'could not schedule an external delivery');
             outcomes[i] = { kind: 'retry', detail: `could not schedule a retry: ${(err as Error).message}` };
-            blocked = true;
+            tail = { delivery_id: r.id, seq: r.message.sequence_number };
           }
         }
       }),

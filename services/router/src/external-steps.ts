@@ -22,6 +22,8 @@ export interface DeliveryContext {
   generation: number;
   /** No ledger entry exists yet (first try on the routing path). */
   fresh?: boolean;
+  /** The open delivery of the lane this one waits behind. */
+  prev?: string;
 }
 
 export type Step =
@@ -98,6 +100,6 @@ export class ExternalSteps {
   }
 
   private base(ctx: DeliveryContext) {
-    return { message: ctx.message, recipient: ctx.recipient, channel: ctx.channel, firstAttemptAt: ctx.firstAttemptAt, ...(ctx.fresh ? { fresh: true } : {}) };
+    return { message: ctx.message, recipient: ctx.recipient, channel: ctx.channel, firstAttemptAt: ctx.firstAttemptAt, ...(ctx.fresh ? { fresh: true } : {}), ...(ctx.prev !== undefined ? { prev: ctx.prev } : {}) };
   }
 }

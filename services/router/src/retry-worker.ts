@@ -57,10 +57,9 @@ export class RetryWorker {
     const entry = await this.deps.ledger.claim(record.delivery_id, record.schedule_id, this.deps.holdMs);
     if (!entry) return;
     const message = (entry.message ?? record.message) as StoredMessage;
-    const ctx = { message, recipient: record.recipient, channel: record.channel, attempts: entry.attempts, firstAttemptAt: entry.first_attempt_at, generation: entry.generation };
-    const lane = laneOf(message.conversation_id, record.recipient, record.channel);
+    const ctx = { message, recipient: record.recipient, channel: record.channel, attempts: entry.attempts, firstAttemptAt: entry.first_attempt_at, generation: entry.generation, ...(entry.prev ? { prev: entry.prev } : {}) };
 
-    if (await this.deps.ledger.hasEarlierScheduled(lane, message.sequence_number)) {
+    if (entry.prev && (await this.deps.ledger.isOpen(entry.prev))) {
       await this.deps.steps.queue(ctx, entry.next_attempt);
       return;
     }
@@ -71,16 +70,16 @@ export class RetryWorker {
     }
     const status = statusOf(step, record.reason === 'replay');
     if (status) await this.deps.status.record([statusEvent(message, record, status.status, status.detail, step.step === 'sent' ? step.externalId : undefined)]);
-    if (step.step === 'sent' || step.step === 'dead_letter') await this.promoteNext(lane);
+    if (step.step === 'sent' || step.step === 'dead_letter') await this.promoteNext(record.delivery_id);
   }
 
-  private async promoteNext(lane: string): Promise<void> {
+  private async promoteNext(deliveryId: string): Promise<void> {
     try {
-      const next = await this.deps.ledger.nextInLane(lane);
+      const next = await this.deps.ledger.nextAfter(deliveryId);
       if (next?.queued) await this.deps.scheduler.promote(next);
     } catch (err) {
       // Only a shortcut: the queued delivery re-checks on its own schedule anyway.
-      this.deps.logger.warn({ err: { message: (err as Error).message }, lane }, 'could not promote the next delivery of a lane');
+      this.deps.logger.warn({ err: { message: (err as Error).message }, delivery_id: deliveryId }, 'could not promote the next delivery of a lane');
     }
   }
 }

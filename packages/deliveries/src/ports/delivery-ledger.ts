@@ -31,7 +31,9 @@ export interface LedgerEntry {
   generation: number;
   /** Scheduled only because an earlier message of its lane was pending (not tried yet on this schedule). */
   queued?: boolean;
-  /** Kept while scheduled (the sweeper re-publishes from it); dropped once the delivery ended. */
+  /** The delivery of the same lane this one waits for (it goes once that one ended). */
+  prev?: string;
+  /** Kept while scheduled (the sweeper re-publishes from it) and on failures (replays need it). */
   message?: StoredMessage;
   external_id?: string;
   reason?: string;
@@ -49,6 +51,8 @@ export interface ScheduleInput {
   next_at: Date;
   first_attempt_at: Date;
   queued?: boolean;
+  /** The open delivery of the lane this one waits behind (routing path only). */
+  prev?: string;
   last_error?: string;
   /** The caller knows there is no entry yet (first try on the routing path): insert without looking first. */
   fresh?: boolean;
@@ -62,16 +66,28 @@ export interface FinishInput {
   last_error?: string;
 }
 
-/** Port: the external delivery ledger (MongoDB collection `deliveries`). */
+export interface LaneTail {
+  delivery_id: string;
+  seq: number;
+}
+
+/**
+ * Port: the external delivery ledger. Every lookup is by key, so it stays
+ * cheap however much history there is (the MongoDB-compatible server used
+ * in development answers only `_id` equality without a scan).
+ */
 export interface DeliveryLedger {
-  /** Entries for these deliveries, plus every still-scheduled entry of these lanes (one round trip per routing batch). */
-  lookup(deliveryIds: string[], lanes: string[]): Promise<{ byId: Map<string, LedgerEntry>; scheduledByLane: Map<string, number[]> }>;
-  /** Is an earlier message (lower seq) of this lane still scheduled? */
-  hasEarlierScheduled(lane: string, seq: number): Promise<boolean>;
-  /** The lane's earliest still-scheduled delivery (with its message), to promote it once the one before it ended. */
-  nextInLane(lane: string): Promise<LedgerEntry | undefined>;
-  /** Puts (or keeps) the delivery scheduled with a new schedule id; never reopens an ended one. */
+  /**
+   * The entries of these deliveries (open or ended), and for each lane its
+   * newest still-open delivery, if any: one batch of key lookups per routing batch.
+   */
+  lookup(deliveryIds: string[], lanes: string[]): Promise<{ byId: Map<string, LedgerEntry>; openTails: Map<string, LaneTail> }>;
+  /** Puts (or keeps) the delivery scheduled with a new schedule id; never reopens an ended one. Routing-path schedules become their lane's tail. */
   schedule(input: ScheduleInput): Promise<void>;
+  /** Is this delivery still scheduled (not ended)? */
+  isOpen(deliveryId: string): Promise<boolean>;
+  /** The open delivery queued right behind this one in its lane, with its message, to promote once this one ended. */
+  nextAfter(deliveryId: string): Promise<LedgerEntry | undefined>;
   /** Takes the delivery for one attempt if `scheduleId` is still current; undefined when the record is stale or a duplicate. */
   claim(deliveryId: string, scheduleId: string, holdMs: number): Promise<LedgerEntry | undefined>;
   /** Records deliveries that ended (many at once on the routing path; `fresh` when none of them has an entry yet). */
@@ -87,5 +103,5 @@ export interface DeliveryLedger {
    * The delivery a recipient answers when they reply on the channel: the one
    * with that provider message id if given, else their most recent one.
    */
-  lastDeliveredTo(recipient: string, channel: ExternalChannel, externalId?: string): Promise<LedgerEntry | undefined>;
+  lastDeliveredTo(recipient: string, channel: ExternalChannel, externalId?: string): Promise<{ conversation_id: string; message_id: string } | undefined>;
 }
