@@ -32,6 +32,10 @@ export const presenceConfigSchema = baseConfigSchema
     WS_RATE_PER_S: z.coerce.number().positive().default(20),
     /** Frames a client may send in one burst (token bucket size). */
     WS_RATE_BURST: env.positiveInt(60),
+    /** Conversations (members) kept in memory for `send`, typing and receipts; members never change, so entries only leave by eviction. */
+    CONVERSATION_CACHE_SIZE: env.positiveInt(100_000),
+    /** Retry-After (seconds) told to a `send` when the message log did not acknowledge (error `unavailable`). */
+    ACCEPT_RETRY_AFTER_S: env.positiveInt(2),
     /** Messages read from the store per page when a connection catches up or resumes. */
     CATCH_UP_PAGE_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
     /** How long a `typing` indicator lasts unless the user types again (sent to peers as `expires_in_ms`). */

@@ -1,27 +1,19 @@
-import type { ConversationStore } from '@hub/messages';
+import type { ConversationLookup, ConversationStore } from '@hub/messages';
 import type { ConversationDirectory } from './ports/conversation-directory';
 
 /**
- * ConversationDirectory over the pipeline's ConversationStore. Members are
- * fixed at creation, so `membersOf` answers repeat lookups (typing, receipts)
- * from a bounded in-process cache.
+ * ConversationDirectory over the pipeline's ConversationStore; `membersOf`
+ * goes through the accept path's cached lookup (members never change).
  */
 export class StoreConversationDirectory implements ConversationDirectory {
-  private readonly members = new Map<string, readonly string[]>();
-
   constructor(
     private readonly store: ConversationStore,
-    private readonly opts: { cacheSize: number; maxConversations: number } = { cacheSize: 10_000, maxConversations: 5_000 },
+    private readonly lookup: ConversationLookup,
+    private readonly maxConversations = 5_000,
   ) {}
 
   async membersOf(conversationId: string): Promise<readonly string[] | undefined> {
-    const cached = this.members.get(conversationId);
-    if (cached) return cached;
-    const conversation = await this.store.get(conversationId);
-    if (!conversation) return undefined;
-    this.members.set(conversationId, conversation.members);
-    if (this.members.size > this.opts.cacheSize) this.members.delete(this.members.keys().next().value!);
-    return conversation.members;
+    return (await this.lookup.get(conversationId))?.members;
   }
 
   async peersOf(user: string): Promise<string[]> {
@@ -44,6 +36,6 @@ export class StoreConversationDirectory implements ConversationDirectory {
       for (const c of page.conversations) yield c.members;
       seen += page.conversations.length;
       after = page.next;
-    } while (after && seen < this.opts.maxConversations);
+    } while (after && seen < this.maxConversations);
   }
 }

@@ -1,7 +1,8 @@
 import { Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
-import { MongoConversationStore, MongoMessageStore } from '@hub/messages';
+import { MongoFileCatalog } from '@hub/files';
+import { CachedConversationLookup, MessageAccept, MongoConversationStore, MongoMessageStore } from '@hub/messages';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoMemberships } from './adapters/mongo-memberships';
 import { RedisNodeBus } from './adapters/redis-node-bus';
@@ -11,6 +12,7 @@ import { createPresenceApp } from './app';
 import { StoreConversationDirectory } from './conversation-directory';
 import { loadPresenceConfig } from './config';
 import { connectionHooks } from './connection-hooks';
+import { AcceptSubmitter } from './delivery/accept-submitter';
 import { liveSessions } from './delivery/live-session';
 import { PublishingStatusRecorder } from './delivery/publishing-status-recorder';
 import { Receipts } from './delivery/receipts';
@@ -47,7 +49,12 @@ await runService({
     });
     const store = new RedisPresenceStore(redis, { ttlMs: config.PRESENCE_TTL_MS });
     const bus = new RedisNodeBus(redis, infra.redisSub!, config.REDIS_KEY_PREFIX, logger);
-    const directory = new StoreConversationDirectory(new MongoConversationStore(infra.mongo!.db));
+    const db = infra.mongo!.db;
+    const conversations = new MongoConversationStore(db);
+    const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
+    const directory = new StoreConversationDirectory(conversations, lookup);
+    // The same accept path as POST /v1/messages, for WebSocket `send`.
+    const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer!, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, files: new MongoFileCatalog(db) });
     const connections = new LocalConnections();
     // The gateway is built below; this node's share of a fan-out reaches it only once it runs.
     const fanout = new Fanout(store, bus, { node, deliver: (d) => gw.deliver(d) });
@@ -62,12 +69,13 @@ await runService({
       liveConnections: () => connections.connections(),
     });
     const typing = new TypingRelay(directory, fanout, config.TYPING_TTL_MS);
-    const history = new MongoMessageStore(infra.mongo!.db);
-    const memberships = new MongoMemberships(infra.mongo!.db);
+    const history = new MongoMessageStore(db);
+    const memberships = new MongoMemberships(db);
     const delivery = liveSessions({
       history,
       memberships,
       receipts: new Receipts({ history, memberships, statuses: new PublishingStatusRecorder(infra.producer!), pageSize: config.CATCH_UP_PAGE_SIZE }),
+      submitter: new AcceptSubmitter(accept),
       logger,
       pageSize: config.CATCH_UP_PAGE_SIZE,
       highWaterBytes: Math.floor(config.WS_SEND_BUFFER_BYTES / 2),

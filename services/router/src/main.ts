@@ -1,6 +1,7 @@
 import { Topics } from '@hub/domain';
 import { WatchedIdentityDirectory } from '@hub/identity';
 import { runService } from '@hub/platform';
+import { createInternalDelivery } from '@hub/presence';
 import { createRouterApp } from './app';
 import { loadRouterConfig } from './config';
 import { createExternalChannels } from './external-channels';
@@ -40,7 +41,9 @@ await runService({
       ...(infra.s3 ? { objects: infra.s3 } : {}),
     });
     // Channels without a ChannelDelivery registered here leave their recipients `pending`.
-    const delivery = new ChannelDeliveryRouter({ telegram: external.delivery, whatsapp: external.delivery, instagram: external.delivery, messenger: external.delivery });
+    // `internal`: WebSocket users, through their presence nodes' channels (offline ones stay pending).
+    const internal = createInternalDelivery({ redis: infra.redis!, redisSub: infra.redisSub!, keyPrefix: config.REDIS_KEY_PREFIX, logger });
+    const delivery = new ChannelDeliveryRouter({ internal, telegram: external.delivery, whatsapp: external.delivery, instagram: external.delivery, messenger: external.delivery });
     const pipeline = createPipelineWorkers({ infra, logger, registry, delivery, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE } });
     return {
       app: createRouterApp({ logger, registry, checks: infra.checks, isDraining }),

@@ -14,7 +14,9 @@ export type InternalDeliveryOutcome = { kind: 'sent'; detail?: string } | { kind
  * live connection anywhere gets the `message` frame through their nodes'
  * delivery channels (`hub:deliver:{node}`) and the outcome is `sent`; an
  * offline recipient stays `pending` and gets the message on reconnect.
- * One presence lookup per batch, one publish per message and node.
+ * The sender's own connections get the frame too (their other devices stay
+ * in sync, and the sending one learns the message's sequence number); that
+ * is no delivery and has no status. One publish per message and node.
  */
 export class InternalDelivery {
   constructor(private readonly fanout: Fanout) {}
@@ -29,7 +31,9 @@ export class InternalDelivery {
     const reached = new Map<string, Set<string>>();
     // In sequence order, so that one conversation's frames leave in order.
     for (const [messageId, { request, recipients }] of byMessage) {
-      reached.set(messageId, await this.fanout.toUsers(recipients, { op: 'message', d: messageFrame(request.message) }));
+      const from = request.message.from;
+      const users = recipients.includes(from) ? recipients : [...recipients, from];
+      reached.set(messageId, await this.fanout.toUsers(users, { op: 'message', d: messageFrame(request.message) }));
     }
     return requests.map((r) =>
       reached.get(r.message.message_id)?.has(r.recipient) ? { kind: 'sent', detail: 'pushed to a live WebSocket connection' } : { kind: 'pending', detail: 'recipient offline; delivered on reconnect' },

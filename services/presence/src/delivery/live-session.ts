@@ -1,4 +1,3 @@
-import { PayloadSchema } from '@hub/domain';
 import { ProblemError, type Logger } from '@hub/platform';
 import type { DeliveryHooks } from '../connection-hooks';
 import type { MessageHistory } from '../ports/message-history';
@@ -7,7 +6,6 @@ import type { MessageSubmitter } from '../ports/message-submitter';
 import type { Connection } from '../ws/connection';
 import { FrameError } from '../ws/frame-error';
 import type { FrameErrorCode } from '../ws/frames';
-import { messageIdFor } from './client-message-id';
 import { MessageStream } from './message-stream';
 import type { Receipts } from './receipts';
 
@@ -85,9 +83,8 @@ export function liveSessions(d: LiveSessionDeps): DeliveryHooks {
         case 'send': {
           const { client_msg_id, conversation_id, payload } = frame.d;
           if (!d.submitter) throw new FrameError('unavailable', 'sending over WebSocket is not available on this node; use POST /v1/messages', { client_msg_id });
-          const request = { message_id: messageIdFor(conn.user, client_msg_id), conversation_id, from: conn.user, channels: ['internal' as const], payload: PayloadSchema.parse(payload) };
           try {
-            const { message_id } = await d.submitter.submit(conn.principal, request, { clientMsgId: client_msg_id });
+            const { message_id } = await d.submitter.submit(conn.principal, { conversation_id, payload }, client_msg_id);
             conn.send({ op: 'accepted', d: { client_msg_id, message_id } });
           } catch (err) {
             if (err instanceof ProblemError) throw new FrameError(frameCode(err), err.detail ?? err.message, { client_msg_id });
