@@ -4,6 +4,7 @@ import { authRoutes, channelsRoutes, clientsRoutes, type IdentityDeps } from './
 import { webhooksRoutes, type WebhooksDeps } from './webhooks/index';
 import { dlqRoutes, type DlqDeps } from './dlq/index';
 import { conversationsRoutes, messagesRoutes, type MessagesDeps } from './messages/index';
+import { telegramLinkRoutes, telegramWebhookRoutes, type TelegramDeps } from './telegram/index';
 import { buildOpenApiDocument, createOpenApiRegistry, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry } from '@hub/platform';
 
 export interface FrontendDeps {
@@ -19,6 +20,8 @@ export interface FrontendDeps {
   dlq?: DlqDeps;
   /** Conversations, the message accept path, status and history (/v1/conversations, /v1/messages). */
   messages?: MessagesDeps;
+  /** The Telegram bridge: its webhook and account link codes (only with TELEGRAM_BOT_TOKEN). */
+  telegram?: TelegramDeps;
 }
 
 /**
@@ -36,6 +39,10 @@ export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
   }
   if (deps.webhooks) app.route('/v1/webhooks', webhooksRoutes(deps.webhooks, openapi));
   if (deps.dlq) app.route('/v1/dlq', dlqRoutes(deps.dlq, openapi));
+  if (deps.telegram) {
+    app.route('/v1/connectors/telegram', telegramWebhookRoutes(deps.telegram, openapi));
+    app.route('/v1/users', telegramLinkRoutes(deps.telegram, openapi));
+  }
   if (deps.messages) {
     app.route('/v1/conversations', conversationsRoutes(deps.messages, openapi));
     app.route('/v1/messages', messagesRoutes(deps.messages, openapi));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authStackConfigSchema, ClientIdSchema } from '@hub/identity';
 import { webhookApiConfigSchema, webhookPolicyConfigSchema } from '@hub/webhooks';
+import { telegramBridgeConfigSchema } from './telegram/telegram-bridge-config';
 import { baseConfigSchema, env, etcdConfigSchema, kafkaConfigSchema, loadConfig, mongoConfigSchema, redisConfigSchema, authConfigSchema } from '@hub/platform';
 
 export const frontendConfigSchema = baseConfigSchema
@@ -12,6 +13,7 @@ export const frontendConfigSchema = baseConfigSchema
   .extend(authStackConfigSchema.shape)
   .extend(webhookPolicyConfigSchema.shape)
   .extend(webhookApiConfigSchema.shape)
+  .extend(telegramBridgeConfigSchema.shape)
   .extend({
     FRONTEND_HOST: env.host(),
     FRONTEND_PORT: env.port(8081),

@@ -6,6 +6,7 @@ import { composeIdentity } from './identity/index';
 import { composeWebhooks } from './webhooks/index';
 import { composeDlq } from './dlq/index';
 import { composeMessages } from './messages/index';
+import { composeTelegram } from './telegram/index';
 import { MongoFileCatalog } from '@hub/files';
 
 await runService({
@@ -23,8 +24,9 @@ await runService({
     const webhooks = await composeWebhooks(config, infra, identity.deps.authStack.middleware, logger);
     const dlq = await composeDlq(infra, identity.deps.authStack.middleware, logger);
     const messages = await composeMessages(config, infra, identity.deps, registry, logger, new MongoFileCatalog(infra.mongo!.db));
+    const telegram = await composeTelegram(config, infra, identity.deps, messages, registry, logger);
     return {
-      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps, webhooks, dlq, messages }),
+      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps, webhooks, dlq, messages, ...(telegram ? { telegram } : {}) }),
       stop: () => identity.stop(),
     };
   },
