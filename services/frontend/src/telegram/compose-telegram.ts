@@ -2,9 +2,10 @@ import { createHmac } from 'node:crypto';
 import { ConnectorMetrics, FlexibleRateLimiter, ResilientConnector, TelegramConnector } from '@hub/connectors';
 import { MongoDeliveryLedger } from '@hub/deliveries';
 import { EtcdKeys } from '@hub/domain';
-import { ConfigError, RedisExpiringStore, type Infra, type Logger, type Registry } from '@hub/platform';
+import { AccessTokens, ConfigError, RedisExpiringStore, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { IdentityDeps } from '../identity/index';
 import type { MessagesDeps } from '../messages/index';
+import { FilesApiInboundFiles } from './adapters/files-api-inbound-files';
 import { LedgerReplyTargets } from './ledger-reply-targets';
 import { TelegramLinkCodes } from './link-codes';
 import { PipelineMessageAcceptor } from './pipeline-acceptor';
@@ -19,7 +20,7 @@ import type { TelegramDeps } from './telegram-deps';
  * router's deliveries.
  */
 export async function composeTelegram(
-  config: TelegramBridgeConfig & { JWT_SECRET: string },
+  config: TelegramBridgeConfig & { JWT_SECRET: string; JWT_ISSUER: string; ACCESS_TOKEN_TTL_S: number },
   infra: Infra,
   identity: IdentityDeps,
   messages: MessagesDeps,
@@ -77,6 +78,17 @@ export async function composeTelegram(
     userOfChat: (chatId) => identity.directory.findUserByExternalId('telegram', chatId),
     targets,
     acceptor: new PipelineMessageAcceptor(messages.accept),
+    ...(config.FILES_API_URL
+      ? {
+          files: new FilesApiInboundFiles({
+            filesUrl: config.FILES_API_URL.replace(/\/+$/, ''),
+            tokens: new AccessTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, accessTtlSeconds: config.ACCESS_TOKEN_TTL_S }),
+            // The Bot API lets bots download files up to 20 MB.
+            maxBytes: 20 * 1024 * 1024,
+          }),
+          downloadFile: (fileId: string) => telegram.downloadFile(fileId),
+        }
+      : {}),
     seen: store,
     botId: token.split(':')[0]!,
     hubName: 'the hub',

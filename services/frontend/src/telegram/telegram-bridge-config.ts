@@ -29,6 +29,8 @@ export const telegramBridgeConfigSchema = connectorsConfigSchema
      * bot account). Unset: they are told to wait until someone writes to them.
      */
     TELEGRAM_BRIDGE_PEER: z.string().min(3).max(32).optional(),
+    /** Base URL of the files service API; with it, documents sent in Telegram become file messages (without it they are refused with a reply). */
+    FILES_API_URL: z.url().optional(),
     /** Largest webhook body read (bytes); Telegram updates are far smaller. */
     TELEGRAM_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1_024).default(262_144),
   });

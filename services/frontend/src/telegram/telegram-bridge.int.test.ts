@@ -14,6 +14,7 @@ let fake: FakeTelegramServer;
 let env: Record<string, string>;
 let frontend: ServiceProcess;
 let router: ServiceProcess;
+let files: ServiceProcess;
 let alice: TestUser;
 let bob: TestUser;
 let updateId = 1_000;
@@ -44,11 +45,13 @@ function textUpdate(chatId: number, text: string, extra: Json = {}, id = ++updat
 beforeAll(async () => {
   fake = await FakeTelegramServer.start({ botUsername: 'hub_bridge_bot' });
   env = testFrontendEnv({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_RATE_PER_CHAT_PER_S: '10', TELEGRAM_WEBHOOK_MAX_BYTES: '8192' });
+  files = await spawnService('files', env);
+  env.FILES_API_URL = files.url;
   [frontend, router] = await Promise.all([spawnService('frontend', env), spawnService('router', env)]);
   [alice, bob] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
 });
 afterAll(async () => {
-  await Promise.all([frontend?.stop(), router?.stop()]);
+  await Promise.all([frontend?.stop(), router?.stop(), files?.stop()]);
   await fake?.close();
   if (env) await cleanupTestEnv(env);
 });
@@ -99,6 +102,8 @@ describe('Telegram users writing into the hub', () => {
     const sent = await api('POST', '/v1/messages', alice.accessToken, { conversation_id: conversationId, from: alice.username, channels: ['telegram'], payload: { type: 'text', text: 'Are you coming tonight?' } });
     expect(sent.status).toBe(202);
     await eventually(() => fake.textsTo(8001).includes('Are you coming tonight?'), { what: 'hub message delivered to Telegram', timeoutMs: 30_000 });
+    // The router records the delivery (and what a reply to it answers) before it reports `sent`.
+    await eventually(async () => (await api('GET', `/v1/messages/${sent.body.message_id}/status`, alice.accessToken)).body.recipients?.some((r: Json) => r.channel === 'telegram' && r.status === 'sent'), { what: 'sent status', timeoutMs: 20_000 });
     botMessageId = Number(fake.sent('sendMessage').find((c) => c.params.text === 'Are you coming tonight?')!.result!.message_id);
   });
 
@@ -113,6 +118,22 @@ describe('Telegram users writing into the hub', () => {
     await eventually(async () => (await api('GET', `/v1/messages/${res.body.message_id}/status`, alice.accessToken)).body.recipients?.[0]?.status === 'pending', { what: 'recipient status', timeoutMs: 20_000 });
     const status = await api('GET', `/v1/messages/${res.body.message_id}/status`, alice.accessToken);
     expect(status.body.recipients).toEqual([expect.objectContaining({ recipient: alice.username, channel: 'internal', status: 'pending' })]);
+  });
+
+  it('turns a document sent in Telegram into a file message whose bytes the other member can download', async () => {
+    const bytes = new TextEncoder().encode('%PDF-1.4 minutes of the meeting');
+    fake.addFile('tg-doc-1', bytes, 'minutes.pdf');
+    const id = ++updateId;
+    const update = { update_id: id, message: { message_id: id, date: 1, chat: { id: 8001, type: 'private' }, caption: 'the minutes', document: { file_id: 'tg-doc-1', file_unique_id: 'u1', file_name: 'minutes.pdf', mime_type: 'application/pdf', file_size: bytes.byteLength } } };
+    const res = await webhook(update);
+    expect(res.body, JSON.stringify(res.body)).toMatchObject({ result: 'published', conversation_id: conversationId });
+    await eventually(async () => (await history()).some((m) => m.message_id === res.body.message_id), { what: 'file message stored', timeoutMs: 30_000 });
+    const stored = (await history()).find((m) => m.message_id === res.body.message_id)!;
+    expect(stored).toMatchObject({ from: bob.username, payload: { type: 'file', caption: 'the minutes' } });
+    const file = await fetch(`${files.url}/v1/files/${stored.payload.file_id}`, { headers: { authorization: `Bearer ${alice.accessToken}` } }).then((r) => r.json() as Promise<Json>);
+    expect(file).toMatchObject({ filename: 'minutes.pdf', size: bytes.byteLength, status: 'completed' });
+    const downloaded = new Uint8Array(await (await fetch(file.download.url)).arrayBuffer());
+    expect(downloaded).toEqual(bytes);
   });
 
   it('stores a redelivered update once', async () => {

@@ -1,5 +1,5 @@
 import type { InboundEvent } from '@hub/connectors';
-import { nameBasedId, type ChannelMapping, type Payload } from '@hub/domain';
+import { nameBasedId, PermanentError, type ChannelMapping, type Payload } from '@hub/domain';
 import { ProblemError, type ExpiringStore, type Logger } from '@hub/platform';
 import type { TelegramLinkCodes } from './link-codes';
 import type { InboundFiles } from './ports/inbound-files';
@@ -83,19 +83,21 @@ export class TelegramBridge {
       await this.d.reply(chatId, 'There is no conversation to write into yet. You can answer here as soon as someone writes to you.');
       return { result: 'no_conversation' };
     }
-    const payload = await this.payloadOf(event, conversationId, username);
-    if (!payload) {
-      await this.d.reply(chatId, 'Files cannot be forwarded from Telegram right now; please send text.');
+    if (event.kind === 'file' && (!this.d.files || !this.d.downloadFile)) {
+      await this.d.reply(chatId, 'Files cannot be forwarded from Telegram here; please send text.');
       return { result: 'refused', reason: 'files_unavailable' };
     }
     const messageId = nameBasedId(TELEGRAM_UPDATE_NAMESPACE, `${this.d.botId}:${event.eventId}`);
     try {
+      const payload = await this.payloadOf(event, conversationId, username);
       await this.d.acceptor.accept({ message_id: messageId, conversation_id: conversationId, from: username, payload, source: 'telegram' });
     } catch (err) {
-      if (!(err instanceof ProblemError) || err.status === 503) throw err;
-      this.d.logger.info({ chat: 'telegram', username, conversation_id: conversationId, reason: err.detail }, 'telegram message refused by the accept path');
-      await this.d.reply(chatId, `Your message could not be delivered: ${err.detail ?? err.message}`);
-      return { result: 'refused', reason: err.code };
+      const refusal = err instanceof ProblemError ? (err.status === 503 ? undefined : err.detail ?? err.message) : err instanceof PermanentError ? err.message : undefined;
+      // Anything else is an outage: Telegram delivers the update again.
+      if (refusal === undefined) throw err;
+      this.d.logger.info({ username, conversation_id: conversationId, reason: refusal }, 'telegram message refused');
+      await this.d.reply(chatId, `Your message could not be delivered: ${refusal}`);
+      return { result: 'refused', reason: err instanceof ProblemError ? err.code : (err as PermanentError).reason };
     }
     return { result: 'published', message_id: messageId, conversation_id: conversationId };
   }
@@ -117,9 +119,9 @@ export class TelegramBridge {
     return { result: 'linked', username };
   }
 
-  private async payloadOf(event: Extract<InboundEvent, { kind: 'text' | 'file' }>, conversationId: string, username: string): Promise<Payload | undefined> {
+  private async payloadOf(event: Extract<InboundEvent, { kind: 'text' | 'file' }>, conversationId: string, username: string): Promise<Payload> {
     if (event.kind === 'text') return { type: 'text', text: event.text };
-    if (!this.d.files || !this.d.downloadFile) return undefined;
+    if (!this.d.files || !this.d.downloadFile) throw new PermanentError('files cannot be forwarded here', 'files_unavailable');
     const download = await this.d.downloadFile(event.file.providerFileId);
     const file = await this.d.files.importFile({
       body: download.body,
