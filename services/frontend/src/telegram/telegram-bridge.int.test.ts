@@ -157,6 +157,35 @@ describe('Telegram users writing into the hub', () => {
   });
 });
 
+describe('hub → Telegram through the REST API, with a dead letter replayed', () => {
+  it('fails a recipient without a Telegram mapping into the DLQ, and a replay after linking delivers it once', async () => {
+    const carol = await registerAndLogin(frontend.url);
+    const conv = await api('POST', '/v1/conversations', alice.accessToken, { type: 'direct', members: [alice.username, carol.username] });
+    const sent = await api('POST', '/v1/messages', alice.accessToken, { conversation_id: conv.body.conversation_id, from: alice.username, channels: ['telegram'], payload: { type: 'text', text: 'Carol, your table is ready' } });
+    expect(sent.status).toBe(202);
+    const admin = await adminToken(frontend.url, env);
+    let dl: Json | undefined;
+    await eventually(
+      async () => {
+        dl = ((await api('GET', '/v1/dlq?channel=telegram', admin)).body.dead_letters as Json[]).find((d) => d.message_id === sent.body.message_id);
+        return dl;
+      },
+      { what: 'dead letter', timeoutMs: 30_000 },
+    );
+    expect(dl).toMatchObject({ recipient: carol.username, reason: 'no_mapping' });
+    const status = await api('GET', `/v1/messages/${sent.body.message_id}/status`, alice.accessToken);
+    expect(status.body.recipients).toEqual([expect.objectContaining({ recipient: carol.username, channel: 'telegram', status: 'failed' })]);
+
+    expect((await api('PUT', `/v1/users/${carol.username}/channels/telegram`, carol.accessToken, { chat_id: 8101 })).status).toBe(201);
+    const replays = await Promise.all([api('POST', `/v1/dlq/${dl!.id}/replay`, admin), api('POST', `/v1/dlq/${dl!.id}/replay`, admin)]);
+    expect(replays.map((r) => r.status)).toEqual([202, 202]);
+    expect(replays.map((r) => r.body.replay).sort()).toEqual(['already_requested', 'started']);
+    await eventually(() => fake.textsTo(8101).length >= 1, { what: 'replayed delivery', timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(fake.textsTo(8101)).toEqual(['Carol, your table is ready']);
+  });
+});
+
 describe('webhook input it must survive', () => {
   it('rejects a missing or wrong secret token with 401 and publishes nothing', async () => {
     for (const secret of [null, 'wrong-secret-value', `${SECRET}x`]) {
