@@ -9,8 +9,8 @@
  *    internal delivery (presence lookup in Redis → node channel → sockets);
  *    reports frames/s received.
  * 3. latency: REST accept → WebSocket `message` frame at a fixed offered
- *    rate, p50/p95/p99 (needs the frontend and router; skipped when their
- *    accept and route paths are not there).
+ *    rate over 50 direct conversations, p50/p95/p99 (frontend and router
+ *    spawned as their own processes).
  * Settings (environment): BENCH_WS_CONNECTIONS (10000), BENCH_WS_HOLD_S (30),
  * BENCH_WS_GROUP (500), BENCH_WS_FANOUT_MESSAGES (200), BENCH_WS_RATE (1000),
  * BENCH_WS_LATENCY_S (20). Everything runs on 127.0.0.1 against the local stack.
@@ -23,16 +23,19 @@ import WebSocket from 'ws';
 import { AccessTokens, createLogger, createRedis } from '@hub/platform';
 import { parseEnvFile, REPO_ROOT } from '../../test/support/stack-env';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
-import { isolatedServiceEnv } from '../../test/support/service-env';
+import { cleanupTestEnv, testFrontendEnv } from '../../test/support/identity';
 import { RedisPresenceStore } from '../../services/presence/src/adapters/redis-presence-store';
 import { RedisNodeBus } from '../../services/presence/src/adapters/redis-node-bus';
 import { Fanout } from '../../services/presence/src/fanout';
 import { InternalDelivery } from '../../services/presence/src/delivery/internal-delivery';
+import { measureLatency, percentiles } from './latency';
 
 const N = Number(process.env.BENCH_WS_CONNECTIONS ?? 10_000);
 const HOLD_S = Number(process.env.BENCH_WS_HOLD_S ?? 30);
 const GROUP = Number(process.env.BENCH_WS_GROUP ?? 500);
 const FANOUT_MESSAGES = Number(process.env.BENCH_WS_FANOUT_MESSAGES ?? 200);
+const RATE = Number(process.env.BENCH_WS_RATE ?? 1_000);
+const LATENCY_S = Number(process.env.BENCH_WS_LATENCY_S ?? 20);
 const HEARTBEAT_MS = 10_000;
 const DEADLINE = Date.now() + 10 * 60_000;
 
@@ -94,7 +97,7 @@ async function connectAll(node: ServiceProcess, tokens: AccessTokens, count: num
 
 async function main(): Promise<void> {
   stackUp();
-  const env = isolatedServiceEnv({ LOG_LEVEL: 'info', PRESENCE_NODE_ID: 'bench-node', WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MISSES: '3', PRESENCE_TTL_MS: '60000' });
+  const env = testFrontendEnv({ LOG_LEVEL: 'info', PRESENCE_NODE_ID: 'bench-node', WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MISSES: '3', PRESENCE_TTL_MS: '60000', RATE_LIMIT_PER_MIN: '100000000' });
   const tokens = new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 });
   say(`starting a presence node…`);
   const node = await spawnService('presence', env);
@@ -132,6 +135,18 @@ async function main(): Promise<void> {
     const sub = createRedis({ url: env.REDIS_URL! });
     const logger = createLogger({ service: 'bench', level: 'warn' });
     const delivery = new InternalDelivery(new Fanout(new RedisPresenceStore(redis, { ttlMs: 60_000 }), new RedisNodeBus(redis, sub, env.REDIS_KEY_PREFIX!, logger)));
+    const conversation = randomUUID();
+    const groupMessage = (seq: number) => ({
+      message_id: randomUUID(), conversation_id: conversation, from: 'bench-sender', to: group.map((c) => c.user), channels: ['internal' as const],
+      payload: { type: 'text' as const, text: `fan-out ${seq}` }, source: 'api' as const, accepted_at: new Date().toISOString(), submitted_by: 'client:bench', sequence_number: seq, stored_at: new Date().toISOString(),
+    });
+    // Warm-up message: each connection sees the conversation once (first sight reads the member's place from the store).
+    let warmed = 0;
+    for (const c of group) c.onFrame = (f) => void (f.op === 'message' && (warmed += 1));
+    const warmStart = performance.now();
+    await delivery.deliver(group.map((c) => ({ message: groupMessage(1), recipient: c.user, channel: 'internal' })));
+    while (warmed < group.length && performance.now() - warmStart < 30_000) await new Promise((r) => setTimeout(r, 20));
+    say(`  first message (first sight of the conversation on ${group.length} connections) took ${Math.round(performance.now() - warmStart)} ms`);
     const expected = FANOUT_MESSAGES * group.length;
     let got = 0;
     let lastAt = 0;
@@ -144,27 +159,87 @@ async function main(): Promise<void> {
           if (got === expected) resolve();
         };
     });
-    const conversation = randomUUID();
     const fanStart = performance.now();
-    for (let seq = 1; seq <= FANOUT_MESSAGES; seq++) {
-      const message = {
-        message_id: randomUUID(), conversation_id: conversation, from: 'bench-sender', to: group.map((c) => c.user), channels: ['internal' as const],
-        payload: { type: 'text' as const, text: `fan-out ${seq}` }, source: 'api' as const, accepted_at: new Date().toISOString(), submitted_by: 'client:bench', sequence_number: seq, stored_at: new Date().toISOString(),
-      };
+    for (let seq = 2; seq <= FANOUT_MESSAGES + 1; seq++) {
+      const message = groupMessage(seq);
       await delivery.deliver(group.map((c) => ({ message, recipient: c.user, channel: 'internal' })));
     }
     await Promise.race([allIn, new Promise((r) => setTimeout(r, 60_000))]);
     const fanS = (lastAt - fanStart) / 1000;
     summary['fan-out'] = `${got}/${expected} frames in ${fanS.toFixed(2)} s = ${Math.round(got / fanS)} frames/s (${group.length}-member group, ${FANOUT_MESSAGES} messages, router-side internal delivery → Redis → node → sockets)`;
+
+    // 2b. The presence share of the latency: router-side delivery call → frame, at the offered rate.
+    say(`2b: internal delivery → frame at ${RATE} msg/s for ${LATENCY_S} s over ${group.length} recipients…`);
+    const pushedAt = new Map<string, number>();
+    const lat: number[] = [];
+    const worstPerSecond: number[] = [];
+    const total = RATE * LATENCY_S;
+    const perConversation = new Map<string, number>();
+    const convOf = (i: number) => `00000000-0000-7000-8000-${String(i % group.length).padStart(12, '0')}`;
+    const messageFor = (k: number, recipient: string, conv: string, seq: number) => ({
+      message_id: randomUUID(), conversation_id: conv, from: 'bench-sender', to: [recipient], channels: ['internal' as const],
+      payload: { type: 'text' as const, text: `lat ${k}` }, source: 'api' as const, accepted_at: new Date().toISOString(), submitted_by: 'client:bench', sequence_number: seq, stored_at: new Date().toISOString(),
+    });
+    // Warm-up: one message per conversation first, so each connection knows its conversation (as after a
+    // connect, when memberships are loaded) and the timed run measures the live path, not first-sight reads.
+    let warm = 0;
+    for (const c of group) c.onFrame = (f) => void (f.op === 'message' && (warm += 1));
+    await delivery.deliver(group.map((c, i) => ({ message: messageFor(-1, c.user, convOf(i), 1), recipient: c.user, channel: 'internal' })));
+    for (let i = 0; i < group.length; i++) perConversation.set(convOf(i), 1);
+    const warmDeadline = Date.now() + 20_000;
+    while (warm < group.length && Date.now() < warmDeadline) await new Promise((r) => setTimeout(r, 50));
+    for (const c of group)
+      c.onFrame = (f) => {
+        if (f.op !== 'message') return;
+        const t = pushedAt.get(f.d.message_id);
+        if (t === undefined) return;
+        pushedAt.delete(f.d.message_id);
+        const ms = performance.now() - t;
+        lat.push(ms);
+        const second = Math.floor((t - latStart) / 1000);
+        worstPerSecond[second] = Math.max(worstPerSecond[second] ?? 0, ms);
+      };
+    const latStart = performance.now();
+    let k = 0;
+    while (k < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - latStart) / 1000) * RATE));
+      const batch = [];
+      for (; k < due; k++) {
+        const recipient = group[k % group.length]!;
+        const conv = convOf(k);
+        const seq = (perConversation.get(conv) ?? 0) + 1;
+        perConversation.set(conv, seq);
+        const message = messageFor(k, recipient.user, conv, seq);
+        pushedAt.set(message.message_id, performance.now());
+        batch.push({ message, recipient: recipient.user, channel: 'internal' });
+      }
+      if (batch.length > 0) await delivery.deliver(batch);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const latDeadline = Date.now() + 10_000;
+    while (lat.length < total && Date.now() < latDeadline) await new Promise((r) => setTimeout(r, 50));
+    summary['delivery → frame (presence)'] = `${percentiles(lat)} (${lat.length}/${total} frames at ${RATE} msg/s; worst per second: ${worstPerSecond.map((v) => Math.round(v)).join(', ')} ms)`;
     redis.disconnect();
     sub.disconnect();
 
-    // 3. accept → frame latency needs the pipeline (frontend accept + router route worker).
-    summary['accept → frame latency'] = 'not measured: see bench output above';
-    say('3/3 latency: REST accept → frame needs the message pipeline (frontend POST /v1/messages and the router route worker); not run.');
+    // 3. REST accept → frame, with the frontend and router as their own processes.
+    for (const c of clients) c.ws.terminate();
+    say(`3/3 latency: starting frontend and router…`);
+    const [frontend, router] = await Promise.all([spawnService('frontend', env), spawnService('router', env)]);
+    try {
+      const r = await measureLatency({ frontendUrl: frontend.url, presenceUrl: node.url, rate: RATE, seconds: LATENCY_S, pairs: 50, say });
+      summary['latency offered'] = `${RATE} msg/s for ${LATENCY_S} s: ${r.sent} sent, ${r.accepted} accepted (202), ${r.refused} refused, ${r.received} frames received`;
+      summary['POST → 202'] = percentiles(r.acceptMs);
+      summary['POST → message frame'] = percentiles(r.fromRequest);
+      summary['202 → message frame'] = `${percentiles(r.fromAccepted)} (target p99 ≤ 200 ms)`;
+      summary['accepted_at → frame'] = `${percentiles(r.fromAcceptedAt)} (server's accept stamp, ms clock)`;
+    } finally {
+      await Promise.all([frontend.stop('SIGTERM'), router.stop('SIGTERM')]);
+    }
   } finally {
     for (const c of clients) c.ws.terminate();
     await node.stop('SIGTERM');
+    await cleanupTestEnv(env);
   }
   process.stdout.write('\n== bench/ws summary ==\n');
   for (const [k, v] of Object.entries(summary)) process.stdout.write(`${k.padEnd(28)} ${v}\n`);

@@ -28,13 +28,15 @@ export class InternalDelivery {
       if (entry) entry.recipients.push(r.recipient);
       else byMessage.set(r.message.message_id, { request: r, recipients: [r.recipient] });
     }
-    const reached = new Map<string, Set<string>>();
-    // In sequence order, so that one conversation's frames leave in order.
-    for (const [messageId, { request, recipients }] of byMessage) {
-      const from = request.message.from;
-      const users = recipients.includes(from) ? recipients : [...recipients, from];
-      reached.set(messageId, await this.fanout.toUsers(users, { op: 'message', d: messageFrame(request.message) }));
-    }
+    const messages = [...byMessage.values()];
+    // In the order given (sequence order per conversation): one lookup, then the publishes in that order.
+    const reachedList = await this.fanout.many(
+      messages.map(({ request, recipients }) => {
+        const from = request.message.from;
+        return { users: recipients.includes(from) ? recipients : [...recipients, from], frame: { op: 'message' as const, d: messageFrame(request.message) } };
+      }),
+    );
+    const reached = new Map(messages.map(({ request }, i) => [request.message.message_id, reachedList[i]!]));
     return requests.map((r) =>
       reached.get(r.message.message_id)?.has(r.recipient) ? { kind: 'sent', detail: 'pushed to a live WebSocket connection' } : { kind: 'pending', detail: 'recipient offline; delivered on reconnect' },
     );

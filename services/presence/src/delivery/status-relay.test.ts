@@ -12,7 +12,7 @@ function record(status: string, recipient = 'bob'): ConsumedRecord {
 describe('status relay', () => {
   it('sends each status to the sender once and never a step backwards', async () => {
     const sent: Array<{ users: readonly string[]; frame: ServerFrame }> = [];
-    const fanout = { toUsers: async (users: readonly string[], frame: ServerFrame) => (sent.push({ users, frame }), new Set(users)) } as unknown as Fanout;
+    const fanout = { many: async (items: Array<{ users: readonly string[]; frame: ServerFrame }>) => items.map((i) => (sent.push(i), new Set(i.users))) } as unknown as Fanout;
     const relay = new StatusRelay(fanout, createLogger({ service: 'test', level: 'silent' }));
     await relay.handle([record('pending'), record('sent'), record('read'), record('delivered'), record('sent'), record('read'), record('sent', 'carol')]);
     expect(sent.map((s) => [s.users, (s.frame.d as { recipient: string }).recipient, (s.frame.d as { status: string }).status])).toEqual([

@@ -1,6 +1,7 @@
 import { canTransition, MESSAGE_STATUS, type Status, type StatusEvent } from '@hub/domain';
 import type { ConsumedRecord, Logger } from '@hub/platform';
 import type { Fanout } from '../fanout';
+import type { ServerFrame } from '../ws/frames';
 
 /**
  * hub.status.v1 → `status` frames to the sender's connections. The presence
@@ -24,25 +25,21 @@ export class StatusRelay {
   ) {}
 
   async handle(records: ConsumedRecord[]): Promise<void> {
-    const bySender = new Map<string, StatusEvent[]>();
+    const frames: Array<{ users: string[]; frame: ServerFrame }> = [];
     for (const r of records) {
       if (r.envelope?.type !== MESSAGE_STATUS) continue;
       const e = r.envelope.payload as StatusEvent;
       if (typeof e?.from !== 'string' || typeof e.message_id !== 'string') continue;
       if (!this.advance(`${e.message_id}|${e.recipient}|${e.channel}`, e.status)) continue;
-      const list = bySender.get(e.from);
-      if (list) list.push(e);
-      else bySender.set(e.from, [e]);
+      frames.push({ users: [e.from], frame: { op: 'status', d: { message_id: e.message_id, conversation_id: e.conversation_id, recipient: e.recipient, channel: e.channel, status: e.status } } });
     }
-    for (const [sender, events] of bySender) {
-      for (const e of events) {
-        try {
-          await this.fanout.toUsers([sender], { op: 'status', d: { message_id: e.message_id, conversation_id: e.conversation_id, recipient: e.recipient, channel: e.channel, status: e.status } });
-        } catch (err) {
-          // Status frames are a courtesy: the status API has the truth. Don't hold the partition for them.
-          this.logger.warn({ err: { message: (err as Error).message }, message_id: e.message_id }, 'status frame not sent');
-        }
-      }
+    if (frames.length === 0) return;
+    try {
+      // One presence lookup for the batch; frames leave in the partition's order.
+      await this.fanout.many(frames);
+    } catch (err) {
+      // Status frames are a courtesy: the status API has the truth. Don't hold the partition for them.
+      this.logger.warn({ err: { message: (err as Error).message }, frames: frames.length }, 'status frames not sent');
     }
   }
 
