@@ -66,8 +66,12 @@ export const webhookDispatchConfigSchema = z.object({
   WEBHOOK_MAX_IN_FLIGHT: env.positiveInt(64),
   /** Calls in flight at once to one endpoint: a slow endpoint holds at most this many slots. */
   WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: env.positiveInt(4),
-  /** How often due deliveries (retries, re-sends, test events) are looked for; new events are sent at once. */
+  /** Pending deliveries one router process holds in memory (sent from there on time); more wait in MongoDB for the recovery scan. */
+  WEBHOOK_MAX_HELD: env.positiveInt(50_000),
+  /** How often the API's test events and re-sends are picked up. */
   WEBHOOK_POLL_INTERVAL_MS: env.durationMs(500),
+  /** How often deliveries nobody holds (a crashed router's, or over WEBHOOK_MAX_HELD) are looked for, and held ones' leases renewed. */
+  WEBHOOK_RECOVERY_INTERVAL_MS: env.durationMs(30_000),
   /** Finished deliveries (and their attempt log) are deleted after this many days. */
   WEBHOOK_DELIVERY_RETENTION_DAYS: env.positiveInt(30),
 });

@@ -36,8 +36,10 @@ export interface DeliveryRecord extends NewDelivery {
   state: DeliveryState;
   attempt_count: number;
   next_attempt_at: Date;
-  /** While in the future, one dispatcher owns the delivery's current attempt. */
+  /** While in the future, one dispatcher holds the delivery (sends it, schedules its retries). */
   lease_until: Date;
+  /** How often the lease was taken over (claims); absent before the first. */
+  lease_gen?: number;
   updated_at: Date;
   completed_at?: Date;
   last_status_code?: number;
@@ -90,4 +92,9 @@ export function publicDelivery(d: DeliveryRecord): DeliveryView {
     payload,
     attempts: d.attempts.map((a) => ({ ...a, at: a.at.toISOString() })),
   };
+}
+
+/** The stored form of a delivery just enqueued with the given lease. */
+export function newDeliveryRecord(d: NewDelivery, leaseUntil: Date): DeliveryRecord {
+  return { ...d, state: 'pending', attempt_count: 0, next_attempt_at: d.created_at, lease_until: leaseUntil, updated_at: d.created_at, attempts: [] };
 }

@@ -45,7 +45,7 @@ export function signingSecrets(r: WebhookRecord, now: Date): string[] {
 }
 
 /** Can events be sent to it? */
-export function isDeliverable(r: WebhookRecord | undefined): r is WebhookRecord {
+export function isDeliverable(r: WebhookRecord | undefined): boolean {
   return r !== undefined && r.active && !r.disabled_at;
 }
 

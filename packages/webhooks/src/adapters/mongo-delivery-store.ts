@@ -1,151 +1,241 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { ensureIndexes, isDuplicateKeyError } from '@hub/platform';
-import type { AttemptRecord, DeliveryRecord, NewDelivery } from '../deliveries';
-import type { AttemptResult, DeliveryListQuery, DeliveryStore } from '../ports/delivery-store';
+import { newDeliveryRecord, type AttemptRecord, type DeliveryRecord, type NewDelivery } from '../deliveries';
+import type { AttemptRequest, DeliveryListQuery, DeliveryStore } from '../ports/delivery-store';
 
+/** Finished deliveries with every attempt: the delivery log (ARCHITECTURE.md, Stores). */
 export const WEBHOOK_DELIVERIES = 'webhook_deliveries';
+/** Pending deliveries with the attempts made so far. */
+export const WEBHOOK_QUEUE = 'webhook_queue';
+/** The API's "attempt this now" notes until a dispatcher takes them. */
+export const WEBHOOK_REQUESTS = 'webhook_requests';
+/** One document per taken-over lease (`<delivery_id>#<generation>#<updated_at>`): its unique _id makes a takeover exclusive. */
+export const WEBHOOK_CLAIMS = 'webhook_claims';
 
-type DeliveryDoc = Omit<DeliveryRecord, 'delivery_id'> & { _id: string };
+type Doc = Omit<DeliveryRecord, 'delivery_id'> & { _id: string };
+type RequestDoc = Omit<AttemptRequest, 'delivery_id'> & { _id: string };
+type ClaimDoc = { _id: string; at: Date };
 
 const NO_LEASE = new Date(0);
+const IN_CHUNKS = 500;
 
-/** Adapter: DeliveryStore on the MongoDB collection `webhook_deliveries` (one document per event and webhook, attempts embedded). */
+/** Adapter: DeliveryStore on MongoDB (four collections, see above); every per-delivery read addresses an _id. */
 export class MongoDeliveryStore implements DeliveryStore {
-  private readonly col: Collection<DeliveryDoc>;
+  private readonly log: Collection<Doc>;
+  private readonly queue: Collection<Doc>;
+  private readonly req: Collection<RequestDoc>;
+  private readonly claims: Collection<ClaimDoc>;
 
   constructor(private readonly db: Db) {
-    this.col = db.collection<DeliveryDoc>(WEBHOOK_DELIVERIES);
+    this.log = db.collection<Doc>(WEBHOOK_DELIVERIES);
+    this.queue = db.collection<Doc>(WEBHOOK_QUEUE);
+    this.req = db.collection<RequestDoc>(WEBHOOK_REQUESTS);
+    this.claims = db.collection<ClaimDoc>(WEBHOOK_CLAIMS);
   }
 
   async ensureIndexes(): Promise<void> {
     await ensureIndexes(this.db, {
-      [WEBHOOK_DELIVERIES]: [
-        // One delivery per event and webhook: Kafka redeliveries of an event insert nothing new.
+      // One pending delivery per event and webhook: a Kafka redelivery of an event queues nothing new.
+      [WEBHOOK_QUEUE]: [
         { key: { webhook_id: 1, event_id: 1 }, name: 'webhook_event_unique', unique: true },
-        { key: { state: 1, next_attempt_at: 1 }, name: 'due' },
-        { key: { webhook_id: 1, state: 1, next_attempt_at: 1 }, name: 'due_per_webhook' },
-        { key: { webhook_id: 1, message_id: 1, state: 1, order_seq: 1 }, name: 'message_order' },
+        { key: { lease_until: 1, next_attempt_at: 1 }, name: 'recoverable' },
+      ],
+      [WEBHOOK_DELIVERIES]: [
         { key: { webhook_id: 1, _id: -1 }, name: 'log' },
         { key: { created_at: 1 }, name: 'retention' },
       ],
+      [WEBHOOK_REQUESTS]: [{ key: { requested_at: 1 }, name: 'oldest_first' }],
+      [WEBHOOK_CLAIMS]: [{ key: { at: 1 }, name: 'retention' }],
     });
   }
 
-  async enqueue(deliveries: readonly NewDelivery[]): Promise<number> {
-    let rest = deliveries.map(toNewDoc);
-    let inserted = 0;
-    // Ordered, so that deliveries of one message become visible in event order;
-    // a duplicate stops an ordered insert, so continue after it.
+  async enqueue(deliveries: readonly NewDelivery[], leaseUntil: Date): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    let rest = deliveries.map((d) => toDoc(newDeliveryRecord(d, leaseUntil)));
+    // Ordered, so deliveries of one message are stored in event order; a duplicate stops an ordered insert, so go on after it.
     while (rest.length > 0) {
       try {
-        const res = await this.col.insertMany(rest, { ordered: true });
-        inserted += res.insertedCount;
+        await this.queue.insertMany(rest, { ordered: true });
+        for (const d of rest) inserted.add(d._id);
         break;
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
-        const e = err as { writeErrors?: Array<{ index: number }> | { index: number }; result?: { insertedCount?: number }; insertedCount?: number };
+        const e = err as { writeErrors?: Array<{ index: number }> | { index: number } };
         const writeErrors = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
         const failedAt = writeErrors[0]?.index ?? 0;
-        inserted += failedAt;
+        for (const d of rest.slice(0, failedAt)) inserted.add(d._id);
         rest = rest.slice(failedAt + 1);
       }
     }
     return inserted;
   }
 
-  async webhooksWithDueWork(now: Date): Promise<string[]> {
-    return (await this.col.distinct('webhook_id', dueFilter(now))) as string[];
+  /**
+   * Exclusive even where a conditional update is not isolated (FerretDB
+   * applies findAndModify as read-then-write): claimers that read the same
+   * state (lease generation n, last change at t) race to insert the claim
+   * document `<id>#<n+1>#<t>`, and a unique _id has exactly one inserter.
+   */
+  async claim(deliveryId: string, now: Date, leaseUntil: Date): Promise<DeliveryRecord | undefined> {
+    const current = await this.queue.findOne({ _id: deliveryId });
+    if (!current || current.lease_until.getTime() > now.getTime()) return undefined;
+    // Finished by a dispatcher that died before taking it off the queue: take it off now.
+    const logged = await this.log.findOne({ _id: deliveryId }, { projection: { _id: 1, updated_at: 1 } });
+    if (logged && logged.updated_at.getTime() >= current.updated_at.getTime()) {
+      await this.queue.deleteOne({ _id: deliveryId, updated_at: { $lte: logged.updated_at } });
+      return undefined;
+    }
+    const generation = (current.lease_gen ?? 0) + 1;
+    try {
+      await this.claims.insertOne({ _id: `${deliveryId}#${generation}#${current.updated_at.getTime()}`, at: now });
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return undefined;
+      throw err;
+    }
+    await this.queue.updateOne({ _id: deliveryId }, { $set: { lease_until: leaseUntil, lease_gen: generation } });
+    return toRecord({ ...current, lease_until: leaseUntil, lease_gen: generation });
   }
 
-  async due(webhookId: string, now: Date, limit: number): Promise<DeliveryRecord[]> {
-    const docs = await this.col
-      .find({ ...dueFilter(now), webhook_id: webhookId })
-      .sort({ next_attempt_at: 1, _id: 1 })
+  async recordRetry(deliveryId: string, attempt: AttemptRecord, nextAttemptAt: Date, leaseUntil: Date, now: Date): Promise<void> {
+    const set: Record<string, unknown> = { next_attempt_at: nextAttemptAt, lease_until: leaseUntil, updated_at: now };
+    const unset: Record<string, ''> = { manual_retry: '' };
+    if (attempt.status_code !== undefined) set.last_status_code = attempt.status_code;
+    else unset.last_status_code = '';
+    if (attempt.error) set.last_error = attempt.error;
+    else unset.last_error = '';
+    await this.queue.updateOne({ _id: deliveryId }, { $set: set, $unset: unset, $inc: { attempt_count: 1 }, $push: { attempts: attempt } });
+  }
+
+  async finish(records: readonly DeliveryRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const docs = records.map((r) => {
+      const doc = toDoc({ ...r, lease_until: NO_LEASE });
+      delete doc.manual_retry;
+      return doc;
+    });
+    try {
+      await this.log.insertMany(docs, { ordered: false });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      // A re-sent delivery whose earlier record is still there (the re-send was interrupted): the newer one wins.
+      const e = err as { writeErrors?: Array<{ index: number }> | { index: number } };
+      const writeErrors = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
+      for (const w of writeErrors) await this.log.replaceOne({ _id: docs[w.index]!._id }, docs[w.index]!);
+    }
+  }
+
+  async dequeue(finished: ReadonlyArray<{ delivery_id: string; finished_at: Date }>): Promise<void> {
+    // A copy re-sent since (manual_retry set by requeue) stays; should a finished one keep that mark, the next claim
+    // finds it in the log and takes it off then.
+    for (let i = 0; i < finished.length; i += IN_CHUNKS) {
+      const ids = finished.slice(i, i + IN_CHUNKS).map((f) => f.delivery_id);
+      await this.queue.deleteMany({ _id: { $in: ids }, manual_retry: { $ne: true } });
+    }
+  }
+
+  async release(deliveryIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: NO_LEASE } });
+  }
+
+  async renew(deliveryIds: readonly string[], leaseUntil: Date): Promise<void> {
+    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: leaseUntil } });
+  }
+
+  async recoverable(now: Date, limit: number): Promise<DeliveryRecord[]> {
+    const docs = await this.queue
+      .find({ lease_until: { $lte: now }, next_attempt_at: { $lte: now } })
+      .sort({ next_attempt_at: 1 })
       .limit(limit)
       .toArray();
     return docs.map(toRecord);
   }
 
-  async hasPendingPredecessor(d: Pick<DeliveryRecord, 'delivery_id' | 'webhook_id' | 'message_id' | 'order_seq'>): Promise<boolean> {
-    if (d.message_id === undefined || d.order_seq === undefined) return false;
-    const earlier = await this.col.findOne({ webhook_id: d.webhook_id, message_id: d.message_id, state: 'pending', order_seq: { $lt: d.order_seq } }, { projection: { _id: 1 } });
-    return earlier !== null;
+  async submit(delivery: NewDelivery): Promise<void> {
+    await this.queue.insertOne(toDoc(newDeliveryRecord(delivery, NO_LEASE)));
+    await this.announce(delivery.delivery_id, delivery.webhook_id, delivery.created_at);
   }
 
-  async claim(deliveryId: string, now: Date, leaseUntil: Date): Promise<DeliveryRecord | undefined> {
-    const doc = await this.col.findOneAndUpdate({ _id: deliveryId, ...dueFilter(now) }, { $set: { lease_until: leaseUntil, updated_at: now } }, { returnDocument: 'after' });
-    return doc ? toRecord(doc) : undefined;
+  async requeue(webhookId: string, deliveryId: string, now: Date): Promise<DeliveryRecord | undefined> {
+    const [queued, logged] = await Promise.all([this.queue.findOne({ _id: deliveryId }), this.log.findOne({ _id: deliveryId })]);
+    const current = newer(queued, logged);
+    if (!current || current.webhook_id !== webhookId) return undefined;
+    if (current === queued) {
+      const pending = queued;
+      await this.queue.updateOne({ _id: deliveryId }, { $set: { next_attempt_at: now, manual_retry: true, updated_at: now } });
+      await this.announce(deliveryId, webhookId, now);
+      return toRecord({ ...pending, next_attempt_at: now, manual_retry: true, updated_at: now });
+    }
+    const finished = logged!;
+    const { completed_at: _done, ...rest } = finished;
+    const again: Doc = { ...rest, state: 'pending', next_attempt_at: now, max_attempts: finished.attempt_count + 1, manual_retry: true, updated_at: now, lease_until: NO_LEASE };
+    // Replaces a stale queue copy (finished, not yet taken off) if there is one.
+    await this.queue.replaceOne({ _id: deliveryId }, again, { upsert: true });
+    // Queue first, then take it out of the log: an interruption in between leaves it in both (the newer copy counts), never in neither.
+    await this.log.deleteOne({ _id: deliveryId });
+    await this.announce(deliveryId, webhookId, now);
+    return toRecord(again);
   }
 
-  async recordAttempt(deliveryId: string, attempt: AttemptRecord, result: AttemptResult, now: Date): Promise<void> {
-    const set: Record<string, unknown> = { state: result.state, lease_until: NO_LEASE, updated_at: now };
-    const unset: Record<string, ''> = { manual_retry: '' };
-    if (result.state === 'pending') set.next_attempt_at = result.next_attempt_at;
-    else set.completed_at = now;
-    if (attempt.status_code !== undefined) set.last_status_code = attempt.status_code;
-    else unset.last_status_code = '';
-    if (attempt.error) set.last_error = attempt.error;
-    else unset.last_error = '';
-    await this.col.updateOne({ _id: deliveryId }, { $set: set, $unset: unset, $inc: { attempt_count: 1 }, $push: { attempts: attempt } });
+  async requests(limit: number): Promise<AttemptRequest[]> {
+    const docs = await this.req.find({}).sort({ requested_at: 1 }).limit(limit).toArray();
+    return docs.map(({ _id, ...rest }) => ({ delivery_id: _id, ...rest }));
   }
 
-  async release(deliveryId: string, now: Date): Promise<void> {
-    await this.col.updateOne({ _id: deliveryId, state: 'pending' }, { $set: { lease_until: NO_LEASE, next_attempt_at: now, updated_at: now } });
-  }
-
-  async failPending(webhookId: string, reason: string, now: Date): Promise<number> {
-    const res = await this.col.updateMany(
-      { webhook_id: webhookId, state: 'pending', lease_until: { $lte: now } },
-      { $set: { state: 'failed', last_error: reason, completed_at: now, updated_at: now }, $unset: { manual_retry: '' } },
-    );
-    return res.modifiedCount;
+  async clearRequest(deliveryId: string): Promise<void> {
+    await this.req.deleteOne({ _id: deliveryId });
   }
 
   async get(webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
-    const doc = await this.col.findOne({ _id: deliveryId, webhook_id: webhookId });
+    const [queued, logged] = await Promise.all([this.queue.findOne({ _id: deliveryId }), this.log.findOne({ _id: deliveryId })]);
+    const doc = newer(queued, logged);
+    return doc && doc.webhook_id === webhookId ? toRecord(doc) : undefined;
+  }
+
+  async pending(deliveryId: string): Promise<DeliveryRecord | undefined> {
+    const doc = await this.queue.findOne({ _id: deliveryId });
     return doc ? toRecord(doc) : undefined;
   }
 
   async list(webhookId: string, q: DeliveryListQuery): Promise<DeliveryRecord[]> {
-    const filter: Filter<DeliveryDoc> = { webhook_id: webhookId };
+    const filter: Filter<Doc> = { webhook_id: webhookId };
     if (q.before) filter._id = { $lt: q.before };
-    if (q.state) filter.state = q.state;
-    const docs = await this.col.find(filter).sort({ _id: -1 }).limit(q.limit).toArray();
-    return docs.map(toRecord);
-  }
-
-  async requeue(webhookId: string, deliveryId: string, now: Date): Promise<DeliveryRecord | undefined> {
-    for (let i = 0; i < 5; i++) {
-      const current = await this.col.findOne({ _id: deliveryId, webhook_id: webhookId });
-      if (!current) return undefined;
-      // Compare-and-set on what was read, so a concurrent attempt's result is not overwritten.
-      const guard = { _id: deliveryId, state: current.state, attempt_count: current.attempt_count };
-      const update =
-        current.state === 'pending'
-          ? { $set: { next_attempt_at: now, manual_retry: true, updated_at: now } }
-          : { $set: { state: 'pending' as const, next_attempt_at: now, max_attempts: current.attempt_count + 1, manual_retry: true, updated_at: now }, $unset: { completed_at: '' as const } };
-      const doc = await this.col.findOneAndUpdate(guard, update, { returnDocument: 'after' });
-      if (doc) return toRecord(doc);
-    }
-    throw new Error(`delivery ${deliveryId} kept changing while being re-queued`);
+    const fromQueue = q.state === undefined || q.state === 'pending' ? await this.queue.find(filter).sort({ _id: -1 }).limit(q.limit).toArray() : [];
+    const logFilter: Filter<Doc> = q.state && q.state !== 'pending' ? { ...filter, state: q.state } : filter;
+    const fromLog = q.state === 'pending' ? [] : await this.log.find(logFilter).sort({ _id: -1 }).limit(q.limit).toArray();
+    // A delivery can briefly be in both (finished and not yet off the queue, or being re-sent): the newer copy counts.
+    const byId = new Map<string, Doc>();
+    for (const d of [...fromQueue, ...fromLog]) byId.set(d._id, newer(byId.get(d._id) ?? null, d)!);
+    return [...byId.values()]
+      .filter((d) => q.state === undefined || d.state === q.state)
+      .sort((a, b) => (a._id < b._id ? 1 : a._id > b._id ? -1 : 0))
+      .slice(0, q.limit)
+      .map(toRecord);
   }
 
   async purgeFinished(before: Date): Promise<number> {
-    const res = await this.col.deleteMany({ created_at: { $lt: before }, state: { $ne: 'pending' } });
+    const res = await this.log.deleteMany({ created_at: { $lt: before } });
+    await this.claims.deleteMany({ at: { $lt: before } });
     return res.deletedCount;
+  }
+
+  private async announce(deliveryId: string, webhookId: string, at: Date): Promise<void> {
+    await this.req.updateOne({ _id: deliveryId }, { $set: { webhook_id: webhookId, requested_at: at } }, { upsert: true });
   }
 }
 
-function dueFilter(now: Date): Filter<DeliveryDoc> {
-  return { state: 'pending', next_attempt_at: { $lte: now }, lease_until: { $lte: now } };
+function newer(a: Doc | null, b: Doc | null): Doc | null {
+  if (!a || !b) return a ?? b;
+  return b.updated_at.getTime() >= a.updated_at.getTime() ? b : a;
 }
 
-function toNewDoc(d: NewDelivery): DeliveryDoc {
-  const { delivery_id, ...rest } = d;
-  return { _id: delivery_id, ...rest, state: 'pending', attempt_count: 0, next_attempt_at: d.created_at, lease_until: NO_LEASE, updated_at: d.created_at, attempts: [] };
+function toDoc(r: DeliveryRecord): Doc {
+  const { delivery_id, ...rest } = r;
+  // Absent, not null: the driver would store an undefined field as null.
+  for (const k of Object.keys(rest) as Array<keyof typeof rest>) if (rest[k] === undefined) delete rest[k];
+  return { _id: delivery_id, ...rest };
 }
 
-function toRecord(doc: DeliveryDoc): DeliveryRecord {
+function toRecord(doc: Doc): DeliveryRecord {
   const { _id, ...rest } = doc;
   return { delivery_id: _id, ...rest };
 }

@@ -1,8 +1,5 @@
 import type { AttemptRecord, DeliveryRecord, DeliveryState, NewDelivery } from '../deliveries';
 
-/** How an attempt leaves the delivery: pending again at `next_attempt_at`, or done. */
-export type AttemptResult = { state: 'pending'; next_attempt_at: Date } | { state: 'succeeded' | 'failed' };
-
 export interface DeliveryListQuery {
   limit: number;
   /** Only deliveries created before this delivery id (ids are time-ordered): the next page. */
@@ -10,40 +7,69 @@ export interface DeliveryListQuery {
   state?: DeliveryState;
 }
 
+/** A request from the API to attempt a delivery now (test event, manual re-send). */
+export interface AttemptRequest {
+  delivery_id: string;
+  webhook_id: string;
+  requested_at: Date;
+}
+
 /**
- * Port: the durable delivery queue and attempt log (MongoDB
- * `webhook_deliveries`). Every pending delivery is due at its
- * next_attempt_at; a dispatcher claims one with a lease before its attempt,
- * so several dispatchers never send the same attempt twice and a crashed
- * one's attempt is taken over when its lease runs out.
+ * Port: the durable side of webhook delivery. A delivery lives in exactly
+ * one of two places: the queue while it is pending (with the attempts made
+ * so far), the log once it succeeded or failed (with every attempt). The
+ * dispatcher holds the pending deliveries it works on in memory and owns
+ * them through a lease (`lease_until`); a delivery whose lease ran out (its
+ * dispatcher died) is found again by `recoverable`, so nothing is lost.
+ *
+ * The hot path is inserts and batched deletes: on the test stack's
+ * MongoDB-compatible server an update or delete costs a scan of its
+ * collection, so the queue, the only collection updated per delivery, holds
+ * only what is pending.
  */
 export interface DeliveryStore {
   ensureIndexes(): Promise<void>;
-  /** Inserts new deliveries in order, skipping any already there (same webhook and event): safe to repeat. Resolves with how many were new. */
-  enqueue(deliveries: readonly NewDelivery[]): Promise<number>;
-  /** Webhooks that have pending deliveries due at `now` and not leased. */
-  webhooksWithDueWork(now: Date): Promise<string[]>;
-  /** Due, unleased pending deliveries of one webhook, oldest first. */
-  due(webhookId: string, now: Date, limit: number): Promise<DeliveryRecord[]>;
-  /** Is an earlier delivery of the same message to the same webhook still pending? (It goes first.) */
-  hasPendingPredecessor(d: Pick<DeliveryRecord, 'delivery_id' | 'webhook_id' | 'message_id' | 'order_seq'>): Promise<boolean>;
-  /** Takes the delivery for one attempt if it is still pending, due and unleased; undefined when someone else has it. */
-  claim(deliveryId: string, now: Date, leaseUntil: Date): Promise<DeliveryRecord | undefined>;
-  /** Logs an attempt and sets the delivery's next state, releasing the lease. */
-  recordAttempt(deliveryId: string, attempt: AttemptRecord, result: AttemptResult, now: Date): Promise<void>;
-  /** Gives a claimed delivery back unattempted (shutdown), due at once. */
-  release(deliveryId: string, now: Date): Promise<void>;
-  /** Fails every pending delivery of a webhook (deleted, paused or disabled) with `reason`. */
-  failPending(webhookId: string, reason: string, now: Date): Promise<number>;
-  get(webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
-  /** Newest first. */
-  list(webhookId: string, query: DeliveryListQuery): Promise<DeliveryRecord[]>;
   /**
-   * Manual re-send: makes the delivery pending and due now. A delivery that
-   * had finished gets exactly one more attempt; a pending one is only moved
-   * forward. Undefined when there is no such delivery.
+   * Queues new deliveries, leased until `leaseUntil`, skipping any still
+   * pending for the same webhook and event (a Kafka redelivery). Resolves
+   * with the ids actually queued.
+   */
+  enqueue(deliveries: readonly NewDelivery[], leaseUntil: Date): Promise<Set<string>>;
+  /**
+   * Takes over a pending delivery whose lease has run out; undefined when
+   * someone else holds it or it is no longer pending. Exclusive: of
+   * concurrent claimers exactly one wins.
+   */
+  claim(deliveryId: string, now: Date, leaseUntil: Date): Promise<DeliveryRecord | undefined>;
+  /** Logs a failed attempt of a delivery that stays pending until `nextAttemptAt`, leased until `leaseUntil`. */
+  recordRetry(deliveryId: string, attempt: AttemptRecord, nextAttemptAt: Date, leaseUntil: Date, now: Date): Promise<void>;
+  /** Writes finished deliveries (succeeded or failed, with all their attempts) to the log. Remove them from the queue with `dequeue`. */
+  finish(records: readonly DeliveryRecord[]): Promise<void>;
+  /** Removes finished deliveries from the queue (batched by the caller), unless re-sent since `finished_at`. */
+  dequeue(finished: ReadonlyArray<{ delivery_id: string; finished_at: Date }>): Promise<void>;
+  /** Gives held deliveries back (shutdown): another dispatcher may take them when they are due. */
+  release(deliveryIds: readonly string[]): Promise<void>;
+  /** Extends the lease of held deliveries. */
+  renew(deliveryIds: readonly string[], leaseUntil: Date): Promise<void>;
+  /** Pending deliveries that are due and that nobody holds (a dispatcher died, or none had room), oldest due first. */
+  recoverable(now: Date, limit: number): Promise<DeliveryRecord[]>;
+  /** Queues an API-originated delivery (test event) unleased and announces it in the requests. */
+  submit(delivery: NewDelivery): Promise<void>;
+  /**
+   * Manual re-send: makes the delivery pending and due now and announces it.
+   * A finished delivery gets exactly one more attempt; a pending one is only
+   * moved forward. Undefined when the webhook has no such delivery.
    */
   requeue(webhookId: string, deliveryId: string, now: Date): Promise<DeliveryRecord | undefined>;
+  /** Attempt requests from the API, oldest first. */
+  requests(limit: number): Promise<AttemptRequest[]>;
+  clearRequest(deliveryId: string): Promise<void>;
+  /** A delivery of the webhook, pending or finished. */
+  get(webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
+  /** A pending delivery by id alone (the dispatcher, serving a request). */
+  pending(deliveryId: string): Promise<DeliveryRecord | undefined>;
+  /** Pending and finished deliveries of a webhook, newest first. */
+  list(webhookId: string, query: DeliveryListQuery): Promise<DeliveryRecord[]>;
   /** Deletes finished deliveries created before `before` (retention). */
   purgeFinished(before: Date): Promise<number>;
 }

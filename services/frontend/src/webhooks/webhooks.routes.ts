@@ -97,7 +97,7 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Hono<
       // A test event is tried once; its result is in the delivery log.
       max_attempts: 1,
     };
-    await store(() => d.deliveries.enqueue([delivery]));
+    await store(() => d.deliveries.submit(delivery));
     const stored = await store(() => d.deliveries.get(reg.webhook_id, delivery.delivery_id));
     c.header('Location', `/v1/webhooks/${reg.webhook_id}/deliveries/${delivery.delivery_id}`);
     return c.json(publicDelivery(stored!), 202);

@@ -1,3 +1,4 @@
+import TinyQueue from 'tinyqueue';
 import type { Logger } from '@hub/platform';
 import {
   isDeliverable,
@@ -5,7 +6,6 @@ import {
   signingSecrets,
   type AttemptOutcome,
   type AttemptRecord,
-  type AttemptResult,
   type DeliveryRecord,
   type DeliveryStore,
   type RetryPolicy,
@@ -13,6 +13,7 @@ import {
   type WebhookDirectory,
   type WebhookRecord,
 } from '@hub/webhooks';
+import { CoalescingWriter } from './coalescing-writer';
 import type { EndpointHealth } from './endpoint-health';
 import type { NotifyMetrics } from './notify-metrics';
 
@@ -25,18 +26,23 @@ export interface SchedulerSettings {
   retry: RetryPolicy;
   maxInFlight: number;
   maxInFlightPerEndpoint: number;
+  /** Deliveries held in memory at most; more are left in the store for later. */
+  maxHeld: number;
+  /** How often the API's attempt requests (test events, re-sends) are read. */
   pollIntervalMs: number;
-  /** How long a claimed attempt is ours; longer than the call deadline, so a live dispatcher never loses it mid-call. */
+  /** How often deliveries nobody holds are looked for, and held ones' leases renewed. */
+  recoveryIntervalMs: number;
+  /** How long a lease lasts past the moment it is set or renewed; must exceed the call deadline plus two recovery intervals. */
   leaseMs: number;
   retentionMs: number;
-  /** How long stop() lets calls in flight finish before cutting them off (they are then re-sent later). */
+  /** How long stop() lets calls in flight finish before cutting them off (their deliveries stay pending). */
   drainMs: number;
 }
 
 export interface SchedulerDeps {
   store: DeliveryStore;
   directory: WebhookDirectory;
-  /** Reads a registration from the store itself, to confirm what the cache says before failing a webhook's deliveries. */
+  /** Reads a registration from etcd itself, to confirm what the cache says before failing deliveries. */
   loadWebhook: (owner: string, webhookId: string) => Promise<WebhookRecord | undefined>;
   caller: WebhookCaller;
   health: EndpointHealth;
@@ -45,181 +51,304 @@ export interface SchedulerDeps {
   settings: SchedulerSettings;
 }
 
+interface Group {
+  items: Held[];
+  /** A call of this message is in flight: the rest waits. */
+  busy: boolean;
+}
+
+interface Held {
+  d: DeliveryRecord;
+  dueAt: number;
+  leaseUntil: number;
+  /** Bumped on every (re)queueing, so older queue entries for it are skipped. */
+  token: number;
+  inFlight: boolean;
+  lane: Lane;
+  group?: Group;
+}
+
+interface Entry {
+  at: number;
+  seq: number;
+  h: Held;
+  token: number;
+}
+
+interface Lane {
+  webhookId: string;
+  queue: TinyQueue<Entry>;
+  inFlight: number;
+  held: number;
+  groups: Map<string, Group>;
+}
+
 const RETENTION_SWEEP_MS = 3_600_000;
+/** A request for a delivery another dispatcher holds is left for it this long, then dropped. */
+const REQUEST_STALE_MS = 60_000;
+const NO_LEASE = 0;
 
 /**
- * Sends due deliveries from the durable queue (webhook_deliveries), one
- * lane per endpoint: each endpoint has at most maxInFlightPerEndpoint calls
- * in flight and the process at most maxInFlight, so a slow or dead receiver
- * occupies only its own slots while every other endpoint's deliveries go
- * out at normal speed. Work is looked up per endpoint, so a long backlog of
- * one endpoint never hides another's.
+ * Sends webhook deliveries, one lane per endpoint. Deliveries are held in
+ * memory (leased in the store, so no other dispatcher takes them) and
+ * every state change is written to the store by id:
  *
- * Order: deliveries of one message to one endpoint go one at a time, in
- * the order of their events (a delivery waits while an earlier one of the
- * same message is still pending, including while that one waits for a
- * retry), so receivers see sent → delivered → read in that order.
- *
- * A pass runs when woken (new events), after each finished call, and every
- * pollIntervalMs (retries that came due, re-sends and test events queued by
- * the API, work a crashed dispatcher left behind).
+ * - Isolation: each endpoint has at most maxInFlightPerEndpoint calls in
+ *   flight and the process at most maxInFlight; a slow or dead receiver
+ *   holds only its own slots while other endpoints' deliveries go out at
+ *   once.
+ * - Order: the deliveries of one message to one endpoint go one at a time,
+ *   lowest order_seq first (status rank, then arrival), including while the
+ *   first waits for a retry: receivers see sent → delivered → read.
+ * - Durability: the store has every delivery. What this process does not
+ *   hold (over maxHeld, a crashed dispatcher's leases, API requests) is
+ *   picked up by the request poll and the recovery scan.
  */
 export class DeliveryScheduler {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly held = new Map<string, Held>();
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly perEndpoint = new Map<string, { calls: number; messages: Set<string> }>();
   private running = false;
-  private passing = false;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
+  private seq = 0;
   private rotation = 0;
+  private dueTimer: NodeJS.Timeout | undefined;
+  private dueTimerAt = Infinity;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private recoveryTimer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private recovering = false;
   private lastSweep = 0;
+  private readonly confirmed = new Map<string, { at: number; reg: WebhookRecord | undefined }>();
+  /** Finished deliveries still to be taken off the queue (one batched delete instead of one per delivery). */
+  private finishedIds: Array<{ delivery_id: string; finished_at: Date }> = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
 
-  constructor(private readonly d: SchedulerDeps) {}
+  /** Finished deliveries go to the log in batches: one insert for all that finished during the previous one. */
+  private readonly log: CoalescingWriter<DeliveryRecord>;
+
+  constructor(private readonly d: SchedulerDeps) {
+    this.log = new CoalescingWriter((records) => d.store.finish(records));
+  }
 
   start(): void {
     this.running = true;
-    this.timer = setInterval(() => this.wake(), this.d.settings.pollIntervalMs);
-    this.wake();
+    this.pollTimer = setInterval(() => void this.pollRequests(), this.d.settings.pollIntervalMs);
+    this.recoveryTimer = setInterval(() => void this.recover(), this.d.settings.recoveryIntervalMs);
+    void this.recover();
   }
 
-  /** Asks for a pass now (or right after the one running). */
-  wake(): void {
-    if (!this.running) return;
-    if (this.passing) {
-      this.again = true;
-      return;
-    }
-    void this.runPasses();
-  }
-
-  /** Stops taking work, lets calls in flight finish for up to drainMs, then cuts the rest off (their deliveries stay due). */
+  /** Stops taking work, lets calls in flight finish for up to drainMs, cuts the rest off, and gives every held delivery back. */
   async stop(): Promise<void> {
     this.running = false;
-    clearInterval(this.timer);
+    clearInterval(this.pollTimer);
+    clearInterval(this.recoveryTimer);
+    clearTimeout(this.dueTimer);
     const drained = Promise.allSettled([...this.inFlight.values()]);
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.d.settings.drainMs).unref());
     if ((await Promise.race([drained, timeout])) === 'timeout') {
       this.abort.abort();
       await drained;
     }
+    clearTimeout(this.flushTimer);
+    await this.flushFinished();
+    const ids = [...this.held.keys()];
+    if (ids.length > 0) {
+      await this.d.store.release(ids).catch((err: unknown) => this.d.logger.warn({ err: { message: (err as Error).message }, held: ids.length }, 'could not release held webhook deliveries; they are taken over when their leases run out'));
+    }
+    this.held.clear();
+    this.lanes.clear();
+  }
+
+  /** Room for n more deliveries in memory? The intake leases what it will hand over, and leaves the rest unleased. */
+  hasRoom(n: number): boolean {
+    return this.running && this.held.size + n <= this.d.settings.maxHeld;
+  }
+
+  /** The lease for deliveries handed over now. */
+  leaseFromNow(): Date {
+    return new Date(Date.now() + this.d.settings.leaseMs);
+  }
+
+  /** Takes over deliveries leased to this process (new ones from the intake, claimed ones from the store). */
+  hold(records: readonly DeliveryRecord[]): void {
+    for (const d of records) {
+      if (this.held.has(d.delivery_id)) continue;
+      const lane = this.lane(d.webhook_id);
+      const h: Held = { d, dueAt: d.next_attempt_at.getTime(), leaseUntil: d.lease_until.getTime(), token: 0, inFlight: false, lane };
+      this.held.set(d.delivery_id, h);
+      lane.held++;
+      if (d.message_id !== undefined) {
+        let group = lane.groups.get(d.message_id);
+        if (!group) lane.groups.set(d.message_id, (group = { items: [], busy: false }));
+        h.group = group;
+        insertByOrder(group.items, h);
+        // Only the group's first may go; it may have changed.
+        this.schedule(group.items[0]!);
+      } else {
+        this.schedule(h);
+      }
+    }
+    this.d.metrics.held.set(this.held.size);
+    this.pump();
   }
 
   get callsInFlight(): number {
     return this.inFlight.size;
   }
 
-  private async runPasses(): Promise<void> {
-    this.passing = true;
-    try {
-      do {
-        this.again = false;
-        await this.pass();
-      } while (this.again && this.running);
-    } catch (err) {
-      this.d.logger.warn({ err: { message: (err as Error).message } }, 'webhook scheduling pass failed; retrying at the next poll');
-    } finally {
-      this.passing = false;
-    }
+  get heldCount(): number {
+    return this.held.size;
   }
 
-  private async pass(): Promise<void> {
-    const { store, directory, settings } = this.d;
-    const now = new Date();
-    const webhookIds = await store.webhooksWithDueWork(now);
-    // Start at a different endpoint each pass, so when the process-wide limit is reached the same endpoints do not always come last.
-    const start = webhookIds.length ? this.rotation++ % webhookIds.length : 0;
-    for (let i = 0; i < webhookIds.length && this.running; i++) {
-      const webhookId = webhookIds[(start + i) % webhookIds.length]!;
-      const globalFree = settings.maxInFlight - this.inFlight.size;
-      if (globalFree <= 0) break;
-      const reg = directory.get(webhookId);
-      if (!isDeliverable(reg)) {
-        await this.failUndeliverable(webhookId, now);
-        continue;
-      }
-      const lane = this.lane(webhookId);
-      const free = Math.min(settings.maxInFlightPerEndpoint - lane.calls, globalFree);
-      if (free <= 0) continue;
-      // Ask for more than the free slots: some candidates wait behind an earlier event of their message.
-      const candidates = await store.due(webhookId, now, free * 4);
-      const seenMessages = new Set(lane.messages);
-      let started = 0;
-      for (const c of candidates) {
-        if (started >= free || !this.running) break;
-        // One call per message at a time: a message with a call in flight (or started in this pass) waits.
-        if (c.message_id !== undefined && (seenMessages.has(c.message_id) || (await store.hasPendingPredecessor(c)))) continue;
-        const claimed = await store.claim(c.delivery_id, new Date(), new Date(Date.now() + settings.leaseMs));
-        if (!claimed) continue;
-        if (c.message_id !== undefined) seenMessages.add(c.message_id);
-        this.launch(claimed);
-        started++;
-      }
-    }
-    if (Date.now() - this.lastSweep > RETENTION_SWEEP_MS) {
-      this.lastSweep = Date.now();
-      const purged = await store.purgeFinished(new Date(Date.now() - settings.retentionMs));
-      if (purged > 0) this.d.logger.info({ purged }, 'old webhook deliveries purged');
-    }
-  }
-
-  private lane(webhookId: string): { calls: number; messages: Set<string> } {
-    let lane = this.perEndpoint.get(webhookId);
-    if (!lane) this.perEndpoint.set(webhookId, (lane = { calls: 0, messages: new Set() }));
+  private lane(webhookId: string): Lane {
+    let lane = this.lanes.get(webhookId);
+    if (!lane) this.lanes.set(webhookId, (lane = { webhookId, queue: new TinyQueue<Entry>([], (a, b) => a.at - b.at || a.seq - b.seq), inFlight: 0, held: 0, groups: new Map() }));
     return lane;
   }
 
-  private launch(d: DeliveryRecord): void {
-    const lane = this.lane(d.webhook_id);
-    lane.calls++;
-    if (d.message_id !== undefined) lane.messages.add(d.message_id);
-    this.d.metrics.inFlight.inc();
-    const call = this.attempt(d)
-      .catch((err: unknown) => {
-        // The lease runs out and the delivery is attempted again: at least once, never lost.
-        this.d.logger.error({ err: { message: (err as Error).message }, delivery_id: d.delivery_id, webhook_id: d.webhook_id }, 'webhook attempt could not be recorded');
-      })
-      .finally(() => {
-        this.inFlight.delete(d.delivery_id);
-        lane.calls--;
-        if (d.message_id !== undefined) lane.messages.delete(d.message_id);
-        if (lane.calls === 0) this.perEndpoint.delete(d.webhook_id);
-        this.d.metrics.inFlight.dec();
-        this.wake();
-      });
-    this.inFlight.set(d.delivery_id, call);
+  private eligible(h: Held): boolean {
+    if (h.inFlight || !this.held.has(h.d.delivery_id)) return false;
+    return !h.group || (!h.group.busy && h.group.items[0] === h);
   }
 
-  private async attempt(d: DeliveryRecord): Promise<void> {
-    const { store, directory, caller, metrics, settings } = this.d;
-    // The current registration: a rotated secret or changed URL applies from the next attempt on.
-    const reg = directory.get(d.webhook_id);
-    if (!isDeliverable(reg)) {
-      await store.release(d.delivery_id, new Date());
-      return;
+  private schedule(h: Held): void {
+    h.token++;
+    if (!this.eligible(h)) return;
+    h.lane.queue.push({ at: h.dueAt, seq: this.seq++, h, token: h.token });
+    if (h.dueAt < this.dueTimerAt) this.armDueTimer(h.dueAt);
+  }
+
+  private armDueTimer(at: number): void {
+    if (!this.running) return;
+    clearTimeout(this.dueTimer);
+    this.dueTimerAt = at;
+    this.dueTimer = setTimeout(() => {
+      this.dueTimerAt = Infinity;
+      this.pump();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  /** Starts every due, eligible delivery the limits allow, taking endpoints in turn. */
+  private pump(): void {
+    if (!this.running) return;
+    const now = Date.now();
+    const lanes = [...this.lanes.values()];
+    let next = Infinity;
+    let progressed = true;
+    const offset = lanes.length ? this.rotation++ % lanes.length : 0;
+    while (progressed && this.inFlight.size < this.d.settings.maxInFlight) {
+      progressed = false;
+      for (let i = 0; i < lanes.length && this.inFlight.size < this.d.settings.maxInFlight; i++) {
+        const lane = lanes[(offset + i) % lanes.length]!;
+        if (lane.inFlight >= this.d.settings.maxInFlightPerEndpoint) continue;
+        const h = this.nextDue(lane, now);
+        if (!h) continue;
+        this.launch(h);
+        progressed = true;
+      }
+    }
+    for (const lane of lanes) {
+      const top = this.peekLive(lane);
+      if (top && top.at > now) next = Math.min(next, top.at);
+      if (lane.held === 0 && lane.inFlight === 0) this.lanes.delete(lane.webhookId);
+    }
+    if (next < this.dueTimerAt || (this.dueTimerAt <= now && next !== Infinity)) this.armDueTimer(next);
+  }
+
+  private peekLive(lane: Lane): Entry | undefined {
+    for (;;) {
+      const top = lane.queue.peek();
+      if (!top) return undefined;
+      if (top.token === top.h.token && this.eligible(top.h)) return top;
+      lane.queue.pop();
+    }
+  }
+
+  private nextDue(lane: Lane, now: number): Held | undefined {
+    const top = this.peekLive(lane);
+    if (!top || top.at > now) return undefined;
+    lane.queue.pop();
+    return top.h;
+  }
+
+  private launch(h: Held): void {
+    h.inFlight = true;
+    if (h.group) h.group.busy = true;
+    h.lane.inFlight++;
+    this.d.metrics.inFlight.inc();
+    const call = this.attempt(h)
+      .catch((err: unknown) => {
+        // Not recorded: the delivery stays pending in the store and is retried from memory (or, if we die, after its lease).
+        this.d.logger.error({ err: { message: (err as Error).message }, delivery_id: h.d.delivery_id, webhook_id: h.d.webhook_id }, 'webhook attempt could not be recorded');
+        h.dueAt = Date.now() + this.d.settings.pollIntervalMs;
+        return 'retry' as const;
+      })
+      .then((outcome) => {
+        h.inFlight = false;
+        h.lane.inFlight--;
+        if (h.group) h.group.busy = false;
+        this.inFlight.delete(h.d.delivery_id);
+        this.d.metrics.inFlight.dec();
+        if (outcome === 'done') this.forget(h);
+        const head = h.group ? h.group.items[0] : h;
+        if (head && this.held.has(head.d.delivery_id)) this.schedule(head);
+        this.pump();
+      });
+    this.inFlight.set(h.d.delivery_id, call);
+  }
+
+  private forget(h: Held): void {
+    if (!this.held.delete(h.d.delivery_id)) return;
+    h.lane.held--;
+    if (h.group) {
+      const i = h.group.items.indexOf(h);
+      if (i >= 0) h.group.items.splice(i, 1);
+      if (h.group.items.length === 0) h.lane.groups.delete(h.d.message_id!);
+    }
+    this.d.metrics.held.set(this.held.size);
+  }
+
+  /** One attempt; resolves 'done' when the delivery finished (left memory), 'retry' when it waits for another attempt. */
+  private async attempt(h: Held): Promise<'done' | 'retry'> {
+    const { store, caller, metrics, settings } = this.d;
+    const d = h.d;
+    const reg = await this.registration(d);
+    if (!reg || !isDeliverable(reg)) {
+      const reason = !reg ? 'webhook deleted' : reg.disabled_at ? `webhook disabled: ${reg.disabled_reason ?? 'failing continuously'}` : 'webhook paused (active is false)';
+      await this.finishDelivery(d, 'failed', new Date(), { error: reason });
+      metrics.attempts.inc({ outcome: 'dropped' });
+      return 'done';
     }
     const at = new Date();
     const outcome = await caller.send({ url: reg.url, eventId: d.event_id, body: d.body, secrets: signingSecrets(reg, at), signal: this.abort.signal });
-    if (outcome.kind === 'aborted') {
-      await store.release(d.delivery_id, new Date());
-      return;
-    }
+    if (outcome.kind === 'aborted') return 'retry';
     const number = d.attempt_count + 1;
     const attempt: AttemptRecord = { attempt: number, at, latency_ms: outcome.latencyMs, ...(d.manual_retry ? { manual: true } : {}) };
-    let result: AttemptResult;
     const now = new Date();
+    if (outcome.statusCode !== undefined) attempt.status_code = outcome.statusCode;
+    if (outcome.responseBody) attempt.response_body = outcome.responseBody;
+    let retryAt: number | undefined;
     if (outcome.kind === 'delivered') {
-      attempt.status_code = outcome.statusCode;
-      if (outcome.responseBody) attempt.response_body = outcome.responseBody;
-      result = { state: 'succeeded' };
+      await this.finishDelivery(d, 'succeeded', now, { attempt });
     } else {
-      if (outcome.statusCode !== undefined) attempt.status_code = outcome.statusCode;
-      if (outcome.responseBody) attempt.response_body = outcome.responseBody;
       attempt.error = outcome.error;
       const delay = outcome.retryable && number < d.max_attempts ? nextRetryDelay(settings.retry, number, outcome.retryAfterMs) : undefined;
-      result = delay === undefined ? { state: 'failed' } : { state: 'pending', next_attempt_at: new Date(now.getTime() + delay) };
+      if (delay === undefined) {
+        await this.finishDelivery(d, 'failed', now, { attempt });
+      } else {
+        retryAt = now.getTime() + delay;
+        const leaseUntil = retryAt + settings.leaseMs;
+        await store.recordRetry(d.delivery_id, attempt, new Date(retryAt), new Date(leaseUntil), now);
+        d.attempts.push(attempt);
+        d.attempt_count = number;
+        d.last_error = outcome.error;
+        delete d.manual_retry;
+        h.dueAt = retryAt;
+        h.leaseUntil = leaseUntil;
+      }
     }
-    await store.recordAttempt(d.delivery_id, attempt, result, now);
 
     const label = outcome.kind === 'delivered' ? 'delivered' : outcome.retryable ? 'failed' : 'refused';
     metrics.attempts.inc({ outcome: label });
@@ -229,25 +358,158 @@ export class DeliveryScheduler {
       if (eventTime !== undefined) metrics.deliveryLag.observe(Math.max(0, now.getTime() - eventTime) / 1000);
       await this.d.health.succeeded(reg);
     } else {
-      this.d.logger.info({ delivery_id: d.delivery_id, webhook_id: d.webhook_id, attempt: number, status_code: outcome.statusCode, error: outcome.error, next: result.state === 'pending' ? result.next_attempt_at : result.state }, 'webhook attempt failed');
+      this.d.logger.info({ delivery_id: d.delivery_id, webhook_id: d.webhook_id, attempt: number, status_code: outcome.statusCode, error: outcome.error, next: retryAt !== undefined ? new Date(retryAt) : 'failed' }, 'webhook attempt failed');
       await this.d.health.failed(reg, outcome.error, now);
     }
+    return retryAt === undefined ? 'done' : 'retry';
+  }
+
+  /** Writes the finished delivery to the log and queues its removal from the queue. */
+  private async finishDelivery(d: DeliveryRecord, state: 'succeeded' | 'failed', now: Date, how: { attempt?: AttemptRecord; error?: string }): Promise<void> {
+    const attempts = how.attempt ? [...d.attempts, how.attempt] : d.attempts;
+    const last = how.attempt;
+    const record: DeliveryRecord = {
+      ...d,
+      state,
+      attempts,
+      attempt_count: attempts.length,
+      updated_at: now,
+      completed_at: now,
+    };
+    delete record.manual_retry;
+    delete record.last_status_code;
+    delete record.last_error;
+    if (last?.status_code !== undefined) record.last_status_code = last.status_code;
+    const error = last ? last.error : how.error;
+    if (error) record.last_error = error;
+    await this.log.write(record);
+    this.finishedIds.push({ delivery_id: d.delivery_id, finished_at: now });
+    if (this.finishedIds.length >= 500) void this.flushFinished();
+    else this.flushTimer ??= setTimeout(() => void this.flushFinished(), 200);
+  }
+
+  private flushFinished(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const ids = this.finishedIds;
+    this.finishedIds = [];
+    if (ids.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(() =>
+      this.d.store.dequeue(ids).catch((err: unknown) => {
+        // Left on the queue: whoever claims one later finds it in the log and removes it then.
+        this.d.logger.warn({ err: { message: (err as Error).message }, count: ids.length }, 'could not take finished webhook deliveries off the queue');
+      }),
+    );
+    return this.flushing;
   }
 
   /**
-   * The cache says the webhook is gone, paused or disabled. Confirm with
-   * the store (a registration made a moment ago may not have reached the
-   * cache), then fail its pending deliveries so they show why in the log.
+   * The webhook as the cache has it; when the cache says it is gone or
+   * paused, etcd is asked (a registration made a moment ago may not have
+   * reached the cache yet), at most once a second per webhook.
    */
-  private async failUndeliverable(webhookId: string, now: Date): Promise<void> {
-    const [sample] = await this.d.store.due(webhookId, now, 1);
-    if (!sample) return;
-    const reg = await this.d.loadWebhook(sample.owner, webhookId);
-    if (reg?.active && !reg.disabled_at) return;
-    const reason = !reg ? 'webhook deleted' : reg.disabled_at ? `webhook disabled: ${reg.disabled_reason ?? 'failing continuously'}` : 'webhook paused (active is false)';
-    const failed = await this.d.store.failPending(webhookId, reason, now);
-    if (failed > 0) this.d.logger.info({ webhook_id: webhookId, failed, reason }, 'pending webhook deliveries failed');
+  private async registration(d: DeliveryRecord): Promise<WebhookRecord | undefined> {
+    const cached = this.d.directory.get(d.webhook_id);
+    if (cached && isDeliverable(cached)) return cached;
+    const seen = this.confirmed.get(d.webhook_id);
+    if (seen && Date.now() - seen.at < 1_000) return seen.reg;
+    const reg = await this.d.loadWebhook(d.owner, d.webhook_id);
+    if (this.confirmed.size > 10_000) this.confirmed.clear();
+    this.confirmed.set(d.webhook_id, { at: Date.now(), reg });
+    return reg;
   }
+
+  /** Serves the API's attempt requests: test events and manual re-sends. */
+  private async pollRequests(): Promise<void> {
+    if (this.polling || !this.running) return;
+    this.polling = true;
+    try {
+      const requests = await this.d.store.requests(100);
+      for (const r of requests) {
+        if (!this.running) break;
+        const mine = this.held.get(r.delivery_id);
+        if (mine) {
+          // A re-send of a delivery we hold: attempt it now rather than at its scheduled time.
+          if (!mine.inFlight) {
+            mine.dueAt = Date.now();
+            mine.d.manual_retry = true;
+            if (!mine.group || mine.group.items[0] === mine) this.schedule(mine);
+          }
+          await this.d.store.clearRequest(r.delivery_id);
+          continue;
+        }
+        const claimed = this.hasRoom(1) ? await this.d.store.claim(r.delivery_id, new Date(), this.leaseFromNow()) : undefined;
+        if (claimed) {
+          this.hold([claimed]);
+          await this.d.store.clearRequest(r.delivery_id);
+          continue;
+        }
+        const current = await this.d.store.pending(r.delivery_id);
+        // Done already, gone, or held by another dispatcher for too long to wait for: nothing more to do here.
+        if (!current || Date.now() - r.requested_at.getTime() > REQUEST_STALE_MS) await this.d.store.clearRequest(r.delivery_id);
+      }
+    } catch (err) {
+      this.d.logger.warn({ err: { message: (err as Error).message } }, 'reading webhook attempt requests failed; retrying at the next poll');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Takes over due deliveries nobody holds, renews the leases of those held here, and purges old ones. */
+  private async recover(): Promise<void> {
+    if (this.recovering || !this.running) return;
+    this.recovering = true;
+    try {
+      await this.renewLeases();
+      const room = this.d.settings.maxHeld - this.held.size;
+      if (room > 0) {
+        const now = new Date();
+        const found = await this.d.store.recoverable(now, Math.min(room, 500));
+        const claimed: DeliveryRecord[] = [];
+        for (const d of found) {
+          if (!this.running) break;
+          if (this.held.has(d.delivery_id) || this.finishedIds.some((f) => f.delivery_id === d.delivery_id)) continue;
+          const c = await this.d.store.claim(d.delivery_id, now, this.leaseFromNow());
+          if (c) claimed.push(c);
+        }
+        if (claimed.length > 0) {
+          this.d.logger.info({ recovered: claimed.length }, 'took over pending webhook deliveries');
+          this.hold(claimed);
+        }
+      }
+      if (Date.now() - this.lastSweep > RETENTION_SWEEP_MS) {
+        this.lastSweep = Date.now();
+        const purged = await this.d.store.purgeFinished(new Date(Date.now() - this.d.settings.retentionMs));
+        if (purged > 0) this.d.logger.info({ purged }, 'old webhook deliveries purged');
+      }
+    } catch (err) {
+      this.d.logger.warn({ err: { message: (err as Error).message } }, 'webhook recovery pass failed; retrying at the next interval');
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  /** Deliveries waiting here past their lease's half-life (a busy endpoint's queue) keep their lease. */
+  private async renewLeases(): Promise<void> {
+    const now = Date.now();
+    const renewBefore = now + this.d.settings.leaseMs / 2;
+    const ids: string[] = [];
+    for (const h of this.held.values()) if (h.leaseUntil !== NO_LEASE && h.leaseUntil < renewBefore) ids.push(h.d.delivery_id);
+    if (ids.length === 0) return;
+    const until = new Date(now + this.d.settings.leaseMs);
+    await this.d.store.renew(ids, until);
+    for (const id of ids) {
+      const h = this.held.get(id);
+      if (h) h.leaseUntil = until.getTime();
+    }
+  }
+}
+
+function insertByOrder(items: Held[], h: Held): void {
+  const seq = h.d.order_seq ?? 0;
+  let i = items.length;
+  while (i > 0 && (items[i - 1]!.d.order_seq ?? 0) > seq) i--;
+  items.splice(i, 0, h);
 }
 
 function eventTimestamp(body: string): number | undefined {

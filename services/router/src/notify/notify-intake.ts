@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FILE_COMPLETED, MESSAGE_STATUS, newId, StatusEventSchema, statusRank, type FileEvent, type StatusEvent } from '@hub/domain';
 import type { ConsumedRecord, Logger } from '@hub/platform';
-import { eventIdOf, eventTypeForStatus, filePayload, ownerOfSubmitter, statusPayload, type DeliveryStore, type NewDelivery, type WebhookDirectory } from '@hub/webhooks';
+import { eventIdOf, eventTypeForStatus, filePayload, newDeliveryRecord, ownerOfSubmitter, statusPayload, type DeliveryRecord, type DeliveryStore, type NewDelivery, type WebhookDirectory } from '@hub/webhooks';
 import type { NotifyMetrics } from './notify-metrics';
 
 /** Orders a message's events by status first, then by arrival, within one offset range of 2^40. */
@@ -21,17 +21,22 @@ export interface IntakeDeps {
   maxAttempts: number;
   metrics: NotifyMetrics;
   logger: Logger;
-  /** Called after new deliveries were stored, to send them at once. */
-  onEnqueued: () => void;
+  /** The in-process dispatcher the new deliveries are handed to. */
+  dispatcher: {
+    hasRoom(n: number): boolean;
+    leaseFromNow(): Date;
+    hold(records: readonly DeliveryRecord[]): void;
+  };
 }
 
 /**
  * The notify worker's Kafka handler (consumer group `notify`, topics
  * hub.status.v1 and hub.files.v1): turns each event into one delivery per
  * matching registration of the API client that submitted the message or
- * uploaded the file, stores them durably, and returns so the offsets are
- * committed. It never calls a receiver itself, so a slow receiver cannot
- * hold a partition. A failed store write throws: the batch is read again.
+ * uploaded the file, stores them durably, hands them to the dispatcher, and
+ * returns so the offsets are committed. It never calls a receiver itself, so
+ * a slow receiver cannot hold a partition. A failed store write throws: the
+ * batch is read again (already stored deliveries are not inserted twice).
  */
 export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) => Promise<void> {
   return async (records) => {
@@ -39,9 +44,14 @@ export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) =
     const now = new Date();
     for (const record of records) deliveries.push(...deliveriesFor(record, d, now));
     if (deliveries.length === 0) return;
-    const added = await d.store.enqueue(deliveries);
-    for (const nd of deliveries) d.metrics.enqueued.inc({ event_type: nd.event_type });
-    if (added > 0) d.onEnqueued();
+    // Leased to this process and sent from memory at once; past the memory limit they stay in the store unleased
+    // and the recovery scan takes them later.
+    const hold = d.dispatcher.hasRoom(deliveries.length);
+    const leaseUntil = hold ? d.dispatcher.leaseFromNow() : new Date(0);
+    const inserted = await d.store.enqueue(deliveries, leaseUntil);
+    const fresh = deliveries.filter((nd) => inserted.has(nd.delivery_id));
+    for (const nd of fresh) d.metrics.enqueued.inc({ event_type: nd.event_type });
+    if (hold && fresh.length > 0) d.dispatcher.hold(fresh.map((nd) => newDeliveryRecord(nd, leaseUntil)));
   };
 }
 

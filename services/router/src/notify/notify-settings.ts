@@ -13,7 +13,9 @@ export function notifySettings(config: RouterConfig): NotifySettings {
     responseMaxBytes: config.WEBHOOK_RESPONSE_MAX_BYTES,
     maxInFlight: config.WEBHOOK_MAX_IN_FLIGHT,
     maxInFlightPerEndpoint: config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
+    maxHeld: config.WEBHOOK_MAX_HELD,
     pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
+    recoveryIntervalMs: config.WEBHOOK_RECOVERY_INTERVAL_MS,
     retentionMs: config.WEBHOOK_DELIVERY_RETENTION_DAYS * 86_400_000,
     // Half the shutdown budget for calls in flight; the rest is for committing and closing clients.
     drainMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),

@@ -26,7 +26,9 @@ export interface NotifySettings {
   responseMaxBytes: number;
   maxInFlight: number;
   maxInFlightPerEndpoint: number;
+  maxHeld: number;
   pollIntervalMs: number;
+  recoveryIntervalMs: number;
   retentionMs: number;
   drainMs: number;
 }
@@ -77,14 +79,17 @@ export function createNotifyWorker(d: NotifyWorkerDeps): NotifyWorker {
       retry: s.retry,
       maxInFlight: s.maxInFlight,
       maxInFlightPerEndpoint: s.maxInFlightPerEndpoint,
+      maxHeld: s.maxHeld,
       pollIntervalMs: s.pollIntervalMs,
-      leaseMs: s.timeoutMs + 30_000,
+      recoveryIntervalMs: s.recoveryIntervalMs,
+      // Outlives a call and two missed renewals, so a live dispatcher never loses a delivery it works on.
+      leaseMs: s.timeoutMs + 2 * s.recoveryIntervalMs + 30_000,
       retentionMs: s.retentionMs,
       drainMs: s.drainMs,
     },
   });
   const consumer = new EventConsumer(kafka, { groupId: ConsumerGroups.notify, topics: [Topics.status, Topics.files] }, logger);
-  const intake = createNotifyIntake({ store, directory, maxAttempts: maxAttempts(s.retry), metrics, logger, onEnqueued: () => scheduler.wake() });
+  const intake = createNotifyIntake({ store, directory, maxAttempts: maxAttempts(s.retry), metrics, logger, dispatcher: scheduler });
 
   return {
     scheduler,
