@@ -20,9 +20,9 @@ export type ServiceName = 'frontend' | 'router' | 'presence' | 'files';
  * Runs a service's main.ts as its own process, the way production does,
  * and resolves once it logged that it listens. Port 0 unless given.
  */
-export function spawnService(name: ServiceName, env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<ServiceProcess> {
+export function spawnService(name: ServiceName, env: Record<string, string>, opts: { timeoutMs?: number; /** Extra node flags (e.g. --cpu-prof, which NODE_OPTIONS refuses). */ nodeArgs?: string[] } = {}): Promise<ServiceProcess> {
   const portVar = `${name.toUpperCase()}_PORT`;
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', [portVar]: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import type { MessageEvent, StoredMessage } from '@hub/domain';
-import { SequenceConflictError, type ConversationSequences, type MessageLedger } from '@hub/messages';
+import { SequenceConflictError, type ConversationSequences, type MessageLedger, type SequenceState } from '@hub/messages';
 import type { BatchContext, BatchHandler, ConsumedRecord, EventPublisher, Logger, OutgoingEvent } from '@hub/platform';
 import type { DeliveryRouter } from '../ports/delivery';
 import { decodeMessageRecord, poisonDeadLetter } from './message-records';
@@ -76,7 +76,9 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
 
     // 3: the conversation must exist and sender and recipients be members.
     const byConversation = new Map<string, MessageEvent[]>();
-    const states = new Map(await Promise.all([...new Set(fresh.map((e) => e.conversation_id))].map(async (id) => [id, await allocator.state(id)] as const)));
+    // One conversation after another: FerretDB serialises writes, and concurrent updates only contend.
+    const states = new Map<string, SequenceState | undefined>();
+    for (const id of new Set(fresh.map((e) => e.conversation_id))) states.set(id, await allocator.state(id));
     const recordOf = new Map(records.map((r) => [(r.envelope?.payload as { message_id?: string } | undefined)?.message_id, r]));
     for (const e of fresh) {
       const state = states.get(e.conversation_id);
@@ -99,7 +101,8 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
     const touched = [...byConversation.keys()];
     const toRoute: StoredMessage[] = [];
     try {
-      const allocations = await Promise.all([...byConversation].map(([conv, list]) => allocator.allocate(conv, list, now)));
+      const allocations = [];
+      for (const [conv, list] of byConversation) allocations.push(await allocator.allocate(conv, list, now));
       await ctx.heartbeat();
       const inserts = allocations.flatMap((a) => a.fresh);
       await deps.ledger.insert(inserts);

@@ -1,0 +1,348 @@
+/**
+ * Message pipeline benchmark: accept (POST /v1/messages) → Kafka → router →
+ * MongoDB, on the local stack, next to two references measured the same way
+ * in the same run: a bare Hono JSON echo route, and raw kafkajs producers.
+ *
+ *   node --import tsx bench/pipeline/run.ts
+ *
+ * Phases (BENCH_PHASES, default echo,kafka,max,rate), each bounded:
+ *   echo   bare Hono echo route under wrk                      BENCH_ECHO_S  (10)
+ *   kafka  kafkajs: one awaited send per message from N loops,
+ *          then a sendBatch loop of 500 records                BENCH_KAFKA_S (10 each)
+ *   max    POST /v1/messages under wrk, N connections          BENCH_MAX_S   (60)
+ *   rate   POST /v1/messages at a fixed offered rate           BENCH_RATE_S  (60), BENCH_RATE (1667 msg/s)
+ * Other knobs: BENCH_CONNECTIONS (64), BENCH_USERS (40), BENCH_CONVERSATIONS (200),
+ * BENCH_ROUTERS (1), BENCH_DRAIN_S (90: longest wait for the router to catch up
+ * after a phase), BENCH_PROFILE=1 (CPU profiles of frontend and router, top
+ * functions printed at the end).
+ *
+ * Spawns its own frontend and router(s) with a private namespace on the
+ * stack (stack settings from the environment, else .stack/env).
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
+import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/domain';
+import { adminToken, cleanupTestEnv, createApiClient, testFrontendEnv } from '../../test/support/identity';
+import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
+import { parseEnvFile, REPO_ROOT, STACK_KEYS } from '../../test/support/stack-env';
+import { buckets, percentile, quantileFromBuckets, scrape, sumMetric } from './metrics';
+import { summarizeProfile } from './profile';
+import { runWrk, type WrkResult } from './wrk';
+
+const num = (name: string, def: number) => Number(process.env[name] ?? def);
+const cfg = {
+  phases: (process.env.BENCH_PHASES ?? 'echo,kafka,max,rate').split(',').map((s) => s.trim()),
+  echoS: num('BENCH_ECHO_S', 10),
+  kafkaS: num('BENCH_KAFKA_S', 10),
+  maxS: num('BENCH_MAX_S', 60),
+  rateS: num('BENCH_RATE_S', 60),
+  rate: num('BENCH_RATE', 1667),
+  connections: num('BENCH_CONNECTIONS', 64),
+  users: num('BENCH_USERS', 40),
+  conversations: num('BENCH_CONVERSATIONS', 200),
+  routers: num('BENCH_ROUTERS', 1),
+  drainS: num('BENCH_DRAIN_S', 90),
+  profile: process.env.BENCH_PROFILE === '1',
+};
+const say = (line: string) => process.stdout.write(`bench/pipeline: ${line}\n`);
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
+const ms = (s: number) => `${fmt(s * 1000, 1)} ms`;
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+const WORDS = 'the order shipped today please confirm delivery window tomorrow morning invoice attached thanks for your patience we will call you back about the appointment reschedule your package is waiting at the pickup point'.split(' ');
+function text(): string {
+  const n = 4 + Math.floor(Math.random() * 40);
+  return Array.from({ length: n }, () => WORDS[Math.floor(Math.random() * WORDS.length)]).join(' ');
+}
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  verdict?: string;
+}
+const rows: Row[] = [];
+
+async function main(): Promise<void> {
+  const stackFile = parseEnvFile(join(REPO_ROOT, '.stack', 'env'));
+  for (const k of STACK_KEYS) process.env[k] ??= stackFile[k];
+  const missing = STACK_KEYS.filter((k) => !process.env[k]);
+  if (missing.length) throw new Error(`stack settings missing (${missing.join(', ')}): run npm run stack:up`);
+
+  say(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; phases ${cfg.phases.join(',')}; ${cfg.connections} connections`);
+  const profileDir = cfg.profile ? mkdtempSync(join(tmpdir(), 'bench-pipeline-prof-')) : undefined;
+  const env = testFrontendEnv({ RATE_LIMIT_PER_MIN: '100000000', LOG_LEVEL: 'info' });
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const started: ServiceProcess[] = [];
+  try {
+    if (cfg.phases.includes('echo')) await echoPhase();
+    if (cfg.phases.includes('kafka')) await kafkaPhase(env);
+
+    if (cfg.phases.includes('max') || cfg.phases.includes('rate')) {
+      say('starting frontend and router(s)…');
+      const frontend = await spawnService('frontend', env, { nodeArgs });
+      started.push(frontend);
+      const routers: ServiceProcess[] = [];
+      for (let i = 0; i < cfg.routers; i++) {
+        const r = await spawnService('router', env, { nodeArgs });
+        routers.push(r);
+        started.push(r);
+      }
+      const setup = await prepare(frontend.url, env);
+      say(`setup: ${setup.conversations.length} conversations among ${cfg.users} users; API client token ready`);
+      const persisted = async () => sumMetric(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_messages_persisted_total');
+      if (cfg.phases.includes('max')) await maxPhase(frontend.url, setup, persisted);
+      if (cfg.phases.includes('rate')) await ratePhase(frontend.url, setup, routers, persisted);
+    }
+  } finally {
+    for (const s of started.reverse()) await s.stop('SIGTERM');
+    await cleanupTestEnv(env);
+  }
+
+  if (profileDir) {
+    await sleep(500);
+    for (const f of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+      say(`profile ${f}:`);
+      for (const line of summarizeProfile(JSON.parse(readFileSync(join(profileDir, f), 'utf8')), 15)) say(`  ${line}`);
+    }
+    say(`profiles kept in ${profileDir} (open in Chrome DevTools → Performance)`);
+  }
+
+  say('');
+  say('summary');
+  const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length)), Math.max(...rows.map((r) => r.target.length))];
+  say(`${'figure'.padEnd(w[0]!)} | ${'measured'.padEnd(w[1]!)} | ${'target / reference'.padEnd(w[2]!)} | verdict`);
+  say(`${'-'.repeat(w[0]!)}-+-${'-'.repeat(w[1]!)}-+-${'-'.repeat(w[2]!)}-+--------`);
+  for (const r of rows) say(`${r.figure.padEnd(w[0]!)} | ${r.value.padEnd(w[1]!)} | ${r.target.padEnd(w[2]!)} | ${r.verdict ?? ''}`);
+  say(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+async function echoPhase(): Promise<void> {
+  say(`echo: bare Hono JSON echo route, wrk ${cfg.connections} connections, ${cfg.echoS} s…`);
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/pipeline/echo-server.ts')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('echo server did not start')), 30_000);
+      proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        const m = /"port":(\d+)/.exec(chunk);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    const body = JSON.stringify({ conversation_id: newId(), from: 'alice', payload: { type: 'text', text: text() } }).replace(/'/g, '');
+    const r = await runWrk({ url: `http://127.0.0.1:${port}/echo`, seconds: cfg.echoS, connections: cfg.connections, requestLua: `local body = '${body}'\nrequest = function() return wrk.format('POST', '/echo', { ['Content-Type'] = 'application/json' }, body) end` }).result;
+    say(`echo: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`);
+    rows.push({ figure: 'bare Hono echo route (wrk)', value: `${fmt(r.rps)} req/s, p99 ${fmt(r.p99, 1)} ms`, target: 'reference (~60,000 req/s quoted)' });
+  } finally {
+    proc.kill('SIGTERM');
+  }
+}
+
+async function kafkaPhase(env: Record<string, string>): Promise<void> {
+  const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: 'bench-kafka', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `${env.KAFKA_NAME_PREFIX}bench.raw`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const convs = Array.from({ length: 200 }, () => newId());
+  const record = () => {
+    const conv = convs[Math.floor(Math.random() * convs.length)]!;
+    const e: MessageEvent = { message_id: newId(), conversation_id: conv, from: 'alice', to: ['bob'], channels: ['internal'], payload: { type: 'text', text: text() }, source: 'api', accepted_at: new Date().toISOString(), submitted_by: 'client:bench', trace_id: randomUUID().replace(/-/g, '') };
+    return { key: conv, value: JSON.stringify(makeEnvelope(MESSAGE_ACCEPTED, e)) };
+  };
+  try {
+    say(`kafka: one awaited send per message from ${cfg.connections} concurrent loops, ${cfg.kafkaS} s…`);
+    let single = 0;
+    const until = Date.now() + cfg.kafkaS * 1000;
+    await Promise.all(
+      Array.from({ length: cfg.connections }, async () => {
+        while (Date.now() < until) {
+          await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: [record()] });
+          single++;
+        }
+      }),
+    );
+    const singleRate = single / cfg.kafkaS;
+    say(`kafka: awaited send: ${fmt(singleRate)} msg/s`);
+    rows.push({ figure: 'kafkajs: one awaited send per message', value: `${fmt(singleRate)} msg/s`, target: 'reference (~2,000 msg/s quoted)' });
+
+    say(`kafka: sendBatch loop, 500 records per call, ${cfg.kafkaS} s…`);
+    let batched = 0;
+    const until2 = Date.now() + cfg.kafkaS * 1000;
+    while (Date.now() < until2) {
+      const messages = Array.from({ length: 500 }, record);
+      await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [{ topic, messages }] });
+      batched += messages.length;
+    }
+    const batchRate = batched / cfg.kafkaS;
+    say(`kafka: sendBatch loop: ${fmt(batchRate)} msg/s`);
+    rows.push({ figure: 'kafkajs: sendBatch loop (500/call)', value: `${fmt(batchRate)} msg/s`, target: 'reference (ceiling of the producer)' });
+  } finally {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await admin.disconnect();
+  }
+}
+
+interface Setup {
+  token: string;
+  conversations: Array<{ id: string; from: string }>;
+}
+
+async function prepare(url: string, env: Record<string, string>): Promise<Setup> {
+  const admin = await adminToken(url, env);
+  const client = await createApiClient(url, admin, ['messages:send', 'messages:read'], { rate_limit_per_min: 1_000_000 });
+  const users = Array.from({ length: cfg.users }, (_, i) => `bench-${i}-${randomUUID().slice(0, 6)}`);
+  for (let i = 0; i < users.length; i += 8) {
+    await Promise.all(
+      users.slice(i, i + 8).map(async (username) => {
+        const r = await fetch(`${url}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: `pw-${randomUUID()}` }) });
+        if (!r.ok) throw new Error(`register: ${r.status} ${await r.text()}`);
+      }),
+    );
+  }
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < users.length && pairs.length < cfg.conversations; i++) for (let j = i + 1; j < users.length && pairs.length < cfg.conversations; j++) pairs.push([users[i]!, users[j]!]);
+  const conversations: Setup['conversations'] = [];
+  for (let i = 0; i < pairs.length; i += 8) {
+    await Promise.all(
+      pairs.slice(i, i + 8).map(async ([a, b]) => {
+        const r = await fetch(`${url}/v1/conversations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${client.accessToken}` }, body: JSON.stringify({ type: 'direct', members: [a, b] }) });
+        if (!r.ok) throw new Error(`conversation: ${r.status} ${await r.text()}`);
+        conversations.push({ id: ((await r.json()) as { conversation_id: string }).conversation_id, from: Math.random() < 0.5 ? a : b });
+      }),
+    );
+  }
+  return { token: client.accessToken, conversations };
+}
+
+async function drain(target: number, persisted: () => Promise<number>, label: string): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const p = await persisted();
+    if (p >= target) return (Date.now() - t0) / 1000;
+    if (Date.now() - t0 > cfg.drainS * 1000) {
+      say(`${label}: router still ${fmt(target - p)} messages behind after ${cfg.drainS} s; going on`);
+      return NaN;
+    }
+    await sleep(250);
+  }
+}
+
+async function maxPhase(url: string, setup: Setup, persisted: () => Promise<number>): Promise<void> {
+  say(`max: POST /v1/messages, wrk ${cfg.connections} connections, ${cfg.maxS} s…`);
+  const lua = `local convs = { ${setup.conversations.map((c) => `{ '${c.id}', '${c.from}' }`).join(', ')} }
+local words = { ${WORDS.map((w) => `'${w}'`).join(', ')} }
+local token = '${setup.token}'
+local headers = { ['Content-Type'] = 'application/json', ['Authorization'] = 'Bearer ' .. token }
+request = function()
+  local c = convs[math.random(#convs)]
+  local n = math.random(4, 44)
+  local t = {}
+  for i = 1, n do t[i] = words[math.random(#words)] end
+  local body = '{"conversation_id":"' .. c[1] .. '","from":"' .. c[2] .. '","payload":{"type":"text","text":"' .. table.concat(t, ' ') .. '"}}'
+  return wrk.format('POST', '/v1/messages', headers, body)
+end`;
+  const before = await persisted();
+  const t0 = Date.now();
+  const wrk = runWrk({ url, seconds: cfg.maxS, connections: cfg.connections, requestLua: lua });
+  let done = false;
+  let r: WrkResult | undefined;
+  void wrk.result.then(
+    (x) => {
+      r = x;
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
+  while (!done) {
+    await sleep(5_000);
+    if (!done) say(`max: ${fmt((Date.now() - t0) / 1000)} s, router stored ${fmt((await persisted()) - before)} so far`);
+  }
+  r ??= await wrk.result;
+  const accepted = r.requests - r.non2xx;
+  const storedDuring = (await persisted()) - before;
+  say(`max: ${fmt(accepted)} accepted in ${fmt(r.seconds, 1)} s = ${fmt(accepted / r.seconds)} msg/s; non-2xx ${r.non2xx}, socket errors ${r.socketErrors}; latency p50 ${fmt(r.p50, 2)} ms, p95 ${fmt(r.p95, 2)} ms, p99 ${fmt(r.p99, 2)} ms`);
+  say(`max: router stored ${fmt(storedDuring)} during the phase (${fmt(storedDuring / r.seconds)} msg/s); waiting for it to catch up…`);
+  const drainS = await drain(before + accepted, persisted, 'max');
+  if (Number.isFinite(drainS)) say(`max: router caught up ${fmt(drainS, 1)} s after the load stopped`);
+  rows.push({ figure: `accepted msg/s (wrk -c${cfg.connections}, ${cfg.maxS} s)`, value: `${fmt(accepted / r.seconds)} msg/s (${r.non2xx} non-2xx)`, target: '≥ 5,000 msg/s for 60 s', verdict: accepted / r.seconds >= 5000 && cfg.maxS >= 60 ? 'met' : 'missed' });
+  rows.push({ figure: 'accept latency p50 / p95 / p99', value: `${fmt(r.p50, 1)} / ${fmt(r.p95, 1)} / ${fmt(r.p99, 1)} ms`, target: 'p99 ≤ 50 ms', verdict: r.p99 <= 50 ? 'met' : 'missed' });
+  rows.push({ figure: 'router store rate under max load', value: `${fmt(storedDuring / r.seconds)} msg/s; caught up ${Number.isFinite(drainS) ? `${fmt(drainS, 1)} s` : 'not within BENCH_DRAIN_S'} after`, target: '(keeps up with accepts?)' });
+}
+
+async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>): Promise<void> {
+  say(`rate: POST /v1/messages at ${fmt(cfg.rate)} msg/s offered for ${cfg.rateS} s (open loop)…`);
+  const before = await persisted();
+  const hist0 = buckets(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_message_accept_to_persist_seconds');
+  const latencies: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  let inFlight = 0;
+  let skipped = 0;
+  const maxInFlight = 2_000;
+  const send = async () => {
+    const c = setup.conversations[Math.floor(Math.random() * setup.conversations.length)]!;
+    const t = performance.now();
+    inFlight++;
+    try {
+      const res = await fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.token}` }, body: JSON.stringify({ conversation_id: c.id, from: c.from, payload: { type: 'text', text: text() } }) });
+      await res.arrayBuffer();
+      if (res.status === 202) {
+        ok++;
+        latencies.push(performance.now() - t);
+      } else failed++;
+    } catch {
+      failed++;
+    } finally {
+      inFlight--;
+    }
+  };
+  const t0 = performance.now();
+  let sent = 0;
+  let lastReport = Date.now();
+  const pending: Promise<void>[] = [];
+  // Open loop: requests leave on schedule whether or not earlier ones answered.
+  while (performance.now() - t0 < cfg.rateS * 1000) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * cfg.rate);
+    while (sent < due) {
+      if (inFlight >= maxInFlight) skipped++;
+      else pending.push(send());
+      sent++;
+    }
+    if (pending.length > 10_000) pending.splice(0, pending.length - 2_000);
+    if (Date.now() - lastReport >= 10_000) {
+      lastReport = Date.now();
+      say(`rate: ${fmt((performance.now() - t0) / 1000)} s, ${fmt(ok)} accepted, ${fmt(inFlight)} in flight, router stored ${fmt((await persisted()) - before)}`);
+    }
+    await sleep(5);
+  }
+  await Promise.all(pending);
+  const seconds = (performance.now() - t0) / 1000;
+  say(`rate: offered ${fmt(sent)} (${fmt(sent / cfg.rateS)} msg/s), accepted ${fmt(ok)} (${fmt(ok / seconds)} msg/s), failed ${failed}, not sent (over ${maxInFlight} in flight) ${skipped}; waiting for the router…`);
+  const drainS = await drain(before + ok, persisted, 'rate');
+  const hist1 = buckets(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_message_accept_to_persist_seconds');
+  const [p50, p95, p99] = [0.5, 0.95, 0.99].map((q) => quantileFromBuckets(hist0, hist1, q)) as [number, number, number];
+  latencies.sort((a, b) => a - b);
+  const [a50, a95, a99] = [0.5, 0.95, 0.99].map((q) => percentile(latencies, q)) as [number, number, number];
+  say(`rate: accept latency p50 ${fmt(a50, 2)} ms, p95 ${fmt(a95, 2)} ms, p99 ${fmt(a99, 2)} ms`);
+  say(`rate: accepted→persisted p50 ${ms(p50)}, p95 ${ms(p95)}, p99 ${ms(p99)} (router histogram, interpolated in its buckets)${Number.isFinite(drainS) ? `; caught up ${fmt(drainS, 1)} s after the load` : ''}`);
+  rows.push({ figure: `fixed rate: accepted msg/s (offered ${fmt(cfg.rate)}, ${cfg.rateS} s)`, value: `${fmt(ok / seconds)} msg/s (${failed} failed)`, target: `${fmt(cfg.rate)} msg/s offered` });
+  rows.push({ figure: 'fixed rate: accept latency p50 / p95 / p99', value: `${fmt(a50, 1)} / ${fmt(a95, 1)} / ${fmt(a99, 1)} ms`, target: '(client-side)' });
+  rows.push({ figure: 'fixed rate: accepted→persisted p50 / p95 / p99', value: `${fmt(p50 * 1000, 0)} / ${fmt(p95 * 1000, 0)} / ${fmt(p99 * 1000, 0)} ms`, target: 'p99 ≤ 250 ms at 1,667 msg/s', verdict: cfg.rate >= 1667 && p99 <= 0.25 ? 'met' : 'missed' });
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench/pipeline failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
