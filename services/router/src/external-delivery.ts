@@ -25,7 +25,7 @@ export class ExternalChannelDelivery implements ChannelDelivery {
 
   async deliver(requests: readonly DeliveryRequest[]): Promise<DeliveryOutcome[]> {
     const reqs = requests.map((r) => ({ ...r, channel: r.channel as ExternalChannel, id: deliveryId(r.message.message_id, r.recipient, r.channel as ExternalChannel), lane: laneOf(r.message.conversation_id, r.recipient, r.channel as ExternalChannel) }));
-    const { byId, openTails } = await this.deps.ledger.lookup(
+    const { byId, openTails } = await this.deps.ledger.startFirstTries(
       reqs.map((r) => r.id),
       [...new Set(reqs.map((r) => r.lane))],
     );

@@ -65,11 +65,14 @@ export class MongoDeliveryLedger implements DeliveryLedger {
     this.replies = db.collection<ReplyDoc>(DELIVERY_REPLIES_COLLECTION);
   }
 
-  async lookup(deliveryIds: string[], lanes: string[]): Promise<{ byId: Map<string, LedgerEntry>; openTails: Map<string, LaneTail> }> {
+  async startFirstTries(deliveryIds: string[], lanes: string[]): Promise<{ byId: Map<string, LedgerEntry>; openTails: Map<string, LaneTail> }> {
     const byId = new Map<string, LedgerEntry>();
     const openTails = new Map<string, LaneTail>();
+    // One insert for the whole batch; only deliveries whose marker already
+    // existed (tried before a crash) cost a lookup.
+    const triedBefore = await this.markFirstTries(deliveryIds);
     await Promise.all([
-      bounded(deliveryIds, async (id) => {
+      bounded(triedBefore, async (id) => {
         const entry = await this.get(id, { withMessage: false });
         if (entry) byId.set(id, entry);
       }),
@@ -79,6 +82,25 @@ export class MongoDeliveryLedger implements DeliveryLedger {
       }),
     ]);
     return { byId, openTails };
+  }
+
+  /** Inserts a `<delivery_id>|first` claim per delivery; resolves with the ids whose claim was there already. */
+  private async markFirstTries(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const at = new Date();
+    try {
+      await this.claims.insertMany(
+        ids.map((id) => ({ _id: `${id}|first`, delivery_id: id, at })),
+        { ordered: false },
+      );
+      return [];
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      const failed = (err as { writeErrors?: Array<{ index: number }> | { index: number } }).writeErrors;
+      const list = Array.isArray(failed) ? failed : failed ? [failed] : [];
+      // Without per-document errors, treat all as possibly tried before (safe, only slower).
+      return list.length > 0 ? list.map((e) => ids[e.index]!).filter(Boolean) : ids;
+    }
   }
 
   async schedule(input: ScheduleInput): Promise<void> {

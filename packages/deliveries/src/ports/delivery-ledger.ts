@@ -78,10 +78,12 @@ export interface LaneTail {
  */
 export interface DeliveryLedger {
   /**
-   * The entries of these deliveries (open or ended), and for each lane its
-   * newest still-open delivery, if any: one batch of key lookups per routing batch.
+   * Called by the routing path before first tries: records that these
+   * deliveries are being tried (one batched write), and answers, for those
+   * that were tried before (a re-run after a crash), their entries if any,
+   * and for each lane its newest still-open delivery.
    */
-  lookup(deliveryIds: string[], lanes: string[]): Promise<{ byId: Map<string, LedgerEntry>; openTails: Map<string, LaneTail> }>;
+  startFirstTries(deliveryIds: string[], lanes: string[]): Promise<{ byId: Map<string, LedgerEntry>; openTails: Map<string, LaneTail> }>;
   /** Puts (or keeps) the delivery scheduled with a new schedule id; never reopens an ended one. Routing-path schedules become their lane's tail. */
   schedule(input: ScheduleInput): Promise<void>;
   /** Is this delivery still scheduled (not ended)? */
