@@ -173,8 +173,10 @@ describe('hub → Telegram through the REST API, with a dead letter replayed', (
       { what: 'dead letter', timeoutMs: 30_000 },
     );
     expect(dl).toMatchObject({ recipient: carol.username, reason: 'no_mapping' });
+    // The dead letter is stored before the router reports the status; the status writer follows.
+    await eventually(async () => (await api('GET', `/v1/messages/${sent.body.message_id}/status`, alice.accessToken)).body.recipients?.[0]?.status === 'failed', { what: 'failed status', timeoutMs: 20_000 });
     const status = await api('GET', `/v1/messages/${sent.body.message_id}/status`, alice.accessToken);
-    expect(status.body.recipients).toEqual([expect.objectContaining({ recipient: carol.username, channel: 'telegram', status: 'failed' })]);
+    expect(status.body.recipients).toEqual([expect.objectContaining({ recipient: carol.username, channel: 'telegram', status: 'failed', detail: expect.stringContaining('no_mapping') })]);
 
     expect((await api('PUT', `/v1/users/${carol.username}/channels/telegram`, carol.accessToken, { chat_id: 8101 })).status).toBe(201);
     const replays = await Promise.all([api('POST', `/v1/dlq/${dl!.id}/replay`, admin), api('POST', `/v1/dlq/${dl!.id}/replay`, admin)]);
