@@ -11,6 +11,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Units first (fast feedback), then the integration project with its own worker limit.
+          sequence: { groupOrder: 0 },
           include: ['**/*.test.ts'],
           exclude: [...exclude, '**/*.int.test.ts'],
           environment: 'node',
@@ -19,6 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['**/*.int.test.ts'],
           exclude,
           environment: 'node',
