@@ -50,3 +50,16 @@ export function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/** Sums of a metric's samples grouped by one label's value. */
+export function sumByLabel(texts: string[], name: string, label: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const re = new RegExp(`^${name}\\{([^}]*)\\} ([0-9.e+-]+)$`, 'gm');
+  for (const t of texts) {
+    for (const m of t.matchAll(re)) {
+      const value = new RegExp(`${label}="([^"]*)"`).exec(m[1]!)?.[1];
+      if (value !== undefined) out.set(value, (out.get(value) ?? 0) + Number(m[2]));
+    }
+  }
+  return out;
+}

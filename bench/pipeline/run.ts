@@ -29,7 +29,7 @@ import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/d
 import { adminToken, cleanupTestEnv, createApiClient, testFrontendEnv } from '../../test/support/identity';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
 import { parseEnvFile, REPO_ROOT, STACK_KEYS } from '../../test/support/stack-env';
-import { buckets, percentile, quantileFromBuckets, scrape, sumMetric } from './metrics';
+import { buckets, percentile, quantileFromBuckets, scrape, sumByLabel, sumMetric } from './metrics';
 import { summarizeProfile } from './profile';
 import { runWrk, type WrkResult } from './wrk';
 
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       const setup = await prepare(frontend.url, env);
       say(`setup: ${setup.conversations.length} conversations among ${cfg.users} users; API client token ready`);
       const persisted = async () => sumMetric(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_messages_persisted_total');
-      if (cfg.phases.includes('max')) await maxPhase(frontend.url, setup, persisted);
+      if (cfg.phases.includes('max')) await maxPhase(frontend.url, setup, routers, persisted);
       if (cfg.phases.includes('rate')) await ratePhase(frontend.url, setup, routers, persisted);
     }
   } finally {
@@ -224,6 +224,21 @@ async function prepare(url: string, env: Record<string, string>): Promise<Setup>
   return { token: client.accessToken, conversations };
 }
 
+/** Where the router's batches spent their time between two scrapes (hub_router_batch_step_seconds). */
+function stepBreakdown(before: string[], after: string[]): string {
+  const sum = (t: string[]) => sumByLabel(t, 'hub_router_batch_step_seconds_sum', 'step');
+  const [s0, s1] = [sum(before), sum(after)];
+  const batches = sumMetric(after, 'hub_router_batch_duration_seconds_count') - sumMetric(before, 'hub_router_batch_duration_seconds_count');
+  const records = sumMetric(after, 'hub_router_batch_records_sum') - sumMetric(before, 'hub_router_batch_records_sum');
+  const steps = [...s1.keys()].map((k) => [k, (s1.get(k) ?? 0) - (s0.get(k) ?? 0)] as const).filter(([, v]) => v > 0);
+  const total = steps.reduce((a, [, v]) => a + v, 0);
+  if (batches <= 0 || total <= 0) return 'no batches';
+  return `${fmt(batches)} batches, ${fmt(records / batches)} records each; mean batch ${fmt((total / batches) * 1000)} ms = ${steps
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${fmt((100 * v) / total)}%`)
+    .join(', ')}`;
+}
+
 async function drain(target: number, persisted: () => Promise<number>, label: string): Promise<number> {
   const t0 = Date.now();
   for (;;) {
@@ -237,7 +252,7 @@ async function drain(target: number, persisted: () => Promise<number>, label: st
   }
 }
 
-async function maxPhase(url: string, setup: Setup, persisted: () => Promise<number>): Promise<void> {
+async function maxPhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>): Promise<void> {
   say(`max: POST /v1/messages, wrk ${cfg.connections} connections, ${cfg.maxS} s…`);
   const lua = `local convs = { ${setup.conversations.map((c) => `{ '${c.id}', '${c.from}' }`).join(', ')} }
 local words = { ${WORDS.map((w) => `'${w}'`).join(', ')} }
@@ -252,6 +267,8 @@ request = function()
   return wrk.format('POST', '/v1/messages', headers, body)
 end`;
   const before = await persisted();
+  const scrape0 = await Promise.all(routers.map((x) => scrape(x.url)));
+  const front0 = await scrape(url);
   const t0 = Date.now();
   const wrk = runWrk({ url, seconds: cfg.maxS, connections: cfg.connections, requestLua: lua });
   let done = false;
@@ -272,19 +289,28 @@ end`;
   r ??= await wrk.result;
   const accepted = r.requests - r.non2xx;
   const storedDuring = (await persisted()) - before;
+  const front1 = await scrape(url);
+  const mean = (name: string) => (sumMetric([front1], `${name}_sum`) - sumMetric([front0], `${name}_sum`)) / Math.max(1, sumMetric([front1], `${name}_count`) - sumMetric([front0], `${name}_count`));
+  const split = `frontend mean: request ${fmt(mean('hub_message_accept_seconds') * 1000, 1)} ms, of which waiting for the Kafka ack ${fmt(mean('hub_message_accept_publish_seconds') * 1000, 1)} ms`;
+  say(`max: ${split}`);
   say(`max: ${fmt(accepted)} accepted in ${fmt(r.seconds, 1)} s = ${fmt(accepted / r.seconds)} msg/s; non-2xx ${r.non2xx}, socket errors ${r.socketErrors}; latency p50 ${fmt(r.p50, 2)} ms, p95 ${fmt(r.p95, 2)} ms, p99 ${fmt(r.p99, 2)} ms`);
   say(`max: router stored ${fmt(storedDuring)} during the phase (${fmt(storedDuring / r.seconds)} msg/s); waiting for it to catch up…`);
   const drainS = await drain(before + accepted, persisted, 'max');
   if (Number.isFinite(drainS)) say(`max: router caught up ${fmt(drainS, 1)} s after the load stopped`);
+  const steps = stepBreakdown(scrape0, await Promise.all(routers.map((x) => scrape(x.url))));
+  say(`max: router time by step: ${steps}`);
   rows.push({ figure: `accepted msg/s (wrk -c${cfg.connections}, ${cfg.maxS} s)`, value: `${fmt(accepted / r.seconds)} msg/s (${r.non2xx} non-2xx)`, target: '≥ 5,000 msg/s for 60 s', verdict: accepted / r.seconds >= 5000 && cfg.maxS >= 60 ? 'met' : 'missed' });
   rows.push({ figure: 'accept latency p50 / p95 / p99', value: `${fmt(r.p50, 1)} / ${fmt(r.p95, 1)} / ${fmt(r.p99, 1)} ms`, target: 'p99 ≤ 50 ms', verdict: r.p99 <= 50 ? 'met' : 'missed' });
+  rows.push({ figure: 'frontend time per accept (max phase)', value: split.replace('frontend mean: ', ''), target: '(where the frontend waits)' });
+  rows.push({ figure: 'router batch time by step (max phase)', value: steps, target: '(where the router waits)' });
   rows.push({ figure: 'router store rate under max load', value: `${fmt(storedDuring / r.seconds)} msg/s; caught up ${Number.isFinite(drainS) ? `${fmt(drainS, 1)} s` : 'not within BENCH_DRAIN_S'} after`, target: '(keeps up with accepts?)' });
 }
 
 async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>): Promise<void> {
   say(`rate: POST /v1/messages at ${fmt(cfg.rate)} msg/s offered for ${cfg.rateS} s (open loop)…`);
   const before = await persisted();
-  const hist0 = buckets(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_message_accept_to_persist_seconds');
+  const scrape0 = await Promise.all(routers.map((r) => scrape(r.url)));
+  const hist0 = buckets(scrape0, 'hub_message_accept_to_persist_seconds');
   const latencies: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -331,7 +357,11 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
   const seconds = (performance.now() - t0) / 1000;
   say(`rate: offered ${fmt(sent)} (${fmt(sent / cfg.rateS)} msg/s), accepted ${fmt(ok)} (${fmt(ok / seconds)} msg/s), failed ${failed}, not sent (over ${maxInFlight} in flight) ${skipped}; waiting for the router…`);
   const drainS = await drain(before + ok, persisted, 'rate');
-  const hist1 = buckets(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_message_accept_to_persist_seconds');
+  const scrape1 = await Promise.all(routers.map((r) => scrape(r.url)));
+  const hist1 = buckets(scrape1, 'hub_message_accept_to_persist_seconds');
+  const steps = stepBreakdown(scrape0, scrape1);
+  say(`rate: router time by step: ${steps}`);
+  rows.push({ figure: 'router batch time by step (rate phase)', value: steps, target: '(where the router waits)' });
   const [p50, p95, p99] = [0.5, 0.95, 0.99].map((q) => quantileFromBuckets(hist0, hist1, q)) as [number, number, number];
   latencies.sort((a, b) => a - b);
   const [a50, a95, a99] = [0.5, 0.95, 0.99].map((q) => percentile(latencies, q)) as [number, number, number];

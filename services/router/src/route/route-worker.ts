@@ -68,17 +68,20 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
       events.push(d.event);
     }
 
+    const step = stepTimer(deps.metrics.step);
     const claimedBefore = await deps.ledger.claim(events);
     const stored = claimedBefore.size > 0 ? await deps.ledger.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
     duplicates += stored.size;
     // Claimed but not stored: a crash between claim and insert; numbered now (or given back its reserved number).
     const fresh = events.filter((e) => !stored.has(e.message_id));
+    step('dedup');
 
     // 3: the conversation must exist and sender and recipients be members.
     const byConversation = new Map<string, MessageEvent[]>();
     // One conversation after another: FerretDB serialises writes, and concurrent updates only contend.
     const states = new Map<string, SequenceState | undefined>();
     for (const id of new Set(fresh.map((e) => e.conversation_id))) states.set(id, await allocator.state(id));
+    step('conversations');
     const recordOf = new Map(records.map((r) => [(r.envelope?.payload as { message_id?: string } | undefined)?.message_id, r]));
     for (const e of fresh) {
       const state = states.get(e.conversation_id);
@@ -103,10 +106,12 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
     try {
       const allocations = [];
       for (const [conv, list] of byConversation) allocations.push(await allocator.allocate(conv, list, now));
+      step('sequence');
       await ctx.heartbeat();
       const inserts = allocations.flatMap((a) => a.fresh);
       await deps.ledger.insert(inserts);
       allocator.stored(touched);
+      step('insert');
       const persistedAt = Date.now();
       for (const a of allocations) {
         for (const m of [...a.reused, ...a.fresh]) {
@@ -137,11 +142,14 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
     toRoute.sort((a, b) => (a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1));
     const requests = toRoute.flatMap(deliveryRequests);
     const outcomes = requests.length > 0 ? await deps.delivery.deliver(requests) : [];
+    step('deliver');
     const at = now();
     const statusEvents = requests.map((r, i) => routingStatusEvent(r, outcomes[i]!, at));
     await deps.publisher.publishMany([...deadLetters, ...statusEvents]);
+    step('publish');
     for (const e of statusEvents) deps.metrics.statuses.inc({ status: (e.envelope.payload as { status: string }).status });
     await deps.ledger.markRouted(toRoute.map((m) => m.message_id));
+    step('mark_routed');
 
     const lag = Number(ctx.highWatermark) - (Number(records[records.length - 1]!.offset) + 1);
     deps.metrics.lag.set({ topic: ctx.topic, partition: String(ctx.partition) }, Math.max(0, lag));
@@ -149,5 +157,15 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
     if (toRoute.length > 0 || duplicates > 0) {
       log.debug({ partition: ctx.partition, records: records.length, stored: toRoute.length, duplicates, dead_letters: deadLetters.length, ms: Math.round(performance.now() - started) }, 'route batch done');
     }
+  };
+}
+
+/** Observes the time since the previous step (or the start) under the step's name. */
+function stepTimer(histogram: RouteMetrics['step']): (name: string) => void {
+  let last = performance.now();
+  return (name) => {
+    const t = performance.now();
+    histogram.observe({ step: name }, (t - last) / 1000);
+    last = t;
   };
 }
