@@ -106,6 +106,24 @@ describe('notify worker: signed status webhooks', () => {
     expect(successes).toEqual(['message.sent', 'message.delivered']);
   });
 
+  it('sends an event that arrives twice (same envelope) once', async () => {
+    const r = await receiver();
+    const client = owner();
+    const wh = await kit.repo.create(client, { url: `${r.url}/`, events: ['message.delivered'] });
+    const m = newId();
+    const event = { message_id: m, status: 'delivered' as const, submitted_by: `client:${client}`, conversation_id: newId(), occurred_at: new Date().toISOString() };
+    const id = await kit.publishStatus(event);
+    await eventually(() => r.calls.length >= 1, { what: 'the first copy' });
+    // The first copy is finished and off the queue before the second arrives.
+    const [first] = await kit.store.list(wh.webhook_id, { limit: 1 });
+    await eventually(async () => (await kit.store.pending(first!.delivery_id)) === undefined, { what: 'the first copy off the queue' });
+    await kit.publishStatus(event, id);
+    const marker = newId();
+    await kit.publishStatus({ message_id: marker, status: 'delivered', submitted_by: `client:${client}` });
+    await eventually(() => r.calls.some((c) => payloadOf(c).data.message_id === marker), { what: 'the marker' });
+    expect(r.calls.filter((c) => payloadOf(c).data.message_id === m)).toHaveLength(1);
+  });
+
   it('sends only subscribed events of the owner’s own messages and files', async () => {
     const mine = await receiver();
     const theirs = await receiver();
@@ -250,6 +268,25 @@ describe('notify worker: retries, log and re-send', () => {
     expect(r.calls.length).toBeLessThanOrEqual(callsAtDisable + 2);
     const log = await kit.store.list(wh.webhook_id, { limit: 100 });
     expect(log.some((d) => d.last_error?.startsWith('webhook disabled:'))).toBe(true);
+  });
+});
+
+describe('notify worker: recovery', () => {
+  it('takes over a delivery that a crashed dispatcher left leased, once the lease ran out', async () => {
+    const r = await receiver();
+    const client = owner();
+    const wh = await kit.repo.create(client, { url: `${r.url}/`, events: ['message.sent'] });
+    const deliveryId = newId();
+    // As a router that queued it and died would leave it: pending, with a lease that has just run out.
+    await kit.store.enqueue(
+      [{ delivery_id: deliveryId, webhook_id: wh.webhook_id, owner: client, event_id: 'msg_left-behind', event_type: 'message.sent', body: '{"type":"message.sent","timestamp":"2026-01-01T00:00:00.000Z","data":{}}', created_at: new Date(), max_attempts: 4 }],
+      new Date(Date.now() - 1),
+    );
+    await eventually(() => r.calls.length >= 1, { what: 'the recovered delivery', timeoutMs: 20_000 });
+    expect(r.calls[0]!.headers['webhook-id']).toBe('msg_left-behind');
+    expect(verifyWebhookSignature(wh.secret, r.calls[0]!)).toBe(true);
+    await eventually(async () => (await kit.store.get(wh.webhook_id, deliveryId))?.state === 'succeeded', { what: 'logged as succeeded' });
+    expect(r.calls).toHaveLength(1);
   });
 });
 

@@ -20,7 +20,8 @@ export interface NotifyKit {
   repo: WebhooksRepository;
   store: MongoDeliveryStore;
   resolver: MappedResolver;
-  publishStatus(e: Partial<StatusEvent> & { message_id: string; status: Status; submitted_by: string }): Promise<string>;
+  /** Publishes a StatusEvent; `envelopeId` repeats an earlier envelope (a producer retry). Resolves with the envelope id. */
+  publishStatus(e: Partial<StatusEvent> & { message_id: string; status: Status; submitted_by: string }, envelopeId?: string): Promise<string>;
   publishFile(e: FileEvent): Promise<string>;
   close(): Promise<void>;
 }
@@ -78,11 +79,11 @@ export async function startNotifyKit(settings: Partial<NotifySettings> = {}): Pr
     resolver,
     repo: new WebhooksRepository(infra.etcd!),
     store: new MongoDeliveryStore(infra.mongo!.db),
-    async publishStatus(e) {
+    async publishStatus(e, envelopeId) {
       let conversation = e.conversation_id ?? conversationOf.get(e.message_id);
       if (!conversation) conversationOf.set(e.message_id, (conversation = newId()));
       const event: StatusEvent = { conversation_id: conversation, recipient: 'bob', channel: 'internal', from: 'crm', occurred_at: new Date().toISOString(), ...e };
-      const envelope = makeEnvelope(MESSAGE_STATUS, event);
+      const envelope = makeEnvelope(MESSAGE_STATUS, event, envelopeId ? { id: envelopeId } : {});
       await infra.producer!.publish({ topic: Topics.status, key: conversation, envelope });
       return envelope.id;
     },

@@ -429,12 +429,12 @@ export class DeliveryScheduler {
         if (!this.running) break;
         const mine = this.held.get(r.delivery_id);
         if (mine) {
+          // In flight: its outcome may finish it, so look at the request again once the call is over.
+          if (mine.inFlight) continue;
           // A re-send of a delivery we hold: attempt it now rather than at its scheduled time.
-          if (!mine.inFlight) {
-            mine.dueAt = Date.now();
-            mine.d.manual_retry = true;
-            if (!mine.group || mine.group.items[0] === mine) this.schedule(mine);
-          }
+          mine.dueAt = Date.now();
+          mine.d.manual_retry = true;
+          this.schedule(mine);
           await this.d.store.clearRequest(r.delivery_id);
           continue;
         }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { FILE_COMPLETED, MESSAGE_STATUS, newId, StatusEventSchema, statusRank, type FileEvent, type StatusEvent } from '@hub/domain';
 import type { ConsumedRecord, Logger } from '@hub/platform';
@@ -21,6 +22,8 @@ export interface IntakeDeps {
   maxAttempts: number;
   metrics: NotifyMetrics;
   logger: Logger;
+  /** Recent (webhook, event) pairs remembered to drop repeats of an event (default 100,000). */
+  recentEvents?: number;
   /** The in-process dispatcher the new deliveries are handed to. */
   dispatcher: {
     hasRoom(n: number): boolean;
@@ -39,16 +42,29 @@ export interface IntakeDeps {
  * batch is read again (already stored deliveries are not inserted twice).
  */
 export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) => Promise<void> {
+  // The same event can come twice (a producer's retry, a Kafka redelivery): the queue refuses a repeat while the
+  // first is pending, this memory after it finished. Beyond both, receivers deduplicate on webhook-id.
+  const recent = new LRUCache<string, true>({ max: d.recentEvents ?? 100_000 });
   return async (records) => {
     const deliveries: NewDelivery[] = [];
     const now = new Date();
-    for (const record of records) deliveries.push(...deliveriesFor(record, d, now));
+    const inBatch = new Set<string>();
+    for (const record of records) {
+      for (const nd of deliveriesFor(record, d, now)) {
+        const key = `${nd.webhook_id}|${nd.event_id}`;
+        if (recent.has(key) || inBatch.has(key)) continue;
+        inBatch.add(key);
+        deliveries.push(nd);
+      }
+    }
     if (deliveries.length === 0) return;
     // Leased to this process and sent from memory at once; past the memory limit they stay in the store unleased
     // and the recovery scan takes them later.
     const hold = d.dispatcher.hasRoom(deliveries.length);
     const leaseUntil = hold ? d.dispatcher.leaseFromNow() : new Date(0);
     const inserted = await d.store.enqueue(deliveries, leaseUntil);
+    // Remembered only once stored: a batch that failed to store is read again and must not be skipped then.
+    for (const key of inBatch) recent.set(key, true);
     const fresh = deliveries.filter((nd) => inserted.has(nd.delivery_id));
     for (const nd of fresh) d.metrics.enqueued.inc({ event_type: nd.event_type });
     if (hold && fresh.length > 0) d.dispatcher.hold(fresh.map((nd) => newDeliveryRecord(nd, leaseUntil)));
