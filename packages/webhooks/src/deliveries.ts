@@ -40,6 +40,8 @@ export interface DeliveryRecord extends NewDelivery {
   lease_until: Date;
   /** How often the lease was taken over (claims); absent before the first. */
   lease_gen?: number;
+  /** The dispatcher process holding the lease. */
+  lease_owner?: string;
   updated_at: Date;
   completed_at?: Date;
   last_status_code?: number;

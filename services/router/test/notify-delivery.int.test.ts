@@ -281,6 +281,7 @@ describe('notify worker: recovery', () => {
     await kit.store.enqueue(
       [{ delivery_id: deliveryId, webhook_id: wh.webhook_id, owner: client, event_id: 'msg_left-behind', event_type: 'message.sent', body: '{"type":"message.sent","timestamp":"2026-01-01T00:00:00.000Z","data":{}}', created_at: new Date(), max_attempts: 4 }],
       new Date(Date.now() - 1),
+      'a-router-that-died',
     );
     await eventually(() => r.calls.length >= 1, { what: 'the recovered delivery', timeoutMs: 20_000 });
     expect(r.calls[0]!.headers['webhook-id']).toBe('msg_left-behind');

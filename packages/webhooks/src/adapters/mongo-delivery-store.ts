@@ -49,9 +49,10 @@ export class MongoDeliveryStore implements DeliveryStore {
     });
   }
 
-  async enqueue(deliveries: readonly NewDelivery[], leaseUntil: Date): Promise<Set<string>> {
+  async enqueue(deliveries: readonly NewDelivery[], leaseUntil: Date, owner: string): Promise<{ inserted: Set<string>; ownedAlready: DeliveryRecord[] }> {
     const inserted = new Set<string>();
-    let rest = deliveries.map((d) => toDoc(newDeliveryRecord(d, leaseUntil)));
+    const skipped: Doc[] = [];
+    let rest = deliveries.map((d) => toDoc({ ...newDeliveryRecord(d, leaseUntil), lease_owner: owner }));
     // Ordered, so deliveries of one message are stored in event order; a duplicate stops an ordered insert, so go on after it.
     while (rest.length > 0) {
       try {
@@ -64,10 +65,13 @@ export class MongoDeliveryStore implements DeliveryStore {
         const writeErrors = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
         const failedAt = writeErrors[0]?.index ?? 0;
         for (const d of rest.slice(0, failedAt)) inserted.add(d._id);
+        if (rest[failedAt]) skipped.push(rest[failedAt]!);
         rest = rest.slice(failedAt + 1);
       }
     }
-    return inserted;
+    if (skipped.length === 0) return { inserted, ownedAlready: [] };
+    const pending = await this.queue.find({ $or: skipped.map((d) => ({ webhook_id: d.webhook_id, event_id: d.event_id })) }).toArray();
+    return { inserted, ownedAlready: pending.filter((d) => d.lease_owner === owner).map(toRecord) };
   }
 
   /**
@@ -76,7 +80,7 @@ export class MongoDeliveryStore implements DeliveryStore {
    * state (lease generation n, last change at t) race to insert the claim
    * document `<id>#<n+1>#<t>`, and a unique _id has exactly one inserter.
    */
-  async claim(deliveryId: string, now: Date, leaseUntil: Date): Promise<DeliveryRecord | undefined> {
+  async claim(deliveryId: string, now: Date, leaseUntil: Date, owner: string): Promise<DeliveryRecord | undefined> {
     const current = await this.queue.findOne({ _id: deliveryId });
     if (!current || current.lease_until.getTime() > now.getTime()) return undefined;
     // Finished by a dispatcher that died before taking it off the queue: take it off now.
@@ -92,8 +96,8 @@ export class MongoDeliveryStore implements DeliveryStore {
       if (isDuplicateKeyError(err)) return undefined;
       throw err;
     }
-    await this.queue.updateOne({ _id: deliveryId }, { $set: { lease_until: leaseUntil, lease_gen: generation } });
-    return toRecord({ ...current, lease_until: leaseUntil, lease_gen: generation });
+    await this.queue.updateOne({ _id: deliveryId }, { $set: { lease_until: leaseUntil, lease_gen: generation, lease_owner: owner } });
+    return toRecord({ ...current, lease_until: leaseUntil, lease_gen: generation, lease_owner: owner });
   }
 
   async recordRetry(deliveryId: string, attempt: AttemptRecord, nextAttemptAt: Date, leaseUntil: Date, now: Date): Promise<void> {
@@ -111,6 +115,7 @@ export class MongoDeliveryStore implements DeliveryStore {
     const docs = records.map((r) => {
       const doc = toDoc({ ...r, lease_until: NO_LEASE });
       delete doc.manual_retry;
+      delete doc.lease_owner;
       return doc;
     });
     try {
@@ -134,7 +139,7 @@ export class MongoDeliveryStore implements DeliveryStore {
   }
 
   async release(deliveryIds: readonly string[]): Promise<void> {
-    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: NO_LEASE } });
+    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: NO_LEASE }, $unset: { lease_owner: '' } });
   }
 
   async renew(deliveryIds: readonly string[], leaseUntil: Date): Promise<void> {

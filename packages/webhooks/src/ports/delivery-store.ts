@@ -30,17 +30,19 @@ export interface AttemptRequest {
 export interface DeliveryStore {
   ensureIndexes(): Promise<void>;
   /**
-   * Queues new deliveries, leased until `leaseUntil`, skipping any still
-   * pending for the same webhook and event (a Kafka redelivery). Resolves
-   * with the ids actually queued.
+   * Queues new deliveries, leased to `owner` until `leaseUntil`, skipping
+   * any still pending for the same webhook and event (a Kafka redelivery).
+   * Resolves with the ids actually queued, and the pending copies of the
+   * skipped ones that `owner` itself leased (its own earlier try of the same
+   * batch), which it should take up again.
    */
-  enqueue(deliveries: readonly NewDelivery[], leaseUntil: Date): Promise<Set<string>>;
+  enqueue(deliveries: readonly NewDelivery[], leaseUntil: Date, owner: string): Promise<{ inserted: Set<string>; ownedAlready: DeliveryRecord[] }>;
   /**
    * Takes over a pending delivery whose lease has run out; undefined when
    * someone else holds it or it is no longer pending. Exclusive: of
    * concurrent claimers exactly one wins.
    */
-  claim(deliveryId: string, now: Date, leaseUntil: Date): Promise<DeliveryRecord | undefined>;
+  claim(deliveryId: string, now: Date, leaseUntil: Date, owner: string): Promise<DeliveryRecord | undefined>;
   /** Logs a failed attempt of a delivery that stays pending until `nextAttemptAt`, leased until `leaseUntil`. */
   recordRetry(deliveryId: string, attempt: AttemptRecord, nextAttemptAt: Date, leaseUntil: Date, now: Date): Promise<void>;
   /** Writes finished deliveries (succeeded or failed, with all their attempts) to the log. Remove them from the queue with `dequeue`. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import TinyQueue from 'tinyqueue';
 import type { Logger } from '@hub/platform';
 import {
@@ -105,6 +106,8 @@ const NO_LEASE = 0;
  *   picked up by the request poll and the recovery scan.
  */
 export class DeliveryScheduler {
+  /** This process as a lease holder. */
+  readonly owner = randomUUID();
   private readonly lanes = new Map<string, Lane>();
   private readonly held = new Map<string, Held>();
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -438,7 +441,7 @@ export class DeliveryScheduler {
           await this.d.store.clearRequest(r.delivery_id);
           continue;
         }
-        const claimed = this.hasRoom(1) ? await this.d.store.claim(r.delivery_id, new Date(), this.leaseFromNow()) : undefined;
+        const claimed = this.hasRoom(1) ? await this.d.store.claim(r.delivery_id, new Date(), this.leaseFromNow(), this.owner) : undefined;
         if (claimed) {
           this.hold([claimed]);
           await this.d.store.clearRequest(r.delivery_id);
@@ -469,7 +472,7 @@ export class DeliveryScheduler {
         for (const d of found) {
           if (!this.running) break;
           if (this.held.has(d.delivery_id) || this.finishedIds.some((f) => f.delivery_id === d.delivery_id)) continue;
-          const c = await this.d.store.claim(d.delivery_id, now, this.leaseFromNow());
+          const c = await this.d.store.claim(d.delivery_id, now, this.leaseFromNow(), this.owner);
           if (c) claimed.push(c);
         }
         if (claimed.length > 0) {

@@ -26,6 +26,7 @@ export interface IntakeDeps {
   recentEvents?: number;
   /** The in-process dispatcher the new deliveries are handed to. */
   dispatcher: {
+    readonly owner: string;
     hasRoom(n: number): boolean;
     leaseFromNow(): Date;
     hold(records: readonly DeliveryRecord[]): void;
@@ -62,12 +63,14 @@ export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) =
     // and the recovery scan takes them later.
     const hold = d.dispatcher.hasRoom(deliveries.length);
     const leaseUntil = hold ? d.dispatcher.leaseFromNow() : new Date(0);
-    const inserted = await d.store.enqueue(deliveries, leaseUntil);
+    const { inserted, ownedAlready } = await d.store.enqueue(deliveries, leaseUntil, d.dispatcher.owner);
     // Remembered only once stored: a batch that failed to store is read again and must not be skipped then.
     for (const key of inBatch) recent.set(key, true);
     const fresh = deliveries.filter((nd) => inserted.has(nd.delivery_id));
     for (const nd of fresh) d.metrics.enqueued.inc({ event_type: nd.event_type });
-    if (hold && fresh.length > 0) d.dispatcher.hold(fresh.map((nd) => newDeliveryRecord(nd, leaseUntil)));
+    // ownedAlready: stored by an earlier try of this batch that then failed; this process still holds their lease.
+    const toHold = [...fresh.map((nd) => newDeliveryRecord(nd, leaseUntil)), ...ownedAlready];
+    if (hold && toHold.length > 0) d.dispatcher.hold(toHold);
   };
 }
 
