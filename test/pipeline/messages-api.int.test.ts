@@ -145,6 +145,13 @@ describe('messages', () => {
     expect((await p.api('GET', `/v1/messages/${randomUUID()}/status`, alice.accessToken)).status).toBe(404);
   });
 
+  it('counts accepts and measures their latency on the frontend', async () => {
+    const text = await (await fetch(`${p.url}/metrics`)).text();
+    expect(text).toMatch(/hub_messages_accepted_total\{[^}]*source="api"[^}]*\} [1-9]/);
+    expect(text).toMatch(/hub_message_accept_seconds_count\{[^}]*outcome="accepted"[^}]*\} [1-9]/);
+    expect(text).toMatch(/hub_message_accept_publish_seconds_count\{[^}]*\} [1-9]/);
+  });
+
   it('documents the endpoints in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${p.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/conversations', '/v1/messages', '/v1/messages/{message_id}/status', '/v1/conversations/{conversation_id}/messages']));
