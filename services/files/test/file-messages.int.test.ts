@@ -49,7 +49,7 @@ async function uploadFile(bytes: Buffer, filename: string, conversation: string 
 
 beforeAll(async () => {
   fake = await FakeTelegramServer.start();
-  env = testFrontendEnv({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, CONNECTORS_ENABLED: 'telegram', RATE_LIMIT_PER_MIN: '1000000' });
+  env = testFrontendEnv({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_WEBHOOK_SECRET: 'file-messages-test-webhook-secret', CONNECTORS_ENABLED: 'telegram', RATE_LIMIT_PER_MIN: '1000000' });
   [frontend, presence, files] = await Promise.all([spawnService('frontend', env), spawnService('presence', env), spawnService('files', env)]);
   services.push(frontend, presence, files, await spawnService('router', env));
   [alice, bob] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
