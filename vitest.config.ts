@@ -29,8 +29,10 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 180_000,
           pool: 'forks',
-          // Two cores run the whole stack too; more workers only add contention.
-          maxWorkers: 2,
+          // One file at a time: the two cores also run Kafka, FerretDB and the
+          // services under test, and the end-to-end files (SIGKILLed workers,
+          // provider outages, latency comparisons) need the machine to themselves.
+          maxWorkers: 1,
         },
       },
     ],
