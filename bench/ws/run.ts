@@ -13,7 +13,9 @@
  *    spawned as their own processes).
  * Settings (environment): BENCH_WS_CONNECTIONS (10000), BENCH_WS_HOLD_S (30),
  * BENCH_WS_GROUP (500), BENCH_WS_FANOUT_MESSAGES (200), BENCH_WS_RATE (1000),
- * BENCH_WS_LATENCY_S (20). Everything runs on 127.0.0.1 against the local stack.
+ * BENCH_WS_LATENCY_S (20), BENCH_WS_NODE_OPTIONS (V8 flags for the presence
+ * node, e.g. --max-old-space-size=256). Everything runs on 127.0.0.1
+ * against the local stack.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,6 +53,12 @@ function stackUp(): void {
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** V8 heap in use in the node (its /metrics). */
+async function heapMb(url: string): Promise<number> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)/m.exec(metrics)?.[1] ?? NaN) / 1_048_576;
 }
 
 interface Client {
@@ -100,12 +108,14 @@ async function main(): Promise<void> {
   const env = testFrontendEnv({ LOG_LEVEL: 'info', PRESENCE_NODE_ID: 'bench-node', WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MISSES: '3', PRESENCE_TTL_MS: '60000', RATE_LIMIT_PER_MIN: '100000000' });
   const tokens = new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 });
   say(`starting a presence node…`);
-  const node = await spawnService('presence', env);
+  // BENCH_WS_NODE_OPTIONS: V8 flags for the presence node only (e.g. --max-old-space-size=256).
+  const node = await spawnService('presence', { ...env, ...(process.env.BENCH_WS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WS_NODE_OPTIONS } : {}) });
   const pid = node.proc.pid!;
   const clients: Client[] = [];
   try {
     await new Promise((r) => setTimeout(r, 2_000));
     const baseline = rssMb(pid);
+    const heapAtRest = await heapMb(node.url);
     say(`node pid ${pid}, RSS at rest ${baseline.toFixed(1)} MB`);
 
     // 1. idle connections
@@ -127,6 +137,8 @@ async function main(): Promise<void> {
     summary['node RSS at rest'] = `${baseline.toFixed(1)} MB`;
     summary['node RSS with connections'] = `${held.toFixed(1)} MB (peak ${peak.toFixed(1)} MB; target < 500 MB at 10,000)`;
     summary['RSS per connection'] = `${(((held - baseline) * 1024) / N).toFixed(1)} KB`;
+    const heapHeld = await heapMb(node.url);
+    summary['node heap used'] = `${heapAtRest.toFixed(1)} MB at rest, ${heapHeld.toFixed(1)} MB with connections = ${(((heapHeld - heapAtRest) * 1024) / N).toFixed(1)} KB per connection`;
 
     // 2. fan-out into a group
     const group = clients.slice(0, GROUP);

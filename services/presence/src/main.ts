@@ -112,10 +112,11 @@ await runService({
         logger.info({ node, ttl_ms: config.PRESENCE_TTL_MS }, 'presence node started');
       },
       stop: async () => {
-        await statusConsumer.stop();
+        // Sockets first (1001: reconnect elsewhere), their users announced offline, receipts written; then the consumers.
         await gw.stop();
         await tracker.stop();
         await memberships.flush();
+        await statusConsumer.stop();
         for (const u of unsubscribe) await u();
         await identity.stop();
       },

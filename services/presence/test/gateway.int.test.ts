@@ -92,6 +92,14 @@ describe('handshake', () => {
     await viaHeader.next('pong');
   });
 
+  it('closes a socket whose access token expires while connected with 4010', async () => {
+    const c = await TestClient.connect(nodeA.url, await userToken(env, username(), { ttlSeconds: 2 }), { heartbeatMs: 300 });
+    clients.push(c);
+    const closed = await expectClose(c, 6_000);
+    expect(closed.code).toBe(4010);
+    expect(closed.reason).toMatch(/expired/);
+  });
+
   it('closes a socket that stops sending heartbeats with 4002', async () => {
     const c = await connect(nodeA, username());
     const started = Date.now();
@@ -269,6 +277,26 @@ describe('bad input', () => {
       expect((await expectClose(slow)).code).toBe(4003);
     } finally {
       redis.disconnect();
+    }
+  });
+});
+
+describe('node shutdown', () => {
+  it('on SIGTERM closes its sockets with 1001, announces its users offline and exits cleanly', async () => {
+    const leaving = await spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-leaving' });
+    try {
+      const alice = username('alice');
+      const bob = username('bob');
+      await stores.conversation([alice, bob]);
+      const b = await connect(nodeA, bob);
+      const a = await TestClient.connect(leaving.url, await userToken(env, alice), { heartbeatMs: 300 });
+      await b.next('presence', (d) => d.user === alice && d.status === 'online');
+      const exit = leaving.stop('SIGTERM');
+      expect((await expectClose(a)).code).toBe(1001);
+      await b.next('presence', (d) => d.user === alice && d.status === 'offline', { timeoutMs: 5_000 });
+      expect(await exit).toBe(0);
+    } finally {
+      await leaving.stop('SIGKILL');
     }
   });
 });
