@@ -5,7 +5,7 @@
  *
  *   node --import tsx bench/pipeline/run.ts
  *
- * Phases (BENCH_PHASES, default echo,kafka,max,rate), each bounded:
+ * Phases (BENCH_PHASES, default echo,kafka,max,rate; rate runs before max), each bounded:
  *   echo   bare Hono echo route under wrk                      BENCH_ECHO_S  (10)
  *   kafka  kafkajs: one awaited send per message from N loops,
  *          then a sendBatch loop of 500 records                BENCH_KAFKA_S (10 each)
@@ -95,8 +95,9 @@ async function main(): Promise<void> {
       const setup = await prepare(frontend.url, env);
       say(`setup: ${setup.conversations.length} conversations among ${cfg.users} users; API client token ready`);
       const persisted = async () => sumMetric(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_messages_persisted_total');
-      if (cfg.phases.includes('max')) await maxPhase(frontend.url, setup, routers, persisted);
+      // The fixed rate first: it measures latency, which a backlog left by the max phase would swamp.
       if (cfg.phases.includes('rate')) await ratePhase(frontend.url, setup, routers, persisted);
+      if (cfg.phases.includes('max')) await maxPhase(frontend.url, setup, routers, persisted);
     }
   } finally {
     for (const s of started.reverse()) await s.stop('SIGTERM');

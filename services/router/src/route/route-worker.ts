@@ -70,6 +70,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
 
     const step = stepTimer(deps.metrics.step);
     const claimedBefore = await deps.ledger.claim(events);
+    await ctx.heartbeat();
     const stored = claimedBefore.size > 0 ? await deps.ledger.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
     duplicates += stored.size;
     // Claimed but not stored: a crash between claim and insert; numbered now (or given back its reserved number).
@@ -105,13 +106,17 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
     const toRoute: StoredMessage[] = [];
     try {
       const allocations = [];
-      for (const [conv, list] of byConversation) allocations.push(await allocator.allocate(conv, list, now));
+      for (const [conv, list] of byConversation) {
+        allocations.push(await allocator.allocate(conv, list, now));
+        // A batch touching many conversations can outlast the session timeout; heartbeat() only sends when one is due.
+        await ctx.heartbeat();
+      }
       step('sequence');
-      await ctx.heartbeat();
       const inserts = allocations.flatMap((a) => a.fresh);
       await deps.ledger.insert(inserts);
       allocator.stored(touched);
       step('insert');
+      await ctx.heartbeat();
       const persistedAt = Date.now();
       for (const a of allocations) {
         for (const m of [...a.reused, ...a.fresh]) {
@@ -141,12 +146,15 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
     }
     toRoute.sort((a, b) => (a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1));
     const requests = toRoute.flatMap(deliveryRequests);
+    await ctx.heartbeat();
     const outcomes = requests.length > 0 ? await deps.delivery.deliver(requests) : [];
     step('deliver');
+    await ctx.heartbeat();
     const at = now();
     const statusEvents = requests.map((r, i) => routingStatusEvent(r, outcomes[i]!, at));
     await deps.publisher.publishMany([...deadLetters, ...statusEvents]);
     step('publish');
+    await ctx.heartbeat();
     for (const e of statusEvents) deps.metrics.statuses.inc({ status: (e.envelope.payload as { status: string }).status });
     await deps.ledger.markRouted(toRoute.map((m) => m.message_id));
     step('mark_routed');
