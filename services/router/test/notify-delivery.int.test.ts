@@ -89,8 +89,9 @@ describe('notify worker: signed status webhooks', () => {
 
   it('puts a status back in order when it reached the partition after a later one', async () => {
     // sent and delivered come from different producers (router, presence), so delivered can land first.
+    // The receiver does not answer at first (the call times out after 5 s), so the first event is still pending when the second arrives.
     let up = false;
-    const r = await receiver('127.0.0.1', () => (up ? { status: 200 } : { status: 503 }));
+    const r = await receiver('127.0.0.1', () => (up ? { status: 200 } : 'hang'));
     const client = owner();
     const wh = await kit.repo.create(client, { url: `${r.url}/`, events: ['*'] });
     const m = newId();
@@ -98,7 +99,7 @@ describe('notify worker: signed status webhooks', () => {
     await kit.publishStatus({ message_id: m, status: 'sent', submitted_by: `client:${client}` });
     await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 5 })).length === 2, { what: 'both deliveries queued' });
     up = true;
-    await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 5, state: 'succeeded' })).length === 2, { what: 'both delivered', timeoutMs: 20_000 });
+    await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 5, state: 'succeeded' })).length === 2, { what: 'both delivered', timeoutMs: 40_000 });
     const successes = (await kit.store.list(wh.webhook_id, { limit: 5 }))
       .map((d) => ({ type: d.event_type, at: d.attempts.find((a) => a.status_code === 200)!.at.getTime() }))
       .sort((x, y) => x.at - y.at)

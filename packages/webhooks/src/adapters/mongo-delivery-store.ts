@@ -18,6 +18,20 @@ type ClaimDoc = { _id: string; at: Date };
 
 const NO_LEASE = new Date(0);
 const IN_CHUNKS = 500;
+/** FerretDB on SQLite refuses a write while another holds the database file; that passes in milliseconds. */
+const LOCKED = /database is locked|SQLITE_BUSY/;
+
+/** Repeats a write that met a locked database a few times with growing pauses (about 1.5 s in all), then gives up. */
+async function whenUnlocked<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= 5 || !LOCKED.test(String((err as Error | undefined)?.message))) throw err;
+      await new Promise((r) => setTimeout(r, 25 * 2 ** attempt + Math.random() * 25));
+    }
+  }
+}
 
 /** Adapter: DeliveryStore on MongoDB (four collections, see above); every per-delivery read addresses an _id. */
 export class MongoDeliveryStore implements DeliveryStore {
@@ -56,7 +70,7 @@ export class MongoDeliveryStore implements DeliveryStore {
     // Ordered, so deliveries of one message are stored in event order; a duplicate stops an ordered insert, so go on after it.
     while (rest.length > 0) {
       try {
-        await this.queue.insertMany(rest, { ordered: true });
+        await whenUnlocked(() => this.queue.insertMany(rest, { ordered: true }));
         for (const d of rest) inserted.add(d._id);
         break;
       } catch (err) {
@@ -86,17 +100,17 @@ export class MongoDeliveryStore implements DeliveryStore {
     // Finished by a dispatcher that died before taking it off the queue: take it off now.
     const logged = await this.log.findOne({ _id: deliveryId }, { projection: { _id: 1, updated_at: 1 } });
     if (logged && logged.updated_at.getTime() >= current.updated_at.getTime()) {
-      await this.queue.deleteOne({ _id: deliveryId, updated_at: { $lte: logged.updated_at } });
+      await whenUnlocked(() => this.queue.deleteOne({ _id: deliveryId, updated_at: { $lte: logged.updated_at } }));
       return undefined;
     }
     const generation = (current.lease_gen ?? 0) + 1;
     try {
-      await this.claims.insertOne({ _id: `${deliveryId}#${generation}#${current.updated_at.getTime()}`, at: now });
+      await whenUnlocked(() => this.claims.insertOne({ _id: `${deliveryId}#${generation}#${current.updated_at.getTime()}`, at: now }));
     } catch (err) {
       if (isDuplicateKeyError(err)) return undefined;
       throw err;
     }
-    await this.queue.updateOne({ _id: deliveryId }, { $set: { lease_until: leaseUntil, lease_gen: generation, lease_owner: owner } });
+    await whenUnlocked(() => this.queue.updateOne({ _id: deliveryId }, { $set: { lease_until: leaseUntil, lease_gen: generation, lease_owner: owner } }));
     return toRecord({ ...current, lease_until: leaseUntil, lease_gen: generation, lease_owner: owner });
   }
 
@@ -107,7 +121,7 @@ export class MongoDeliveryStore implements DeliveryStore {
     else unset.last_status_code = '';
     if (attempt.error) set.last_error = attempt.error;
     else unset.last_error = '';
-    await this.queue.updateOne({ _id: deliveryId }, { $set: set, $unset: unset, $inc: { attempt_count: 1 }, $push: { attempts: attempt } });
+    await whenUnlocked(() => this.queue.updateOne({ _id: deliveryId }, { $set: set, $unset: unset, $inc: { attempt_count: 1 }, $push: { attempts: attempt } }));
   }
 
   async finish(records: readonly DeliveryRecord[]): Promise<void> {
@@ -119,13 +133,13 @@ export class MongoDeliveryStore implements DeliveryStore {
       return doc;
     });
     try {
-      await this.log.insertMany(docs, { ordered: false });
+      await whenUnlocked(() => this.log.insertMany(docs, { ordered: false }));
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
       // A re-sent delivery whose earlier record is still there (the re-send was interrupted): the newer one wins.
       const e = err as { writeErrors?: Array<{ index: number }> | { index: number } };
       const writeErrors = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
-      for (const w of writeErrors) await this.log.replaceOne({ _id: docs[w.index]!._id }, docs[w.index]!);
+      for (const w of writeErrors) await whenUnlocked(() => this.log.replaceOne({ _id: docs[w.index]!._id }, docs[w.index]!));
     }
   }
 
@@ -134,16 +148,16 @@ export class MongoDeliveryStore implements DeliveryStore {
     // finds it in the log and takes it off then.
     for (let i = 0; i < finished.length; i += IN_CHUNKS) {
       const ids = finished.slice(i, i + IN_CHUNKS).map((f) => f.delivery_id);
-      await this.queue.deleteMany({ _id: { $in: ids }, manual_retry: { $ne: true } });
+      await whenUnlocked(() => this.queue.deleteMany({ _id: { $in: ids }, manual_retry: { $ne: true } }));
     }
   }
 
   async release(deliveryIds: readonly string[]): Promise<void> {
-    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: NO_LEASE }, $unset: { lease_owner: '' } });
+    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await whenUnlocked(() => this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: NO_LEASE }, $unset: { lease_owner: '' } }));
   }
 
   async renew(deliveryIds: readonly string[], leaseUntil: Date): Promise<void> {
-    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: leaseUntil } });
+    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await whenUnlocked(() => this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: leaseUntil } }));
   }
 
   async recoverable(now: Date, limit: number): Promise<DeliveryRecord[]> {
@@ -156,7 +170,7 @@ export class MongoDeliveryStore implements DeliveryStore {
   }
 
   async submit(delivery: NewDelivery): Promise<void> {
-    await this.queue.insertOne(toDoc(newDeliveryRecord(delivery, NO_LEASE)));
+    await whenUnlocked(() => this.queue.insertOne(toDoc(newDeliveryRecord(delivery, NO_LEASE))));
     await this.announce(delivery.delivery_id, delivery.webhook_id, delivery.created_at);
   }
 
@@ -166,7 +180,7 @@ export class MongoDeliveryStore implements DeliveryStore {
     if (!current || current.webhook_id !== webhookId) return undefined;
     if (current === queued) {
       const pending = queued;
-      await this.queue.updateOne({ _id: deliveryId }, { $set: { next_attempt_at: now, manual_retry: true, updated_at: now } });
+      await whenUnlocked(() => this.queue.updateOne({ _id: deliveryId }, { $set: { next_attempt_at: now, manual_retry: true, updated_at: now } }));
       await this.announce(deliveryId, webhookId, now);
       return toRecord({ ...pending, next_attempt_at: now, manual_retry: true, updated_at: now });
     }
@@ -174,9 +188,9 @@ export class MongoDeliveryStore implements DeliveryStore {
     const { completed_at: _done, ...rest } = finished;
     const again: Doc = { ...rest, state: 'pending', next_attempt_at: now, max_attempts: finished.attempt_count + 1, manual_retry: true, updated_at: now, lease_until: NO_LEASE };
     // Replaces a stale queue copy (finished, not yet taken off) if there is one.
-    await this.queue.replaceOne({ _id: deliveryId }, again, { upsert: true });
+    await whenUnlocked(() => this.queue.replaceOne({ _id: deliveryId }, again, { upsert: true }));
     // Queue first, then take it out of the log: an interruption in between leaves it in both (the newer copy counts), never in neither.
-    await this.log.deleteOne({ _id: deliveryId });
+    await whenUnlocked(() => this.log.deleteOne({ _id: deliveryId }));
     await this.announce(deliveryId, webhookId, now);
     return toRecord(again);
   }
@@ -187,7 +201,7 @@ export class MongoDeliveryStore implements DeliveryStore {
   }
 
   async clearRequest(deliveryId: string): Promise<void> {
-    await this.req.deleteOne({ _id: deliveryId });
+    await whenUnlocked(() => this.req.deleteOne({ _id: deliveryId }));
   }
 
   async get(webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
@@ -218,13 +232,13 @@ export class MongoDeliveryStore implements DeliveryStore {
   }
 
   async purgeFinished(before: Date): Promise<number> {
-    const res = await this.log.deleteMany({ created_at: { $lt: before } });
-    await this.claims.deleteMany({ at: { $lt: before } });
+    const res = await whenUnlocked(() => this.log.deleteMany({ created_at: { $lt: before } }));
+    await whenUnlocked(() => this.claims.deleteMany({ at: { $lt: before } }));
     return res.deletedCount;
   }
 
   private async announce(deliveryId: string, webhookId: string, at: Date): Promise<void> {
-    await this.req.updateOne({ _id: deliveryId }, { $set: { webhook_id: webhookId, requested_at: at } }, { upsert: true });
+    await whenUnlocked(() => this.req.updateOne({ _id: deliveryId }, { $set: { webhook_id: webhookId, requested_at: at } }, { upsert: true }));
   }
 }
 
