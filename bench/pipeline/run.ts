@@ -20,6 +20,7 @@
  * stack (stack settings from the environment, else .stack/env).
  */
 import { spawn } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -318,23 +319,34 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
   let inFlight = 0;
   let skipped = 0;
   const maxInFlight = 2_000;
-  const send = async () => {
-    const c = setup.conversations[Math.floor(Math.random() * setup.conversations.length)]!;
-    const t = performance.now();
-    inFlight++;
-    try {
-      const res = await fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.token}` }, body: JSON.stringify({ conversation_id: c.id, from: c.from, payload: { type: 'text', text: text() } }) });
-      await res.arrayBuffer();
-      if (res.status === 202) {
-        ok++;
-        latencies.push(performance.now() - t);
-      } else failed++;
-    } catch {
-      failed++;
-    } finally {
-      inFlight--;
-    }
-  };
+  // node:http with a keep-alive pool: far less CPU per request than fetch, so the generator itself keeps the rate.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const target = new URL(`${url}/v1/messages`);
+  const send = (scheduledAt: number) =>
+    new Promise<void>((resolve) => {
+      const c = setup.conversations[Math.floor(Math.random() * setup.conversations.length)]!;
+      const body = JSON.stringify({ conversation_id: c.id, from: c.from, payload: { type: 'text', text: text() } });
+      inFlight++;
+      const done = (good: boolean) => {
+        inFlight--;
+        // From the scheduled send time, so time spent queued behind slow answers counts (no coordinated omission).
+        if (good) {
+          ok++;
+          latencies.push(performance.now() - scheduledAt);
+        } else failed++;
+        resolve();
+      };
+      const req = httpRequest(
+        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${setup.token}` } },
+        (res) => {
+          res.resume();
+          res.on('end', () => done(res.statusCode === 202));
+          res.on('error', () => done(false));
+        },
+      );
+      req.on('error', () => done(false));
+      req.end(body);
+    });
   const t0 = performance.now();
   let sent = 0;
   let lastReport = Date.now();
@@ -344,7 +356,7 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
     const due = Math.floor(((performance.now() - t0) / 1000) * cfg.rate);
     while (sent < due) {
       if (inFlight >= maxInFlight) skipped++;
-      else pending.push(send());
+      else pending.push(send(t0 + (sent / cfg.rate) * 1000));
       sent++;
     }
     if (pending.length > 10_000) pending.splice(0, pending.length - 2_000);
@@ -352,9 +364,10 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
       lastReport = Date.now();
       say(`rate: ${fmt((performance.now() - t0) / 1000)} s, ${fmt(ok)} accepted, ${fmt(inFlight)} in flight, router stored ${fmt((await persisted()) - before)}`);
     }
-    await sleep(5);
+    await sleep(2);
   }
   await Promise.all(pending);
+  agent.destroy();
   const seconds = (performance.now() - t0) / 1000;
   say(`rate: offered ${fmt(sent)} (${fmt(sent / cfg.rateS)} msg/s), accepted ${fmt(ok)} (${fmt(ok / seconds)} msg/s), failed ${failed}, not sent (over ${maxInFlight} in flight) ${skipped}; waiting for the router…`);
   const drainS = await drain(before + ok, persisted, 'rate');
