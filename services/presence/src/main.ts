@@ -20,6 +20,7 @@ import { StatusRelay } from './delivery/status-relay';
 import { Fanout } from './fanout';
 import { PresenceTracker } from './presence-tracker';
 import { TypingRelay } from './typing';
+import { UserConversations } from './user-conversations';
 import { Gateway } from './ws/gateway';
 import { LocalConnections } from './ws/local-connections';
 
@@ -56,12 +57,14 @@ await runService({
     // The same accept path as POST /v1/messages, for WebSocket `send`.
     const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer!, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, files: new MongoFileCatalog(db) });
     const connections = new LocalConnections();
+    const memberships = new MongoMemberships(db);
+    const userConversations = new UserConversations(memberships, directory);
     // The gateway is built below; this node's share of a fan-out reaches it only once it runs.
     const fanout = new Fanout(store, bus, { node, deliver: (d) => gw.deliver(d) });
     const tracker = new PresenceTracker({
       node,
       store,
-      directory,
+      peersOf: (user) => userConversations.peersOf(user),
       fanout,
       events: infra.producer!,
       logger,
@@ -70,12 +73,12 @@ await runService({
     });
     const typing = new TypingRelay(directory, fanout, config.TYPING_TTL_MS);
     const history = new MongoMessageStore(db);
-    const memberships = new MongoMemberships(db);
     const delivery = liveSessions({
       history,
       memberships,
       receipts: new Receipts({ history, memberships, statuses: new PublishingStatusRecorder(infra.producer!), pageSize: config.CATCH_UP_PAGE_SIZE }),
       submitter: new AcceptSubmitter(accept),
+      onNewConversation: (user, conversationId) => userConversations.add(user, conversationId),
       logger,
       pageSize: config.CATCH_UP_PAGE_SIZE,
       highWaterBytes: Math.floor(config.WS_SEND_BUFFER_BYTES / 2),
@@ -94,8 +97,10 @@ await runService({
         ratePerS: config.WS_RATE_PER_S,
         rateBurst: config.WS_RATE_BURST,
       },
-      hooks: connectionHooks({ tracker, typing, delivery }),
+      hooks: connectionHooks({ tracker, typing, conversations: userConversations, delivery }),
     });
+    // Before listening: entries a previous process with this node id left behind are cleared (its users announced offline).
+    await tracker.clearPrevious();
     const revocationFeed = new RedisRevocationFeed(infra.redisSub!, config.REDIS_KEY_PREFIX);
     const unsubscribe: Array<() => Promise<void>> = [];
     // One group for all nodes: each status reaches the sender once, via whichever node consumed it.

@@ -1,14 +1,14 @@
 import { makeEnvelope, Topics } from '@hub/domain';
 import type { EventPublisher, Logger } from '@hub/platform';
 import type { Fanout } from './fanout';
-import type { ConversationDirectory } from './ports/conversation-directory';
 import type { PresenceStore } from './ports/presence-store';
 import { PRESENCE_CHANGED, type PresenceEvent } from './presence-event';
 
 export interface PresenceTrackerDeps {
   node: string;
   store: PresenceStore;
-  directory: ConversationDirectory;
+  /** Who shares a conversation with the user (cached for users connected here). */
+  peersOf(user: string): Promise<string[]>;
   fanout: Fanout;
   events: EventPublisher;
   logger: Logger;
@@ -36,11 +36,27 @@ export class PresenceTracker {
     if (cameOnline) this.track(this.announce(user, 'online', 'connected'));
   }
 
-  async disconnected(user: string, connId: string, lastOnNode: boolean): Promise<void> {
+  /** `forget` runs once the user's offline announcement (if any) is out. */
+  async disconnected(user: string, connId: string, lastOnNode: boolean, forget: () => void = () => {}): Promise<void> {
     const { wentOffline } = await this.d.store.removeConnection(user, { node: this.d.node, connId }, { lastOnNode });
-    if (wentOffline) this.track(this.announce(user, 'offline', 'disconnected'));
+    if (wentOffline) this.track(this.announce(user, 'offline', 'disconnected').finally(forget));
+    else forget();
   }
 
+  /**
+   * Clears what an earlier process with this node id left behind (its users
+   * are announced offline). Call before accepting connections: it removes
+   * every entry of the node.
+   */
+  async clearPrevious(): Promise<void> {
+    try {
+      for (const user of await this.d.store.clearNode(this.d.node)) await this.announce(user, 'offline', 'expired');
+    } catch (err) {
+      this.d.logger.warn({ err: { message: (err as Error).message } }, 'could not clear entries of an earlier process with this node id');
+    }
+  }
+
+  /** Refreshes this node's entries and sweeps crashed nodes on timers. */
   start(): void {
     const refreshEvery = Math.max(100, Math.floor(this.d.ttlMs / 3));
     const sweepEvery = Math.max(100, Math.floor(this.d.ttlMs / 6));
@@ -79,7 +95,7 @@ export class PresenceTracker {
     const event: PresenceEvent = { user, status, node: this.d.node, reason, occurred_at: new Date().toISOString() };
     const [published, framed] = await Promise.allSettled([
       this.d.events.publish({ topic: Topics.presence, key: user, envelope: makeEnvelope(PRESENCE_CHANGED, event) }),
-      this.d.directory.peersOf(user).then((peers) => this.d.fanout.toUsers(peers, { op: 'presence', d: { user, status } })),
+      this.d.peersOf(user).then((peers) => this.d.fanout.toUsers(peers, { op: 'presence', d: { user, status } })),
     ]);
     if (published.status === 'rejected') this.d.logger.warn({ err: { message: String(published.reason) }, user, status }, 'presence event not published');
     if (framed.status === 'rejected') this.d.logger.warn({ err: { message: String(framed.reason) }, user, status }, 'presence frames not sent');

@@ -17,8 +17,9 @@ let nodeB: ServiceProcess;
 let stores: TestStores;
 const clients: TestClient[] = [];
 
-async function connect(node: ServiceProcess, user: string, opts: { sessionId?: string; viaQuery?: boolean } = {}): Promise<TestClient> {
-  const c = await TestClient.connect(node.url, await userToken(env, user, opts), opts);
+/** Connects with heartbeats every 300 ms unless `silent` (the tests of heartbeats and floods count frames). */
+async function connect(node: ServiceProcess, user: string, opts: { sessionId?: string; viaQuery?: boolean; silent?: boolean } = {}): Promise<TestClient> {
+  const c = await TestClient.connect(node.url, await userToken(env, user, opts), { ...opts, ...(opts.silent ? {} : { heartbeatMs: 300 }) });
   clients.push(c);
   return c;
 }
@@ -101,7 +102,7 @@ describe('handshake', () => {
   });
 
   it('closes a socket that stops sending heartbeats with 4002', async () => {
-    const c = await connect(nodeA, username());
+    const c = await connect(nodeA, username(), { silent: true });
     const started = Date.now();
     const closed = await expectClose(c, 10_000);
     expect(closed.code).toBe(4002);
@@ -243,7 +244,7 @@ describe('bad input', () => {
     big.sendRaw(JSON.stringify({ op: 'ping', d: {}, pad: 'x'.repeat(5_000) }));
     expect((await expectClose(big)).code).toBe(1009);
 
-    const flooder = await connect(nodeA, username());
+    const flooder = await connect(nodeA, username(), { silent: true });
     for (let i = 0; i < 200; i++) flooder.send('ping');
     const closed = await expectClose(flooder);
     expect(closed.code).toBe(4008);

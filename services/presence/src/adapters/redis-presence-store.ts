@@ -138,14 +138,19 @@ export class RedisPresenceStore implements PresenceStore {
     const offline: string[] = [];
     for (const node of dead) {
       const claimed = await this.redis.set(`presence:sweep:${node}`, selfNode, 'PX', Math.max(this.ttlMs, 10_000), 'NX');
-      if (claimed !== 'OK') continue;
-      const users = await this.redis.smembers(nodeKey(node));
-      for (const user of users) {
-        const [removed, after] = await this.redis.presenceSweepUser(userKey(user), now, `${node}|`);
-        if (Number(removed) > 0 && Number(after) === 0) offline.push(user);
-      }
-      await this.redis.multi().del(nodeKey(node)).zrem(NODES, node).exec();
+      if (claimed === 'OK') offline.push(...(await this.clearNode(node)));
     }
+    return offline;
+  }
+
+  async clearNode(node: string): Promise<string[]> {
+    const now = this.now();
+    const offline: string[] = [];
+    for (const user of await this.redis.smembers(nodeKey(node))) {
+      const [removed, after] = await this.redis.presenceSweepUser(userKey(user), now, `${node}|`);
+      if (Number(removed) > 0 && Number(after) === 0) offline.push(user);
+    }
+    await this.redis.multi().del(nodeKey(node)).zrem(NODES, node).exec();
     return offline;
   }
 }

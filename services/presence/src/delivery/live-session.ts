@@ -17,6 +17,8 @@ export interface LiveSessionDeps {
   submitter?: MessageSubmitter;
   logger: Logger;
   pageSize: number;
+  /** A conversation first seen live on a connection (created after it connected). */
+  onNewConversation?: (user: string, conversationId: string) => void;
   /** Catch-up pauses while more than this many bytes wait on a socket (half the send buffer). */
   highWaterBytes: number;
 }
@@ -39,15 +41,17 @@ export function liveSessions(d: LiveSessionDeps): DeliveryHooks {
           history: d.history,
           pageSize: d.pageSize,
           highWaterBytes: d.highWaterBytes,
-          baseline: async (conversationId) => (await d.memberships.get(conn.user, conversationId))?.delivered_seq ?? 0,
+          baseline: async (conversationId) => {
+            d.onNewConversation?.(conn.user, conversationId);
+            return (await d.memberships.get(conn.user, conversationId))?.delivered_seq ?? 0;
+          },
         }),
       );
     },
 
-    async opened(conn) {
+    async opened(conn, memberships) {
       const stream = streamOf(conn);
       if (!stream) return;
-      const memberships = await d.memberships.of(conn.user);
       const behind = memberships.filter((m) => m.last_seq > m.delivered_seq);
       for (const m of memberships) if (m.last_seq <= m.delivered_seq) stream.startAt(m.conversation_id, m.delivered_seq);
       const catchUps = behind.map((m) => stream.catchUp(m.conversation_id, m.delivered_seq));

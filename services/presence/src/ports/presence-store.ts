@@ -35,4 +35,10 @@ export interface PresenceStore {
    * Safe to call from every node: one of them does the work per dead node.
    */
   sweepDeadNodes(selfNode: string): Promise<string[]>;
+  /**
+   * Removes every entry of `node` and returns the users that went offline
+   * because of it. A node calls it for itself at start, for what a previous
+   * process with the same id left behind.
+   */
+  clearNode(node: string): Promise<string[]>;
 }

@@ -22,8 +22,12 @@ export interface GatewaySettings extends ConnectionLimits {
 
 /** What happens around a connection's life and its frames; the gateway itself only speaks WebSocket. */
 export interface ConnectionHooks {
-  /** After `hello`: register presence, start catch-up. Rejecting closes the socket (1011). */
-  opened(conn: Connection): Promise<void>;
+  /**
+   * Registers presence, calls `ready` (the node then sends `hello`: from
+   * here the user is online and gets live messages), then starts catch-up.
+   * Rejecting closes the socket (1011).
+   */
+  opened(conn: Connection, ready: () => void): Promise<void>;
   /** After the socket closed, for whatever reason. */
   closed(conn: Connection, lastOnNode: boolean): Promise<void>;
   /** One validated client frame (not `ping`); frames of one connection are handled one at a time, in order. Throw FrameError to answer with an error frame. */
@@ -144,8 +148,8 @@ export class Gateway {
       this.closing.add(done);
       void done.finally(() => this.closing.delete(done));
     });
-    conn.send({ op: 'hello', d: { heartbeat_interval: this.d.settings.heartbeatIntervalMs, node: this.d.node, user } });
-    const opened = this.d.hooks.opened(conn).catch((err: Error) => {
+    const hello = () => conn.send({ op: 'hello', d: { heartbeat_interval: this.d.settings.heartbeatIntervalMs, node: this.d.node, user } });
+    const opened = this.d.hooks.opened(conn, hello).catch((err: Error) => {
       this.d.logger.warn({ err: { message: err.message }, user }, 'connection set-up failed');
       conn.close(1011, 'presence unavailable; reconnect shortly');
     });
