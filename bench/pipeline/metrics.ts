@@ -36,7 +36,8 @@ export function quantileFromBuckets(before: Map<number, number>, after: Map<numb
   for (let i = 0; i < bounds.length; i++) {
     if (counts[i]! >= rank) {
       const upper = bounds[i]!;
-      if (upper === Infinity) return prevBound;
+      // Past the last finite bucket: only a lower bound is known.
+      if (upper === Infinity) return Infinity;
       const inBucket = counts[i]! - prevCount;
       return prevBound + (upper - prevBound) * (inBucket > 0 ? (rank - prevCount) / inBucket : 0);
     }

@@ -51,7 +51,8 @@ const cfg = {
 };
 const say = (line: string) => process.stdout.write(`bench/pipeline: ${line}\n`);
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
-const ms = (s: number) => `${fmt(s * 1000, 1)} ms`;
+const ms = (s: number) => (s === Infinity ? '> 60 s' : `${fmt(s * 1000, 1)} ms`);
+const msInt = (s: number) => (s === Infinity ? '> 60,000' : fmt(s * 1000, 0));
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 const WORDS = 'the order shipped today please confirm delivery window tomorrow morning invoice attached thanks for your patience we will call you back about the appointment reschedule your package is waiting at the pickup point'.split(' ');
@@ -383,7 +384,7 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
   say(`rate: accepted→persisted p50 ${ms(p50)}, p95 ${ms(p95)}, p99 ${ms(p99)} (router histogram, interpolated in its buckets)${Number.isFinite(drainS) ? `; caught up ${fmt(drainS, 1)} s after the load` : ''}`);
   rows.push({ figure: `fixed rate: accepted msg/s (offered ${fmt(cfg.rate)}, ${cfg.rateS} s)`, value: `${fmt(ok / seconds)} msg/s (${failed} failed)`, target: `${fmt(cfg.rate)} msg/s offered` });
   rows.push({ figure: 'fixed rate: accept latency p50 / p95 / p99', value: `${fmt(a50, 1)} / ${fmt(a95, 1)} / ${fmt(a99, 1)} ms`, target: '(client-side)' });
-  rows.push({ figure: 'fixed rate: accepted→persisted p50 / p95 / p99', value: `${fmt(p50 * 1000, 0)} / ${fmt(p95 * 1000, 0)} / ${fmt(p99 * 1000, 0)} ms`, target: 'p99 ≤ 250 ms at 1,667 msg/s', verdict: cfg.rate >= 1667 && p99 <= 0.25 ? 'met' : 'missed' });
+  rows.push({ figure: 'fixed rate: accepted→persisted p50 / p95 / p99', value: `${msInt(p50)} / ${msInt(p95)} / ${msInt(p99)} ms`, target: 'p99 ≤ 250 ms at 1,667 msg/s', verdict: cfg.rate >= 1667 && p99 <= 0.25 ? 'met' : 'missed' });
 }
 
 main().catch((err) => {
