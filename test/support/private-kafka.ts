@@ -2,8 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Socket } from 'node:net';
-import { freePort } from './private-servers';
+import { freePort, portOpen } from './private-servers';
 
 export interface PrivateKafka {
   brokers: string;
@@ -83,16 +82,4 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.connect(port, '127.0.0.1');
-  });
 }

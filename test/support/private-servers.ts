@@ -34,19 +34,22 @@ export async function startPrivateRedis(): Promise<{ url: string; stop(): Promis
   };
 }
 
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = new Socket();
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.connect(port, '127.0.0.1');
+  });
+}
+
 async function waitForPort(port: number, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = new Socket();
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-      s.connect(port, '127.0.0.1');
-    });
-    if (ok) return;
+  while (!(await portOpen(port))) {
     if (Date.now() > deadline) throw new Error(`${what} did not start listening on ${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
