@@ -3,6 +3,7 @@ import { isTransient, type Principal } from '@hub/domain';
 import { bearer, ProblemError, verifyOrThrow, type AccessTokens, type AuthVariables, type Logger, type SessionRevocations } from '@hub/platform';
 import type { RateDecision, RateLimiter } from './ports/rate-limiter';
 import type { ApiClient } from './records';
+import { DEFAULT_TOKEN_CACHE_SIZE, VerifiedTokenCache } from './verified-token-cache';
 
 /** What the auth path needs to know about API clients (WatchedIdentityDirectory provides it from its cache). */
 export interface ClientLookup {
@@ -14,6 +15,8 @@ export interface AuthStackDeps {
   revocations: SessionRevocations;
   clients: ClientLookup;
   rateLimiter: RateLimiter;
+  /** Verified tokens remembered (TOKEN_CACHE_SIZE; default 10 000, 0 verifies every request afresh). */
+  tokenCacheSize?: number;
   /** Requests per minute per user or client unless the client has its own limit. */
   defaultLimitPerMin: number;
   /** Where store failures (answered 503) are logged. */
@@ -32,14 +35,17 @@ export interface AuthStack {
 
 /**
  * The shared authenticated-request stack for every service's Hono app.
- * Token verification is local (JWT), revocation one Redis EXISTS for user
- * tokens, the client check an in-process cache lookup, and the rate limit
- * one Redis script call.
+ * Token verification is local (JWT, remembered per token string), revocation
+ * one Redis EXISTS for user tokens, the client check an in-process cache
+ * lookup, and the rate limit one Redis script call.
  */
 export function createAuthStack(deps: AuthStackDeps): AuthStack {
+  const cacheSize = deps.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE;
+  // The cache stands in for the signature and claims check only; verifyOrThrow still checks revocation.
+  const tokens = cacheSize > 0 ? new VerifiedTokenCache(deps.tokens, cacheSize) : deps.tokens;
   const authenticateToken = async (token: string | undefined) => {
     if (!token) throw new ProblemError('unauthorized', 'send an access token as "Authorization: Bearer <token>" (POST /v1/auth/token)', { headers: { 'WWW-Authenticate': 'Bearer' } });
-    const principal = await unavailableOnTransient(() => verifyOrThrow(deps.tokens, token, deps.revocations), deps.logger);
+    const principal = await unavailableOnTransient(() => verifyOrThrow(tokens, token, deps.revocations), deps.logger);
     let limit = deps.defaultLimitPerMin;
     if (principal.kind === 'client') {
       const client = await unavailableOnTransient(() => deps.clients.resolveClient(principal.subject), deps.logger);

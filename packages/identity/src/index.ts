@@ -8,6 +8,7 @@ export * from './channel-mappings.repository';
 export * from './watched-identity-directory';
 export * from './auth-sessions';
 export * from './auth-stack';
+export * from './verified-token-cache';
 export * from './client-address';
 export * from './config';
 export * from './ports/refresh-token-store';

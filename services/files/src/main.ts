@@ -65,6 +65,7 @@ await runService({
       // The same bucket as the frontend's: one request budget per caller across the hub's REST API.
       rateLimiter: new RedisRateLimiter(infra.redis!, { name: 'api', windowSeconds: 60 }),
       defaultLimitPerMin: config.RATE_LIMIT_PER_MIN,
+      tokenCacheSize: config.TOKEN_CACHE_SIZE,
     });
     const app = createFilesApp({
       logger,

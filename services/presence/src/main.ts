@@ -47,6 +47,7 @@ await runService({
       clients: identity,
       rateLimiter: new RedisRateLimiter(redis, { name: 'api', windowSeconds: 60 }),
       defaultLimitPerMin: config.RATE_LIMIT_PER_MIN,
+      tokenCacheSize: config.TOKEN_CACHE_SIZE,
     });
     const store = new RedisPresenceStore(redis, { ttlMs: config.PRESENCE_TTL_MS });
     const bus = new RedisNodeBus(redis, infra.redisSub!, config.REDIS_KEY_PREFIX, logger);

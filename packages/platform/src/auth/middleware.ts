@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { hasScope, type Principal, type Scope } from '@hub/domain';
 import { ProblemError } from '../http/problem';
-import { InvalidTokenError, type AccessTokens } from './tokens';
+import { InvalidTokenError, type TokenVerifier } from './tokens';
 
 /** Port: has this user session been revoked (logout, refresh-token reuse)? */
 export interface SessionRevocations {
@@ -11,7 +11,7 @@ export interface SessionRevocations {
 export type AuthVariables = { principal: Principal };
 
 /** Reads `Authorization: Bearer …`; 401 problem+json when missing, malformed, expired or revoked. */
-export function authenticate(tokens: AccessTokens, revocations?: SessionRevocations): MiddlewareHandler<{ Variables: AuthVariables }> {
+export function authenticate(tokens: TokenVerifier, revocations?: SessionRevocations): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     const token = bearer(header);
@@ -21,7 +21,7 @@ export function authenticate(tokens: AccessTokens, revocations?: SessionRevocati
   };
 }
 
-export async function verifyOrThrow(tokens: AccessTokens, token: string, revocations?: SessionRevocations): Promise<Principal> {
+export async function verifyOrThrow(tokens: TokenVerifier, token: string, revocations?: SessionRevocations): Promise<Principal> {
   let principal: Principal;
   try {
     principal = await tokens.verify(token);

@@ -26,3 +26,15 @@ describe('access tokens', () => {
     await expect(tokens.verify(t.replace(payload!, forged))).rejects.toThrow('token invalid');
   });
 });
+
+describe('verifyWithExpiry', () => {
+  it('returns the exp claim in ms with the principal', async () => {
+    const before = Date.now();
+    const t = await tokens.issue({ kind: 'client', subject: 'c1', scopes: [], senderName: 'shop' }, { ttlSeconds: 30 });
+    const v = await tokens.verifyWithExpiry(t);
+    expect(v.principal).toEqual({ kind: 'client', subject: 'c1', scopes: [], senderName: 'shop' });
+    expect(v.expiresAtMs! % 1000).toBe(0);
+    expect(v.expiresAtMs! - before).toBeGreaterThan(28_000);
+    expect(v.expiresAtMs! - before).toBeLessThanOrEqual(30_000);
+  });
+});

@@ -19,6 +19,18 @@ const ClaimsSchema = z.object({
   sender: z.string().optional(),
 });
 
+/** Anything that turns a bearer token into a principal: AccessTokens, or a cache in front of it. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+/** A verified token: who it names, and until when it is valid (its `exp`, ms since the epoch). */
+export interface VerifiedToken {
+  principal: Principal;
+  /** Undefined only for a token without `exp`, which a cache must not keep. */
+  expiresAtMs: number | undefined;
+}
+
 export class InvalidTokenError extends Error {
   constructor(
     message: string,
@@ -34,7 +46,7 @@ export class InvalidTokenError extends Error {
  * carries who the caller is and what it may do; per-request checks need no
  * store lookup except session revocation.
  */
-export class AccessTokens {
+export class AccessTokens implements TokenVerifier {
   // Imported once: jose would otherwise import a raw key on every sign and
   // verify, which costs more than the HMAC itself (bench/auth).
   private readonly key: Promise<webcrypto.CryptoKey>;
@@ -65,7 +77,12 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<Principal> {
-    let payload: unknown;
+    return (await this.verifyWithExpiry(token)).principal;
+  }
+
+  /** verify(), plus the token's expiry, so a cache can keep the result exactly as long as the token is valid. */
+  async verifyWithExpiry(token: string): Promise<VerifiedToken> {
+    let payload: { exp?: number };
     try {
       ({ payload } = await jwtVerify(token, await this.key, { issuer: this.s.issuer, audience: this.audience, algorithms: ['HS256'] }));
     } catch (err) {
@@ -75,10 +92,12 @@ export class AccessTokens {
     const claims = ClaimsSchema.safeParse(payload);
     if (!claims.success) throw new InvalidTokenError('token claims invalid');
     const c = claims.data;
+    // jose has checked exp (a number, in the future) if present; it is seconds since the epoch.
+    const expiresAtMs = typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
     if (c.kind === 'user') {
       if (!c.sid) throw new InvalidTokenError('user token without session');
-      return { kind: 'user', subject: c.sub, scopes: c.scopes, sessionId: c.sid };
+      return { principal: { kind: 'user', subject: c.sub, scopes: c.scopes, sessionId: c.sid }, expiresAtMs };
     }
-    return { kind: 'client', subject: c.sub, scopes: c.scopes, ...(c.sender ? { senderName: c.sender } : {}) };
+    return { principal: { kind: 'client', subject: c.sub, scopes: c.scopes, ...(c.sender ? { senderName: c.sender } : {}) }, expiresAtMs };
   }
 }

@@ -50,6 +50,7 @@ export async function composeIdentity(config: FrontendConfig, infra: Infra, logg
     clients: directory,
     rateLimiter: new RedisRateLimiter(redis, { name: 'api', windowSeconds: 60 }),
     defaultLimitPerMin: config.RATE_LIMIT_PER_MIN,
+    tokenCacheSize: config.TOKEN_CACHE_SIZE,
     logger,
   });
 
