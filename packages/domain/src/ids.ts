@@ -1,9 +1,29 @@
 import { v5 as uuidv5, v7 as uuidv7, validate, version } from 'uuid';
 import { z } from 'zod';
+import { randomPool } from './random-pool';
 
-/** A new time-ordered id (UUIDv7), so ids sort roughly by creation time. */
+// uuid keeps its own monotonic state only when v7() gets no options; with
+// `random` the state is kept here, as its updateV7State does (not exported).
+const v7State = { msecs: -Infinity, seq: 0 };
+
+/**
+ * A new time-ordered id (UUIDv7), so ids sort by creation time: strictly
+ * increasing within a process, as uuid's own v7() guarantees. The random
+ * bytes come from the shared pool instead of a getRandomValues call per id.
+ */
 export function newId(): string {
-  return uuidv7();
+  const random = randomPool.take(16);
+  const now = Date.now();
+  if (now > v7State.msecs) {
+    // A new millisecond starts the 31-bit counter at a random value (uuid's v7Sequence).
+    v7State.seq = ((random[6]! & 0x7f) << 24) | (random[7]! << 16) | (random[8]! << 8) | random[9]!;
+    v7State.msecs = now;
+  } else {
+    // Same (or an earlier) millisecond: count on; on overflow borrow the next millisecond.
+    v7State.seq = (v7State.seq + 1) | 0;
+    if (v7State.seq === 0) v7State.msecs++;
+  }
+  return uuidv7({ random, msecs: v7State.msecs, seq: v7State.seq });
 }
 
 export function isUuid(value: string): boolean {

@@ -1,5 +1,6 @@
 export * from './topics';
 export * from './ids';
+export * from './random-pool';
 export * from './envelope';
 export * from './errors';
 export * from './identity';
