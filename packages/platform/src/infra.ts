@@ -96,7 +96,8 @@ export async function connectInfra(needs: InfraNeeds, service: string, logger: L
   if (needs.redis) {
     const r = needs.redis;
     const redis = createRedis({ url: r.REDIS_URL, keyPrefix: r.REDIS_KEY_PREFIX });
-    const sub = createRedis({ url: r.REDIS_URL });
+    // Subscriber connection (Infra.redisSub): SUBSCRIBE only, no batching to gain.
+    const sub = createRedis({ url: r.REDIS_URL, autoPipelining: false });
     infra.redis = redis;
     infra.redisSub = sub;
     // Without a listener ioredis prints every reconnect failure to stderr;
