@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
-import { fileUnusableReason, MESSAGE_ACCEPTED, makeEnvelope, newId, Topics, type FileCatalog, type FileInfo, type MessageEvent, type MessageSource, type Principal, type SendMessageRequest } from '@hub/domain';
+import { fileUnusableReason, MESSAGE_ACCEPTED, makeEnvelope, newId, randomHex, Topics, type FileCatalog, type FileInfo, type MessageEvent, type MessageSource, type Principal, type SendMessageRequest } from '@hub/domain';
 import { maySendAs, sendAsRefusal } from '@hub/identity';
 import { Counter, Histogram, LATENCY_BUCKETS, ProblemError, PublishUnavailableError, type EventPublisher, type FieldError, type Registry } from '@hub/platform';
 import type { ConversationLookup } from './conversation-lookup';
@@ -93,7 +92,7 @@ export class MessageAccept {
     if (req.payload.type === 'file') file = await this.resolveFile(req.payload.file_id, req.conversation_id);
 
     const messageId = req.message_id ?? (input.idempotencyKey !== undefined ? messageIdFromIdempotencyKey(input.idempotencyKey, submittedBy) : newId());
-    const traceId = input.traceId ?? currentTraceId() ?? randomBytes(16).toString('hex');
+    const traceId = input.traceId ?? currentTraceId() ?? randomHex(16);
     const event: MessageEvent = {
       message_id: messageId,
       conversation_id: req.conversation_id,
