@@ -10,6 +10,8 @@ export const Collections = {
   /** message_id of every message whose routing finished (statuses published). */
   routedMessages: 'routed_messages',
   statusEvents: 'status_events',
+  /** `conversation:number` → the message holding that sequence number (see MongoSequenceSlots). */
+  sequenceSlots: 'sequence_slots',
 } as const;
 
 /**

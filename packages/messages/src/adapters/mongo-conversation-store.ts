@@ -7,8 +7,8 @@ import type { ConversationPage, ConversationSequences, ConversationStore, Sequen
 interface ConversationDoc extends Conversation {
   /** = conversation_id (the field is kept too: readers query it by name). */
   _id: string;
+  /** Numbering floor for the slot search (0 at creation; numbers live in sequence_slots). */
   last_seq: number;
-  reserved?: { first: number; ids: string[] };
 }
 
 interface MembershipDoc {
@@ -21,16 +21,14 @@ interface MembershipDoc {
   joined_at: string;
 }
 
-/** Adapter: conversations, memberships and the per-conversation sequence counter in MongoDB. */
+/** Adapter: conversations and memberships in MongoDB (the numbers themselves are in MongoSequenceSlots). */
 export class MongoConversationStore implements ConversationStore, ConversationSequences {
   private readonly conversations: Collection<ConversationDoc>;
   private readonly memberships: Collection<MembershipDoc>;
-  private readonly messages: Collection<{ _id: string; conversation_id: string; sequence_number: number }>;
 
   constructor(db: Db) {
     this.conversations = db.collection<ConversationDoc>(Collections.conversations);
     this.memberships = db.collection<MembershipDoc>(Collections.memberships);
-    this.messages = db.collection(Collections.messages);
   }
 
   async create(conversation: Conversation): Promise<{ conversation: Conversation; created: boolean }> {
@@ -79,29 +77,8 @@ export class MongoConversationStore implements ConversationStore, ConversationSe
   }
 
   async load(conversationId: string): Promise<SequenceState | undefined> {
-    const doc = await this.conversations.findOne({ _id: conversationId }, { projection: { members: 1, last_seq: 1, reserved: 1 } });
-    return doc ? toSequenceState(conversationId, doc) : undefined;
-  }
-
-  async reserve(conversationId: string, expectedLastSeq: number, ids: readonly string[]): Promise<SequenceState | undefined> {
-    const doc = await this.conversations.findOneAndUpdate(
-      { _id: conversationId, last_seq: expectedLastSeq },
-      { $inc: { last_seq: ids.length }, $set: { reserved: { first: expectedLastSeq + 1, ids: [...ids] } } },
-      { returnDocument: 'after' },
-    );
-    if (!doc) return undefined;
-    const state = toSequenceState(conversationId, doc);
-    // Someone else's write may have landed on top of ours (FerretDB applies a conditional update without isolation).
-    if (state.lastSeq !== expectedLastSeq + ids.length || state.reserved?.ids[0] !== ids[0]) return undefined;
-    return state;
-  }
-
-  async repair(conversationId: string): Promise<SequenceState | undefined> {
-    const top = await this.messages.find({ conversation_id: conversationId }, { projection: { sequence_number: 1 } }).sort({ sequence_number: -1 }).limit(1).toArray();
-    const max = top[0]?.sequence_number ?? 0;
-    await this.conversations.updateOne({ _id: conversationId, last_seq: { $lt: max } }, { $set: { last_seq: max } });
-    await this.conversations.updateOne({ _id: conversationId }, { $unset: { reserved: '' } });
-    return this.load(conversationId);
+    const doc = await this.conversations.findOne({ _id: conversationId }, { projection: { members: 1, last_seq: 1 } });
+    return doc ? { conversationId, members: doc.members ?? [], lastSeq: doc.last_seq ?? 0 } : undefined;
   }
 }
 
@@ -109,10 +86,4 @@ function toConversation(doc: ConversationDoc): Conversation {
   const c: Conversation = { conversation_id: doc.conversation_id, type: doc.type, members: doc.members, created_at: doc.created_at, created_by: doc.created_by };
   if (doc.name !== undefined) c.name = doc.name;
   return c;
-}
-
-function toSequenceState(conversationId: string, doc: Partial<ConversationDoc>): SequenceState {
-  const state: SequenceState = { conversationId, members: doc.members ?? [], lastSeq: doc.last_seq ?? 0 };
-  if (doc.reserved && doc.reserved.ids.length > 0) state.reserved = { first: doc.reserved.first, ids: doc.reserved.ids };
-  return state;
 }

@@ -7,12 +7,14 @@ import { pipelineIndexes } from '../collections';
 import { SequenceConflictError } from '../ports/message-store';
 import { MongoConversationStore } from './mongo-conversation-store';
 import { MongoMessageStore } from './mongo-message-store';
+import { MongoSequenceSlots } from './mongo-sequence-slots';
 import { MongoStatusStore } from './mongo-status-store';
 
 let mongo: MongoHandle;
 let conversations: MongoConversationStore;
 let messages: MongoMessageStore;
 let statuses: MongoStatusStore;
+let slots: MongoSequenceSlots;
 
 beforeAll(async () => {
   mongo = await connectMongo({ url: stackEnv().MONGO_URL!, database: `t-${randomUUID()}` });
@@ -20,6 +22,7 @@ beforeAll(async () => {
   conversations = new MongoConversationStore(mongo.db);
   messages = new MongoMessageStore(mongo.db);
   statuses = new MongoStatusStore(mongo.db);
+  slots = new MongoSequenceSlots(mongo.db);
 });
 afterAll(async () => {
   await mongo.db.dropDatabase();
@@ -66,24 +69,46 @@ describe('MongoConversationStore (real server)', () => {
     expect([...first.conversations, ...second.conversations].map((c) => c.conversation_id).sort()).toEqual(mine.map((m) => m.conversation.conversation_id).sort());
   });
 
-  it('reserves sequence blocks by compare-and-set and records the block', async () => {
+  it('loads members and the numbering floor', async () => {
     const c = conv(['alice', 'bob']);
     await conversations.create(c);
     expect(await conversations.load(c.conversation_id)).toEqual({ conversationId: c.conversation_id, members: ['alice', 'bob'], lastSeq: 0 });
-    const s1 = await conversations.reserve(c.conversation_id, 0, ['a', 'b', 'c']);
-    expect(s1).toMatchObject({ lastSeq: 3, reserved: { first: 1, ids: ['a', 'b', 'c'] } });
-    // A writer that read lastSeq 0 before that reservation loses.
-    expect(await conversations.reserve(c.conversation_id, 0, ['x'])).toBeUndefined();
-    expect(await conversations.reserve(c.conversation_id, 3, ['d'])).toMatchObject({ lastSeq: 4, reserved: { first: 4, ids: ['d'] } });
     expect(await conversations.load(newId())).toBeUndefined();
   });
+});
 
-  it('repairs a counter that fell behind the stored messages', async () => {
-    const c = conv(['alice', 'bob']);
-    await conversations.create(c);
-    await messages.insert([msg(c.conversation_id, 1), msg(c.conversation_id, 2)]);
-    expect(await conversations.repair(c.conversation_id)).toMatchObject({ lastSeq: 2 });
-    expect((await conversations.load(c.conversation_id))?.reserved).toBeUndefined();
+describe('MongoSequenceSlots (real server)', () => {
+  const slot = (conversation_id: string, sequence_number: number, message_id = newId(), offset = String(sequence_number)) => ({ conversation_id, sequence_number, message_id, partition: 0, offset });
+
+  it('takes slots in order and stops at the first one another message holds', async () => {
+    const c = newId();
+    const [s1, s2, s3] = [slot(c, 1), slot(c, 2), slot(c, 3)];
+    expect(await slots.take([s1, s2])).toEqual({ taken: 2 });
+    const other = slot(c, 2);
+    const s4 = slot(c, 4);
+    const r = await slots.take([s3, other, s4]);
+    expect(r.taken).toBe(1);
+    expect(r.refused?.slot).toEqual(other);
+    expect(r.refused?.holder).toEqual(s2);
+    // Nothing after the refused slot was taken, so the numbers stay contiguous.
+    expect(await slots.get(c, 4)).toBeUndefined();
+    expect(await slots.get(c, 3)).toEqual(s3);
+  });
+
+  it('counts a slot already held by the same message as taken (a retried batch)', async () => {
+    const c = newId();
+    const [s1, s2, s3] = [slot(c, 1), slot(c, 2), slot(c, 3)];
+    await slots.take([s1, s2]);
+    expect(await slots.take([s1, s2, s3])).toEqual({ taken: 3 });
+    expect(await slots.get(c, 3)).toEqual(s3);
+  });
+
+  it('finds the last taken number from any floor', async () => {
+    const c = newId();
+    expect(await slots.last(c, 0)).toBe(0);
+    await slots.take(Array.from({ length: 37 }, (_, i) => slot(c, i + 1)));
+    for (const floor of [0, 1, 5, 36, 37]) expect(await slots.last(c, floor)).toBe(37);
+    expect(await slots.last(newId(), 0)).toBe(0);
   });
 });
 

@@ -22,31 +22,18 @@ export interface ConversationStore {
   listForMember(username: string, page: { limit: number; after?: string }): Promise<ConversationPage>;
 }
 
-/** A conversation's sequence state as the router sees it. */
+/** A conversation as the router sees it: who may take part, and where its numbering stood. */
 export interface SequenceState {
   conversationId: string;
   members: readonly string[];
-  /** The last sequence number handed out (0 before the first message). */
-  lastSeq: number;
   /**
-   * The last block handed out: `ids[i]` holds `first + i`. Kept so that a
-   * router that crashed after reserving but before storing gives the same
-   * messages the same numbers when they are redelivered.
+   * A number known taken (0 before the first message): where the search
+   * for the last taken slot starts (see SequenceSlots.last).
    */
-  reserved?: { first: number; ids: readonly string[] };
+  lastSeq: number;
 }
 
-/**
- * Port: the router's per-conversation sequence counter. `reserve` is a
- * compare-and-set on `lastSeq` that records the block in the same write.
- */
+/** Port: the router's read of a conversation's members and numbering floor. */
 export interface ConversationSequences {
   load(conversationId: string): Promise<SequenceState | undefined>;
-  /** Hands out `ids.length` numbers after `expectedLastSeq`; undefined when `lastSeq` is no longer `expectedLastSeq` (another writer got there first). */
-  reserve(conversationId: string, expectedLastSeq: number, ids: readonly string[]): Promise<SequenceState | undefined>;
-  /**
-   * Moves `lastSeq` past every stored message of the conversation and
-   * forgets the block (the way out when a number turned out to be taken).
-   */
-  repair(conversationId: string): Promise<SequenceState | undefined>;
 }
