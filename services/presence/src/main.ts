@@ -2,7 +2,7 @@ import { Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
 import { MongoFileCatalog } from '@hub/files';
-import { CachedConversationLookup, MessageAccept, MongoConversationStore, MongoMessageStore } from '@hub/messages';
+import { CachedConversationLookup, MessageAccept, MongoConversationStore, MongoMessageStore, MongoSequenceSlots } from '@hub/messages';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoMemberships } from './adapters/mongo-memberships';
 import { RedisNodeBus } from './adapters/redis-node-bus';
@@ -58,7 +58,7 @@ await runService({
     // The same accept path as POST /v1/messages, for WebSocket `send`.
     const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer!, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, files: new MongoFileCatalog(db) });
     const connections = new LocalConnections();
-    const memberships = new MongoMemberships(db);
+    const memberships = new MongoMemberships(db, new MongoSequenceSlots(db));
     const userConversations = new UserConversations(memberships, directory);
     // The gateway is built below; this node's share of a fan-out reaches it only once it runs.
     const fanout = new Fanout(store, bus, { node, deliver: (d) => gw.deliver(d) });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type StoredMessage } from '@hub/domain';
+import { MongoSequenceSlots } from '@hub/messages';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 import { PipelineDriver } from './pipeline-driver';
 import { presenceEnv, TestStores, username, userToken, watchTopic } from './support';
@@ -198,7 +199,7 @@ describe('node crash', () => {
       // Until the TTL runs out bob still looks online on the dead node: those pushes go nowhere, but every message is stored.
       for (let i = 6; i <= 10; i++) await driver.send(conv, alice, [bob], `m${i}`);
       await eventually(async () => (await driver.send(conv, alice, [bob], 'probe')).outcomes[0]!.kind === 'pending', { what: 'bob offline after the TTL', timeoutMs: 8_000, intervalMs: 500 });
-      const last = (await stores.mongo.db(env.MONGO_DB).collection('conversations').findOne({ _id: conv as never }))!.last_seq as number;
+      const last = await new MongoSequenceSlots(stores.mongo.db(env.MONGO_DB)).last(conv, 0);
       const again = await connect(nodeA, bob);
       expect(await messagesUntil(again, conv, last)).toEqual(range(6, last));
     } finally {

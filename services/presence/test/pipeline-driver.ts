@@ -1,5 +1,5 @@
 import { newId, type StoredMessage } from '@hub/domain';
-import { MongoConversationStore, MongoMessageStore } from '@hub/messages';
+import { MongoMessageStore, MongoSequenceSlots } from '@hub/messages';
 import { createLogger, createRedis, type Redis } from '@hub/platform';
 import { MongoClient } from 'mongodb';
 import { RedisNodeBus } from '../src/adapters/redis-node-bus';
@@ -9,7 +9,7 @@ import { Fanout } from '../src/fanout';
 
 /**
  * Does what the router's route worker does for a message, with the real
- * pieces: takes the next sequence number from the pipeline's counter,
+ * pieces: takes the next sequence number's slot, as the router does,
  * stores the message through the pipeline's store, then hands it to the
  * internal delivery (Redis presence lookup → node channel). For presence
  * tests that must control exactly when a message is stored and pushed.
@@ -31,21 +31,17 @@ export class PipelineDriver {
   /** Stores and routes one message from `from` to `to` in the conversation; resolves with the stored message and the outcome per recipient. */
   async send(conversationId: string, from: string, to: string[], text: string): Promise<{ message: StoredMessage; outcomes: InternalDeliveryOutcome[] }> {
     const db = this.mongo.db(this.env.MONGO_DB);
-    const sequences = new MongoConversationStore(db);
+    const slots = new MongoSequenceSlots(db);
     const id = newId();
-    let state = await sequences.load(conversationId);
+    let seq = 0;
     for (;;) {
-      if (!state) throw new Error(`no conversation ${conversationId}`);
-      const reserved = await sequences.reserve(conversationId, state.lastSeq, [id]);
-      if (reserved) {
-        state = reserved;
-        break;
-      }
-      state = await sequences.load(conversationId);
+      seq = (await slots.last(conversationId, 0)) + 1;
+      const taken = await slots.take([{ conversation_id: conversationId, sequence_number: seq, message_id: id, partition: 0, offset: '0' }]);
+      if (!taken.refused) break;
     }
     const now = new Date().toISOString();
     const message: StoredMessage = {
-      message_id: id, conversation_id: conversationId, sequence_number: state.lastSeq, from, to, channels: ['internal'],
+      message_id: id, conversation_id: conversationId, sequence_number: seq, from, to, channels: ['internal'],
       payload: { type: 'text', text }, source: 'api', accepted_at: now, stored_at: now, submitted_by: `user:${from}`,
     };
     await new MongoMessageStore(db).insert([message]);

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { Collections } from '@hub/messages';
+import { Collections, type SequenceSlots } from '@hub/messages';
 import type { Membership, Memberships } from '../ports/memberships';
 
 /** The pipeline's membership document (packages/messages, MongoConversationStore). */
@@ -32,6 +32,7 @@ export class MongoMemberships implements Memberships {
 
   constructor(
     db: Db,
+    private readonly slots: SequenceSlots,
     private readonly flushMs = 100,
   ) {
     this.memberships = db.collection<MembershipDoc>(Collections.memberships);
@@ -76,8 +77,16 @@ export class MongoMemberships implements Memberships {
     );
   }
 
+  /**
+   * The conversation's end is its last taken sequence slot, searched up
+   * from what the member already has: one point read when they are up to
+   * date, a few more per message they are behind (SequenceSlots.last).
+   */
   private async withEnd(m: MembershipDoc): Promise<Membership> {
+    const delivered = m.delivered_seq ?? 0;
+    const read = m.read_seq ?? 0;
     const conversation = await this.conversations.findOne({ _id: m.conversation_id }, { projection: { last_seq: 1 } });
-    return { conversation_id: m.conversation_id, delivered_seq: m.delivered_seq ?? 0, read_seq: m.read_seq ?? 0, last_seq: conversation?.last_seq ?? 0 };
+    const floor = Math.max(delivered, read, conversation?.last_seq ?? 0);
+    return { conversation_id: m.conversation_id, delivered_seq: delivered, read_seq: read, last_seq: await this.slots.last(m.conversation_id, floor) };
   }
 }

@@ -1,5 +1,5 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
-import { MongoConversationStore, MongoMessageStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { MongoConversationStore, MongoMessageStore, MongoSequenceSlots, MongoStatusStore, pipelineIndexes } from '@hub/messages';
 import { EventConsumer, ensureIndexes, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { DeliveryRouter } from '../ports/delivery';
 import { createStatusWriterHandler } from '../status/status-writer';
@@ -35,12 +35,15 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
   const routeHandler = createRouteHandler({
     ledger: messages,
     sequences: conversations,
+    slots: new MongoSequenceSlots(db),
     delivery: deps.delivery,
     publisher: infra.producer,
     logger: logger.child({ worker: 'route' }),
     metrics: createRouteMetrics(registry),
     sequenceCacheSize: deps.settings.sequenceCacheSize,
   });
+  // Partitions may have moved: cached counters of conversations numbered elsewhere meanwhile are stale.
+  route.kafkaConsumer.on(route.kafkaConsumer.events.GROUP_JOIN, () => routeHandler.rebalanced());
   const statusHandler = createStatusWriterHandler({ store: new MongoStatusStore(db), publisher: infra.producer, logger: logger.child({ worker: 'status-writer' }), registry });
   return {
     start: async () => {

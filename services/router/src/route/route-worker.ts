@@ -1,20 +1,21 @@
 import type { MessageEvent, StoredMessage } from '@hub/domain';
-import { SequenceConflictError, type ConversationSequences, type MessageLedger, type SequenceState } from '@hub/messages';
+import { SequenceConflictError, type ConversationSequences, type MessageLedger, type SequenceSlots, type SequenceState } from '@hub/messages';
 import type { BatchContext, BatchHandler, ConsumedRecord, EventPublisher, Logger, OutgoingEvent } from '@hub/platform';
 import type { DeliveryRouter } from '../ports/delivery';
 import { decodeMessageRecord, poisonDeadLetter } from './message-records';
 import type { RouteMetrics } from './route-metrics';
 import { deliveryRequests, routingStatusEvent } from './routing-statuses';
-import { SequenceAllocator } from './sequence-allocator';
+import { SequenceAllocator, type ToNumber } from './sequence-allocator';
 
 export interface RouteWorkerDeps {
   ledger: MessageLedger;
   sequences: ConversationSequences;
+  slots: SequenceSlots;
   delivery: DeliveryRouter;
   publisher: EventPublisher;
   logger: Logger;
   metrics: RouteMetrics;
-  /** Conversation states kept in memory (members and counter). */
+  /** Conversation states kept in memory (members and last number). */
   sequenceCacheSize: number;
   now?: () => Date;
 }
@@ -27,20 +28,20 @@ export interface RouteWorkerDeps {
  *  2. dedup: first within the batch, then against the store (bulk claims;
  *     only re-seen ids are looked up)
  *  3. check conversation and membership; refusals → hub.dlq.v1
- *  4. number the new messages per conversation (SequenceAllocator) and
- *     insert them with one insertMany
+ *  4. number the new messages per conversation (SequenceAllocator: one
+ *     bulk insert of sequence slots) and insert them with one insertMany
  *  5. route what was stored, plus stored messages whose routing never
  *     finished (crash after insert), through the DeliveryRouter; publish
  *     each outcome as a StatusEvent on hub.status.v1; mark them routed
  * Offsets are committed by the consumer only after this resolves; any
  * failure throws and the batch is redelivered, every step being idempotent.
  */
-export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
+export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
   const now = deps.now ?? (() => new Date());
-  const allocator = new SequenceAllocator(deps.sequences, deps.ledger, deps.logger, { cacheSize: deps.sequenceCacheSize, onAnomaly: () => deps.metrics.anomalies.inc() });
+  const allocator = new SequenceAllocator(deps.sequences, deps.slots, deps.logger, { cacheSize: deps.sequenceCacheSize, onAnomaly: () => deps.metrics.anomalies.inc() });
   const log = deps.logger;
 
-  return async (records: ConsumedRecord[], ctx: BatchContext) => {
+  const handler = async (records: ConsumedRecord[], ctx: BatchContext) => {
     const started = performance.now();
     deps.metrics.batchSize.observe(records.length);
     const deadLetters: OutgoingEvent[] = [];
@@ -73,15 +74,20 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
     await ctx.heartbeat();
     const stored = claimedBefore.size > 0 ? await deps.ledger.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
     duplicates += stored.size;
-    // Claimed but not stored: a crash between claim and insert; numbered now (or given back its reserved number).
+    // Claimed but not stored: an earlier attempt stopped between claim and insert; numbered now (or given back its number).
     const fresh = events.filter((e) => !stored.has(e.message_id));
     step('dedup');
 
     // 3: the conversation must exist and sender and recipients be members.
-    const byConversation = new Map<string, MessageEvent[]>();
-    // One conversation after another: FerretDB serialises writes, and concurrent updates only contend.
+    const byConversation = new Map<string, ToNumber[]>();
     const states = new Map<string, SequenceState | undefined>();
-    for (const id of new Set(fresh.map((e) => e.conversation_id))) states.set(id, await allocator.state(id));
+    const ids = [...new Set(fresh.map((e) => e.conversation_id))];
+    // Mostly cache hits; misses are point reads, a few at a time.
+    for (let i = 0; i < ids.length; i += STATE_LOAD_CONCURRENCY) {
+      const chunk = ids.slice(i, i + STATE_LOAD_CONCURRENCY);
+      const loaded = await Promise.all(chunk.map((id) => allocator.state(id)));
+      chunk.forEach((id, j) => states.set(id, loaded[j]));
+    }
     step('conversations');
     const recordOf = new Map(records.map((r) => [(r.envelope?.payload as { message_id?: string } | undefined)?.message_id, r]));
     for (const e of fresh) {
@@ -96,33 +102,26 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
         refuse(record, `not members of conversation ${e.conversation_id}: ${outsiders.join(', ')}`, 'not_a_member', e.message_id);
         continue;
       }
+      const item: ToNumber = { event: e, offset: record.offset, orphan: claimedBefore.has(e.message_id) };
       const list = byConversation.get(e.conversation_id);
-      if (list) list.push(e);
-      else byConversation.set(e.conversation_id, [e]);
+      if (list) list.push(item);
+      else byConversation.set(e.conversation_id, [item]);
     }
 
     // 4: number and store.
     const touched = [...byConversation.keys()];
     const toRoute: StoredMessage[] = [];
     try {
-      const allocations = [];
-      for (const [conv, list] of byConversation) {
-        allocations.push(await allocator.allocate(conv, list, now));
-        // A batch touching many conversations can outlast the session timeout; heartbeat() only sends when one is due.
-        await ctx.heartbeat();
-      }
+      const numbered = await allocator.number({ partition: ctx.partition, firstOffset: records[0]!.offset }, byConversation, now);
       step('sequence');
-      const inserts = allocations.flatMap((a) => a.fresh);
-      await deps.ledger.insert(inserts);
-      allocator.stored(touched);
+      await ctx.heartbeat();
+      await deps.ledger.insert(numbered);
       step('insert');
       await ctx.heartbeat();
       const persistedAt = Date.now();
-      for (const a of allocations) {
-        for (const m of [...a.reused, ...a.fresh]) {
-          toRoute.push(m);
-          deps.metrics.endToEnd.observe(Math.max(0, persistedAt - Date.parse(m.accepted_at)) / 1000);
-        }
+      for (const m of numbered) {
+        toRoute.push(m);
+        deps.metrics.endToEnd.observe(Math.max(0, persistedAt - Date.parse(m.accepted_at)) / 1000);
       }
       deps.metrics.persisted.inc(toRoute.length);
       if (log.isLevelEnabled('debug')) {
@@ -131,9 +130,9 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
     } catch (err) {
       allocator.forget(touched);
       if (err instanceof SequenceConflictError) {
+        // The slot was ours, yet another message is stored under the number: only data written outside the slots can do that.
         deps.metrics.anomalies.inc();
-        log.error({ conversations: err.conversationIds, message_ids: err.messageIds.slice(0, 20) }, 'sequence numbers already taken; repairing the counters before the batch is retried');
-        await Promise.all(err.conversationIds.map((c) => deps.sequences.repair(c)));
+        log.error({ conversations: err.conversationIds, message_ids: err.messageIds.slice(0, 20) }, 'a stored message holds a number whose slot is another message\'s; the batch is retried');
       }
       throw err;
     }
@@ -166,7 +165,13 @@ export function createRouteHandler(deps: RouteWorkerDeps): BatchHandler {
       log.debug({ partition: ctx.partition, records: records.length, stored: toRoute.length, duplicates, dead_letters: deadLetters.length, ms: Math.round(performance.now() - started) }, 'route batch done');
     }
   };
+  return Object.assign(handler, { rebalanced: () => allocator.forgetAll() });
 }
+
+/** The route batch handler, told when the group rebalanced (its counters may be stale: other workers may have numbered its conversations). */
+export type RouteHandler = BatchHandler & { rebalanced(): void };
+
+const STATE_LOAD_CONCURRENCY = 16;
 
 /** Observes the time since the previous step (or the start) under the step's name. */
 function stepTimer(histogram: RouteMetrics['step']): (name: string) => void {

@@ -1,61 +1,62 @@
 import { LRUCache } from 'lru-cache';
 import { TransientError, type MessageEvent, type StoredMessage } from '@hub/domain';
-import type { ConversationSequences, MessageLedger, SequenceState } from '@hub/messages';
+import type { ConversationSequences, SequenceSlot, SequenceSlots, SequenceState } from '@hub/messages';
 import type { Logger } from '@hub/platform';
 
-interface CachedState extends SequenceState {
-  /** True once every id of `reserved` is known stored (we stored them ourselves). */
-  reservedStored: boolean;
+/** A message to number, in partition order within its conversation. */
+export interface ToNumber {
+  event: MessageEvent;
+  /** Offset of its record in the batch's partition. */
+  offset: string;
+  /** Claimed before this batch but not stored: an unfinished earlier attempt may have numbered it already. */
+  orphan: boolean;
 }
 
-export interface Allocation {
-  /** New messages with their numbers, still to be inserted by the caller. */
-  fresh: StoredMessage[];
-  /** Messages that got back the numbers reserved for them before a crash; already inserted here. */
-  reused: StoredMessage[];
+/** Where the batch sits in the log. */
+export interface BatchPosition {
+  partition: number;
+  /** Offset of the batch's first record: everything before it is committed, so finished. */
+  firstOffset: string;
 }
 
-const MAX_RESERVE_ATTEMPTS = 5;
+/** How many slots the tail search reads at once. */
+const TAIL_WINDOW = 16;
 
 /**
  * Gives each new message of a conversation the next gap-free sequence
- * number, one compare-and-set reservation per conversation per batch.
+ * number, with inserts only: one ordered bulk insert of sequence slots per
+ * batch (SequenceSlots), no update of any document.
  *
- * Why no crash can leave a gap or a repeat. A conversation's messages sit on
- * one partition and are processed in order; the conversation document holds
- * `last_seq` and the last reserved block (`reserved`: which message_id holds
- * which number), written together by one `findOneAndUpdate` that only
- * succeeds if `last_seq` is still what this worker read.
- *  1. Crash after the claims, before the reservation: nothing was numbered;
- *     the redelivered messages are claimed-but-not-stored, so they are
- *     treated as new and numbered then.
- *  2. Crash after the reservation, before (or halfway through) the insert:
- *     the redelivered batch starts at the last committed offset, so the
- *     block's unstored messages come back first; their ids are in
- *     `reserved`, so they get the same numbers again (stored ones are
- *     skipped as duplicates). No number is handed out twice, none skipped.
- *  3. A new block is reserved only when every id of the previous block is
- *     stored (inserted here first, or found stored), so the record of a
- *     block is never overwritten while it is still needed.
- *  4. Crash after the insert: the messages are stored; redelivery finds
- *     them by message_id and only finishes their routing.
- * Two workers on one conversation at once (a rebalance leaving a stalled
- * consumer running) race on the compare-and-set: the loser re-reads, finds
- * its messages in the winner's block and reuses those numbers; the unique
- * indexes on message_id and (conversation_id, sequence_number) refuse any
- * repeat that gets past that (FerretDB does not isolate the conditional
- * update; real MongoDB does).
- *
- * States are cached: this worker is normally the conversation's only
- * writer, so after its own reservation it knows the next state. A stale
- * cache only costs a failed compare-and-set and a re-read.
+ * A conversation's messages sit on one partition, processed in order by
+ * one worker, so the worker keeps each conversation's last number in
+ * memory and numbers from there. The slots make that safe:
+ *  - A number is taken by inserting its slot; the store refuses a second
+ *    holder, so no number is handed out twice. Slots are inserted in
+ *    order and the insert stops at the first refusal, so they stay
+ *    contiguous (no gap) and, per conversation, in partition order.
+ *  - A refusal means this worker's counter was stale (another worker
+ *    numbered the conversation meanwhile): counters of the batch are
+ *    dropped and the batch fails, to be retried with counters re-read.
+ *  - After a crash (or a failed batch) the redelivered batch starts at the
+ *    committed offset. Its messages that were claimed but not stored
+ *    ("orphans") may hold slots from the unfinished attempt: those slots
+ *    are the conversation's tail, recorded with offsets at or after the
+ *    batch's first offset, and the orphans get those numbers back. The
+ *    attempt numbered a prefix of the batch (the insert stops at the first
+ *    refusal), so the orphans found come before every message still to be
+ *    numbered.
+ *  - The unique index on (conversation_id, sequence_number) in `messages`
+ *    refuses any repeat that gets past all of this.
+ * A counter missing from memory (start, rebalance, eviction) is found
+ * again by searching the slots (SequenceSlots.last: about 2·log2(n) reads).
  */
 export class SequenceAllocator {
-  private readonly cache: LRUCache<string, CachedState>;
+  private readonly cache: LRUCache<string, SequenceState>;
+  private readonly onAnomaly: (conversationId: string) => void;
 
   constructor(
     private readonly sequences: ConversationSequences,
-    private readonly ledger: MessageLedger,
+    private readonly slots: SequenceSlots,
     private readonly logger: Logger,
     opts: { cacheSize: number; onAnomaly?: (conversationId: string) => void },
   ) {
@@ -63,89 +64,93 @@ export class SequenceAllocator {
     this.onAnomaly = opts.onAnomaly ?? (() => {});
   }
 
-  private readonly onAnomaly: (conversationId: string) => void;
-
-  /** The conversation's state (members, counter), or undefined when there is no such conversation. */
+  /** The conversation's members and last taken number, or undefined when there is no such conversation. */
   async state(conversationId: string): Promise<SequenceState | undefined> {
     const cached = this.cache.get(conversationId);
     if (cached) return cached;
     const loaded = await this.sequences.load(conversationId);
-    if (loaded) this.cache.set(conversationId, { ...loaded, reservedStored: false });
-    return loaded;
+    if (!loaded) return undefined;
+    const state = { ...loaded, lastSeq: await this.slots.last(conversationId, loaded.lastSeq) };
+    this.cache.set(conversationId, state);
+    return state;
   }
 
   /**
-   * Numbers one conversation's new (not stored) messages, given in
-   * partition order. Messages that held a reservation before a crash are
-   * inserted here with their old numbers; the rest are returned for the
-   * caller's batched insert, after which it must call `stored()`.
+   * Numbers the messages of each conversation (given in partition order)
+   * and takes their slots. Resolves with the messages to insert; throws a
+   * TransientError (batch retried) when a slot turned out to be taken.
    */
-  async allocate(conversationId: string, messages: readonly MessageEvent[], now: () => Date): Promise<Allocation> {
-    const result: Allocation = { fresh: [], reused: [] };
-    let pending = [...messages];
-    let state = (await this.state(conversationId)) as CachedState | undefined;
-    if (!state) throw new Error(`conversation ${conversationId} vanished`);
-    for (let attempt = 0; attempt < MAX_RESERVE_ATTEMPTS && pending.length > 0; attempt++) {
-      const block = state.reserved;
-      const position = new Map(block?.ids.map((id, i) => [id, block.first + i]) ?? []);
-      const reuse = pending.filter((m) => position.has(m.message_id));
-      if (reuse.length > 0) {
-        const stored = reuse.map((m) => toStored(m, position.get(m.message_id)!, now()));
-        await this.ledger.insert(stored);
-        result.reused.push(...stored);
-        pending = pending.filter((m) => !position.has(m.message_id));
-        if (pending.length === 0) break;
+  async number(position: BatchPosition, byConversation: ReadonlyMap<string, readonly ToNumber[]>, now: () => Date): Promise<StoredMessage[]> {
+    const numbered: StoredMessage[] = [];
+    const wanted: SequenceSlot[] = [];
+    const next = new Map<string, number>();
+    for (const [conversationId, list] of byConversation) {
+      const state = await this.state(conversationId);
+      if (!state) throw new Error(`conversation ${conversationId} vanished`);
+      const held = list.some((m) => m.orphan) ? await this.unfinishedTail(conversationId, state.lastSeq, position, new Set(list.filter((m) => m.orphan).map((m) => m.event.message_id))) : new Map<string, number>();
+      let last = state.lastSeq;
+      let numberedNew = false;
+      for (const m of list) {
+        const seq = held.get(m.event.message_id);
+        if (seq !== undefined) {
+          if (numberedNew) this.anomaly(conversationId, 'a message numbered by an unfinished attempt comes after one that was not', { message_id: m.event.message_id, sequence_number: seq });
+          numbered.push(toStored(m.event, seq, now()));
+          continue;
+        }
+        numberedNew = true;
+        last += 1;
+        wanted.push({ conversation_id: conversationId, sequence_number: last, message_id: m.event.message_id, partition: position.partition, offset: m.offset });
+        numbered.push(toStored(m.event, last, now()));
       }
-      if (block && !state.reservedStored) await this.checkBlockStored(conversationId, block.ids, new Set(reuse.map((m) => m.message_id)));
-      const ids = pending.map((m) => m.message_id);
-      const next = await this.sequences.reserve(conversationId, state.lastSeq, ids);
-      if (!next) {
-        // Another writer moved the counter: re-read; our messages may be in its block.
-        this.cache.delete(conversationId);
-        const reloaded = await this.sequences.load(conversationId);
-        if (!reloaded) throw new Error(`conversation ${conversationId} vanished`);
-        state = { ...reloaded, reservedStored: false };
-        this.cache.set(conversationId, state);
-        continue;
-      }
-      const first = next.reserved!.first;
-      result.fresh.push(...pending.map((m, i) => toStored(m, first + i, now())));
-      this.cache.set(conversationId, { ...next, reservedStored: false });
-      pending = [];
+      next.set(conversationId, last);
     }
-    if (pending.length > 0) throw new TransientError(`could not reserve sequence numbers in conversation ${conversationId} after ${MAX_RESERVE_ATTEMPTS} attempts`);
-    return result;
+
+    const result = await this.slots.take(wanted);
+    if (result.refused) {
+      const { slot, holder } = result.refused;
+      this.forget(byConversation.keys());
+      this.anomaly(slot.conversation_id, 'sequence number already taken by another message; counters re-read and the batch retried', { sequence_number: slot.sequence_number, message_id: slot.message_id, holder: holder?.message_id });
+      throw new TransientError(`sequence number ${slot.sequence_number} of conversation ${slot.conversation_id} is taken by another message`);
+    }
+    for (const [conversationId, last] of next) {
+      const state = this.cache.get(conversationId);
+      if (state) state.lastSeq = last;
+    }
+    return numbered;
   }
 
-  /** The caller stored every fresh message of these conversations. */
-  stored(conversationIds: Iterable<string>): void {
-    for (const id of conversationIds) {
-      const s = this.cache.get(id);
-      if (s) s.reservedStored = true;
-    }
-  }
-
-  /** Forget cached states (after a failed batch: the redelivery re-reads them). */
+  /** Forget cached counters (after a failed batch: the retry re-reads them). */
   forget(conversationIds: Iterable<string>): void {
     for (const id of conversationIds) this.cache.delete(id);
   }
 
+  /** Forget every cached counter (partitions moved: other workers may have numbered our conversations). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /**
-   * Before a block is replaced, its ids must all be stored (point 3 above).
-   * Ids reused in this batch were just inserted; the rest are looked up.
-   * One missing means the log and the counter disagree (a message that was
-   * numbered but never came back); it is logged and counted, not retried
-   * forever, because no redelivery can bring it back.
+   * The slots an unfinished attempt at this batch took: walking down from
+   * the last number while slots belong to records at or after the batch's
+   * first offset. Stops early once every orphan is found.
    */
-  private async checkBlockStored(conversationId: string, ids: readonly string[], justInserted: Set<string>): Promise<void> {
-    const rest = ids.filter((id) => !justInserted.has(id));
-    if (rest.length === 0) return;
-    const found = await this.ledger.findStored(rest);
-    const missing = rest.filter((id) => !found.has(id));
-    if (missing.length > 0) {
-      this.onAnomaly(conversationId);
-      this.logger.error({ conversation_id: conversationId, missing_message_ids: missing.slice(0, 20), missing: missing.length }, 'reserved sequence numbers were never stored; the conversation has a gap');
+  private async unfinishedTail(conversationId: string, last: number, position: BatchPosition, orphans: Set<string>): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    const first = BigInt(position.firstOffset);
+    for (let top = last; top > 0 && found.size < orphans.size; top -= TAIL_WINDOW) {
+      const numbers = Array.from({ length: Math.min(TAIL_WINDOW, top) }, (_, i) => top - i);
+      const slots = await Promise.all(numbers.map((n) => this.slots.get(conversationId, n)));
+      for (const slot of slots) {
+        if (!slot || slot.partition !== position.partition || BigInt(slot.offset) < first) return found;
+        if (orphans.has(slot.message_id)) found.set(slot.message_id, slot.sequence_number);
+      }
     }
+    return found;
+  }
+
+  private anomaly(conversationId: string, what: string, details: Record<string, unknown>): void {
+    this.onAnomaly(conversationId);
+    this.logger.error({ conversation_id: conversationId, ...details }, what);
   }
 }
 
