@@ -5,10 +5,8 @@ export const Collections = {
   conversations: 'conversations',
   memberships: 'memberships',
   messages: 'messages',
-  /** message_id → first sighting; the router's bulk dedup test (see MongoMessageStore.claim). */
+  /** message_id → first sighting (log position); the router's bulk dedup test (see MongoMessageStore.claim). */
   messageClaims: 'message_claims',
-  /** message_id of every message whose routing finished (statuses published). */
-  routedMessages: 'routed_messages',
   statusEvents: 'status_events',
   /** `conversation:number` → the message holding that sequence number (see MongoSequenceSlots). */
   sequenceSlots: 'sequence_slots',
@@ -27,7 +25,6 @@ export const pipelineIndexes: Record<string, IndexDescription[]> = {
     { key: { conversation_id: 1 }, name: 'conversation_id' },
   ],
   [Collections.messages]: [
-    { key: { message_id: 1 }, name: 'message_id_unique', unique: true },
     { key: { conversation_id: 1, sequence_number: 1 }, name: 'conversation_sequence_unique', unique: true },
   ],
   [Collections.statusEvents]: [{ key: { message_id: 1 }, name: 'message_id' }],

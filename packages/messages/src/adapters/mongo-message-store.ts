@@ -2,13 +2,16 @@ import type { Collection, Db } from 'mongodb';
 import type { StoredMessage } from '@hub/domain';
 import { isDuplicateKeyError } from '@hub/platform';
 import { Collections } from '../collections';
-import { SequenceConflictError, type MessageLedger, type MessageReader } from '../ports/message-store';
+import { SequenceConflictError, type MessageLedger, type MessageReader, type Sighting } from '../ports/message-store';
 
 type MessageDoc = StoredMessage & { _id: string };
 
 interface ClaimDoc {
   _id: string;
   conversation_id: string;
+  /** The log position of the first record carrying the message. */
+  partition?: number;
+  offset?: string;
   claimed_at: Date;
 }
 
@@ -22,26 +25,35 @@ const LOOKUP_CONCURRENCY = 16;
  * message into `message_claims` with `insertMany(ordered:false)`; the
  * unique `_id` rejects those seen before, so one bulk write splits a batch
  * into new and already-seen messages. Only the already-seen ones (re-sends,
- * redeliveries) are then looked up one by one.
+ * redeliveries) are then looked up one by one. The claim keeps the first
+ * record's log position, which tells a re-send of a finished message from
+ * a redelivery of an unfinished one (see the route worker).
  */
 export class MongoMessageStore implements MessageLedger, MessageReader {
   private readonly messages: Collection<MessageDoc>;
   private readonly claims: Collection<ClaimDoc>;
-  private readonly routedMarks: Collection<{ _id: string; routed_at: Date }>;
 
   constructor(db: Db) {
     this.messages = db.collection<MessageDoc>(Collections.messages);
     this.claims = db.collection<ClaimDoc>(Collections.messageClaims);
-    this.routedMarks = db.collection(Collections.routedMessages);
   }
 
-  async claim(messages: ReadonlyArray<{ message_id: string; conversation_id: string }>): Promise<Set<string>> {
+  async claim(messages: ReadonlyArray<{ message_id: string; conversation_id: string } & Sighting>): Promise<Set<string>> {
     if (messages.length === 0) return new Set();
     const now = new Date();
     return duplicatesOf(
-      () => this.claims.insertMany(messages.map((m) => ({ _id: m.message_id, conversation_id: m.conversation_id, claimed_at: now })), { ordered: false }),
+      () => this.claims.insertMany(messages.map((m) => ({ _id: m.message_id, conversation_id: m.conversation_id, partition: m.partition, offset: m.offset, claimed_at: now })), { ordered: false }),
       messages.map((m) => m.message_id),
     );
+  }
+
+  async sightings(ids: readonly string[]): Promise<Map<string, Sighting>> {
+    const found = new Map<string, Sighting>();
+    await eachLimited(ids, LOOKUP_CONCURRENCY, async (id) => {
+      const doc = await this.claims.findOne({ _id: id }, { projection: { partition: 1, offset: 1 } });
+      if (doc && typeof doc.partition === 'number' && typeof doc.offset === 'string') found.set(id, { partition: doc.partition, offset: doc.offset });
+    });
+    return found;
   }
 
   async findStored(ids: readonly string[]): Promise<Map<string, StoredMessage>> {
@@ -66,20 +78,6 @@ export class MongoMessageStore implements MessageLedger, MessageReader {
     const conflicts = messages.filter((m) => rejected.has(m.message_id) && !stored.has(m.message_id));
     if (conflicts.length > 0) throw new SequenceConflictError([...new Set(conflicts.map((m) => m.conversation_id))], conflicts.map((m) => m.message_id));
     return { alreadyStored: [...stored.keys()] };
-  }
-
-  async routed(ids: readonly string[]): Promise<Set<string>> {
-    const done = new Set<string>();
-    await eachLimited(ids, LOOKUP_CONCURRENCY, async (id) => {
-      if (await this.routedMarks.findOne({ _id: id }, { projection: { _id: 1 } })) done.add(id);
-    });
-    return done;
-  }
-
-  async markRouted(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const now = new Date();
-    await duplicatesOf(() => this.routedMarks.insertMany(ids.map((id) => ({ _id: id, routed_at: now })), { ordered: false }), [...ids]);
   }
 
   async get(messageId: string): Promise<StoredMessage | undefined> {

@@ -116,8 +116,8 @@ describe('MongoMessageStore (real server)', () => {
   it('claims in bulk and reports the ids claimed before', async () => {
     const c = newId();
     const [a, b, d] = [newId(), newId(), newId()];
-    expect(await messages.claim([a, b].map((message_id) => ({ message_id, conversation_id: c })))).toEqual(new Set());
-    expect(await messages.claim([b, d, a].map((message_id) => ({ message_id, conversation_id: c })))).toEqual(new Set([b, a]));
+    expect(await messages.claim([a, b].map((message_id) => ({ message_id, conversation_id: c, partition: 0, offset: '0' })))).toEqual(new Set());
+    expect(await messages.claim([b, d, a].map((message_id) => ({ message_id, conversation_id: c, partition: 0, offset: '0' })))).toEqual(new Set([b, a]));
   });
 
   it('inserts, treats a stored message_id as already stored, and refuses a taken sequence number', async () => {
@@ -133,11 +133,11 @@ describe('MongoMessageStore (real server)', () => {
     expect((await messages.after(c, 0, 2)).map((m) => m.sequence_number)).toEqual([1, 2]);
   });
 
-  it('marks routing done idempotently', async () => {
-    const ids = [newId(), newId()];
-    await messages.markRouted(ids);
-    await messages.markRouted(ids);
-    expect(await messages.routed([...ids, newId()])).toEqual(new Set(ids));
+  it('keeps where each message was first seen', async () => {
+    const [a, b] = [newId(), newId()];
+    await messages.claim([{ message_id: a, conversation_id: 'c', partition: 2, offset: '41' }]);
+    await messages.claim([{ message_id: a, conversation_id: 'c', partition: 2, offset: '97' }, { message_id: b, conversation_id: 'c', partition: 2, offset: '98' }]);
+    expect(await messages.sightings([a, b, newId()])).toEqual(new Map([[a, { partition: 2, offset: '41' }], [b, { partition: 2, offset: '98' }]]));
   });
 });
 

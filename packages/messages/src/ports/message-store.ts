@@ -11,17 +11,26 @@ export class SequenceConflictError extends Error {
   }
 }
 
+/** Where a message was first seen in the log. */
+export interface Sighting {
+  partition: number;
+  offset: string;
+}
+
 /**
  * Port: the router's write side of the message store. All operations are
  * bulk and idempotent, so a redelivered batch can run them again.
  */
 export interface MessageLedger {
   /**
-   * Records that these messages were seen. Resolves with the ids that had
-   * been claimed before (an earlier delivery of the same message_id); those
-   * may or may not be stored yet (see findStored).
+   * Records that these messages were seen, at these log positions.
+   * Resolves with the ids that had been claimed before (an earlier record
+   * or delivery of the same message_id); those may or may not be stored
+   * yet (see findStored).
    */
-  claim(messages: ReadonlyArray<{ message_id: string; conversation_id: string }>): Promise<Set<string>>;
+  claim(messages: ReadonlyArray<{ message_id: string; conversation_id: string } & Sighting>): Promise<Set<string>>;
+  /** Where each of these ids was first claimed (absent: never claimed, or claimed without a position). */
+  sightings(ids: readonly string[]): Promise<Map<string, Sighting>>;
   /** The stored messages among these ids. */
   findStored(ids: readonly string[]): Promise<Map<string, StoredMessage>>;
   /**
@@ -30,9 +39,6 @@ export interface MessageLedger {
    * SequenceConflictError when a number is held by another message.
    */
   insert(messages: readonly StoredMessage[]): Promise<{ alreadyStored: string[] }>;
-  /** The ids among these whose routing finished. */
-  routed(ids: readonly string[]): Promise<Set<string>>;
-  markRouted(ids: readonly string[]): Promise<void>;
 }
 
 /** Port: reads of stored messages (history, status, catch-up). */

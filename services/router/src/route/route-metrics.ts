@@ -14,7 +14,7 @@ export function createRouteMetrics(registry: Registry) {
     batchDuration: new Histogram({ name: 'hub_router_batch_duration_seconds', help: 'Time to store and route one batch', buckets: LATENCY_BUCKETS, registers: [registry] }),
     lag: new Gauge({ name: 'hub_router_consumer_lag', help: 'Records behind the partition end after the last batch, by topic and partition', labelNames: ['topic', 'partition'], registers: [registry] }),
     statuses: new Counter({ name: 'hub_router_statuses_published_total', help: 'Routing statuses published on hub.status.v1, by status', labelNames: ['status'], registers: [registry] }),
-    step: new Histogram({ name: 'hub_router_batch_step_seconds', help: 'Time per step of a route batch (dedup, conversations, sequence, insert, deliver, publish, mark_routed): where a batch spends its time', labelNames: ['step'], buckets: LATENCY_BUCKETS, registers: [registry] }),
+    step: new Histogram({ name: 'hub_router_batch_step_seconds', help: 'Time per step of a route batch (dedup, conversations, sequence, insert, deliver, publish): where a batch spends its time', labelNames: ['step'], buckets: LATENCY_BUCKETS, registers: [registry] }),
     anomalies: new Counter({ name: 'hub_router_sequence_anomalies_total', help: 'Reserved sequence numbers found never stored or already taken (should stay 0)', registers: [registry] }),
   };
 }

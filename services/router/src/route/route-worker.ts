@@ -30,9 +30,10 @@ export interface RouteWorkerDeps {
  *  3. check conversation and membership; refusals → hub.dlq.v1
  *  4. number the new messages per conversation (SequenceAllocator: one
  *     bulk insert of sequence slots) and insert them with one insertMany
- *  5. route what was stored, plus stored messages whose routing never
- *     finished (crash after insert), through the DeliveryRouter; publish
- *     each outcome as a StatusEvent on hub.status.v1; mark them routed
+ *  5. route what was stored, plus stored messages whose routing may not
+ *     have finished (first seen at or after the batch's first offset: an
+ *     earlier attempt stopped after the insert), through the
+ *     DeliveryRouter; publish each outcome as a StatusEvent on hub.status.v1
  * Offsets are committed by the consumer only after this resolves; any
  * failure throws and the batch is redelivered, every step being idempotent.
  */
@@ -53,6 +54,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
 
     // 1–2: decode and dedup within the batch (a re-send may sit next to its original).
     const events: MessageEvent[] = [];
+    const offsets = new Map<string, string>();
     const seenInBatch = new Set<string>();
     let duplicates = 0;
     for (const record of records) {
@@ -67,13 +69,28 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       }
       seenInBatch.add(d.event.message_id);
       events.push(d.event);
+      offsets.set(d.event.message_id, record.offset);
     }
 
     const step = stepTimer(deps.metrics.step);
-    const claimedBefore = await deps.ledger.claim(events);
+    const firstOffset = BigInt(records[0]!.offset);
+    const claimedBefore = await deps.ledger.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, partition: ctx.partition, offset: offsets.get(e.message_id)! })));
     await ctx.heartbeat();
     const stored = claimedBefore.size > 0 ? await deps.ledger.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
-    duplicates += stored.size;
+    // A stored message first seen before this batch was finished (everything
+    // before the batch's first offset was processed to the end, or it would
+    // be redelivered): a re-send, skipped. First seen at or after that
+    // offset: an earlier attempt at this batch stopped after the insert, so
+    // its routing may be unfinished and is done again.
+    const unfinished: StoredMessage[] = [];
+    if (stored.size > 0) {
+      const seen = await deps.ledger.sightings([...stored.keys()]);
+      for (const m of stored.values()) {
+        const at = seen.get(m.message_id);
+        if (at && at.partition === ctx.partition && BigInt(at.offset) >= firstOffset) unfinished.push(m);
+      }
+    }
+    duplicates += stored.size - unfinished.length;
     // Claimed but not stored: an earlier attempt stopped between claim and insert; numbered now (or given back its number).
     const fresh = events.filter((e) => !stored.has(e.message_id));
     step('dedup');
@@ -138,11 +155,8 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     }
     deps.metrics.duplicates.inc(duplicates);
 
-    // 5: route what is stored and not yet routed (stored duplicates whose routing a crash cut short included).
-    if (stored.size > 0) {
-      const done = await deps.ledger.routed([...stored.keys()]);
-      for (const m of stored.values()) if (!done.has(m.message_id)) toRoute.push(m);
-    }
+    // 5: route what was stored now, and stored messages whose routing an earlier attempt may have cut short.
+    toRoute.push(...unfinished);
     toRoute.sort((a, b) => (a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1));
     const requests = toRoute.flatMap(deliveryRequests);
     await ctx.heartbeat();
@@ -155,8 +169,6 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     step('publish');
     await ctx.heartbeat();
     for (const e of statusEvents) deps.metrics.statuses.inc({ status: (e.envelope.payload as { status: string }).status });
-    await deps.ledger.markRouted(toRoute.map((m) => m.message_id));
-    step('mark_routed');
 
     const lag = Number(ctx.highWatermark) - (Number(records[records.length - 1]!.offset) + 1);
     deps.metrics.lag.set({ topic: ctx.topic, partition: String(ctx.partition) }, Math.max(0, lag));

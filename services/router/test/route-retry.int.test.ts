@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/domain';
+import { MongoConversationStore, MongoMessageStore, MongoSequenceSlots, pipelineIndexes } from '@hub/messages';
+import { connectMongo, createLogger, ensureIndexes, type BatchContext, type ConsumedRecord, type EventPublisher, type MongoHandle, type OutgoingEvent } from '@hub/platform';
+import { Registry } from 'prom-client';
+import { stackEnv } from '../../../test/support/stack-env';
+import type { DeliveryRequest } from '../src/ports/delivery';
+import { createRouteMetrics } from '../src/route/route-metrics';
+import { createRouteHandler } from '../src/route/route-worker';
+
+/**
+ * The route handler on the real MongoDB-compatible server, with batches
+ * failing part-way as a crash would leave them, and retried the way the
+ * consumer redelivers them (same records, from the same first offset).
+ * Delivery and publishing are recorded in memory: what is checked here is
+ * the handler's bookkeeping in the store.
+ */
+let mongo: MongoHandle;
+beforeAll(async () => {
+  mongo = await connectMongo({ url: stackEnv().MONGO_URL!, database: `t-${randomUUID()}` });
+  await ensureIndexes(mongo.db, pipelineIndexes);
+});
+afterAll(async () => {
+  await mongo.db.dropDatabase();
+  await mongo.close();
+});
+
+function setup() {
+  const delivered: string[] = [];
+  const published: OutgoingEvent[] = [];
+  const faults = { publish: 0, insert: 0 };
+  const store = new MongoMessageStore(mongo.db);
+  const ledger = Object.assign(Object.create(store) as MongoMessageStore, {
+    insert: async (...args: Parameters<MongoMessageStore['insert']>) => {
+      if (faults.insert > 0) {
+        faults.insert--;
+        throw new Error('simulated crash before the insert');
+      }
+      return store.insert(...args);
+    },
+  });
+  const publisher: EventPublisher = {
+    publish: async (e) => publisher.publishMany([e]),
+    publishMany: async (events) => {
+      if (faults.publish > 0) {
+        faults.publish--;
+        throw new Error('simulated crash after the insert');
+      }
+      published.push(...events);
+    },
+  };
+  const handler = createRouteHandler({
+    ledger,
+    sequences: new MongoConversationStore(mongo.db),
+    slots: new MongoSequenceSlots(mongo.db),
+    delivery: { deliver: async (reqs: readonly DeliveryRequest[]) => reqs.map((r) => (delivered.push(r.message.message_id), { kind: 'pending' as const })) },
+    publisher,
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    metrics: createRouteMetrics(new Registry()),
+    sequenceCacheSize: 100,
+  });
+  return { handler, delivered, published, faults, store };
+}
+
+async function conversation(): Promise<string> {
+  const id = newId();
+  await new MongoConversationStore(mongo.db).create({ conversation_id: id, type: 'direct', members: ['anna', 'bobby'], created_at: new Date().toISOString(), created_by: 'user:anna' });
+  return id;
+}
+
+const event = (conversationId: string, id = newId()): MessageEvent => ({ message_id: id, conversation_id: conversationId, from: 'anna', to: ['bobby'], channels: ['internal'], payload: { type: 'text', text: 'hi' }, source: 'api', accepted_at: new Date().toISOString(), submitted_by: 'user:anna' });
+const records = (events: MessageEvent[], firstOffset: number): ConsumedRecord[] =>
+  events.map((e, i) => ({ topic: 'hub.messages.v1', partition: 0, offset: String(firstOffset + i), key: e.conversation_id, timestamp: Date.now(), headers: {}, traceContext: undefined as never, envelope: makeEnvelope(MESSAGE_ACCEPTED, e) }));
+const ctx: BatchContext = { topic: 'hub.messages.v1', partition: 0, isRunning: () => true, heartbeat: async () => {}, highWatermark: '1000' };
+
+async function numbers(conversationId: string): Promise<Array<[string, number]>> {
+  const docs = await mongo.db.collection('messages').find({ conversation_id: conversationId }).toArray();
+  return docs.map((d) => [d.message_id as string, d.sequence_number as number] as [string, number]).sort((a, b) => a[1] - b[1]);
+}
+
+describe('route handler retried after a failure part-way (real server)', () => {
+  it('routes again what an attempt stored but did not finish, and skips a later re-send of a finished message', async () => {
+    const c = await conversation();
+    const { handler, delivered, published, faults } = setup();
+    const first = [event(c), event(c), event(c)];
+    faults.publish = 1;
+    await expect(handler(records(first, 10), ctx)).rejects.toThrow(/after the insert/);
+    await handler(records(first, 10), ctx);
+    expect(await numbers(c)).toEqual(first.map((e, i) => [e.message_id, i + 1]));
+    // Delivered by the failed attempt and again by the retry: its statuses were never published.
+    expect(delivered).toEqual([...first, ...first].map((e) => e.message_id));
+    expect(published.map((p) => (p.envelope.payload as { message_id: string }).message_id)).toEqual(first.map((e) => e.message_id));
+
+    delivered.length = 0;
+    const later = event(c);
+    await handler(records([event(c, first[1]!.message_id), later], 13), ctx);
+    expect(delivered).toEqual([later.message_id]);
+    expect(await numbers(c)).toEqual([...first, later].map((e, i) => [e.message_id, i + 1]));
+  });
+
+  it('gives messages numbered by an attempt that stopped before the insert the same numbers, in a fresh worker', async () => {
+    const c = await conversation();
+    const a = setup();
+    const batch = [event(c), event(c), event(c), event(c)];
+    a.faults.insert = 1;
+    await expect(a.handler(records(batch, 50), ctx)).rejects.toThrow(/before the insert/);
+    // The partition's next owner sees the first two alone, then the rest with a new one.
+    const b = setup();
+    await b.handler(records(batch.slice(0, 2), 50), ctx);
+    const extra = event(c);
+    await b.handler(records([...batch.slice(2), extra], 52), ctx);
+    expect(await numbers(c)).toEqual([...batch, extra].map((e, i) => [e.message_id, i + 1]));
+    expect(await mongo.db.collection('sequence_slots').countDocuments({ conversation_id: c })).toBe(5);
+  });
+
+  it('re-reads its counter when another worker numbered the conversation meanwhile', async () => {
+    const c = await conversation();
+    const a = setup();
+    const b = setup();
+    const m1 = event(c);
+    await a.handler(records([m1], 100), ctx);
+    const m2 = event(c);
+    await b.handler(records([m2], 101), ctx); // the partition was elsewhere for a while
+    const m3 = event(c);
+    await expect(a.handler(records([m3], 102), ctx)).rejects.toThrow(/taken by another message/);
+    await a.handler(records([m3], 102), ctx);
+    expect(await numbers(c)).toEqual([m1, m2, m3].map((e, i) => [e.message_id, i + 1]));
+  });
+});
