@@ -12,7 +12,7 @@
  *   max    POST /v1/messages under wrk, N connections          BENCH_MAX_S   (60)
  *   rate   POST /v1/messages at a fixed offered rate           BENCH_RATE_S  (60), BENCH_RATE (1667 msg/s)
  * Other knobs: BENCH_CONNECTIONS (64), BENCH_USERS (40), BENCH_CONVERSATIONS (200),
- * BENCH_ROUTERS (1), BENCH_DRAIN_S (90: longest wait for the router to catch up
+ * BENCH_ROUTERS (1; ROUTER_* variables in the environment are passed to them), BENCH_DRAIN_S (90: longest wait for the router to catch up
  * after a phase), BENCH_PROFILE=1 (CPU profiles of frontend and router, top
  * functions printed at the end).
  *
@@ -90,7 +90,9 @@ async function main(): Promise<void> {
       started.push(frontend);
       const routers: ServiceProcess[] = [];
       for (let i = 0; i < cfg.routers; i++) {
-        const r = await spawnService('router', env, { nodeArgs });
+        // ROUTER_* settings from the environment reach the router(s), to compare configurations.
+        const routerEnv = { ...env, ...Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('ROUTER_') && v !== undefined)) } as Record<string, string>;
+        const r = await spawnService('router', routerEnv, { nodeArgs });
         routers.push(r);
         started.push(r);
       }
@@ -314,6 +316,7 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
   const before = await persisted();
   const scrape0 = await Promise.all(routers.map((r) => scrape(r.url)));
   const hist0 = buckets(scrape0, 'hub_message_accept_to_persist_seconds');
+  const front0 = await scrape(url);
   const latencies: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -371,6 +374,11 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
   agent.destroy();
   const seconds = (performance.now() - t0) / 1000;
   say(`rate: offered ${fmt(sent)} (${fmt(sent / cfg.rateS)} msg/s), accepted ${fmt(ok)} (${fmt(ok / seconds)} msg/s), failed ${failed}, not sent (over ${maxInFlight} in flight) ${skipped}; waiting for the router…`);
+  const front1 = await scrape(url);
+  const fq = (name: string, q: number) => quantileFromBuckets(buckets([front0], name), buckets([front1], name), q);
+  const frontSplit = `request p50 ${ms(fq('hub_message_accept_seconds', 0.5))} / p99 ${ms(fq('hub_message_accept_seconds', 0.99))}; Kafka ack p50 ${ms(fq('hub_message_accept_publish_seconds', 0.5))} / p99 ${ms(fq('hub_message_accept_publish_seconds', 0.99))}`;
+  say(`rate: frontend (server side): ${frontSplit}`);
+  rows.push({ figure: 'fixed rate: frontend time per accept', value: frontSplit, target: '(where the frontend waits)' });
   const drainS = await drain(before + ok, persisted, 'rate');
   const scrape1 = await Promise.all(routers.map((r) => scrape(r.url)));
   const hist1 = buckets(scrape1, 'hub_message_accept_to_persist_seconds');
