@@ -16,8 +16,8 @@ export const routerConfigSchema = baseConfigSchema
   .extend({
     ROUTER_HOST: env.host(),
     ROUTER_PORT: env.port(8082),
-    /** Partitions of hub.messages.v1 (and hub.status.v1) one router process works on at once; order within a partition always holds. */
-    ROUTER_PARTITION_CONCURRENCY: env.positiveInt(3),
+    /** Partitions of hub.messages.v1 (and hub.status.v1) one router process works on at once; order within a partition always holds. At least the partitions a router owns, so a fetch's batches are written together. */
+    ROUTER_PARTITION_CONCURRENCY: env.positiveInt(16),
     /** Conversations whose members and sequence counter the route worker keeps in memory. */
     ROUTER_SEQUENCE_CACHE_SIZE: env.positiveInt(100_000),
   });

@@ -50,7 +50,7 @@ function setup() {
       published.push(...events);
     },
   };
-  const handler = createRouteHandler({
+  const routeHandler = createRouteHandler({
     ledger,
     sequences: new MongoConversationStore(mongo.db),
     slots: new MongoSequenceSlots(mongo.db),
@@ -60,7 +60,10 @@ function setup() {
     metrics: createRouteMetrics(new Registry()),
     sequenceCacheSize: 100,
   });
-  return { handler, delivered, published, faults, store };
+  // One partition's batch per call, as most tests here need; `together` hands several partitions' batches to one call.
+  const handler = (recs: ConsumedRecord[], c: BatchContext) => routeHandler([{ records: recs, ctx: c }]);
+  const together = (...batches: Array<[ConsumedRecord[], BatchContext]>) => routeHandler(batches.map(([records, c]) => ({ records, ctx: c })));
+  return { handler, together, delivered, published, faults, store };
 }
 
 async function conversation(): Promise<string> {
@@ -70,9 +73,10 @@ async function conversation(): Promise<string> {
 }
 
 const event = (conversationId: string, id = newId()): MessageEvent => ({ message_id: id, conversation_id: conversationId, from: 'anna', to: ['bobby'], channels: ['internal'], payload: { type: 'text', text: 'hi' }, source: 'api', accepted_at: new Date().toISOString(), submitted_by: 'user:anna' });
-const records = (events: MessageEvent[], firstOffset: number): ConsumedRecord[] =>
-  events.map((e, i) => ({ topic: 'hub.messages.v1', partition: 0, offset: String(firstOffset + i), key: e.conversation_id, timestamp: Date.now(), headers: {}, traceContext: undefined as never, envelope: makeEnvelope(MESSAGE_ACCEPTED, e) }));
-const ctx: BatchContext = { topic: 'hub.messages.v1', partition: 0, isRunning: () => true, heartbeat: async () => {}, highWatermark: '1000' };
+const records = (events: MessageEvent[], firstOffset: number, partition = 0): ConsumedRecord[] =>
+  events.map((e, i) => ({ topic: 'hub.messages.v1', partition, offset: String(firstOffset + i), key: e.conversation_id, timestamp: Date.now(), headers: {}, traceContext: undefined as never, envelope: makeEnvelope(MESSAGE_ACCEPTED, e) }));
+const ctxOf = (partition: number): BatchContext => ({ topic: 'hub.messages.v1', partition, isRunning: () => true, heartbeat: async () => {}, highWatermark: '1000' });
+const ctx = ctxOf(0);
 
 async function numbers(conversationId: string): Promise<Array<[string, number]>> {
   const docs = await mongo.db.collection('messages').find({ conversation_id: conversationId }).toArray();
@@ -126,5 +130,24 @@ describe('route handler retried after a failure part-way (real server)', () => {
     await expect(a.handler(records([m3], 102), ctx)).rejects.toThrow(/taken by another message/);
     await a.handler(records([m3], 102), ctx);
     expect(await numbers(c)).toEqual([m1, m2, m3].map((e, i) => [e.message_id, i + 1]));
+  });
+
+  it('handles several partitions in one call, each judged by its own first offset', async () => {
+    const [a, b] = [await conversation(), await conversation()];
+    const { together, delivered, faults } = setup();
+    const onA = [event(a), event(a)];
+    const onB = [event(b)];
+    faults.publish = 1;
+    await expect(together([records(onA, 500, 0), ctxOf(0)], [records(onB, 5, 1), ctxOf(1)])).rejects.toThrow(/after the insert/);
+    await together([records(onA, 500, 0), ctxOf(0)], [records(onB, 5, 1), ctxOf(1)]);
+    expect(await numbers(a)).toEqual(onA.map((e, i) => [e.message_id, i + 1]));
+    expect(await numbers(b)).toEqual([[onB[0]!.message_id, 1]]);
+    expect(delivered.filter((id) => id === onB[0]!.message_id)).toHaveLength(2);
+    delivered.length = 0;
+    // Next fetch: partition 1 moved on past offset 5, so a re-send of its message is finished business.
+    const next = event(b);
+    await together([records([event(b, onB[0]!.message_id), next], 6, 1), ctxOf(1)], [records([event(a)], 502, 0), ctxOf(0)]);
+    expect(delivered).not.toContain(onB[0]!.message_id);
+    expect(await numbers(b)).toEqual([[onB[0]!.message_id, 1], [next.message_id, 2]]);
   });
 });

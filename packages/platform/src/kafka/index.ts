@@ -3,3 +3,4 @@ export * from './trace-headers';
 export * from './event-publisher';
 export * from './batching-producer';
 export * from './event-consumer';
+export * from './coalesce-batches';

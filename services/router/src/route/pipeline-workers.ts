@@ -1,6 +1,6 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
 import { MongoConversationStore, MongoMessageStore, MongoSequenceSlots, MongoStatusStore, pipelineIndexes } from '@hub/messages';
-import { EventConsumer, ensureIndexes, type Infra, type Logger, type Registry } from '@hub/platform';
+import { coalesceBatches, EventConsumer, ensureIndexes, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { DeliveryRouter } from '../ports/delivery';
 import { createStatusWriterHandler } from '../status/status-writer';
 import { createRouteMetrics } from './route-metrics';
@@ -48,7 +48,7 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
   return {
     start: async () => {
       await ensureIndexes(db, pipelineIndexes);
-      await Promise.all([route.start(routeHandler), status.start(statusHandler)]);
+      await Promise.all([route.start(coalesceBatches(routeHandler)), status.start(coalesceBatches((batches) => statusHandler(batches.flatMap((b) => b.records), batches[0]!.ctx)))]);
       logger.info({ groups: [ConsumerGroups.route, ConsumerGroups.status] }, 'pipeline workers started');
     },
     stop: async () => {

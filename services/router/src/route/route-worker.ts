@@ -1,6 +1,6 @@
 import type { MessageEvent, StoredMessage } from '@hub/domain';
 import { SequenceConflictError, type ConversationSequences, type MessageLedger, type SequenceSlots, type SequenceState } from '@hub/messages';
-import type { BatchContext, BatchHandler, ConsumedRecord, EventPublisher, Logger, OutgoingEvent } from '@hub/platform';
+import type { ConsumedRecord, EventPublisher, Logger, MultiBatchHandler, OutgoingEvent, PartitionBatch } from '@hub/platform';
 import type { DeliveryRouter } from '../ports/delivery';
 import { decodeMessageRecord, poisonDeadLetter } from './message-records';
 import type { RouteMetrics } from './route-metrics';
@@ -22,7 +22,9 @@ export interface RouteWorkerDeps {
 
 /**
  * The `route` worker's batch handler (consumer group `router`,
- * hub.messages.v1): one partition's records, in order.
+ * hub.messages.v1): the batches of one fetch, several partitions at once
+ * (coalesceBatches), each partition's records in order; every step below is
+ * one bulk operation for all of them.
  *
  *  1. decode; poison and invalid records → hub.dlq.v1 (never block the partition)
  *  2. dedup: first within the batch, then against the store (bulk claims;
@@ -42,9 +44,13 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
   const allocator = new SequenceAllocator(deps.sequences, deps.slots, deps.logger, { cacheSize: deps.sequenceCacheSize, onAnomaly: () => deps.metrics.anomalies.inc() });
   const log = deps.logger;
 
-  const handler = async (records: ConsumedRecord[], ctx: BatchContext) => {
+  const handler = async (batches: PartitionBatch[]) => {
     const started = performance.now();
-    deps.metrics.batchSize.observe(records.length);
+    const records = batches.flatMap((b) => b.records);
+    const heartbeat = () => Promise.all(batches.map((b) => b.ctx.heartbeat())).then(() => {});
+    // Everything before a partition's first offset in this call was processed to the end (or it would be redelivered).
+    const firstOffsets = new Map(batches.map((b) => [b.ctx.partition, b.records[0]!.offset]));
+    for (const b of batches) deps.metrics.batchSize.observe(b.records.length);
     const deadLetters: OutgoingEvent[] = [];
     const refuse = (record: ConsumedRecord, reason: string, label: string, messageId?: string) => {
       deadLetters.push(poisonDeadLetter(record, reason, messageId, now()));
@@ -54,7 +60,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
 
     // 1–2: decode and dedup within the batch (a re-send may sit next to its original).
     const events: MessageEvent[] = [];
-    const offsets = new Map<string, string>();
+    const positions = new Map<string, { partition: number; offset: string }>();
     const seenInBatch = new Set<string>();
     let duplicates = 0;
     for (const record of records) {
@@ -69,25 +75,24 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       }
       seenInBatch.add(d.event.message_id);
       events.push(d.event);
-      offsets.set(d.event.message_id, record.offset);
+      positions.set(d.event.message_id, { partition: record.partition, offset: record.offset });
     }
 
     const step = stepTimer(deps.metrics.step);
-    const firstOffset = BigInt(records[0]!.offset);
-    const claimedBefore = await deps.ledger.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, partition: ctx.partition, offset: offsets.get(e.message_id)! })));
-    await ctx.heartbeat();
+    const claimedBefore = await deps.ledger.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, ...positions.get(e.message_id)! })));
+    await heartbeat();
     const stored = claimedBefore.size > 0 ? await deps.ledger.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
-    // A stored message first seen before this batch was finished (everything
-    // before the batch's first offset was processed to the end, or it would
-    // be redelivered): a re-send, skipped. First seen at or after that
-    // offset: an earlier attempt at this batch stopped after the insert, so
-    // its routing may be unfinished and is done again.
+    // A stored message first seen before its partition's first offset here
+    // was finished: a re-send, skipped. First seen at or after it: an
+    // earlier attempt at this batch stopped after the insert, so its routing
+    // may be unfinished and is done again.
     const unfinished: StoredMessage[] = [];
     if (stored.size > 0) {
       const seen = await deps.ledger.sightings([...stored.keys()]);
       for (const m of stored.values()) {
         const at = seen.get(m.message_id);
-        if (at && at.partition === ctx.partition && BigInt(at.offset) >= firstOffset) unfinished.push(m);
+        const first = at ? firstOffsets.get(at.partition) : undefined;
+        if (at && first !== undefined && positions.get(m.message_id)?.partition === at.partition && BigInt(at.offset) >= BigInt(first)) unfinished.push(m);
       }
     }
     duplicates += stored.size - unfinished.length;
@@ -119,7 +124,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
         refuse(record, `not members of conversation ${e.conversation_id}: ${outsiders.join(', ')}`, 'not_a_member', e.message_id);
         continue;
       }
-      const item: ToNumber = { event: e, offset: record.offset, orphan: claimedBefore.has(e.message_id) };
+      const item: ToNumber = { event: e, partition: record.partition, offset: record.offset, orphan: claimedBefore.has(e.message_id) };
       const list = byConversation.get(e.conversation_id);
       if (list) list.push(item);
       else byConversation.set(e.conversation_id, [item]);
@@ -129,12 +134,12 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     const touched = [...byConversation.keys()];
     const toRoute: StoredMessage[] = [];
     try {
-      const numbered = await allocator.number({ partition: ctx.partition, firstOffset: records[0]!.offset }, byConversation, now);
+      const numbered = await allocator.number(firstOffsets, byConversation, now);
       step('sequence');
-      await ctx.heartbeat();
+      await heartbeat();
       await deps.ledger.insert(numbered);
       step('insert');
-      await ctx.heartbeat();
+      await heartbeat();
       const persistedAt = Date.now();
       for (const m of numbered) {
         toRoute.push(m);
@@ -159,29 +164,31 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     toRoute.push(...unfinished);
     toRoute.sort((a, b) => (a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1));
     const requests = toRoute.flatMap(deliveryRequests);
-    await ctx.heartbeat();
+    await heartbeat();
     const outcomes = requests.length > 0 ? await deps.delivery.deliver(requests) : [];
     step('deliver');
-    await ctx.heartbeat();
+    await heartbeat();
     const at = now();
     const statusEvents = requests.map((r, i) => routingStatusEvent(r, outcomes[i]!, at));
     await deps.publisher.publishMany([...deadLetters, ...statusEvents]);
     step('publish');
-    await ctx.heartbeat();
+    await heartbeat();
     for (const e of statusEvents) deps.metrics.statuses.inc({ status: (e.envelope.payload as { status: string }).status });
 
-    const lag = Number(ctx.highWatermark) - (Number(records[records.length - 1]!.offset) + 1);
-    deps.metrics.lag.set({ topic: ctx.topic, partition: String(ctx.partition) }, Math.max(0, lag));
+    for (const b of batches) {
+      const lag = Number(b.ctx.highWatermark) - (Number(b.records[b.records.length - 1]!.offset) + 1);
+      deps.metrics.lag.set({ topic: b.ctx.topic, partition: String(b.ctx.partition) }, Math.max(0, lag));
+    }
     deps.metrics.batchDuration.observe((performance.now() - started) / 1000);
     if (toRoute.length > 0 || duplicates > 0) {
-      log.debug({ partition: ctx.partition, records: records.length, stored: toRoute.length, duplicates, dead_letters: deadLetters.length, ms: Math.round(performance.now() - started) }, 'route batch done');
+      log.debug({ partitions: batches.map((b) => b.ctx.partition), records: records.length, stored: toRoute.length, duplicates, dead_letters: deadLetters.length, ms: Math.round(performance.now() - started) }, 'route batch done');
     }
   };
   return Object.assign(handler, { rebalanced: () => allocator.forgetAll() });
 }
 
 /** The route batch handler, told when the group rebalanced (its counters may be stale: other workers may have numbered its conversations). */
-export type RouteHandler = BatchHandler & { rebalanced(): void };
+export type RouteHandler = MultiBatchHandler & { rebalanced(): void };
 
 const STATE_LOAD_CONCURRENCY = 16;
 

@@ -54,15 +54,15 @@ class Log {
     return added;
   }
   /** What the route worker hands the allocator for records [from, to): claims first, stored ones skipped. */
-  batch(mem: Memory, from: number, to: number): { position: { partition: number; firstOffset: string }; byConversation: Map<string, ToNumber[]> } {
+  batch(mem: Memory, from: number, to: number): { position: Map<number, string>; byConversation: Map<string, ToNumber[]> } {
     const list: ToNumber[] = [];
     for (let o = from; o < to; o++) {
       const e = this.events[o]!;
       const orphan = this.claimed.has(e.message_id);
       this.claimed.add(e.message_id);
-      if (!mem.messages.has(e.message_id)) list.push({ event: e, offset: String(o), orphan });
+      if (!mem.messages.has(e.message_id)) list.push({ event: e, partition: 0, offset: String(o), orphan });
     }
-    return { position: { partition: 0, firstOffset: String(from) }, byConversation: new Map([[conv, list]]) };
+    return { position: new Map([[0, String(from)]]), byConversation: new Map([[conv, list]]) };
   }
 }
 

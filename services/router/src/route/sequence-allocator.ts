@@ -6,18 +6,18 @@ import type { Logger } from '@hub/platform';
 /** A message to number, in partition order within its conversation. */
 export interface ToNumber {
   event: MessageEvent;
-  /** Offset of its record in the batch's partition. */
+  /** Where its record is in the log. */
+  partition: number;
   offset: string;
   /** Claimed before this batch but not stored: an unfinished earlier attempt may have numbered it already. */
   orphan: boolean;
 }
 
-/** Where the batch sits in the log. */
-export interface BatchPosition {
-  partition: number;
-  /** Offset of the batch's first record: everything before it is committed, so finished. */
-  firstOffset: string;
-}
+/**
+ * Offset of the first record of each partition in the batch: everything
+ * before it was processed to the end (or it would be redelivered).
+ */
+export type FirstOffsets = ReadonlyMap<number, string>;
 
 /** How many slots the tail search reads at once. */
 const TAIL_WINDOW = 16;
@@ -80,14 +80,16 @@ export class SequenceAllocator {
    * and takes their slots. Resolves with the messages to insert; throws a
    * TransientError (batch retried) when a slot turned out to be taken.
    */
-  async number(position: BatchPosition, byConversation: ReadonlyMap<string, readonly ToNumber[]>, now: () => Date): Promise<StoredMessage[]> {
+  async number(firstOffsets: FirstOffsets, byConversation: ReadonlyMap<string, readonly ToNumber[]>, now: () => Date): Promise<StoredMessage[]> {
     const numbered: StoredMessage[] = [];
     const wanted: SequenceSlot[] = [];
     const next = new Map<string, number>();
     for (const [conversationId, list] of byConversation) {
       const state = await this.state(conversationId);
       if (!state) throw new Error(`conversation ${conversationId} vanished`);
-      const held = list.some((m) => m.orphan) ? await this.unfinishedTail(conversationId, state.lastSeq, position, new Set(list.filter((m) => m.orphan).map((m) => m.event.message_id))) : new Map<string, number>();
+      const orphans = new Set(list.filter((m) => m.orphan).map((m) => m.event.message_id));
+      const partition = list[0]!.partition;
+      const held = orphans.size > 0 ? await this.unfinishedTail(conversationId, state.lastSeq, partition, firstOffsets.get(partition)!, orphans) : new Map<string, number>();
       let last = state.lastSeq;
       let numberedNew = false;
       for (const m of list) {
@@ -99,7 +101,7 @@ export class SequenceAllocator {
         }
         numberedNew = true;
         last += 1;
-        wanted.push({ conversation_id: conversationId, sequence_number: last, message_id: m.event.message_id, partition: position.partition, offset: m.offset });
+        wanted.push({ conversation_id: conversationId, sequence_number: last, message_id: m.event.message_id, partition: m.partition, offset: m.offset });
         numbered.push(toStored(m.event, last, now()));
       }
       next.set(conversationId, last);
@@ -134,14 +136,14 @@ export class SequenceAllocator {
    * the last number while slots belong to records at or after the batch's
    * first offset. Stops early once every orphan is found.
    */
-  private async unfinishedTail(conversationId: string, last: number, position: BatchPosition, orphans: Set<string>): Promise<Map<string, number>> {
+  private async unfinishedTail(conversationId: string, last: number, partition: number, firstOffset: string, orphans: Set<string>): Promise<Map<string, number>> {
     const found = new Map<string, number>();
-    const first = BigInt(position.firstOffset);
+    const first = BigInt(firstOffset);
     for (let top = last; top > 0 && found.size < orphans.size; top -= TAIL_WINDOW) {
       const numbers = Array.from({ length: Math.min(TAIL_WINDOW, top) }, (_, i) => top - i);
       const slots = await Promise.all(numbers.map((n) => this.slots.get(conversationId, n)));
       for (const slot of slots) {
-        if (!slot || slot.partition !== position.partition || BigInt(slot.offset) < first) return found;
+        if (!slot || slot.partition !== partition || BigInt(slot.offset) < first) return found;
         if (orphans.has(slot.message_id)) found.set(slot.message_id, slot.sequence_number);
       }
     }
