@@ -20,6 +20,8 @@ export const routerConfigSchema = baseConfigSchema
     ROUTER_PARTITION_CONCURRENCY: env.positiveInt(16),
     /** Conversations whose members and sequence counter the route worker keeps in memory. */
     ROUTER_SEQUENCE_CACHE_SIZE: env.positiveInt(100_000),
+    /** Groups of partitions whose batches are written side by side (each group one round of bulk writes per fetch). */
+    ROUTER_WRITE_LANES: env.positiveInt(2),
   });
 
 export type RouterConfig = z.infer<typeof routerConfigSchema>;

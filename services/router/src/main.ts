@@ -44,7 +44,7 @@ await runService({
     // `internal`: WebSocket users, through their presence nodes' channels (offline ones stay pending).
     const internal = createInternalDelivery({ redis: infra.redis!, redisSub: infra.redisSub!, keyPrefix: config.REDIS_KEY_PREFIX, logger });
     const delivery = new ChannelDeliveryRouter({ internal, telegram: external.delivery, whatsapp: external.delivery, instagram: external.delivery, messenger: external.delivery });
-    const pipeline = createPipelineWorkers({ infra, logger, registry, delivery, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE } });
+    const pipeline = createPipelineWorkers({ infra, logger, registry, delivery, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeLanes: config.ROUTER_WRITE_LANES } });
     return {
       app: createRouterApp({ logger, registry, checks: infra.checks, isDraining }),
       start: async () => {

@@ -19,19 +19,33 @@ export type MultiBatchHandler = (batches: PartitionBatch[]) => Promise<void>;
  * partition count: batches arriving before the next macrotask go out
  * together, and each caller gets that call's outcome (a failure fails, and
  * so redelivers, every batch in it). A partition's next batch only comes
- * after its previous one resolved, so per-partition order holds. Needs
+ * after its previous one resolved, so per-partition order holds. With
+ * `lanes` > 1 the partitions are split into that many groups (partition
+ * modulo lanes), each its own call with its own outcome. Needs
  * partitionsConsumedConcurrently ≥ the partitions a consumer owns to
  * coalesce a whole fetch.
  */
-export function coalesceBatches(handler: MultiBatchHandler): BatchHandler {
+export function coalesceBatches(handler: MultiBatchHandler, opts: { lanes?: number } = {}): BatchHandler {
+  const lanes = Math.max(1, opts.lanes ?? 1);
   let pending: Array<PartitionBatch & { resolve: () => void; reject: (err: unknown) => void }> = [];
   const flush = () => {
-    const group = pending;
+    const all = pending;
     pending = [];
-    handler(group.map(({ records, ctx }) => ({ records, ctx }))).then(
-      () => group.forEach((g) => g.resolve()),
-      (err: unknown) => group.forEach((g) => g.reject(err)),
-    );
+    // Lanes (by partition) run side by side: a store that converts documents
+    // on several cores but commits one writer at a time does both at once.
+    const byLane = new Map<number, typeof all>();
+    for (const b of all) {
+      const lane = b.ctx.partition % lanes;
+      const list = byLane.get(lane);
+      if (list) list.push(b);
+      else byLane.set(lane, [b]);
+    }
+    for (const group of byLane.values()) {
+      handler(group.map(({ records, ctx }) => ({ records, ctx }))).then(
+        () => group.forEach((g) => g.resolve()),
+        (err: unknown) => group.forEach((g) => g.reject(err)),
+      );
+    }
   };
   return (records, ctx) =>
     new Promise<void>((resolve, reject) => {

@@ -10,6 +10,8 @@ export interface PipelineWorkerSettings {
   /** Partitions each worker processes at once (order within a partition always holds). */
   partitionConcurrency: number;
   sequenceCacheSize: number;
+  /** Partition groups written side by side (see coalesceBatches). */
+  writeLanes: number;
 }
 
 export interface PipelineWorkers {
@@ -48,7 +50,7 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
   return {
     start: async () => {
       await ensureIndexes(db, pipelineIndexes);
-      await Promise.all([route.start(coalesceBatches(routeHandler)), status.start(coalesceBatches((batches) => statusHandler(batches.flatMap((b) => b.records), batches[0]!.ctx)))]);
+      await Promise.all([route.start(coalesceBatches(routeHandler, { lanes: deps.settings.writeLanes })), status.start(coalesceBatches((batches) => statusHandler(batches.flatMap((b) => b.records), batches[0]!.ctx), { lanes: deps.settings.writeLanes }))]);
       logger.info({ groups: [ConsumerGroups.route, ConsumerGroups.status] }, 'pipeline workers started');
     },
     stop: async () => {
