@@ -1,4 +1,4 @@
-import { makeEnvelope, newId, Topics, type ExternalChannel, type StoredMessage } from '@hub/domain';
+import { makeEnvelope, MESSAGE_STATUS, newId, Topics, type ExternalChannel, type StatusEvent, type StoredMessage } from '@hub/domain';
 import type { EventPublisher } from '@hub/platform';
 import type { DeadLetterStore } from './ports/dead-letter-store';
 import type { DeliveryLedger, LedgerEntry } from './ports/delivery-ledger';
@@ -94,6 +94,29 @@ export class DeliveryScheduler {
       not_before: new Date().toISOString(),
       reason: 'queued',
     });
+  }
+
+  /**
+   * Publishes the `retrying` status that reopens a failed delivery on
+   * replay (the only change the status model allows after `failed`), so the
+   * status API and webhooks follow the replayed delivery to its end.
+   */
+  async publishReopened(dl: DeadLetter, by: string, scheduleId: string, at: Date): Promise<void> {
+    const m = dl.message;
+    const event: StatusEvent = {
+      message_id: m.message_id,
+      conversation_id: m.conversation_id,
+      recipient: dl.recipient,
+      channel: dl.channel,
+      status: 'retrying',
+      detail: `replayed by ${by}`,
+      reopened: true,
+      sequence_number: m.sequence_number,
+      from: m.from,
+      submitted_by: m.submitted_by,
+      occurred_at: at.toISOString(),
+    };
+    await this.deps.publisher.publish({ topic: Topics.status, key: m.conversation_id, envelope: makeEnvelope(MESSAGE_STATUS, event, { id: `replay:${scheduleId}` }) });
   }
 
   /** Re-publishes a record for an existing schedule (sweeper, replay). */

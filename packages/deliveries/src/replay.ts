@@ -28,6 +28,8 @@ export async function replayDeadLetter(
   const entry = await deps.ledger.reopen(dl.delivery_id, dl.message, scheduleId, now);
   // Not failed any more (a concurrent replay of an older dead letter of the same delivery reopened it): nothing to publish.
   if (entry) {
+    // Reopen the status first: the retry's own `sent` or `failed` must come after it.
+    await deps.scheduler.publishReopened(dl, by, scheduleId, now);
     await deps.scheduler.publishRetry({
       delivery_id: dl.delivery_id,
       message: dl.message,

@@ -45,4 +45,16 @@ describe('buildStatusView', () => {
     expect(v.status).toBe('failed');
     expect(v.recipients[0]).toMatchObject({ status: 'failed', detail: 'no_mapping' });
   });
+
+  it('follows a replayed delivery out of failed to its end, and ignores a retrying that is not a replay', () => {
+    const v = buildStatusView({ ...message, to: ['bob'], channels: ['telegram' as const] }, [
+      { recipient: 'bob', channel: 'telegram', status: 'failed', at: at(1), detail: 'no_mapping' },
+      { recipient: 'bob', channel: 'telegram', status: 'retrying', at: at(2) },
+      { recipient: 'bob', channel: 'telegram', status: 'retrying', at: at(3), detail: 'replayed by client:ops', reopened: true },
+      { recipient: 'bob', channel: 'telegram', status: 'sent', at: at(4), external_id: '42' },
+    ]);
+    expect(v.status).toBe('sent');
+    expect(v.status_history.map((h) => h.status)).toEqual(['accepted', 'failed', 'retrying', 'sent']);
+    expect(v.recipients[0]).toMatchObject({ status: 'sent', external_id: '42' });
+  });
 });

@@ -9,6 +9,8 @@ export interface RecordedStatus {
   at: string;
   detail?: string;
   external_id?: string;
+  /** A dead-letter replay reopening a failed delivery (see canTransition). */
+  reopened?: boolean;
 }
 
 export interface RecipientState {
@@ -55,7 +57,7 @@ export function buildStatusView(
     const key = `${r.recipient}|${r.channel}`;
     const current = states.get(key);
     // A status for a recipient or channel the message was not sent to is not part of its story.
-    if (!current || !canTransition(current.status, r.status)) continue;
+    if (!current || !canTransition(current.status, r.status, { reopened: r.reopened === true })) continue;
     const next: RecipientState = { recipient: r.recipient, channel: r.channel, status: r.status, updated_at: r.at };
     if (r.detail !== undefined) next.detail = r.detail;
     const externalId = r.external_id ?? current.external_id;

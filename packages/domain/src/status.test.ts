@@ -22,6 +22,12 @@ describe('status transitions', () => {
     expect(canTransition('delivered', 'failed')).toBe(false);
     expect(canTransition('failed', 'sent')).toBe(false);
   });
+  it('leave failed only by a replay reopening it as retrying', () => {
+    expect(canTransition('failed', 'retrying')).toBe(false);
+    expect(canTransition('failed', 'retrying', { reopened: true })).toBe(true);
+    expect(canTransition('failed', 'sent', { reopened: true })).toBe(false);
+    expect(canTransition('retrying', 'sent', { reopened: true })).toBe(true);
+  });
   it('roll up to the least advanced live state', () => {
     expect(rollUp(['read', 'sent', 'failed'])).toBe('sent');
     expect(rollUp(['failed', 'failed'])).toBe('failed');

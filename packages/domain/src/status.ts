@@ -18,9 +18,15 @@ export function statusRank(status: Status): number {
   return RANK[status];
 }
 
-export function canTransition(from: Status | undefined, to: Status): boolean {
+/**
+ * Whether `to` may replace `from`. `failed` is final except for one way
+ * out: a replay of the dead letter (an operator decision) reopens the
+ * delivery as `retrying`, flagged `reopened`, after which it moves on as
+ * any delivery does.
+ */
+export function canTransition(from: Status | undefined, to: Status, opts: { reopened?: boolean } = {}): boolean {
   if (from === undefined) return true;
-  if (from === 'failed') return false;
+  if (from === 'failed') return opts.reopened === true && to === 'retrying';
   if (to === 'failed') return from !== 'delivered' && from !== 'read';
   if (from === to) return false;
   // pending <-> retrying are side states of equal rank: both can move to the other.
@@ -41,6 +47,8 @@ export interface StatusEvent {
   detail?: string;
   /** Provider's id for the delivered message (e.g. Telegram message id). */
   external_id?: string;
+  /** Set on the `retrying` event of a dead-letter replay: the one change allowed after `failed`. */
+  reopened?: true;
   sequence_number?: number;
   /** The sender, so webhooks and status frames reach the right owner without a lookup. */
   from: string;
@@ -76,6 +84,7 @@ export const StatusEventSchema = z.object({
   status: StatusSchema,
   detail: z.string().max(2_000).optional(),
   external_id: z.string().max(200).optional(),
+  reopened: z.literal(true).optional(),
   sequence_number: z.number().int().positive().optional(),
   from: z.string().min(1).max(200),
   submitted_by: z.string().min(1).max(200),

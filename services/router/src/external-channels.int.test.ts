@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayDeadLetter, DeliveryScheduler, deliveryId } from '@hub/deliveries';
-import { newId } from '@hub/domain';
+import { buildStatusView, newId } from '@hub/domain';
 import { eventually } from '../../../test/support/spawn-service';
 import { startExternalFixture, type ExternalFixture } from '../test/external-fixture';
 
@@ -63,6 +63,11 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
     expect(await f.ledger.get(deliveryId(m.message_id, 'dave', 'telegram'))).toMatchObject({ state: 'delivered', generation: 1 });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(f.fake.textsTo(5003)).toEqual(['for dave, eventually']);
+    // The replay reopened the failed status, so the status view follows the delivery to `sent`.
+    const events = f.statuses.filter((s) => s.message_id === m.message_id && s.recipient === 'dave');
+    expect(events.filter((s) => s.reopened)).toEqual([expect.objectContaining({ status: 'retrying', detail: 'replayed by client:admin' })]);
+    const recorded = [{ recipient: 'dave', channel: 'telegram' as const, status: 'failed' as const, at: dl!.failed_at }, ...events.map((s) => ({ recipient: s.recipient, channel: s.channel, status: s.status, at: s.occurred_at, ...(s.reopened ? { reopened: true } : {}) }))];
+    expect(buildStatusView({ ...m, to: ['dave'], channels: ['telegram'] }, recorded).recipients[0]!.status).toBe('sent');
   });
 
   it('fails a permanent provider error (chat not found) at once, after one attempt, into the dead-letter queue', async () => {

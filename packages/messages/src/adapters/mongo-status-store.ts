@@ -33,6 +33,7 @@ export class MongoStatusStore implements StatusStore {
       const r: RecordedStatus = { recipient: d.recipient, channel: d.channel, status: d.status, at: d.at };
       if (d.detail !== undefined) r.detail = d.detail;
       if (d.external_id !== undefined) r.external_id = d.external_id;
+      if (d.reopened === true) r.reopened = true;
       return r;
     });
   }

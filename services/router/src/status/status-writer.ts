@@ -43,6 +43,7 @@ export function createStatusWriterHandler(deps: StatusWriterDeps): BatchHandler 
       const row: StatusRecord = { id: env.id, message_id: e.message_id, conversation_id: e.conversation_id, recipient: e.recipient, channel: e.channel, status: e.status, at: e.occurred_at };
       if (e.detail !== undefined) row.detail = e.detail;
       if (e.external_id !== undefined) row.external_id = e.external_id;
+      if (e.reopened) row.reopened = true;
       rows.push(row);
     }
     if (deadLetters.length > 0) {
