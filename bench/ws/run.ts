@@ -13,7 +13,7 @@
  *    spawned as their own processes).
  * Settings (environment): BENCH_WS_CONNECTIONS (10000), BENCH_WS_HOLD_S (30),
  * BENCH_WS_GROUP (500), BENCH_WS_FANOUT_MESSAGES (200), BENCH_WS_RATE (1000),
- * BENCH_WS_LATENCY_S (20), BENCH_WS_NODE_OPTIONS (V8 flags for the presence
+ * BENCH_WS_LATENCY_S (20, after BENCH_WS_WARMUP_S (10) at the same rate, unrecorded), BENCH_WS_NODE_OPTIONS (V8 flags for the presence
  * node, e.g. --max-old-space-size=256). Everything runs on 127.0.0.1
  * against the local stack.
  */
@@ -38,6 +38,7 @@ const GROUP = Number(process.env.BENCH_WS_GROUP ?? 500);
 const FANOUT_MESSAGES = Number(process.env.BENCH_WS_FANOUT_MESSAGES ?? 200);
 const RATE = Number(process.env.BENCH_WS_RATE ?? 1_000);
 const LATENCY_S = Number(process.env.BENCH_WS_LATENCY_S ?? 20);
+const WARMUP_S = Number(process.env.BENCH_WS_WARMUP_S ?? 10);
 const HEARTBEAT_MS = 10_000;
 const DEADLINE = Date.now() + 10 * 60_000;
 
@@ -239,8 +240,8 @@ async function main(): Promise<void> {
     say(`3/3 latency: starting frontend and router…`);
     const [frontend, router] = await Promise.all([spawnService('frontend', env), spawnService('router', env)]);
     try {
-      const r = await measureLatency({ frontendUrl: frontend.url, presenceUrl: node.url, rate: RATE, seconds: LATENCY_S, pairs: 50, say });
-      summary['latency offered'] = `${RATE} msg/s for ${LATENCY_S} s: ${r.sent} sent, ${r.accepted} accepted (202), ${r.refused} refused, ${r.received} frames received`;
+      const r = await measureLatency({ frontendUrl: frontend.url, presenceUrl: node.url, rate: RATE, seconds: LATENCY_S, warmupS: WARMUP_S, pairs: 50, say });
+      summary['latency offered'] = `${RATE} msg/s for ${LATENCY_S} s: ${r.sent} sent, ${r.accepted} accepted (202), ${r.refused} refused${r.refused ? ` (${Object.entries(r.refusals).map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}, ${r.received} frames received`;
       summary['POST → 202'] = percentiles(r.acceptMs);
       summary['POST → message frame'] = percentiles(r.fromRequest);
       summary['202 → message frame'] = `${percentiles(r.fromAccepted)} (target p99 ≤ 200 ms)`;
