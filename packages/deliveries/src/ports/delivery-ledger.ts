@@ -74,7 +74,7 @@ export interface LaneTail {
 /**
  * Port: the external delivery ledger. Every lookup is by key, so it stays
  * cheap however much history there is (the MongoDB-compatible server used
- * in development answers only `_id` equality without a scan).
+ * in development serves only `_id` equality from an index).
  */
 export interface DeliveryLedger {
   /**

@@ -15,7 +15,7 @@ interface ClaimDoc {
   claimed_at: Date;
 }
 
-/** How many `_id` lookups run at once (each is one round trip; FerretDB answers only `_id` equality without a scan). */
+/** How many `_id` lookups run at once (each is one round trip; FerretDB serves only `_id` equality from an index). */
 const LOOKUP_CONCURRENCY = 16;
 
 /**

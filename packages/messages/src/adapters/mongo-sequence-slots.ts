@@ -19,7 +19,7 @@ const slotId = (conversationId: string, seq: number) => `${conversationId}:${seq
  * Adapter: sequence slots in MongoDB, one document per number with
  * `_id = conversation:number`. Taking is an ordered bulk insert (the unique
  * `_id` refuses a second holder and stops the batch there); reading is by
- * `_id` only, which FerretDB answers without a scan.
+ * `_id` only, the one lookup FerretDB serves from an index.
  */
 export class MongoSequenceSlots implements SequenceSlots {
   private readonly slots: Collection<SlotDoc>;
