@@ -249,7 +249,7 @@ ensure_kafka() {
 
 ensure_ferretdb() {
   local bin=$BIN_DIR/hub-ferretdb stamp=$BIN_DIR/hub-ferretdb.stamp want
-  want=$(cd "$SCRIPT_DIR/ferretdb" && cat main.go go.mod go.sum | sha256sum | cut -d' ' -f1)
+  want=$(cd "$SCRIPT_DIR/ferretdb" && cat *.go go.mod go.sum | sha256sum | cut -d' ' -f1)
   if [[ -x $bin ]] && stamp_ok "$stamp" "$want"; then return 0; fi
   need_tool go "builds FerretDB"
   say "mongo: building hub-ferretdb (FerretDB $FERRETDB_VERSION)…"
