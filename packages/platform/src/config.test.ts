@@ -25,6 +25,20 @@ describe('loadConfig', () => {
     expect(msg).not.toContain('short');
     expect((caught as ConfigError).problems).toHaveLength(4);
   });
+  it('shows the value of a secret-sounding setting that only sizes or times something', () => {
+    const s = z.object({ TOKEN_CACHE_SIZE: env.positiveInt(10), ACCESS_TOKEN_TTL_S: env.positiveInt(60), TELEGRAM_BOT_TOKEN: z.string().min(10) });
+    const msg = (() => {
+      try {
+        loadConfig(s, { TOKEN_CACHE_SIZE: 'lots', ACCESS_TOKEN_TTL_S: '-1', TELEGRAM_BOT_TOKEN: 'abc' });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    })();
+    expect(msg).toContain('TOKEN_CACHE_SIZE is invalid ("lots")');
+    expect(msg).toContain('ACCESS_TOKEN_TTL_S is invalid ("-1")');
+    expect(msg).toContain('TELEGRAM_BOT_TOKEN is invalid ("***")');
+  });
   it('names a missing variable as missing', () => {
     expect(() => loadConfig(schema, { API_SECRET: '12345678' })).toThrow(/KAFKA_BROKERS is missing/);
   });

@@ -25,8 +25,11 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string,
   throw new ConfigError(problems);
 }
 
+/** Secret-sounding names are redacted, except settings that only size or time something (TOKEN_CACHE_SIZE, ACCESS_TOKEN_TTL_S). */
 function redactIfSecret(key: string, value: string): string {
-  return /SECRET|PASSWORD|TOKEN|KEY/i.test(key) ? '***' : value;
+  const secretName = /SECRET|PASSWORD|TOKEN|KEY/i.test(key);
+  const measure = /_(SIZE|TTL_S|S|MS|BYTES|COUNT|MAX|LIMIT|PER_MIN)$/i.test(key);
+  return secretName && !measure ? '***' : value;
 }
 
 const bool = z
