@@ -44,12 +44,12 @@ describe('delivery ledger and dead letters (real MongoDB-compatible server and K
     ledger = new MongoDeliveryLedger(mongo.db);
     deadLetters = new MongoDeadLetterStore(mongo.db);
     await admin.connect();
-    await ensureTopics(admin, [{ topic: Topics.retry, numPartitions: 1 }, { topic: Topics.dlq, numPartitions: 1 }], 1, prefix);
+    await ensureTopics(admin, [{ topic: Topics.retry, numPartitions: 1 }, { topic: Topics.dlq, numPartitions: 1 }, { topic: Topics.status, numPartitions: 1 }], 1, prefix);
     await producer.connect();
   });
   afterAll(async () => {
     await producer.disconnect();
-    await admin.deleteTopics({ topics: [`${prefix}${Topics.retry}`, `${prefix}${Topics.dlq}`] }).catch(() => {});
+    await admin.deleteTopics({ topics: [`${prefix}${Topics.retry}`, `${prefix}${Topics.dlq}`, `${prefix}${Topics.status}`] }).catch(() => {});
     await admin.disconnect();
     await mongo.db.dropDatabase().catch(() => {});
     await mongo.close();
@@ -162,17 +162,19 @@ describe('delivery ledger and dead letters (real MongoDB-compatible server and K
 
     // On the topics: two dead letters (the repeat was not published twice? it was: publishing is at-least-once) and exactly one replay record.
     const seen: ConsumedRecord[] = [];
-    const consumer = new EventConsumer(kafka, { groupId: `t-${randomUUID()}`, topics: [Topics.retry, Topics.dlq] }, logger);
+    const consumer = new EventConsumer(kafka, { groupId: `t-${randomUUID()}`, topics: [Topics.retry, Topics.dlq, Topics.status] }, logger);
     await consumer.start(async (records) => {
       seen.push(...records);
     });
-    await eventually(() => seen.filter((r) => r.topic === Topics.retry).length >= 1 && seen.filter((r) => r.topic === Topics.dlq).length >= 2, { what: 'retry and dlq records', timeoutMs: 30_000 });
+    await eventually(() => seen.filter((r) => r.topic === Topics.retry).length >= 1 && seen.filter((r) => r.topic === Topics.dlq).length >= 2 && seen.some((r) => r.topic === Topics.status), { what: 'retry and dlq records', timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 500));
     await consumer.stop();
     const retries = seen.filter((r) => r.topic === Topics.retry).map((r) => RetryRecordSchema.parse(r.envelope!.payload) as unknown as RetryRecord);
     expect(retries).toHaveLength(1);
     expect(retries[0]).toMatchObject({ delivery_id: id, attempt: 1, reason: 'replay', schedule_id: reopened!.schedule_id });
     expect(seen.find((r) => r.topic === Topics.retry)!.key).toBe(conv);
+    // The replay reopened the failed status, once.
+    expect(seen.filter((r) => r.topic === Topics.status).map((r) => r.envelope!.payload)).toEqual([expect.objectContaining({ status: 'retrying', reopened: true, recipient: request.recipient, detail: 'replayed by client:admin' })]);
     const dlqIds = seen.filter((r) => r.topic === Topics.dlq).map((r) => (r.envelope!.payload as { id: string }).id);
     expect(new Set(dlqIds)).toEqual(new Set([first.id, other.id]));
   });
