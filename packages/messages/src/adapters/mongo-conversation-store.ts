@@ -11,7 +11,8 @@ interface ConversationDoc extends Conversation {
   last_seq: number;
 }
 
-interface MembershipDoc {
+/** A member's place in a conversation (also read and advanced by presence). */
+export interface MembershipDoc {
   /** `${conversation_id}|${username}` */
   _id: string;
   conversation_id: string;

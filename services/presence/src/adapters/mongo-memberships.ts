@@ -1,15 +1,6 @@
 import type { Collection, Db } from 'mongodb';
-import { Collections, type SequenceSlots } from '@hub/messages';
+import { Collections, type MembershipDoc, type SequenceSlots } from '@hub/messages';
 import type { Membership, Memberships } from '../ports/memberships';
-
-/** The pipeline's membership document (packages/messages, MongoConversationStore). */
-interface MembershipDoc {
-  _id: string;
-  conversation_id: string;
-  username: string;
-  delivered_seq: number;
-  read_seq: number;
-}
 
 interface ConversationDoc {
   _id: string;
