@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { ExternalChannel, StoredMessage } from '@hub/domain';
-import { isDuplicateKeyError, type IndexPlan } from '@hub/platform';
+import { isDuplicateKeyError, writeErrorIndexes, type IndexPlan } from '@hub/platform';
 import type { DeliveryLedger, FinishInput, LaneTail, LedgerEntry, ScheduleInput } from '../ports/delivery-ledger';
 import { deliveryId, laneOf } from '../records';
 
@@ -96,10 +96,9 @@ export class MongoDeliveryLedger implements DeliveryLedger {
       return [];
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      const failed = (err as { writeErrors?: Array<{ index: number }> | { index: number } }).writeErrors;
-      const list = Array.isArray(failed) ? failed : failed ? [failed] : [];
+      const failed = writeErrorIndexes(err);
       // Without per-document errors, treat all as possibly tried before (safe, only slower).
-      return list.length > 0 ? list.map((e) => ids[e.index]!).filter(Boolean) : ids;
+      return failed.length > 0 ? failed.map((i) => ids[i]!).filter(Boolean) : ids;
     }
   }
 

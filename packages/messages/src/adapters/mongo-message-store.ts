@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoredMessage } from '@hub/domain';
-import { isDuplicateKeyError } from '@hub/platform';
+import { isDuplicateKeyError, writeErrorIndexes } from '@hub/platform';
 import { Collections } from '../collections';
 import { SequenceConflictError, type MessageLedger, type MessageReader, type Sighting } from '../ports/message-store';
 
@@ -102,10 +102,9 @@ async function duplicatesOf(insert: () => Promise<unknown>, ids: string[]): Prom
     return new Set();
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
-    const writeErrors = (err as { writeErrors?: Array<{ index: number }> | { index: number } }).writeErrors;
-    const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-    if (list.length === 0) return new Set(ids);
-    return new Set(list.map((w) => ids[w.index]!).filter(Boolean));
+    const failed = writeErrorIndexes(err);
+    if (failed.length === 0) return new Set(ids);
+    return new Set(failed.map((i) => ids[i]!).filter(Boolean));
   }
 }
 

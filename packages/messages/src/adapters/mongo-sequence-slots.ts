@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from '@hub/platform';
+import { isDuplicateKeyError, writeErrorIndexes } from '@hub/platform';
 import { Collections } from '../collections';
 import type { SequenceSlot, SequenceSlots, TakeResult } from '../ports/sequence-slots';
 
@@ -83,9 +83,8 @@ function pick(s: SequenceSlot): SequenceSlot {
 }
 
 function firstErrorIndex(err: unknown): number {
-  const writeErrors = (err as { writeErrors?: Array<{ index: number }> | { index: number } }).writeErrors;
-  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-  if (list.length > 0) return Math.min(...list.map((w) => w.index));
+  const failed = writeErrorIndexes(err);
+  if (failed.length > 0) return failed[0]!;
   const inserted = (err as { insertedCount?: number; result?: { insertedCount?: number } }).insertedCount ?? (err as { result?: { insertedCount?: number } }).result?.insertedCount;
   return inserted ?? 0;
 }

@@ -45,6 +45,17 @@ export function isDuplicateKeyError(err: unknown): boolean {
   return Array.isArray(e?.writeErrors) && e.writeErrors.length > 0 && e.writeErrors.every((w) => w.code === 11000);
 }
 
+/**
+ * Positions (in the bulk write's document list) of the documents a failed
+ * bulk write refused, ascending. The driver gives one error or a list; an
+ * empty result means the error did not say which.
+ */
+export function writeErrorIndexes(err: unknown): number[] {
+  const writeErrors = (err as { writeErrors?: Array<{ index: number }> | { index: number } } | null)?.writeErrors;
+  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  return list.map((w) => w.index).sort((a, b) => a - b);
+}
+
 export function mongoHealthCheck(db: Db): HealthCheck {
   return { name: 'mongodb', check: async () => void (await db.command({ ping: 1 })) };
 }

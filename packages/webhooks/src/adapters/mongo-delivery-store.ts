@@ -1,5 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import { ensureIndexes, isDuplicateKeyError } from '@hub/platform';
+import { ensureIndexes, isDuplicateKeyError, writeErrorIndexes } from '@hub/platform';
 import { newDeliveryRecord, type AttemptRecord, type DeliveryRecord, type NewDelivery } from '../deliveries';
 import type { AttemptRequest, DeliveryListQuery, DeliveryStore } from '../ports/delivery-store';
 
@@ -75,9 +75,7 @@ export class MongoDeliveryStore implements DeliveryStore {
         break;
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
-        const e = err as { writeErrors?: Array<{ index: number }> | { index: number } };
-        const writeErrors = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
-        const failedAt = writeErrors[0]?.index ?? 0;
+        const failedAt = writeErrorIndexes(err)[0] ?? 0;
         for (const d of rest.slice(0, failedAt)) inserted.add(d._id);
         if (rest[failedAt]) skipped.push(rest[failedAt]!);
         rest = rest.slice(failedAt + 1);
