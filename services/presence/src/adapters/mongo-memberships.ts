@@ -2,13 +2,8 @@ import type { Collection, Db } from 'mongodb';
 import { Collections, type MembershipDoc, type SequenceSlots } from '@hub/messages';
 import type { Membership, Memberships } from '../ports/memberships';
 
-interface ConversationDoc {
-  _id: string;
-  last_seq?: number;
-}
-
 /**
- * Adapter: Memberships on the pipeline's `memberships` and `conversations`
+ * Adapter: Memberships on the pipeline's `memberships` and `sequence_slots`
  * collections. Advances are coalesced per member and conversation and
  * written every `flushMs` (acks come per message; the test server applies
  * updates one document at a time, so one `$max` per conversation and
@@ -17,7 +12,6 @@ interface ConversationDoc {
  */
 export class MongoMemberships implements Memberships {
   private readonly memberships: Collection<MembershipDoc>;
-  private readonly conversations: Collection<ConversationDoc>;
   private pending = new Map<string, { delivered_seq: number; read_seq: number; waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> }>();
   private timer?: NodeJS.Timeout;
 
@@ -27,7 +21,6 @@ export class MongoMemberships implements Memberships {
     private readonly flushMs = 100,
   ) {
     this.memberships = db.collection<MembershipDoc>(Collections.memberships);
-    this.conversations = db.collection<ConversationDoc>(Collections.conversations);
   }
 
   async of(user: string): Promise<Membership[]> {
@@ -76,8 +69,7 @@ export class MongoMemberships implements Memberships {
   private async withEnd(m: MembershipDoc): Promise<Membership> {
     const delivered = m.delivered_seq ?? 0;
     const read = m.read_seq ?? 0;
-    const conversation = await this.conversations.findOne({ _id: m.conversation_id }, { projection: { last_seq: 1 } });
-    const floor = Math.max(delivered, read, conversation?.last_seq ?? 0);
-    return { conversation_id: m.conversation_id, delivered_seq: delivered, read_seq: read, last_seq: await this.slots.last(m.conversation_id, floor) };
+    // Numbers the member acknowledged or read are taken: the search starts there.
+    return { conversation_id: m.conversation_id, delivered_seq: delivered, read_seq: read, last_seq: await this.slots.last(m.conversation_id, Math.max(delivered, read)) };
   }
 }
