@@ -33,6 +33,12 @@ npx madge --circular --extensions ts --ts-config tsconfig.json packages services
   exit 1
 }
 
+if command -v go >/dev/null 2>&1; then
+  # The local stack's FerretDB wrapper has Go code of its own (index keeper, log handler).
+  echo "test: go test (deploy/local/ferretdb)"
+  (cd deploy/local/ferretdb && GOFLAGS=-buildvcs=false go test ./...)
+fi
+
 mkdir -p .stack
 report=.stack/vitest-report.json
 rm -f "$report"
