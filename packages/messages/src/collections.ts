@@ -10,6 +10,8 @@ export const Collections = {
   statusEvents: 'status_events',
   /** `conversation:number` → the message holding that sequence number (see MongoSequenceSlots). */
   sequenceSlots: 'sequence_slots',
+  /** Records the router refused (topic:partition:offset → reason and raw value); also on hub.dlq.v1. */
+  rejectedRecords: 'rejected_records',
 } as const;
 
 /**
@@ -28,4 +30,5 @@ export const pipelineIndexes: Record<string, IndexDescription[]> = {
     { key: { conversation_id: 1, sequence_number: 1 }, name: 'conversation_sequence_unique', unique: true },
   ],
   [Collections.statusEvents]: [{ key: { message_id: 1 }, name: 'message_id' }],
+  [Collections.rejectedRecords]: [{ key: { failed_at: -1, _id: -1 }, name: 'newest_first' }],
 };

@@ -3,6 +3,8 @@ export * from './ports/conversation-store';
 export * from './ports/message-store';
 export * from './ports/status-store';
 export * from './ports/sequence-slots';
+export * from './ports/rejected-records';
+export * from './adapters/mongo-rejected-records';
 export * from './adapters/mongo-conversation-store';
 export * from './adapters/mongo-message-store';
 export * from './adapters/mongo-status-store';

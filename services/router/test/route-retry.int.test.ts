@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/domain';
-import { MongoConversationStore, MongoMessageStore, MongoSequenceSlots, pipelineIndexes } from '@hub/messages';
+import { MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, pipelineIndexes } from '@hub/messages';
 import { connectMongo, createLogger, ensureIndexes, type BatchContext, type ConsumedRecord, type EventPublisher, type MongoHandle, type OutgoingEvent } from '@hub/platform';
 import { Registry } from 'prom-client';
 import { stackEnv } from '../../../test/support/stack-env';
@@ -54,6 +54,7 @@ function setup() {
     ledger,
     sequences: new MongoConversationStore(mongo.db),
     slots: new MongoSequenceSlots(mongo.db),
+    rejected: new MongoRejectedRecords(mongo.db),
     delivery: { deliver: async (reqs: readonly DeliveryRequest[]) => reqs.map((r) => (delivered.push(r.message.message_id), { kind: 'pending' as const })) },
     publisher,
     logger: createLogger({ service: 'test', level: 'silent' }),

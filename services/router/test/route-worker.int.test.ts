@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, RECORD_POISON, Topics, type PoisonRecord } from '@hub/domain';
+import { MongoRejectedRecords } from '@hub/messages';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 import { startPipelineKit, type PipelineKit } from './pipeline-kit';
 
@@ -58,6 +59,10 @@ describe('route worker (spawned router, real stack)', () => {
     expect(forConv[0]).toMatchObject({ topic: Topics.messages, raw: 'not json {' });
     expect(forConv[2]!.message_id).toBe(stranger.message_id);
     expect(letters.find((l) => l.key === unknown)?.reason).toMatch(/does not exist/);
+    // Kept for operators (GET /v1/dlq/records) as well, with the same reasons.
+    const kept = (await new MongoRejectedRecords(kit.db).list({ limit: 50 })).records.filter((r) => r.key === c.conversation_id || r.key === unknown);
+    expect(kept.map((r) => r.reason).sort()).toEqual(letters.filter((l) => l.key === c.conversation_id || l.key === unknown).map((l) => l.reason).sort());
+    expect(kept.find((r) => r.message_id === stranger.message_id)).toMatchObject({ topic: Topics.messages, id: expect.stringMatching(/^hub\.messages\.v1:\d+:\d+$/) });
     // Nothing of the refused ones was stored.
     expect(await kit.db.collection('messages').countDocuments({ _id: { $in: [stranger.message_id] } as never })).toBe(0);
   });

@@ -1,4 +1,5 @@
 import { deadLetterIndexes, DeliveryScheduler, deliveryLedgerIndexes, MongoDeadLetterStore, MongoDeliveryLedger } from '@hub/deliveries';
+import { Collections, MongoRejectedRecords, pipelineIndexes } from '@hub/messages';
 import { ensureIndexes, type Infra, type Logger } from '@hub/platform';
 import type { MiddlewareHandler } from 'hono';
 import type { DlqDeps } from './dlq-deps';
@@ -6,8 +7,8 @@ import type { DlqDeps } from './dlq-deps';
 /** Builds the dead-letter admin side of the frontend once at boot (called from main.ts). */
 export async function composeDlq(infra: Infra, authenticate: MiddlewareHandler, logger: Logger): Promise<DlqDeps> {
   if (!infra.mongo || !infra.producer) throw new Error('the dead-letter routes need MongoDB and a Kafka producer');
-  await ensureIndexes(infra.mongo.db, { ...deliveryLedgerIndexes, ...deadLetterIndexes });
+  await ensureIndexes(infra.mongo.db, { ...deliveryLedgerIndexes, ...deadLetterIndexes, [Collections.rejectedRecords]: pipelineIndexes[Collections.rejectedRecords]! });
   const ledger = new MongoDeliveryLedger(infra.mongo.db);
   const deadLetters = new MongoDeadLetterStore(infra.mongo.db);
-  return { ledger, deadLetters, scheduler: new DeliveryScheduler({ ledger, deadLetters, publisher: infra.producer }), authenticate, logger };
+  return { ledger, deadLetters, rejected: new MongoRejectedRecords(infra.mongo.db), scheduler: new DeliveryScheduler({ ledger, deadLetters, publisher: infra.producer }), authenticate, logger };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryId, MongoDeadLetterStore, MongoDeliveryLedger, RETRY_RECORD, type DeadLetter } from '@hub/deliveries';
 import { newId, Topics, type StoredMessage } from '@hub/domain';
+import { MongoRejectedRecords, type RejectedRecord } from '@hub/messages';
 import { connectMongo, createKafka, createLogger, EventConsumer, type ConsumedRecord, type MongoHandle } from '@hub/platform';
 import { adminToken, createApiClient, registerAndLogin, startTestFrontend } from '../../../../test/support/identity';
 import { eventually } from '../../../../test/support/spawn-service';
@@ -78,6 +79,49 @@ describe('GET /v1/dlq', () => {
     ['colour=red', 'colour'],
   ])('answers 400 naming the parameter for %s', async (query, field) => {
     const res = await call('GET', `/v1/dlq?${query}`, admin);
+    expect(res.status).toBe(400);
+    expect(res.type).toContain('application/problem+json');
+    expect(res.body.errors.map((e: Json) => e.field)).toContain(field);
+  });
+});
+
+describe('GET /v1/dlq/records', () => {
+  it('lists the records the router refused, newest first, with pages and a topic filter, for admin clients only', async () => {
+    const rejected = new MongoRejectedRecords(mongo.db);
+    const base = Date.now();
+    const records: RejectedRecord[] = [
+      { id: `${Topics.messages}:0:7`, topic: Topics.messages, partition: 0, offset: '7', key: 'c1', reason: 'record value is not JSON', raw: 'not json {', failed_at: new Date(base - 3_000).toISOString() },
+      { id: `${Topics.status}:1:3`, topic: Topics.status, partition: 1, offset: '3', key: null, reason: 'invalid StatusEvent: status: invalid', raw: '{}', failed_at: new Date(base - 2_000).toISOString() },
+      { id: `${Topics.messages}:2:9`, topic: Topics.messages, partition: 2, offset: '9', key: 'c2', reason: 'conversation c2 does not exist', raw: '{"type":"message.accepted"}', message_id: newId(), failed_at: new Date(base - 1_000).toISOString() },
+    ];
+    await rejected.add(records);
+    await rejected.add(records.slice(0, 1)); // a redelivered batch keeps each record once
+
+    const all = await call('GET', '/v1/dlq/records', admin);
+    expect(all.status).toBe(200);
+    expect(all.body.records.map((r: Json) => r.id)).toEqual([records[2]!.id, records[1]!.id, records[0]!.id]);
+    expect(all.body.records[0]).toEqual({ ...records[2] });
+    expect(all.body.next_cursor).toBeUndefined();
+
+    const first = await call('GET', '/v1/dlq/records?limit=2', admin);
+    expect(first.body.records.map((r: Json) => r.id)).toEqual([records[2]!.id, records[1]!.id]);
+    const second = await call('GET', `/v1/dlq/records?limit=2&after=${first.body.next_cursor}`, admin);
+    expect(second.body.records.map((r: Json) => r.id)).toEqual([records[0]!.id]);
+
+    const statusOnly = await call('GET', `/v1/dlq/records?topic=${Topics.status}`, admin);
+    expect(statusOnly.body.records.map((r: Json) => r.id)).toEqual([records[1]!.id]);
+
+    const user = await registerAndLogin(t.url);
+    expect((await call('GET', '/v1/dlq/records', user.accessToken)).status).toBe(403);
+    expect((await call('GET', '/v1/dlq/records')).status).toBe(401);
+  });
+
+  it.each([
+    ['after=garbage', 'after'],
+    ['topic=hub.retry.v1', 'topic'],
+    ['limit=500', 'limit'],
+  ])('answers 400 naming the parameter for %s', async (query, field) => {
+    const res = await call('GET', `/v1/dlq/records?${query}`, admin);
     expect(res.status).toBe(400);
     expect(res.type).toContain('application/problem+json');
     expect(res.body.errors.map((e: Json) => e.field)).toContain(field);

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { replayDeadLetter, type DeadLetter } from '@hub/deliveries';
-import { isAdmin, UuidSchema } from '@hub/domain';
+import { isAdmin, Topics, UuidSchema } from '@hub/domain';
+import { decodeCursor, type RejectedRecord } from '@hub/messages';
 import { principalOf } from '@hub/identity';
 import { problemResponses, ProblemError, PublishUnavailableError, readQuery, validationProblem, type AuthVariables, type OpenAPIRegistry } from '@hub/platform';
 import { z } from 'zod';
@@ -13,6 +14,29 @@ const ListQuerySchema = z.strictObject({
   include_replayed: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 const IdParamsSchema = z.strictObject({ id: UuidSchema });
+const RecordsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  after: z
+    .string()
+    .max(512)
+    .refine((s) => decodeCursor(s) !== undefined, 'not a cursor from a previous page (use its next_cursor as is)')
+    .optional(),
+  topic: z.enum([Topics.messages, Topics.status]).optional(),
+});
+
+const RejectedRecordViewSchema = z
+  .object({
+    id: z.string().openapi({ description: 'topic:partition:offset of the refused record' }),
+    topic: z.string(),
+    partition: z.number().int(),
+    offset: z.string(),
+    key: z.string().nullable(),
+    reason: z.string(),
+    raw: z.string().openapi({ description: 'The record value as text, cut at 4 KiB' }),
+    message_id: z.string().optional(),
+    failed_at: z.string(),
+  })
+  .openapi('RejectedRecord');
 
 const DeadLetterViewSchema = z
   .object({
@@ -53,6 +77,12 @@ export function dlqRoutes(d: DlqDeps, openapi: OpenAPIRegistry): Hono<{ Variable
     const items = await unavailableOnStoreError(d, () => d.deadLetters.list({ limit: q.limit, includeReplayed: q.include_replayed, ...(q.before ? { before: q.before } : {}), ...(q.channel ? { channel: q.channel } : {}) }));
     const last = items.at(-1);
     return c.json({ dead_letters: items.map(present), ...(items.length === q.limit && last ? { next_cursor: last.id } : {}) });
+  });
+
+  app.get('/records', async (c) => {
+    const q = readQuery(c, RecordsQuerySchema);
+    const page = await unavailableOnStoreError(d, () => d.rejected.list({ limit: q.limit, ...(q.after ? { after: q.after } : {}), ...(q.topic ? { topic: q.topic } : {}) }));
+    return c.json({ records: page.records.map(presentRecord), ...(page.next ? { next_cursor: page.next } : {}) });
   });
 
   app.post('/:id/replay', async (c) => {
@@ -106,6 +136,10 @@ function present(dl: DeadLetter): z.infer<typeof DeadLetterViewSchema> {
   };
 }
 
+function presentRecord(r: RejectedRecord): z.infer<typeof RejectedRecordViewSchema> {
+  return { id: r.id, topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, reason: r.reason, raw: r.raw, ...(r.message_id ? { message_id: r.message_id } : {}), failed_at: r.failed_at };
+}
+
 function register(openapi: OpenAPIRegistry): void {
   const security = [{ bearer: [] }];
   openapi.registerPath({
@@ -118,6 +152,17 @@ function register(openapi: OpenAPIRegistry): void {
     security,
     request: { query: ListQuerySchema },
     responses: { 200: { description: 'Dead letters', content: { 'application/json': { schema: z.object({ dead_letters: z.array(DeadLetterViewSchema), next_cursor: z.string().optional() }) } } }, ...problemResponses(400, 401, 403, 429, 503) },
+  });
+  openapi.registerPath({
+    method: 'get',
+    path: '/v1/dlq/records',
+    tags: ['dead letters'],
+    summary: 'List records the router refused (newest first)',
+    description:
+      'Records of hub.messages.v1 and hub.status.v1 that could not be processed and went to hub.dlq.v1: not JSON, not a valid event, or a message accepted (202) for a conversation that no longer exists or from a sender who is no longer a member. Kept for operators; they cannot be replayed (send the message again). Needs an API client with the admin scope. Page with `after` = the previous page\'s `next_cursor`.',
+    security,
+    request: { query: RecordsQuerySchema },
+    responses: { 200: { description: 'Refused records', content: { 'application/json': { schema: z.object({ records: z.array(RejectedRecordViewSchema), next_cursor: z.string().optional() }) } } }, ...problemResponses(400, 401, 403, 429, 503) },
   });
   openapi.registerPath({
     method: 'post',

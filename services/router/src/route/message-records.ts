@@ -1,5 +1,6 @@
 import { MESSAGE_ACCEPTED, MessageEventSchema, RECORD_POISON, makeEnvelope, type MessageEvent, type PoisonRecord } from '@hub/domain';
-import type { ConsumedRecord, OutgoingEvent } from '@hub/platform';
+import type { RejectedRecord, RejectedRecords } from '@hub/messages';
+import type { ConsumedRecord, EventPublisher, OutgoingEvent } from '@hub/platform';
 import { Topics } from '@hub/domain';
 
 export type DecodedRecord = { kind: 'message'; record: ConsumedRecord; event: MessageEvent } | { kind: 'poison'; record: ConsumedRecord; reason: string; messageId?: string };
@@ -36,4 +37,14 @@ export function poisonDeadLetter(record: ConsumedRecord, reason: string, message
   };
   // Deterministic id: a redelivered poison record yields the same dead letter id.
   return { topic: Topics.dlq, key: record.key ?? `${record.topic}:${record.partition}`, envelope: makeEnvelope(RECORD_POISON, payload, { id: `${record.topic}:${record.partition}:${record.offset}` }) };
+}
+
+/** The stored copy of a dead letter made by poisonDeadLetter (operators list them at GET /v1/dlq/records). */
+export function rejectedRecordOf(deadLetter: OutgoingEvent): RejectedRecord {
+  return { id: deadLetter.envelope.id, ...(deadLetter.envelope.payload as PoisonRecord) };
+}
+
+/** Keeps and publishes dead letters together; both happen before the batch's offsets are committed. */
+export async function recordDeadLetters(rejected: RejectedRecords, publisher: EventPublisher, deadLetters: OutgoingEvent[], others: OutgoingEvent[] = []): Promise<void> {
+  await Promise.all([rejected.add(deadLetters.map(rejectedRecordOf)), publisher.publishMany([...deadLetters, ...others])]);
 }

@@ -1,5 +1,5 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
-import { MongoConversationStore, MongoMessageStore, MongoSequenceSlots, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, MongoStatusStore, pipelineIndexes } from '@hub/messages';
 import { coalesceBatches, EventConsumer, ensureIndexes, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { DeliveryRouter } from '../ports/delivery';
 import { createStatusWriterHandler } from '../status/status-writer';
@@ -32,12 +32,14 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
   const db = infra.mongo.db;
   const messages = new MongoMessageStore(db);
   const conversations = new MongoConversationStore(db);
+  const rejected = new MongoRejectedRecords(db);
   const route = new EventConsumer(infra.kafka, { groupId: ConsumerGroups.route, topics: [Topics.messages], partitionsConsumedConcurrently: deps.settings.partitionConcurrency }, logger);
   const status = new EventConsumer(infra.kafka, { groupId: ConsumerGroups.status, topics: [Topics.status], partitionsConsumedConcurrently: deps.settings.partitionConcurrency }, logger);
   const routeHandler = createRouteHandler({
     ledger: messages,
     sequences: conversations,
     slots: new MongoSequenceSlots(db),
+    rejected,
     delivery: deps.delivery,
     publisher: infra.producer,
     logger: logger.child({ worker: 'route' }),
@@ -46,7 +48,7 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
   });
   // Partitions may have moved: cached counters of conversations numbered elsewhere meanwhile are stale.
   route.kafkaConsumer.on(route.kafkaConsumer.events.GROUP_JOIN, () => routeHandler.rebalanced());
-  const statusHandler = createStatusWriterHandler({ store: new MongoStatusStore(db), publisher: infra.producer, logger: logger.child({ worker: 'status-writer' }), registry });
+  const statusHandler = createStatusWriterHandler({ store: new MongoStatusStore(db), rejected, publisher: infra.producer, logger: logger.child({ worker: 'status-writer' }), registry });
   return {
     start: async () => {
       await ensureIndexes(db, pipelineIndexes);

@@ -1,8 +1,8 @@
 import type { MessageEvent, StoredMessage } from '@hub/domain';
-import { SequenceConflictError, type ConversationSequences, type MessageLedger, type SequenceSlots, type SequenceState } from '@hub/messages';
+import { SequenceConflictError, type ConversationSequences, type MessageLedger, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
 import type { ConsumedRecord, EventPublisher, Logger, MultiBatchHandler, OutgoingEvent, PartitionBatch } from '@hub/platform';
 import type { DeliveryRouter } from '../ports/delivery';
-import { decodeMessageRecord, poisonDeadLetter } from './message-records';
+import { decodeMessageRecord, poisonDeadLetter, recordDeadLetters } from './message-records';
 import type { RouteMetrics } from './route-metrics';
 import { deliveryRequests, routingStatusEvent } from './routing-statuses';
 import { SequenceAllocator, type ToNumber } from './sequence-allocator';
@@ -11,6 +11,8 @@ export interface RouteWorkerDeps {
   ledger: MessageLedger;
   sequences: ConversationSequences;
   slots: SequenceSlots;
+  /** Where refused records are kept for operators (beside hub.dlq.v1). */
+  rejected: RejectedRecords;
   delivery: DeliveryRouter;
   publisher: EventPublisher;
   logger: Logger;
@@ -170,7 +172,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     await heartbeat();
     const at = now();
     const statusEvents = requests.map((r, i) => routingStatusEvent(r, outcomes[i]!, at));
-    await deps.publisher.publishMany([...deadLetters, ...statusEvents]);
+    await recordDeadLetters(deps.rejected, deps.publisher, deadLetters, statusEvents);
     step('publish');
     await heartbeat();
     for (const e of statusEvents) deps.metrics.statuses.inc({ status: (e.envelope.payload as { status: string }).status });

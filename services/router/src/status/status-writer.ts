@@ -1,10 +1,12 @@
 import { MESSAGE_STATUS, StatusEventSchema } from '@hub/domain';
-import type { StatusRecord, StatusStore } from '@hub/messages';
+import type { RejectedRecords, StatusRecord, StatusStore } from '@hub/messages';
 import { Counter, type BatchHandler, type EventPublisher, type Logger, type Registry } from '@hub/platform';
-import { poisonDeadLetter } from '../route/message-records';
+import { poisonDeadLetter, recordDeadLetters } from '../route/message-records';
 
 export interface StatusWriterDeps {
   store: StatusStore;
+  /** Where refused records are kept for operators (beside hub.dlq.v1). */
+  rejected: RejectedRecords;
   publisher: EventPublisher;
   logger: Logger;
   registry: Registry;
@@ -47,7 +49,7 @@ export function createStatusWriterHandler(deps: StatusWriterDeps): BatchHandler 
       rows.push(row);
     }
     if (deadLetters.length > 0) {
-      await deps.publisher.publishMany(deadLetters);
+      await recordDeadLetters(deps.rejected, deps.publisher, deadLetters);
       refused.inc(deadLetters.length);
       deps.logger.warn({ count: deadLetters.length }, 'status records dead-lettered');
     }
