@@ -1,5 +1,5 @@
 import { EtcdKeys, type ChannelMapping, type ExternalChannel, type IdentityDirectory, type UserRecord } from '@hub/domain';
-import type { KeyValueStore, KvChange, Logger } from '@hub/platform';
+import { mirrorPrefixes, type KeyValueStore, type KvChange, type Logger } from '@hub/platform';
 import type { ChannelIndexEntry } from './channel-mappings.repository';
 import { publicClient, publicUser, type ApiClient, type StoredClient, type StoredUser } from './records';
 
@@ -12,9 +12,8 @@ const NEGATIVE_CLIENT_TTL_MS = 5_000;
  * loaded once and kept fresh by prefix watches: lookups never touch the
  * network. Secrets and password hashes are stripped before caching.
  *
- * Load order: the watches start first and buffer their events, then the
- * prefixes are listed, then the buffered events are replayed, so no change
- * made while loading is lost or overwritten by the older listing.
+ * Loaded and kept fresh by mirrorPrefixes (no change made while loading is
+ * lost; a malformed value written by hand is logged and skipped).
  */
 export class WatchedIdentityDirectory implements IdentityDirectory {
   private readonly users = new Map<string, UserRecord>();
@@ -132,32 +131,17 @@ export class WatchedIdentityDirectory implements IdentityDirectory {
   }
 
   private async load(): Promise<void> {
-    let buffered: KvChange[] | undefined = [];
-    const onChange = (change: KvChange) => {
-      if (buffered) buffered.push(change);
-      else this.safeApply(change);
-    };
     try {
-      for (const prefix of PREFIXES) this.stops.push(await this.kv.watchPrefix(prefix, onChange));
-      const listings = await Promise.all(PREFIXES.map((p) => this.kv.list<unknown>(p)));
-      for (const listing of listings) for (const [key, value] of listing) this.safeApply({ type: 'put', key, value });
-      const pending = buffered;
-      buffered = undefined;
-      for (const change of pending) this.safeApply(change);
+      this.stops.push(
+        await mirrorPrefixes(this.kv, PREFIXES, {
+          apply: (change) => this.apply(change),
+          onMalformed: (change, err) => this.logger?.warn({ key: change.key, err: { message: err.message } }, 'ignored malformed identity record'),
+        }),
+      );
     } catch (err) {
       this.loading = undefined; // let a later ready() try again
-      await this.stop();
       throw err;
     }
     this.logger?.info({ users: this.users.size, clients: this.clients.size, mappings: this.mappings.size }, 'identity directory loaded');
-  }
-
-  private safeApply(change: KvChange): void {
-    try {
-      this.apply(change);
-    } catch (err) {
-      // A malformed value written by hand must not stop the watch for every other key.
-      this.logger?.warn({ key: change.key, err: { message: (err as Error).message } }, 'ignored malformed identity record');
-    }
   }
 }

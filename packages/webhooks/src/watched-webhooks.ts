@@ -1,5 +1,5 @@
 import { EtcdKeys } from '@hub/domain';
-import type { KeyValueStore, KvChange, Logger } from '@hub/platform';
+import { mirrorPrefixes, type KeyValueStore, type KvChange, type Logger } from '@hub/platform';
 import { subscribes } from './events';
 import { isDeliverable, type WebhookRecord } from './registration';
 
@@ -12,9 +12,8 @@ export interface WebhookDirectory {
 
 /**
  * In-process cache of every registration, loaded once and kept fresh by an
- * etcd prefix watch. The watch starts first and buffers, then the prefix is
- * listed, then the buffered changes are replayed, so a change made while
- * loading is neither lost nor overwritten by the older listing.
+ * etcd prefix watch (mirrorPrefixes: no change made while loading is lost;
+ * a malformed value is logged and skipped).
  */
 export class WatchedWebhooks implements WebhookDirectory {
   private readonly byId = new Map<string, WebhookRecord>();
@@ -74,15 +73,15 @@ export class WatchedWebhooks implements WebhookDirectory {
   }
 
   private async load(): Promise<void> {
-    let buffered: KvChange[] | undefined = [];
-    this.stopWatch = await this.kv.watchPrefix(EtcdKeys.webhooks, (change) => {
-      if (buffered) buffered.push(change);
-      else this.apply(change);
-    });
-    const all = await this.kv.list<WebhookRecord>(EtcdKeys.webhooks);
-    for (const [key, value] of all) this.apply({ type: 'put', key, value });
-    for (const change of buffered) this.apply(change);
-    buffered = undefined;
+    try {
+      this.stopWatch = await mirrorPrefixes(this.kv, [EtcdKeys.webhooks], {
+        apply: (change) => this.apply(change),
+        onMalformed: (change, err) => this.logger?.warn({ key: change.key, err: { message: err.message } }, 'ignored malformed webhook registration'),
+      });
+    } catch (err) {
+      this.loading = undefined; // let a later ready() try again
+      throw err;
+    }
     this.logger?.info({ webhooks: this.byId.size }, 'webhook registrations loaded');
   }
 }

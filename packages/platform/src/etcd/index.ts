@@ -1,2 +1,3 @@
 export * from './key-value-store';
 export * from './etcd-store';
+export * from './mirror-prefixes';
