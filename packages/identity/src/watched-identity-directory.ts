@@ -1,5 +1,5 @@
 import { EtcdKeys, type ChannelMapping, type ExternalChannel, type IdentityDirectory, type UserRecord } from '@hub/domain';
-import { mirrorPrefixes, type KeyValueStore, type KvChange, type Logger } from '@hub/platform';
+import { PrefixMirror, type KeyValueStore, type KvChange, type Logger } from '@hub/platform';
 import type { ChannelIndexEntry } from './channel-mappings.repository';
 import { publicClient, publicUser, type ApiClient, type StoredClient, type StoredUser } from './records';
 
@@ -12,32 +12,18 @@ const NEGATIVE_CLIENT_TTL_MS = 5_000;
  * loaded once and kept fresh by prefix watches: lookups never touch the
  * network. Secrets and password hashes are stripped before caching.
  *
- * Loaded and kept fresh by mirrorPrefixes (no change made while loading is
- * lost; a malformed value written by hand is logged and skipped).
+ * Loaded and kept fresh as a PrefixMirror (no change made while loading
+ * is lost; a malformed value written by hand is logged and skipped).
  */
-export class WatchedIdentityDirectory implements IdentityDirectory {
+export class WatchedIdentityDirectory extends PrefixMirror implements IdentityDirectory {
   private readonly users = new Map<string, UserRecord>();
   private readonly clients = new Map<string, ApiClient>();
   private readonly mappings = new Map<string, ChannelMapping>();
   private readonly index = new Map<string, string>();
   private readonly missingClients = new Map<string, number>();
-  private loading: Promise<void> | undefined;
-  private stops: Array<() => Promise<void>> = [];
 
-  constructor(
-    private readonly kv: KeyValueStore,
-    private readonly logger?: Logger,
-  ) {}
-
-  ready(): Promise<void> {
-    this.loading ??= this.load();
-    return this.loading;
-  }
-
-  async stop(): Promise<void> {
-    const stops = this.stops;
-    this.stops = [];
-    await Promise.allSettled(stops.map((s) => s()));
+  constructor(kv: KeyValueStore, logger?: Logger) {
+    super(kv, { prefixes: PREFIXES, what: 'identity record' }, logger);
   }
 
   getUser(username: string): UserRecord | undefined {
@@ -130,18 +116,7 @@ export class WatchedIdentityDirectory implements IdentityDirectory {
     }
   }
 
-  private async load(): Promise<void> {
-    try {
-      this.stops.push(
-        await mirrorPrefixes(this.kv, PREFIXES, {
-          apply: (change) => this.apply(change),
-          onMalformed: (change, err) => this.logger?.warn({ key: change.key, err: { message: err.message } }, 'ignored malformed identity record'),
-        }),
-      );
-    } catch (err) {
-      this.loading = undefined; // let a later ready() try again
-      throw err;
-    }
-    this.logger?.info({ users: this.users.size, clients: this.clients.size, mappings: this.mappings.size }, 'identity directory loaded');
+  protected counts(): Record<string, number> {
+    return { users: this.users.size, clients: this.clients.size, mappings: this.mappings.size };
   }
 }

@@ -1,5 +1,5 @@
 import { EtcdKeys } from '@hub/domain';
-import { mirrorPrefixes, type KeyValueStore, type KvChange, type Logger } from '@hub/platform';
+import { PrefixMirror, type KeyValueStore, type KvChange, type Logger } from '@hub/platform';
 import { subscribes } from './events';
 import { isDeliverable, type WebhookRecord } from './registration';
 
@@ -12,29 +12,15 @@ export interface WebhookDirectory {
 
 /**
  * In-process cache of every registration, loaded once and kept fresh by an
- * etcd prefix watch (mirrorPrefixes: no change made while loading is lost;
+ * etcd prefix watch (a PrefixMirror: no change made while loading is lost;
  * a malformed value is logged and skipped).
  */
-export class WatchedWebhooks implements WebhookDirectory {
+export class WatchedWebhooks extends PrefixMirror implements WebhookDirectory {
   private readonly byId = new Map<string, WebhookRecord>();
   private readonly byOwner = new Map<string, Map<string, WebhookRecord>>();
-  private loading: Promise<void> | undefined;
-  private stopWatch: (() => Promise<void>) | undefined;
 
-  constructor(
-    private readonly kv: KeyValueStore,
-    private readonly logger?: Logger,
-  ) {}
-
-  ready(): Promise<void> {
-    this.loading ??= this.load();
-    return this.loading;
-  }
-
-  async stop(): Promise<void> {
-    const stop = this.stopWatch;
-    this.stopWatch = undefined;
-    await stop?.();
+  constructor(kv: KeyValueStore, logger?: Logger) {
+    super(kv, { prefixes: [EtcdKeys.webhooks], what: 'webhook registration' }, logger);
   }
 
   get(webhookId: string): WebhookRecord | undefined {
@@ -72,17 +58,8 @@ export class WatchedWebhooks implements WebhookDirectory {
     }
   }
 
-  private async load(): Promise<void> {
-    try {
-      this.stopWatch = await mirrorPrefixes(this.kv, [EtcdKeys.webhooks], {
-        apply: (change) => this.apply(change),
-        onMalformed: (change, err) => this.logger?.warn({ key: change.key, err: { message: err.message } }, 'ignored malformed webhook registration'),
-      });
-    } catch (err) {
-      this.loading = undefined; // let a later ready() try again
-      throw err;
-    }
-    this.logger?.info({ webhooks: this.byId.size }, 'webhook registrations loaded');
+  protected counts(): Record<string, number> {
+    return { webhooks: this.byId.size };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { KeyValueStore, KvChange } from './key-value-store';
 
 export interface MirrorOptions {
@@ -46,4 +47,51 @@ export async function mirrorPrefixes(kv: KeyValueStore, prefixes: readonly strin
     throw err;
   }
   return stopAll;
+}
+
+/**
+ * An in-process copy of some etcd prefixes (mirrorPrefixes) with the
+ * ready/stop lifecycle its users share: ready() loads once (again after a
+ * failed load), stop() ends the watches. Subclasses keep their own
+ * indexes in apply(), which a process also calls with its own writes so
+ * it reads them before the watch repeats them.
+ */
+export abstract class PrefixMirror {
+  private loading: Promise<void> | undefined;
+  private stopWatches: (() => Promise<void>) | undefined;
+
+  constructor(
+    protected readonly kv: KeyValueStore,
+    private readonly mirrored: { prefixes: readonly string[]; what: string },
+    protected readonly logger?: Logger,
+  ) {}
+
+  abstract apply(change: KvChange): void;
+  /** Sizes logged once loaded. */
+  protected abstract counts(): Record<string, number>;
+
+  ready(): Promise<void> {
+    this.loading ??= this.load();
+    return this.loading;
+  }
+
+  async stop(): Promise<void> {
+    const stop = this.stopWatches;
+    this.stopWatches = undefined;
+    await stop?.();
+  }
+
+  private async load(): Promise<void> {
+    const { prefixes, what } = this.mirrored;
+    try {
+      this.stopWatches = await mirrorPrefixes(this.kv, prefixes, {
+        apply: (change) => this.apply(change),
+        onMalformed: (change, err) => this.logger?.warn({ key: change.key, err: { message: err.message } }, `ignored malformed ${what}`),
+      });
+    } catch (err) {
+      this.loading = undefined; // let a later ready() try again
+      throw err;
+    }
+    this.logger?.info(this.counts(), `${what}s loaded`);
+  }
 }
