@@ -1,4 +1,4 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
 import type { Context } from '@opentelemetry/api';
 import { parseEnvelope, type Envelope } from '@hub/domain';
 import type { Logger } from 'pino';
@@ -47,6 +47,25 @@ export interface EventConsumerOptions {
 }
 
 /**
+ * A KafkaJS consumer in group `groupId` (under the client's name prefix)
+ * with the hub's defaults: a member is dropped after 10 s without a
+ * heartbeat, heartbeats every second, fetches answer as soon as anything
+ * is there (idle polls every 50 ms), broker errors are retried with backoff.
+ */
+export function groupConsumer(kafka: Kafka, groupId: string, overrides: Partial<ConsumerConfig> = {}): Consumer {
+  return kafka.consumer({
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    rebalanceTimeout: 10_000,
+    maxBytesPerPartition: 1_048_576,
+    maxWaitTimeInMs: 50,
+    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+    ...overrides,
+    groupId: kafkaNamePrefix(kafka) + groupId,
+  });
+}
+
+/**
  * Consumer-group worker with a run/stop lifecycle. Processes each partition
  * in order, a batch at a time, and commits a batch's offsets after its
  * handler resolved: at-least-once delivery to an idempotent handler.
@@ -62,14 +81,10 @@ export class EventConsumer {
     private readonly logger: Logger,
   ) {
     this.prefix = kafkaNamePrefix(kafka);
-    this.consumer = kafka.consumer({
-      groupId: this.prefix + opts.groupId,
-      sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: opts.heartbeatIntervalMs ?? 1_000,
-      rebalanceTimeout: 10_000,
-      maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576,
-      maxWaitTimeInMs: 50,
-      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+    this.consumer = groupConsumer(kafka, opts.groupId, {
+      ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeout: opts.sessionTimeoutMs } : {}),
+      ...(opts.heartbeatIntervalMs !== undefined ? { heartbeatInterval: opts.heartbeatIntervalMs } : {}),
+      ...(opts.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: opts.maxBytesPerPartition } : {}),
     });
   }
 
@@ -91,7 +106,7 @@ export class EventConsumer {
         if (batch.messages.length === 0) return;
         // Handlers see contract topic names; the prefix is this adapter's concern.
         const topic = batch.topic.startsWith(this.prefix) ? batch.topic.slice(this.prefix.length) : batch.topic;
-        const records = batch.messages.map((m) => decode(topic, batch.partition, m));
+        const records = batch.messages.map((m) => decodeRecord(topic, batch.partition, m));
         await handler(records, { topic, partition: batch.partition, isRunning: () => isRunning() && !isStale(), heartbeat, highWatermark: batch.highWatermark });
         // Stale after a rebalance: the partition's new owner re-reads it from the last commit.
         if (isStale()) return;
@@ -111,7 +126,8 @@ export class EventConsumer {
   }
 }
 
-function decode(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
+/** A fetched Kafka message as a ConsumedRecord: its envelope, or why it is poison (never throws). */
+export function decodeRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
   const headers: Record<string, string> = {};
   for (const k of Object.keys(m.headers ?? {})) {
     const v = headerString(m.headers, k);

@@ -1,6 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { parseEnvelope } from '@hub/domain';
-import { contextFromHeaders, headerString, kafkaNamePrefix, type ConsumedRecord, type Logger } from '@hub/platform';
+import { decodeRecord, groupConsumer, kafkaNamePrefix, type ConsumedRecord, type Logger } from '@hub/platform';
 import type { DelayedHandler, DelayedTopicConsumer } from '../ports/delayed-consumer';
 
 export interface KafkaDelayedConsumerOptions {
@@ -80,14 +79,7 @@ export class KafkaDelayedConsumer implements DelayedTopicConsumer {
     private readonly logger: Logger,
   ) {
     this.prefix = kafkaNamePrefix(kafka);
-    this.consumer = kafka.consumer({
-      groupId: this.prefix + opts.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      rebalanceTimeout: 10_000,
-      maxWaitTimeInMs: 50,
-      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
-    });
+    this.consumer = groupConsumer(kafka, opts.groupId);
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.resetAfterRebalance());
   }
 
@@ -136,7 +128,7 @@ export class KafkaDelayedConsumer implements DelayedTopicConsumer {
   }
 
   private hold(partition: number, m: KafkaMessage): void {
-    const record = decode(this.opts.topic, partition, m);
+    const record = decodeRecord(this.opts.topic, partition, m);
     let progress = this.progress.get(partition);
     if (!progress) {
       progress = new PartitionProgress();
@@ -218,19 +210,5 @@ function safeLane(handler: DelayedHandler, record: ConsumedRecord): string {
     return handler.lane(record);
   } catch {
     return `partition-${record.partition}`;
-  }
-}
-
-function decode(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
-  const headers: Record<string, string> = {};
-  for (const k of Object.keys(m.headers ?? {})) {
-    const v = headerString(m.headers, k);
-    if (v !== undefined) headers[k] = v;
-  }
-  const base = { topic, partition, offset: m.offset, key: m.key ? m.key.toString() : null, timestamp: Number(m.timestamp), headers, traceContext: contextFromHeaders(m.headers) };
-  try {
-    return { ...base, envelope: parseEnvelope(m.value) };
-  } catch (err) {
-    return { ...base, poison: { reason: (err as Error).message, raw: m.value ? m.value.toString('utf8').slice(0, 4096) : '' } };
   }
 }
