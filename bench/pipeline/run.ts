@@ -18,6 +18,11 @@
  * after a phase), BENCH_PROFILE=1 (CPU profiles of frontend and router, top
  * functions printed at the end).
  *
+ * Both measured phases also print the CPU each process used (the local
+ * stack's servers from its pid files, frontend, router(s), the load
+ * generator or wrk) as a share of one core: where the time goes when the
+ * whole stack shares the machine.
+ *
  * Spawns its own frontend and router(s) with a private namespace on the
  * stack (stack settings from the environment, else .stack/env).
  */
@@ -34,6 +39,7 @@ import { adminToken, cleanupTestEnv, createApiClient, testFrontendEnv } from '..
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
 import { parseEnvFile, REPO_ROOT, STACK_KEYS } from '../../test/support/stack-env';
 import { buckets, percentile, quantileFromBuckets, scrape, sumByLabel, sumMetric } from './metrics';
+import { cpuShares, stackServers, type Watched } from './cpu';
 import { summarizeProfile } from './profile';
 import { runWrk, type WrkResult } from './wrk';
 
@@ -104,8 +110,10 @@ async function main(): Promise<void> {
       say(`setup: ${setup.conversations.length} conversations among ${cfg.users} users; API client token ready`);
       const persisted = async () => sumMetric(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_messages_persisted_total');
       // The fixed rate first: it measures latency, which a backlog left by the max phase would swamp.
-      if (cfg.phases.includes('rate')) await ratePhase(frontend.url, setup, routers, persisted);
-      if (cfg.phases.includes('max')) await maxPhase(frontend.url, setup, routers, persisted);
+      // CPU by process during each measured phase: the stack's servers, the services, this generator (wrk in the max phase).
+      const watched: Watched[] = [...stackServers(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack')), { name: 'frontend', pid: frontend.proc.pid! }, ...routers.map((r, i) => ({ name: routers.length > 1 ? `router ${i + 1}` : 'router', pid: r.proc.pid! }))];
+      if (cfg.phases.includes('rate')) await ratePhase(frontend.url, setup, routers, persisted, [...watched, { name: 'load generator', pid: process.pid }]);
+      if (cfg.phases.includes('max')) await maxPhase(frontend.url, setup, routers, persisted, watched);
     }
   } finally {
     for (const s of started.reverse()) await s.stop('SIGTERM');
@@ -261,7 +269,7 @@ async function drain(target: number, persisted: () => Promise<number>, label: st
   }
 }
 
-async function maxPhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>): Promise<void> {
+async function maxPhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>, watched: Watched[]): Promise<void> {
   say(`max: POST /v1/messages, wrk ${cfg.connections} connections, ${cfg.maxS} s…`);
   const lua = `local convs = { ${setup.conversations.map((c) => `{ '${c.id}', '${c.from}' }`).join(', ')} }
 local words = { ${WORDS.map((w) => `'${w}'`).join(', ')} }
@@ -280,10 +288,12 @@ end`;
   const front0 = await scrape(url);
   const t0 = Date.now();
   const wrk = runWrk({ url, seconds: cfg.maxS, connections: cfg.connections, requestLua: lua });
+  const cpu = cpuShares(wrk.pid ? [...watched, { name: 'wrk', pid: wrk.pid }] : watched);
   let done = false;
   let r: WrkResult | undefined;
   void wrk.result.then(
     (x) => {
+      cpu.stop(); // at the end of the load, not up to 5 s later
       r = x;
       done = true;
     },
@@ -295,8 +305,11 @@ end`;
     await sleep(5_000);
     if (!done) say(`max: ${fmt((Date.now() - t0) / 1000)} s, router stored ${fmt((await persisted()) - before)} so far`);
   }
+  const cpuByProcess = cpu.stop();
   r ??= await wrk.result;
   const accepted = r.requests - r.non2xx;
+  say(`max: CPU by process: ${cpuByProcess}`);
+  rows.push({ figure: 'CPU by process (max phase)', value: cpuByProcess, target: '(2 cores = 200 %)' });
   const storedDuring = (await persisted()) - before;
   const front1 = await scrape(url);
   const mean = (name: string) => (sumMetric([front1], `${name}_sum`) - sumMetric([front0], `${name}_sum`)) / Math.max(1, sumMetric([front1], `${name}_count`) - sumMetric([front0], `${name}_count`));
@@ -315,7 +328,7 @@ end`;
   rows.push({ figure: 'router store rate under max load', value: `${fmt(storedDuring / r.seconds)} msg/s; caught up ${Number.isFinite(drainS) ? `${fmt(drainS, 1)} s` : 'not within BENCH_DRAIN_S'} after`, target: '(keeps up with accepts?)' });
 }
 
-async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>): Promise<void> {
+async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>, watched: Watched[]): Promise<void> {
   say(`rate: POST /v1/messages at ${fmt(cfg.rate)} msg/s offered for ${cfg.warmupS} s of warm-up, then ${cfg.rateS} s measured (open loop)…`);
   // Snapshots taken when the warm-up ends; what the services did before is not counted.
   let before = 0;
@@ -323,6 +336,7 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
   let hist0 = new Map<number, number>();
   let front0 = '';
   let measureFrom = Infinity;
+  let cpu: ReturnType<typeof cpuShares> | undefined;
   const latencies: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -386,6 +400,7 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
       routerLag = 0;
       ownLag.reset();
       t0 = measureFrom = start + (all / cfg.rate) * 1000;
+      cpu = cpuShares(watched);
       say(`rate: warm-up done (${fmt(all)} sent); measuring`);
     }
     const due = Math.floor(((performance.now() - start) / 1000) * cfg.rate);
@@ -405,6 +420,7 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
     }
     await sleep(2);
   }
+  const cpuByProcess = cpu?.stop() ?? 'n/a';
   await Promise.all(pending);
   clearInterval(lagPoll);
   agent.destroy();
@@ -416,6 +432,8 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
   say(`rate: frontend (server side): ${frontSplit}`);
   ownLag.disable();
   say(`rate: longest event-loop stall: frontend ${ms(frontLag)}, router ${ms(routerLag)}, this load generator ${ms(ownLag.max / 1e9)} (p99 ${ms(ownLag.percentile(99) / 1e9)})`);
+  say(`rate: CPU by process: ${cpuByProcess}`);
+  rows.push({ figure: 'CPU by process (fixed rate)', value: cpuByProcess, target: '(2 cores = 200 %)' });
   rows.push({ figure: 'fixed rate: longest event-loop stall', value: `frontend ${ms(frontLag)}, router ${ms(routerLag)}`, target: '(a stalled process delays everything it holds)' });
   rows.push({ figure: 'fixed rate: frontend time per accept', value: frontSplit, target: '(where the frontend waits)' });
   const drainS = await drain(before + ok, persisted, 'rate');

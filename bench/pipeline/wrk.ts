@@ -22,7 +22,7 @@ export interface WrkResult {
  * script's `done()` prints the summary as JSON (wrk's own --latency output
  * has no p95).
  */
-export function runWrk(opts: { url: string; seconds: number; connections: number; threads?: number; requestLua: string }): { result: Promise<WrkResult>; kill(): void } {
+export function runWrk(opts: { url: string; seconds: number; connections: number; threads?: number; requestLua: string }): { result: Promise<WrkResult>; kill(): void; pid: number | undefined } {
   const script = join(tmpdir(), `bench-pipeline-${randomUUID()}.lua`);
   writeFileSync(
     script,
@@ -45,5 +45,6 @@ end
       resolve({ requests: j.requests, seconds, rps: j.requests / seconds, non2xx: j.non2xx, socketErrors: j.socket, p50: j.p50 / 1000, p95: j.p95 / 1000, p99: j.p99 / 1000, max: j.max / 1000 });
     });
   });
-  return { result, kill: () => child?.kill('SIGTERM') };
+  // execFile ran inside the executor above, so the child exists here.
+  return { result, kill: () => child?.kill('SIGTERM'), pid: (child as ReturnType<typeof execFile> | undefined)?.pid };
 }
