@@ -1,6 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import { registerAndLogin, type TestUser } from '../../test/support/identity';
+import { cpuShares, type Watched } from '../pipeline/cpu';
 
 export interface LatencyResult {
   offered: number;
@@ -17,6 +18,8 @@ export interface LatencyResult {
   acceptMs: number[];
   /** ms from the server's accepted_at (frame `created_at`, wall clock) to the frame */
   fromAcceptedAt: number[];
+  /** CPU by process over the measured sending window (when processes were given). */
+  cpu?: string;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface LatencyResult {
  * first `warmupS` seconds run at the same rate unrecorded (cold JIT, new
  * connections, the router's first fetches), then `seconds` are measured.
  */
-export async function measureLatency(opts: { frontendUrl: string; presenceUrl: string; rate: number; seconds: number; warmupS: number; pairs: number; say: (m: string) => void }): Promise<LatencyResult> {
+export async function measureLatency(opts: { frontendUrl: string; presenceUrl: string; rate: number; seconds: number; warmupS: number; pairs: number; say: (m: string) => void; watched?: Watched[] }): Promise<LatencyResult> {
   const { say } = opts;
   say(`  registering ${opts.pairs * 2} users and ${opts.pairs} conversations…`);
   const pairs: Array<{ from: TestUser; to: TestUser; conversationId: string; ws: WebSocket }> = [];
@@ -88,10 +91,12 @@ export async function measureLatency(opts: { frontendUrl: string; presenceUrl: s
   const tickMs = 10;
   let n = 0;
   const inflight = new Set<Promise<void>>();
+  let cpu: ReturnType<typeof cpuShares> | undefined;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const elapsed = performance.now() - started;
       const due = Math.min(total, Math.floor((elapsed / 1000) * opts.rate));
+      if (n >= warmup && !cpu && opts.watched) cpu = cpuShares(opts.watched);
       while (n < due) {
         const pair = pairs[n % pairs.length]!;
         const key = `lat-${n}`;
@@ -121,6 +126,7 @@ export async function measureLatency(opts: { frontendUrl: string; presenceUrl: s
         inflight.add(p);
       }
       if (n >= total) {
+        if (cpu) result.cpu = cpu.stop();
         clearInterval(timer);
         resolve();
       }

@@ -10,7 +10,8 @@
  *    reports frames/s received.
  * 3. latency: REST accept → WebSocket `message` frame at a fixed offered
  *    rate over 50 direct conversations, p50/p95/p99 (frontend and router
- *    spawned as their own processes).
+ *    spawned as their own processes), with the CPU each process used
+ *    meanwhile (stack servers, frontend, router, presence, this generator).
  * Settings (environment): BENCH_WS_CONNECTIONS (10000), BENCH_WS_HOLD_S (30),
  * BENCH_WS_GROUP (500), BENCH_WS_FANOUT_MESSAGES (200), BENCH_WS_RATE (1000),
  * BENCH_WS_LATENCY_S (20, after BENCH_WS_WARMUP_S (10) at the same rate, unrecorded), BENCH_WS_NODE_OPTIONS (V8 flags for the presence
@@ -31,6 +32,7 @@ import { RedisNodeBus } from '../../services/presence/src/adapters/redis-node-bu
 import { Fanout } from '../../services/presence/src/fanout';
 import { InternalDelivery } from '../../services/presence/src/delivery/internal-delivery';
 import { measureLatency, percentiles } from './latency';
+import { stackServers } from '../pipeline/cpu';
 
 const N = Number(process.env.BENCH_WS_CONNECTIONS ?? 10_000);
 const HOLD_S = Number(process.env.BENCH_WS_HOLD_S ?? 30);
@@ -240,12 +242,15 @@ async function main(): Promise<void> {
     say(`3/3 latency: starting frontend and router…`);
     const [frontend, router] = await Promise.all([spawnService('frontend', env), spawnService('router', env)]);
     try {
-      const r = await measureLatency({ frontendUrl: frontend.url, presenceUrl: node.url, rate: RATE, seconds: LATENCY_S, warmupS: WARMUP_S, pairs: 50, say });
+      // Where the time goes: CPU by process while the measured messages are sent.
+      const watched = [...stackServers(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack')), { name: 'frontend', pid: frontend.proc.pid! }, { name: 'router', pid: router.proc.pid! }, { name: 'presence', pid: node.proc.pid! }, { name: 'load generator', pid: process.pid }];
+      const r = await measureLatency({ frontendUrl: frontend.url, presenceUrl: node.url, rate: RATE, seconds: LATENCY_S, warmupS: WARMUP_S, pairs: 50, say, watched });
       summary['latency offered'] = `${RATE} msg/s for ${LATENCY_S} s: ${r.sent} sent, ${r.accepted} accepted (202), ${r.refused} refused${r.refused ? ` (${Object.entries(r.refusals).map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}, ${r.received} frames received`;
       summary['POST → 202'] = percentiles(r.acceptMs);
       summary['POST → message frame'] = percentiles(r.fromRequest);
       summary['202 → message frame'] = `${percentiles(r.fromAccepted)} (target p99 ≤ 200 ms)`;
       summary['accepted_at → frame'] = `${percentiles(r.fromAcceptedAt)} (server's accept stamp, ms clock)`;
+      if (r.cpu) summary['CPU by process'] = `${r.cpu}, while the measured messages were sent`;
     } finally {
       await Promise.all([frontend.stop('SIGTERM'), router.stop('SIGTERM')]);
     }
