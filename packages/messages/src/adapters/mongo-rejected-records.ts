@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { isDuplicateKeyError } from '@hub/platform';
 import { Collections } from '../collections';
-import type { RejectedRecord, RejectedRecordQuery, RejectedRecords } from '../ports/rejected-records';
+import { decodeCursor, encodeCursor, type RejectedRecord, type RejectedRecordQuery, type RejectedRecords } from '../ports/rejected-records';
 
 type RejectedDoc = Omit<RejectedRecord, 'id'> & { _id: string };
 
@@ -36,19 +36,4 @@ export class MongoRejectedRecords implements RejectedRecords {
     const last = records.at(-1);
     return records.length === q.limit && last ? { records, next: encodeCursor(last) } : { records };
   }
-}
-
-function encodeCursor(r: RejectedRecord): string {
-  return Buffer.from(JSON.stringify([r.failed_at, r.id])).toString('base64url');
-}
-
-/** An unreadable cursor yields undefined; the route refuses it before it gets here. */
-export function decodeCursor(s: string): { failed_at: string; id: string } | undefined {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { failed_at: v[0], id: v[1] };
-  } catch {
-    /* not ours */
-  }
-  return undefined;
 }

@@ -24,3 +24,23 @@ export interface RejectedRecords {
   /** Newest first; `next` is the cursor of the following page when there may be one. */
   list(query: RejectedRecordQuery): Promise<{ records: RejectedRecord[]; next?: string }>;
 }
+
+/**
+ * The page cursor of RejectedRecords.list (newest first: the last record's
+ * failed_at and id). Part of the port, so the HTTP edge can refuse a
+ * cursor that is not one before asking the store.
+ */
+export function encodeCursor(r: Pick<RejectedRecord, 'failed_at' | 'id'>): string {
+  return Buffer.from(JSON.stringify([r.failed_at, r.id])).toString('base64url');
+}
+
+/** The position a cursor stands for, or undefined when it is not a cursor from encodeCursor. */
+export function decodeCursor(s: string): { failed_at: string; id: string } | undefined {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { failed_at: v[0], id: v[1] };
+  } catch {
+    /* not ours */
+  }
+  return undefined;
+}
