@@ -14,7 +14,7 @@
  *          measured after BENCH_WARMUP_S (10) at the same rate (cold JIT, new connections and the
  *          router's first fetches are not what "sustained" means)
  * Other knobs: BENCH_CONNECTIONS (64), BENCH_USERS (40), BENCH_CONVERSATIONS (200),
- * BENCH_ROUTERS (1; ROUTER_* variables in the environment are passed to them), BENCH_DRAIN_S (90: longest wait for the router to catch up
+ * BENCH_ROUTERS (1; ROUTER_* variables in the environment are passed to them; KAFKA_PRODUCER_* to frontend and routers), BENCH_DRAIN_S (90: longest wait for the router to catch up
  * after a phase), BENCH_PROFILE=1 (CPU profiles of frontend and router, top
  * functions printed at the end).
  *
@@ -87,7 +87,9 @@ async function main(): Promise<void> {
 
   say(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; phases ${cfg.phases.join(',')}; ${cfg.connections} connections`);
   const profileDir = cfg.profile ? mkdtempSync(join(tmpdir(), 'bench-pipeline-prof-')) : undefined;
-  const env = testFrontendEnv({ RATE_LIMIT_PER_MIN: '100000000', LOG_LEVEL: 'info' });
+  // KAFKA_PRODUCER_* settings from the environment reach frontend and router(s), to compare configurations.
+  const producerEnv = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('KAFKA_PRODUCER_') && v !== undefined)) as Record<string, string>;
+  const env = testFrontendEnv({ RATE_LIMIT_PER_MIN: '100000000', LOG_LEVEL: 'info', ...producerEnv });
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const started: ServiceProcess[] = [];
   try {

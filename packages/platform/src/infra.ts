@@ -72,7 +72,7 @@ export async function connectInfra(needs: InfraNeeds, service: string, logger: L
     closers.push(['kafka-admin', () => admin.disconnect()]);
     infra.checks.push(kafkaHealthCheck(admin));
     if (k.producer) {
-      const producer = new BatchingProducer(infra.kafka, logger, { sendTimeoutMs: k.config.KAFKA_SEND_TIMEOUT_MS });
+      const producer = new BatchingProducer(infra.kafka, logger, { sendTimeoutMs: k.config.KAFKA_SEND_TIMEOUT_MS, lingerMs: k.config.KAFKA_PRODUCER_LINGER_MS });
       infra.producer = producer;
       await step('kafka producer', () => producer.connect());
       closers.push(['kafka-producer', () => producer.disconnect()]);

@@ -6,6 +6,7 @@ import { traceHeaders } from './trace-headers';
 
 interface Pending {
   events: OutgoingEvent[];
+  enqueuedAt: number;
   settled: boolean;
   timer: NodeJS.Timeout;
   resolve: () => void;
@@ -17,6 +18,8 @@ export interface BatchingProducerOptions {
   sendTimeoutMs?: number;
   /** Upper bound of records per sendBatch call. */
   maxBatchRecords?: number;
+  /** How long the first record of a batch may wait for others to join it (0: leave at once). */
+  lingerMs?: number;
 }
 
 /**
@@ -35,7 +38,11 @@ export class BatchingProducer implements EventPublisher {
   private connected = false;
   private readonly sendTimeoutMs: number;
   private readonly maxBatchRecords: number;
+  private readonly lingerMs: number;
+  private queuedRecords = 0;
   private readonly prefix: string;
+  /** sendBatch calls made so far. */
+  readonly stats = { batches: 0 };
 
   constructor(
     kafka: Kafka,
@@ -45,6 +52,7 @@ export class BatchingProducer implements EventPublisher {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 } });
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 5_000;
     this.maxBatchRecords = opts.maxBatchRecords ?? 2_000;
+    this.lingerMs = opts.lingerMs ?? 0;
     this.prefix = kafkaNamePrefix(kafka);
     this.producer.on('producer.disconnect', () => {
       this.connected = false;
@@ -76,6 +84,7 @@ export class BatchingProducer implements EventPublisher {
       // sendTimeoutMs even when it queued behind a stuck batch.
       const pending: Pending = {
         events: withTrace,
+        enqueuedAt: performance.now(),
         settled: false,
         resolve: () => {
           if (pending.settled) return;
@@ -92,6 +101,7 @@ export class BatchingProducer implements EventPublisher {
         timer: setTimeout(() => pending.reject(new PublishUnavailableError(`event log did not acknowledge within ${this.sendTimeoutMs} ms`)), this.sendTimeoutMs),
       };
       this.queue.push(pending);
+      this.queuedRecords += withTrace.length;
       if (!this.inFlight) void this.flush();
     });
   }
@@ -100,10 +110,19 @@ export class BatchingProducer implements EventPublisher {
     this.inFlight = true;
     try {
       while (this.queue.length > 0) {
+        // Linger: let the batch's first record wait up to lingerMs for others
+        // (unless the batch is already full); fewer, fuller sendBatch calls
+        // cost the client and the broker far less CPU per record.
+        const waitMs = this.lingerMs - (performance.now() - this.queue[0]!.enqueuedAt);
+        if (waitMs > 0 && this.queuedRecords < this.maxBatchRecords) {
+          await new Promise((r) => setTimeout(r, waitMs));
+          continue;
+        }
         const batch: Pending[] = [];
         let records = 0;
         while (this.queue.length > 0 && (records === 0 || records + this.queue[0]!.events.length <= this.maxBatchRecords)) {
           const next = this.queue.shift()!;
+          this.queuedRecords -= next.events.length;
           // Callers already told "unavailable" are not written behind their back.
           if (next.settled) continue;
           batch.push(next);
@@ -112,6 +131,7 @@ export class BatchingProducer implements EventPublisher {
         if (batch.length === 0) continue;
         try {
           if (!this.connected) await this.connect();
+          this.stats.batches++;
           // Awaited to the end, even past callers' deadlines, so that only one
           // batch is ever in flight (per-key order, idempotent sequences).
           await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(batch, this.prefix) });

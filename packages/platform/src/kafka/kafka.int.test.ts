@@ -69,6 +69,24 @@ describe('kafka client module (real broker)', () => {
     expect(new Set(seenBySecond.map((r) => r.partition)).size).toBe(2);
   });
 
+  it('lingers: a record published within the linger window shares the first one\'s sendBatch; without linger each leaves at once', async () => {
+    const lingering = new BatchingProducer(kafka, logger, { lingerMs: 1_000 });
+    const eager = new BatchingProducer(kafka, logger, { lingerMs: 0 });
+    await Promise.all([lingering.connect(), eager.connect()]);
+    try {
+      for (const p of [lingering, eager]) {
+        const first = p.publish({ topic, key: 'c-linger', envelope: makeEnvelope('test.linger', { n: 1 }) });
+        await new Promise((r) => setTimeout(r, 50));
+        const second = p.publish({ topic, key: 'c-linger', envelope: makeEnvelope('test.linger', { n: 2 }) });
+        await Promise.all([first, second]);
+      }
+      expect(lingering.stats.batches).toBe(1);
+      expect(eager.stats.batches).toBe(2);
+    } finally {
+      await Promise.all([lingering.disconnect(), eager.disconnect()]);
+    }
+  });
+
   it('hands undecodable records to the handler as poison instead of failing the batch', async () => {
     const raw = kafka.producer();
     await raw.connect();
