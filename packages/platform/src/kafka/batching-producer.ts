@@ -4,6 +4,9 @@ import { PublishUnavailableError, type EventPublisher, type OutgoingEvent } from
 import { kafkaNamePrefix } from './kafka';
 import { traceHeaders } from './trace-headers';
 
+/** Records that make a sendBatch worth its fixed cost (~0.22 ms of CPU per call against ~12 us per record): no lingering from here on. */
+const LINGER_UNTIL_RECORDS = 16;
+
 interface Pending {
   events: OutgoingEvent[];
   enqueuedAt: number;
@@ -40,6 +43,8 @@ export class BatchingProducer implements EventPublisher {
   private readonly maxBatchRecords: number;
   private readonly lingerMs: number;
   private queuedRecords = 0;
+  /** Set while the flush loop lingers: ends the wait early once the batch is worth sending. */
+  private endLinger?: () => void;
   private readonly prefix: string;
   /** sendBatch calls made so far. */
   readonly stats = { batches: 0 };
@@ -103,6 +108,7 @@ export class BatchingProducer implements EventPublisher {
       this.queue.push(pending);
       this.queuedRecords += withTrace.length;
       if (!this.inFlight) void this.flush();
+      else if (this.queuedRecords >= LINGER_UNTIL_RECORDS) this.endLinger?.();
     });
   }
 
@@ -110,12 +116,22 @@ export class BatchingProducer implements EventPublisher {
     this.inFlight = true;
     try {
       while (this.queue.length > 0) {
-        // Linger: let the batch's first record wait up to lingerMs for others
-        // (unless the batch is already full); fewer, fuller sendBatch calls
-        // cost the client and the broker far less CPU per record.
+        // Linger: a small batch's first record waits up to lingerMs for
+        // others; fewer, fuller sendBatch calls cost the client and the broker
+        // far less CPU per record. A batch that is already worth a call leaves
+        // at once: under load, waiting would only slow callers who each wait
+        // for their answer (a closed loop of 64 clients lost a quarter of its
+        // rate when every batch lingered).
         const waitMs = this.lingerMs - (performance.now() - this.queue[0]!.enqueuedAt);
-        if (waitMs > 0 && this.queuedRecords < this.maxBatchRecords) {
-          await new Promise((r) => setTimeout(r, waitMs));
+        if (waitMs > 0 && this.queuedRecords < LINGER_UNTIL_RECORDS) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => this.endLinger?.(), waitMs);
+            this.endLinger = () => {
+              this.endLinger = undefined;
+              clearTimeout(timer);
+              resolve();
+            };
+          });
           continue;
         }
         const batch: Pending[] = [];
