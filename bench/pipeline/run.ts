@@ -41,7 +41,7 @@ import { parseEnvFile, REPO_ROOT, STACK_KEYS } from '../../test/support/stack-en
 import { buckets, percentile, quantileFromBuckets, scrape, sumByLabel, sumMetric } from './metrics';
 import { cpuShares, stackServers, type Watched } from './cpu';
 import { summarizeProfile } from './profile';
-import { runWrk, type WrkResult } from './wrk';
+import { assertWrkInstalled, runWrk, type WrkResult } from './wrk';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
 const cfg = {
@@ -84,6 +84,8 @@ async function main(): Promise<void> {
   for (const k of STACK_KEYS) process.env[k] ??= stackFile[k];
   const missing = STACK_KEYS.filter((k) => !process.env[k]);
   if (missing.length) throw new Error(`stack settings missing (${missing.join(', ')}): run npm run stack:up`);
+  const wrkPhases = cfg.phases.filter((p) => p === 'echo' || p === 'max');
+  if (wrkPhases.length > 0) assertWrkInstalled(wrkPhases);
 
   say(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; phases ${cfg.phases.join(',')}; ${cfg.connections} connections`);
   const profileDir = cfg.profile ? mkdtempSync(join(tmpdir(), 'bench-pipeline-prof-')) : undefined;

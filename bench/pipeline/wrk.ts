@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,17 @@ export interface WrkResult {
   p95: number;
   p99: number;
   max: number;
+}
+
+/** Fails at once, saying how to get wrk, instead of after minutes of set-up and earlier phases. */
+export function assertWrkInstalled(phasesNeedingIt: string[]): void {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (err) {
+    // wrk --version exits 1 after printing its version; only a missing binary is a problem.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return;
+    throw new Error(`the ${phasesNeedingIt.join(' and ')} phase${phasesNeedingIt.length > 1 ? 's need' : ' needs'} wrk, which is not installed: apt-get install wrk (Debian/Ubuntu), or leave ${phasesNeedingIt.length > 1 ? 'them' : 'it'} out with BENCH_PHASES`);
+  }
 }
 
 /**
