@@ -15,7 +15,8 @@
  * Settings (environment): BENCH_WS_CONNECTIONS (10000), BENCH_WS_HOLD_S (30),
  * BENCH_WS_GROUP (500), BENCH_WS_FANOUT_MESSAGES (200), BENCH_WS_RATE (1000),
  * BENCH_WS_LATENCY_S (20, after BENCH_WS_WARMUP_S (10) at the same rate, unrecorded), BENCH_WS_NODE_OPTIONS (V8 flags for the presence
- * node, e.g. --max-old-space-size=256). Everything runs on 127.0.0.1
+ * node, e.g. --max-old-space-size=256); KAFKA_PRODUCER_* settings are passed to
+ * the services. Everything runs on 127.0.0.1
  * against the local stack.
  */
 import { readFileSync } from 'node:fs';
@@ -108,7 +109,9 @@ async function connectAll(node: ServiceProcess, tokens: AccessTokens, count: num
 
 async function main(): Promise<void> {
   stackUp();
-  const env = testFrontendEnv({ LOG_LEVEL: 'info', PRESENCE_NODE_ID: 'bench-node', WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MISSES: '3', PRESENCE_TTL_MS: '60000', RATE_LIMIT_PER_MIN: '100000000' });
+  // KAFKA_PRODUCER_* settings from the environment reach the services, to compare configurations.
+  const producerEnv = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('KAFKA_PRODUCER_') && v !== undefined)) as Record<string, string>;
+  const env = testFrontendEnv({ ...producerEnv, LOG_LEVEL: 'info', PRESENCE_NODE_ID: 'bench-node', WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MISSES: '3', PRESENCE_TTL_MS: '60000', RATE_LIMIT_PER_MIN: '100000000' });
   const tokens = new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 });
   say(`starting a presence node…`);
   // BENCH_WS_NODE_OPTIONS: V8 flags for the presence node only (e.g. --max-old-space-size=256).
