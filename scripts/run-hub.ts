@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, type Upstreams } from './gateway';
+import { SERVICE_NODE_FLAGS } from './node-flags';
 import { parseEnvFile, REPO_ROOT } from '../test/support/stack-env';
 
 const SERVICES = ['frontend', 'router', 'presence', 'files'] as const;
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
       [`${svc.toUpperCase()}_HOST`]: '127.0.0.1',
       [`${svc.toUpperCase()}_PORT`]: String(portOf(svc)),
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services', svc, 'src', 'main.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS[svc], '--import', 'tsx', join(REPO_ROOT, 'services', svc, 'src', 'main.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.set(svc, child);
     const logFile = join(stackDir, 'logs', `${svc}.log`);
     writeFileSync(logFile, '');

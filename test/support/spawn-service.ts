@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { SERVICE_NODE_FLAGS } from '../../scripts/node-flags';
 import { REPO_ROOT } from './stack-env';
 
 export interface ServiceProcess {
@@ -22,7 +23,7 @@ export type ServiceName = 'frontend' | 'router' | 'presence' | 'files';
  */
 export function spawnService(name: ServiceName, env: Record<string, string>, opts: { timeoutMs?: number; /** Extra node flags (e.g. --cpu-prof, which NODE_OPTIONS refuses). */ nodeArgs?: string[] } = {}): Promise<ServiceProcess> {
   const portVar = `${name.toUpperCase()}_PORT`;
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
+  const proc = spawn(process.execPath, [...SERVICE_NODE_FLAGS[name], ...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', [portVar]: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
