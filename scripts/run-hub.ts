@@ -94,15 +94,20 @@ async function main(): Promise<void> {
 /** Development secrets, generated once and kept in the git-ignored stack folder so tokens survive restarts. */
 function devSecrets(): Record<string, string> {
   const file = join(stackDir, 'dev-secrets.env');
-  if (!existsSync(file)) {
-    mkdirSync(stackDir, { recursive: true });
-    const lines = [
-      `JWT_SECRET=${randomBytes(48).toString('base64url')}`,
-      'ADMIN_CLIENT_ID=admin',
-      `ADMIN_CLIENT_SECRET=${randomBytes(24).toString('base64url')}`,
-      `TELEGRAM_WEBHOOK_SECRET=${randomBytes(24).toString('base64url')}`,
-    ];
-    writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+  const generators: Record<string, () => string> = {
+    JWT_SECRET: () => randomBytes(48).toString('base64url'),
+    ADMIN_CLIENT_ID: () => 'admin',
+    ADMIN_CLIENT_SECRET: () => randomBytes(24).toString('base64url'),
+    TELEGRAM_WEBHOOK_SECRET: () => randomBytes(24).toString('base64url'),
+    WEBHOOK_SECRETS_KEY: () => randomBytes(32).toString('base64'),
+  };
+  mkdirSync(stackDir, { recursive: true });
+  const present = existsSync(file) ? parseEnvFile(file) : {};
+  // A file from an older checkout gets the settings added since, and keeps the rest (tokens stay valid).
+  const missing = Object.keys(generators).filter((k) => !present[k]);
+  if (missing.length > 0) {
+    if (!existsSync(file)) writeFileSync(file, '', { mode: 0o600 });
+    appendFileSync(file, missing.map((k) => `${k}=${generators[k]!()}\n`).join(''));
   }
   return parseEnvFile(file);
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { stackEnv } from './stack-env';
 
 /**
@@ -12,6 +12,8 @@ export function isolatedServiceEnv(overrides: Record<string, string> = {}): Reco
     ...stackEnv(),
     NODE_ENV: 'test',
     JWT_SECRET: `test-secret-${randomUUID()}-${randomUUID()}`,
+    // Services under test seal webhook secrets as production does.
+    WEBHOOK_SECRETS_KEY: randomBytes(32).toString('base64'),
     ETCD_NAMESPACE: `t-${id}/`,
     REDIS_KEY_PREFIX: `t-${id}:`,
     MONGO_DB: `t-${id}`,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError, env } from '@hub/platform';
 import { parseCidrList } from './ssrf/address-policy';
 import { parseRetrySchedule } from './retry-schedule';
+import { SecretBox, WebhookSecretCodec } from './secret-box';
 
 const cidrList = z
   .string()
@@ -27,7 +28,30 @@ export const webhookPolicyConfigSchema = z.object({
     .optional(),
   /** CIDRs exempt from the internal-address block (e.g. 127.0.0.1/32 for a receiver on this machine in development). Cloud metadata addresses stay blocked. */
   WEBHOOK_ALLOWED_CIDRS: cidrList,
+  /**
+   * 32 bytes (base64) that seal webhook signing secrets in etcd (AES-256-GCM).
+   * The same value in frontend and router. Unset: secrets are stored as they
+   * are (allowed unless NODE_ENV=production).
+   */
+  WEBHOOK_SECRETS_KEY: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (!v) return;
+      try {
+        SecretBox.fromBase64(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
 });
+
+/** How registrations' secrets are stored: sealed with WEBHOOK_SECRETS_KEY; production refuses to start without one. */
+export function webhookSecretCodec(config: { NODE_ENV: string; WEBHOOK_SECRETS_KEY?: string | undefined }): WebhookSecretCodec {
+  if (config.WEBHOOK_SECRETS_KEY) return new WebhookSecretCodec(SecretBox.fromBase64(config.WEBHOOK_SECRETS_KEY));
+  if (config.NODE_ENV === 'production') throw new ConfigError(['WEBHOOK_SECRETS_KEY is required when NODE_ENV=production: webhook signing secrets are not stored unencrypted there (generate one with: openssl rand -base64 32)']);
+  return new WebhookSecretCodec();
+}
 
 /** Effective http rule: allowed in development and tests unless turned off; production is https-only (asking for http there is a config error). */
 export function allowHttpWebhooks(config: { NODE_ENV: string; WEBHOOK_ALLOW_HTTP?: boolean | undefined }): boolean {

@@ -1,6 +1,7 @@
 export * from './events';
 export * from './registration';
 export * from './secrets';
+export * from './secret-box';
 export * from './signing';
 export * from './payloads';
 export * from './retry-schedule';

@@ -2,6 +2,7 @@ import { EtcdKeys } from '@hub/domain';
 import { PrefixMirror, type KeyValueStore, type KvChange, type Logger } from '@hub/platform';
 import { subscribes } from './events';
 import { isDeliverable, type WebhookRecord } from './registration';
+import { WebhookSecretCodec } from './secret-box';
 
 /** Read side of registrations for the dispatcher's hot path (no network per event). */
 export interface WebhookDirectory {
@@ -19,7 +20,11 @@ export class WatchedWebhooks extends PrefixMirror implements WebhookDirectory {
   private readonly byId = new Map<string, WebhookRecord>();
   private readonly byOwner = new Map<string, Map<string, WebhookRecord>>();
 
-  constructor(kv: KeyValueStore, logger?: Logger) {
+  constructor(
+    kv: KeyValueStore,
+    logger?: Logger,
+    private readonly codec = new WebhookSecretCodec(),
+  ) {
     super(kv, { prefixes: [EtcdKeys.webhooks], what: 'webhook registration' }, logger);
   }
 
@@ -45,7 +50,8 @@ export class WatchedWebhooks extends PrefixMirror implements WebhookDirectory {
     if (!parsed) return;
     const { owner, webhookId } = parsed;
     if (change.type === 'put') {
-      const record = change.value as WebhookRecord;
+      // A secret that does not open throws: the mirror logs the key and skips it.
+      const record = this.codec.open(change.value as WebhookRecord);
       this.byId.set(webhookId, record);
       let mine = this.byOwner.get(owner);
       if (!mine) this.byOwner.set(owner, (mine = new Map()));

@@ -2,6 +2,7 @@ import { EtcdKeys, newId } from '@hub/domain';
 import type { KeyValueStore } from '@hub/platform';
 import type { EventFilter } from './events';
 import type { WebhookRecord } from './registration';
+import { WebhookSecretCodec } from './secret-box';
 import { newWebhookSecret } from './secrets';
 
 export interface NewWebhook {
@@ -22,9 +23,14 @@ export class ConcurrentUpdateError extends Error {
  * Webhook registrations in etcd (`webhooks/<owner>/<webhook_id>`). Updates
  * are compare-and-set on the revision read, so an owner's PATCH and the
  * dispatcher marking the endpoint as failing never overwrite each other.
+ * Secrets are stored through `codec` (sealed when a key is configured);
+ * callers always see them readable.
  */
 export class WebhooksRepository {
-  constructor(private readonly kv: KeyValueStore) {}
+  constructor(
+    private readonly kv: KeyValueStore,
+    private readonly codec = new WebhookSecretCodec(),
+  ) {}
 
   async create(owner: string, input: NewWebhook, now = new Date()): Promise<WebhookRecord> {
     const at = now.toISOString();
@@ -39,18 +45,19 @@ export class WebhooksRepository {
       updated_at: at,
       secret: newWebhookSecret(),
     };
-    if (!(await this.kv.createIfAbsent(EtcdKeys.webhook(owner, record.webhook_id), record))) throw new Error('webhook id collision');
+    if (!(await this.kv.createIfAbsent(EtcdKeys.webhook(owner, record.webhook_id), this.codec.seal(record)))) throw new Error('webhook id collision');
     return record;
   }
 
-  get(owner: string, webhookId: string): Promise<WebhookRecord | undefined> {
-    return this.kv.get<WebhookRecord>(EtcdKeys.webhook(owner, webhookId));
+  async get(owner: string, webhookId: string): Promise<WebhookRecord | undefined> {
+    const stored = await this.kv.get<WebhookRecord>(EtcdKeys.webhook(owner, webhookId));
+    return stored && this.codec.open(stored);
   }
 
   /** The owner's registrations, oldest first. */
   async list(owner: string): Promise<WebhookRecord[]> {
     const all = await this.kv.list<WebhookRecord>(`${EtcdKeys.webhooks}${owner}/`);
-    return [...all.values()].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.webhook_id.localeCompare(b.webhook_id));
+    return [...all.values()].map((r) => this.codec.open(r)).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.webhook_id.localeCompare(b.webhook_id));
   }
 
   /**
@@ -64,9 +71,10 @@ export class WebhooksRepository {
     for (let attempt = 0; attempt < 8; attempt++) {
       const current = await this.kv.getWithRevision<WebhookRecord>(key);
       if (!current) return undefined;
-      const next = change(current.value);
-      if (!next) return current.value;
-      if (await this.kv.compareAndSet(key, next, current.revision)) return next;
+      const readable = this.codec.open(current.value);
+      const next = change(readable);
+      if (!next) return readable;
+      if (await this.kv.compareAndSet(key, this.codec.seal(next), current.revision)) return next;
     }
     throw new ConcurrentUpdateError(key);
   }

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AuthVariables, Infra, Logger } from '@hub/platform';
-import { AddressPolicy, allowHttpWebhooks, MongoDeliveryStore, SystemHostResolver, TargetVetter, WebhooksRepository, type HostResolver } from '@hub/webhooks';
+import { AddressPolicy, allowHttpWebhooks, MongoDeliveryStore, SystemHostResolver, TargetVetter, WebhooksRepository, webhookSecretCodec, type HostResolver } from '@hub/webhooks';
 import type { FrontendConfig } from '../config';
 import type { WebhooksDeps } from './webhooks-deps';
 
@@ -13,11 +13,13 @@ export async function composeWebhooks(
   resolver: HostResolver = new SystemHostResolver(),
 ): Promise<WebhooksDeps> {
   if (!infra.etcd || !infra.mongo) throw new Error('webhooks need etcd and MongoDB connections');
+  const secrets = webhookSecretCodec(config);
+  if (!secrets.encrypting) logger.warn('WEBHOOK_SECRETS_KEY is not set: webhook signing secrets are stored unencrypted in etcd');
   const deliveries = new MongoDeliveryStore(infra.mongo.db);
   await deliveries.ensureIndexes();
   return {
     auth,
-    repo: new WebhooksRepository(infra.etcd),
+    repo: new WebhooksRepository(infra.etcd, secrets),
     deliveries,
     vetter: new TargetVetter({ allowHttp: allowHttpWebhooks(config) }, new AddressPolicy(config.WEBHOOK_ALLOWED_CIDRS), resolver),
     defaultGraceMs: config.WEBHOOK_SECRET_GRACE_S * 1000,

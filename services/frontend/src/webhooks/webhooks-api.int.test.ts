@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdKeys } from '@hub/domain';
+import { EtcdStore } from '@hub/platform';
 import { adminToken, createApiClient, startTestFrontend } from '../../../../test/support/identity';
 
 // /v1/webhooks on a spawned frontend (real etcd, MongoDB, Redis), called the
@@ -51,6 +53,15 @@ describe('webhook registrations', () => {
     const list = await call('GET', '/v1/webhooks');
     expect(list.body.webhooks.map((w: Json) => w.webhook_id)).toContain(created.body.webhook_id);
     expect(JSON.stringify(list.body)).not.toContain('whsec_');
+    // At rest the secret is sealed with WEBHOOK_SECRETS_KEY: a reader of etcd cannot sign as the hub.
+    const kv = new EtcdStore({ hosts: t.env.ETCD_HOSTS!.split(','), namespace: t.env.ETCD_NAMESPACE! });
+    try {
+      const stored = JSON.stringify(await kv.get(EtcdKeys.webhook(clientId, created.body.webhook_id)));
+      expect(stored).toContain(created.body.webhook_id);
+      expect(stored).not.toContain(created.body.secret.slice('whsec_'.length));
+    } finally {
+      kv.close();
+    }
     await call('DELETE', `/v1/webhooks/${created.body.webhook_id}`);
   });
 

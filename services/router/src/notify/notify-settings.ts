@@ -1,4 +1,4 @@
-import { allowHttpWebhooks } from '@hub/webhooks';
+import { allowHttpWebhooks, webhookSecretCodec } from '@hub/webhooks';
 import type { RouterConfig } from '../config';
 import type { NotifySettings } from './notify-worker';
 
@@ -19,5 +19,6 @@ export function notifySettings(config: RouterConfig): NotifySettings {
     retentionMs: config.WEBHOOK_DELIVERY_RETENTION_DAYS * 86_400_000,
     // Half the shutdown budget for calls in flight; the rest is for committing and closing clients.
     drainMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),
+    secrets: webhookSecretCodec(config),
   };
 }

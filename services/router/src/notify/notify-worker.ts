@@ -11,6 +11,7 @@ import {
   maxAttempts,
   type HostResolver,
   type RetryPolicy,
+  type WebhookSecretCodec,
 } from '@hub/webhooks';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { EndpointHealth } from './endpoint-health';
@@ -31,6 +32,8 @@ export interface NotifySettings {
   recoveryIntervalMs: number;
   retentionMs: number;
   drainMs: number;
+  /** How registrations' signing secrets are stored (sealed with WEBHOOK_SECRETS_KEY, or as they are). */
+  secrets?: WebhookSecretCodec;
 }
 
 export interface NotifyWorkerDeps {
@@ -62,8 +65,8 @@ export function createNotifyWorker(d: NotifyWorkerDeps): NotifyWorker {
   const s = d.settings;
   const metrics = new NotifyMetrics(d.registry);
   const store = new MongoDeliveryStore(mongo.db);
-  const repo = new WebhooksRepository(kv);
-  const directory = new WatchedWebhooks(kv, logger);
+  const repo = new WebhooksRepository(kv, s.secrets);
+  const directory = new WatchedWebhooks(kv, logger, s.secrets);
   const vetter = new TargetVetter({ allowHttp: s.allowHttp }, new AddressPolicy(s.allowedCidrs), d.resolver ?? new SystemHostResolver());
   const caller = new WebhookSender(vetter, { timeoutMs: s.timeoutMs, maxResponseBytes: s.responseMaxBytes, userAgent: 'messaging-hub-webhooks/1' });
   const health = new EndpointHealth(repo, directory, s.disableAfterMs, logger, () => metrics.disabled.inc());
