@@ -29,10 +29,12 @@ export interface BatchingProducerOptions {
  * Adapter: EventPublisher on a KafkaJS idempotent producer (acks=all).
  *
  * KafkaJS has no linger setting, and one awaited send per request caps out
- * near the broker round trip. So concurrent publishes are coalesced: a lone
- * publish goes out at once; publishes that arrive while a batch is in flight
- * wait for it and then leave together in the next sendBatch. One batch in
- * flight at a time keeps per-key order and the idempotent sequence intact.
+ * near the broker round trip. So concurrent publishes are coalesced:
+ * publishes that arrive while a batch is in flight wait for it and then
+ * leave together in the next sendBatch, and a small batch may wait up to
+ * `lingerMs` for company (a lone publish is delayed by at most that). One
+ * batch in flight at a time keeps per-key order and the idempotent sequence
+ * intact.
  */
 export class BatchingProducer implements EventPublisher {
   private readonly producer: Producer;
