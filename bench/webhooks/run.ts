@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeEnvelope, MESSAGE_STATUS, newId, Topics, type StatusEvent } from '@hub/domain';
 import { BatchingProducer, createKafka, createLogger, EtcdStore } from '@hub/platform';
-import { WebhooksRepository } from '@hub/webhooks';
+import { WebhooksRepository, webhookSecretCodec } from '@hub/webhooks';
 import { isolatedServiceEnv } from '../../test/support/service-env';
 import { spawnService } from '../../test/support/spawn-service';
 import { parseEnvFile, REPO_ROOT, STACK_KEYS } from '../../test/support/stack-env';
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   const receiver = await startWebhookReceiver('127.0.0.1', () => ({ status: 204 }));
   const kv = new EtcdStore({ hosts: env.ETCD_HOSTS!.split(','), namespace: env.ETCD_NAMESPACE! });
   const owner = `bench-${randomUUID().slice(0, 8)}`;
-  const repo = new WebhooksRepository(kv);
+  // Registered as the frontend would: secrets sealed with the key the router opens them with.
+  const repo = new WebhooksRepository(kv, webhookSecretCodec({ NODE_ENV: 'test', WEBHOOK_SECRETS_KEY: env.WEBHOOK_SECRETS_KEY }));
   const secrets = new Map<string, string>();
   for (let i = 0; i < ENDPOINTS; i++) {
     const wh = await repo.create(owner, { url: `${receiver.url}/e${i}`, events: ['message.sent', 'message.delivered', 'message.read'] });
