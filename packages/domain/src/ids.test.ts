@@ -1,6 +1,6 @@
-import { validate, version } from 'uuid';
+import { v5 as uuidv5, validate, version } from 'uuid';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { newId } from './ids';
+import { nameBasedId, newId } from './ids';
 import { RandomPool, randomHex } from './random-pool';
 
 /** The 48-bit Unix-ms timestamp at the front of a UUIDv7. */
@@ -80,5 +80,21 @@ describe('randomHex', () => {
     const ids = Array.from({ length: 600 }, () => randomHex(16));
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('nameBasedId', () => {
+  const DNS = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
+
+  it('is the RFC 9562 UUIDv5, the same for the same namespace and name every time', () => {
+    // RFC 9562, appendix A.4.
+    expect(nameBasedId(DNS, 'www.example.com')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    expect(nameBasedId(DNS, 'www.example.com')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+  });
+
+  it('encodes names as UTF-8 exactly as uuid does for a string name, outside ASCII too', () => {
+    const ns = '0d3f0f5e-6c4b-4f1e-9a52-3c9b1f0f6a10';
+    for (const name of ['alice\nkey-1', 'héllo → wörld', '💬|bob|internal|read', '']) expect(nameBasedId(ns, name)).toBe(uuidv5(name, ns));
+    expect(nameBasedId(ns, 'a')).not.toBe(nameBasedId(DNS, 'a'));
   });
 });
