@@ -37,6 +37,7 @@ import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
 import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/domain';
 import { adminToken, cleanupTestEnv, createApiClient, testFrontendEnv } from '../../test/support/identity';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
+import { envWithPrefix } from '../../test/support/service-env';
 import { parseEnvFile, REPO_ROOT, STACK_KEYS } from '../../test/support/stack-env';
 import { buckets, percentile, quantileFromBuckets, scrape, sumByLabel, sumMetric } from './metrics';
 import { cpuShares, stackServers, type Watched } from './cpu';
@@ -90,8 +91,7 @@ async function main(): Promise<void> {
   say(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; phases ${cfg.phases.join(',')}; ${cfg.connections} connections`);
   const profileDir = cfg.profile ? mkdtempSync(join(tmpdir(), 'bench-pipeline-prof-')) : undefined;
   // KAFKA_PRODUCER_* settings from the environment reach frontend and router(s), to compare configurations.
-  const producerEnv = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('KAFKA_PRODUCER_') && v !== undefined)) as Record<string, string>;
-  const env = testFrontendEnv({ RATE_LIMIT_PER_MIN: '100000000', LOG_LEVEL: 'info', ...producerEnv });
+  const env = testFrontendEnv({ RATE_LIMIT_PER_MIN: '100000000', LOG_LEVEL: 'info', ...envWithPrefix('KAFKA_PRODUCER_') });
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const started: ServiceProcess[] = [];
   try {
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       const routers: ServiceProcess[] = [];
       for (let i = 0; i < cfg.routers; i++) {
         // ROUTER_* settings from the environment reach the router(s), to compare configurations.
-        const routerEnv = { ...env, ...Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('ROUTER_') && v !== undefined)) } as Record<string, string>;
+        const routerEnv = { ...env, ...envWithPrefix('ROUTER_') };
         const r = await spawnService('router', routerEnv, { nodeArgs });
         routers.push(r);
         started.push(r);

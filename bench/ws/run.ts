@@ -25,6 +25,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { AccessTokens, createLogger, createRedis } from '@hub/platform';
+import { envWithPrefix } from '../../test/support/service-env';
 import { parseEnvFile, REPO_ROOT } from '../../test/support/stack-env';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
 import { cleanupTestEnv, testFrontendEnv } from '../../test/support/identity';
@@ -110,8 +111,7 @@ async function connectAll(node: ServiceProcess, tokens: AccessTokens, count: num
 async function main(): Promise<void> {
   stackUp();
   // KAFKA_PRODUCER_* settings from the environment reach the services, to compare configurations.
-  const producerEnv = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('KAFKA_PRODUCER_') && v !== undefined)) as Record<string, string>;
-  const env = testFrontendEnv({ ...producerEnv, LOG_LEVEL: 'info', PRESENCE_NODE_ID: 'bench-node', WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MISSES: '3', PRESENCE_TTL_MS: '60000', RATE_LIMIT_PER_MIN: '100000000' });
+  const env = testFrontendEnv({ ...envWithPrefix('KAFKA_PRODUCER_'), LOG_LEVEL: 'info', PRESENCE_NODE_ID: 'bench-node', WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MISSES: '3', PRESENCE_TTL_MS: '60000', RATE_LIMIT_PER_MIN: '100000000' });
   const tokens = new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 });
   say(`starting a presence node…`);
   // BENCH_WS_NODE_OPTIONS: V8 flags for the presence node only (e.g. --max-old-space-size=256).

@@ -22,3 +22,8 @@ export function isolatedServiceEnv(overrides: Record<string, string> = {}): Reco
     ...overrides,
   };
 }
+
+/** This process's environment variables whose names start with `prefix` (benchmarks pass them on to the services they spawn). */
+export function envWithPrefix(prefix: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith(prefix) && e[1] !== undefined));
+}
