@@ -73,23 +73,25 @@ export class WebhookSecretCodec {
 
   /** The record as it is to be stored. */
   seal(r: WebhookRecord): WebhookRecord {
-    if (!this.box) return r;
-    const at = bindingOf(r);
     const box = this.box;
-    const seal = (s: string) => (SecretBox.isSealed(s) ? s : box.seal(s, at));
-    return { ...r, secret: seal(r.secret), ...(r.previous_secret !== undefined ? { previous_secret: seal(r.previous_secret) } : {}) };
+    if (!box) return r;
+    return mapSecrets(r, (s, at) => (SecretBox.isSealed(s) ? s : box.seal(s, at)));
   }
 
   /** The record with its secrets readable; throws SecretBoxError when a sealed one does not open. */
   open(r: WebhookRecord): WebhookRecord {
     const sealed = SecretBox.isSealed(r.secret) || (r.previous_secret !== undefined && SecretBox.isSealed(r.previous_secret));
     if (!sealed) return r;
-    if (!this.box) throw new SecretBoxError(`the signing secret of ${bindingOf(r)} is sealed, and WEBHOOK_SECRETS_KEY is not set`);
-    const at = bindingOf(r);
     const box = this.box;
-    const open = (s: string) => (SecretBox.isSealed(s) ? box.open(s, at) : s);
-    return { ...r, secret: open(r.secret), ...(r.previous_secret !== undefined ? { previous_secret: open(r.previous_secret) } : {}) };
+    if (!box) throw new SecretBoxError(`the signing secret of ${bindingOf(r)} is sealed, and WEBHOOK_SECRETS_KEY is not set`);
+    return mapSecrets(r, (s, at) => (SecretBox.isSealed(s) ? box.open(s, at) : s));
   }
+}
+
+/** The record with `f` applied to its current and (if any) previous secret. */
+function mapSecrets(r: WebhookRecord, f: (secret: string, boundTo: string) => string): WebhookRecord {
+  const at = bindingOf(r);
+  return { ...r, secret: f(r.secret, at), ...(r.previous_secret !== undefined ? { previous_secret: f(r.previous_secret, at) } : {}) };
 }
 
 function bindingOf(r: WebhookRecord): string {
