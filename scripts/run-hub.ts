@@ -10,6 +10,7 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, type Upstreams } from './gateway';
 import { SERVICE_NODE_FLAGS } from './node-flags';
+import { stopWithThisProcess } from './own-session';
 import { parseEnvFile, REPO_ROOT } from '../test/support/stack-env';
 
 const SERVICES = ['frontend', 'router', 'presence', 'files'] as const;
@@ -49,7 +50,14 @@ async function main(): Promise<void> {
       [`${svc.toUpperCase()}_HOST`]: '127.0.0.1',
       [`${svc.toUpperCase()}_PORT`]: String(portOf(svc)),
     };
-    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS[svc], '--import', 'tsx', join(REPO_ROOT, 'services', svc, 'src', 'main.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS[svc], '--import', 'tsx', join(REPO_ROOT, 'services', svc, 'src', 'main.ts')], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // A CPU share of its own, as a container has (see scripts/own-session.ts); shutdown() stops it.
+      detached: true,
+    });
+    stopWithThisProcess(child);
     children.set(svc, child);
     const logFile = join(stackDir, 'logs', `${svc}.log`);
     writeFileSync(logFile, '');

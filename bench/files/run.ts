@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   await store.ensureBucket();
   say(`S3 server ${env.S3_ENDPOINT}, bucket ${store.bucket}; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}; ${ROUNDS} rounds (1 MiB × ${SMALL_FILES} and 100 MiB × 1 per way and round), at most ${MAX_S} s`);
   say('starting a files service on the local stack (its own bucket, database and Kafka prefix)…');
-  const files = await spawnService('files', env);
+  const files = await spawnService('files', env, { ownSession: true });
   const token = await new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 }).issue({ kind: 'user', subject: 'bench', scopes: ['files:write'], sessionId: randomUUID() });
 
   const sizes = [

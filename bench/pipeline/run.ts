@@ -100,13 +100,13 @@ async function main(): Promise<void> {
 
     if (cfg.phases.includes('max') || cfg.phases.includes('rate')) {
       say('starting frontend and router(s)…');
-      const frontend = await spawnService('frontend', env, { nodeArgs });
+      const frontend = await spawnService('frontend', env, { nodeArgs, ownSession: true });
       started.push(frontend);
       const routers: ServiceProcess[] = [];
       for (let i = 0; i < cfg.routers; i++) {
         // ROUTER_* settings from the environment reach the router(s), to compare configurations.
         const routerEnv = { ...env, ...envWithPrefix('ROUTER_') };
-        const r = await spawnService('router', routerEnv, { nodeArgs });
+        const r = await spawnService('router', routerEnv, { nodeArgs, ownSession: true });
         routers.push(r);
         started.push(r);
       }

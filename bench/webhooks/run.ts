@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     secrets.set(`/e${i}`, wh.secret);
   }
   say(`router starting (isolated namespace ${env.KAFKA_NAME_PREFIX}), ${ENDPOINTS} endpoints on ${receiver.url}`);
-  const router = await spawnService('router', env);
+  const router = await spawnService('router', env, { ownSession: true });
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: 'bench-webhooks', logger, namePrefix: env.KAFKA_NAME_PREFIX });
   const producer = new BatchingProducer(kafka, logger, { sendTimeoutMs: 10_000 });
   await producer.connect();

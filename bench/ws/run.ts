@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   const tokens = new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 });
   say(`starting a presence node…`);
   // BENCH_WS_NODE_OPTIONS: V8 flags for the presence node only (e.g. --max-old-space-size=256).
-  const node = await spawnService('presence', { ...env, ...(process.env.BENCH_WS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WS_NODE_OPTIONS } : {}) });
+  const node = await spawnService('presence', { ...env, ...(process.env.BENCH_WS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WS_NODE_OPTIONS } : {}) }, { ownSession: true });
   const pid = node.proc.pid!;
   const clients: Client[] = [];
   try {
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
     // 3. REST accept → frame, with the frontend and router as their own processes.
     for (const c of clients) c.ws.terminate();
     say(`3/3 latency: starting frontend and router…`);
-    const [frontend, router] = await Promise.all([spawnService('frontend', env), spawnService('router', env)]);
+    const [frontend, router] = await Promise.all([spawnService('frontend', env, { ownSession: true }), spawnService('router', env, { ownSession: true })]);
     try {
       // Where the time goes: CPU by process while the measured messages are sent.
       const watched = [...stackServers(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack')), { name: 'frontend', pid: frontend.proc.pid! }, { name: 'router', pid: router.proc.pid! }, { name: 'presence', pid: node.proc.pid! }, { name: 'load generator', pid: process.pid }];

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { SERVICE_NODE_FLAGS } from '../../scripts/node-flags';
+import { stopWithThisProcess } from '../../scripts/own-session';
 import { REPO_ROOT } from './stack-env';
 
 export interface ServiceProcess {
@@ -21,13 +22,25 @@ export type ServiceName = 'frontend' | 'router' | 'presence' | 'files';
  * Runs a service's main.ts as its own process, the way production does,
  * and resolves once it logged that it listens. Port 0 unless given.
  */
-export function spawnService(name: ServiceName, env: Record<string, string>, opts: { timeoutMs?: number; /** Extra node flags (e.g. --cpu-prof, which NODE_OPTIONS refuses). */ nodeArgs?: string[] } = {}): Promise<ServiceProcess> {
+export function spawnService(
+  name: ServiceName,
+  env: Record<string, string>,
+  opts: {
+    timeoutMs?: number;
+    /** Extra node flags (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+    nodeArgs?: string[];
+    /** Run it in a session of its own, so that it gets a CPU share of its own as a container would (see ownSession in scripts/own-session.ts). */
+    ownSession?: boolean;
+  } = {},
+): Promise<ServiceProcess> {
   const portVar = `${name.toUpperCase()}_PORT`;
   const proc = spawn(process.execPath, [...SERVICE_NODE_FLAGS[name], ...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', [portVar]: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.ownSession === true,
   });
+  if (opts.ownSession) stopWithThisProcess(proc);
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
