@@ -73,7 +73,7 @@ await runService({
       liveConnections: () => connections.connections(),
     });
     const typing = new TypingRelay(directory, fanout, config.TYPING_TTL_MS);
-    const history = new MongoMessageStore(db);
+    const history = new MongoMessageStore(db, infra.mongo!.idLookupsOnly ? { historyBySlots: new MongoSequenceSlots(db) } : {});
     const delivery = liveSessions({
       history,
       memberships,

@@ -3,6 +3,7 @@ import type { StoredMessage } from '@hub/domain';
 import { isDuplicateKeyError, writeErrorIndexes } from '@hub/platform';
 import { Collections } from '../collections';
 import { SequenceConflictError, type MessageLedger, type MessageReader, type Sighting } from '../ports/message-store';
+import type { SequenceSlot, SequenceSlots } from '../ports/sequence-slots';
 
 type MessageDoc = StoredMessage & { _id: string };
 
@@ -32,10 +33,18 @@ const LOOKUP_CONCURRENCY = 16;
 export class MongoMessageStore implements MessageLedger, MessageReader {
   private readonly messages: Collection<MessageDoc>;
   private readonly claims: Collection<ClaimDoc>;
+  private readonly slots: SequenceSlots | undefined;
 
-  constructor(db: Db) {
+  /**
+   * `historyBySlots`: read history through the sequence slots, by `_id`
+   * only, for a server that serves no other lookup from an index
+   * (MongoHandle.idLookupsOnly). Otherwise one range query on the
+   * (conversation_id, sequence_number) index.
+   */
+  constructor(db: Db, opts: { historyBySlots?: SequenceSlots } = {}) {
     this.messages = db.collection<MessageDoc>(Collections.messages);
     this.claims = db.collection<ClaimDoc>(Collections.messageClaims);
+    this.slots = opts.historyBySlots;
   }
 
   async claim(messages: ReadonlyArray<{ message_id: string; conversation_id: string } & Sighting>): Promise<Set<string>> {
@@ -86,12 +95,41 @@ export class MongoMessageStore implements MessageLedger, MessageReader {
   }
 
   async after(conversationId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+    if (this.slots) return this.afterBySlots(this.slots, conversationId, afterSeq, limit);
     const docs = await this.messages
       .find({ conversation_id: conversationId, sequence_number: { $gt: afterSeq } })
       .sort({ sequence_number: 1 })
       .limit(limit)
       .toArray();
     return docs.map(toStored);
+  }
+
+  /**
+   * History by `_id` lookups only: the slots of the next numbers name the
+   * messages holding them. Numbers are taken without gaps, so the first
+   * free slot ends the conversation. A slot whose message is not stored
+   * yet (its batch is being written) is passed over, as the range query
+   * passes over it: both return the stored messages above `afterSeq`.
+   * FerretDB took 13 s for one page by range query at 170,000 messages,
+   * scanning them all; this costs about 2·limit point reads at any size.
+   */
+  private async afterBySlots(slots: SequenceSlots, conversationId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+    const found: StoredMessage[] = [];
+    let next = afterSeq + 1;
+    while (found.length < limit) {
+      const numbers = Array.from({ length: Math.min(LOOKUP_CONCURRENCY, limit - found.length) }, (_, i) => next + i);
+      next += numbers.length;
+      const taken = await Promise.all(numbers.map((n) => slots.get(conversationId, n)));
+      const end = taken.findIndex((slot) => slot === undefined);
+      const held = (end < 0 ? taken : taken.slice(0, end)) as SequenceSlot[];
+      const stored = await this.findStored(held.map((slot) => slot.message_id));
+      for (const slot of held) {
+        const m = stored.get(slot.message_id);
+        if (m && m.conversation_id === conversationId && m.sequence_number === slot.sequence_number) found.push(m);
+      }
+      if (end >= 0) break;
+    }
+    return found;
   }
 }
 

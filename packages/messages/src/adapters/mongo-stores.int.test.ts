@@ -141,6 +141,50 @@ describe('MongoMessageStore (real server)', () => {
   });
 });
 
+describe('MongoMessageStore history through the sequence slots (real server)', () => {
+  /** Stores messages 1..n of a new conversation the way the router does: slots first, then the messages. */
+  async function conversationOf(n: number): Promise<{ c: string; stored: StoredMessage[] }> {
+    const c = newId();
+    const stored = Array.from({ length: n }, (_, i) => msg(c, i + 1));
+    await slots.take(stored.map((m) => ({ conversation_id: c, sequence_number: m.sequence_number, message_id: m.message_id, partition: 0, offset: String(m.sequence_number) })));
+    await messages.insert(stored);
+    return { c, stored };
+  }
+  const bySlots = () => new MongoMessageStore(mongo.db, { historyBySlots: slots });
+  const seqs = (list: StoredMessage[]) => list.map((m) => m.sequence_number);
+
+  it('pages in sequence order, across lookup windows, and ends at the first free number', async () => {
+    const { c, stored } = await conversationOf(40);
+    const reader = bySlots();
+    expect(await reader.after(c, 0, 100)).toEqual(stored);
+    expect(seqs(await reader.after(c, 3, 20))).toEqual(Array.from({ length: 20 }, (_, i) => i + 4));
+    expect(seqs(await reader.after(c, 38, 10))).toEqual([39, 40]);
+    expect(await reader.after(c, 40, 10)).toEqual([]);
+    expect(await reader.after(newId(), 0, 10)).toEqual([]);
+  });
+
+  it('answers as the range query does, also while a numbered message is not stored yet', async () => {
+    const { c } = await conversationOf(20);
+    // Number 21 taken, its message still being written; 22 stored.
+    const pending = msg(c, 21);
+    const after = msg(c, 22);
+    await slots.take([pending, after].map((m) => ({ conversation_id: c, sequence_number: m.sequence_number, message_id: m.message_id, partition: 0, offset: String(m.sequence_number) })));
+    await messages.insert([after]);
+    const byRange = new MongoMessageStore(mongo.db);
+    for (const [from, limit] of [[0, 50], [0, 21], [18, 2], [18, 3], [20, 5], [21, 5], [22, 5]] as const) {
+      expect(seqs(await bySlots().after(c, from, limit))).toEqual(seqs(await byRange.after(c, from, limit)));
+    }
+    expect(seqs(await bySlots().after(c, 19, 5))).toEqual([20, 22]);
+  });
+
+  it('reads by the slots, not by range: a message stored without its slot (never written so by the router) is not found', async () => {
+    const { c } = await conversationOf(3);
+    await messages.insert([msg(c, 4)]);
+    expect(seqs(await new MongoMessageStore(mongo.db).after(c, 0, 10))).toEqual([1, 2, 3, 4]);
+    expect(seqs(await bySlots().after(c, 0, 10))).toEqual([1, 2, 3]);
+  });
+});
+
 describe('MongoStatusStore (real server)', () => {
   it('appends once per event id and reads a message’s changes back', async () => {
     const m = newId();

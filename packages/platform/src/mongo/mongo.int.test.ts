@@ -18,6 +18,11 @@ describe('mongo client module (real MongoDB-compatible server)', () => {
     await mongo.close();
   });
 
+  it('recognises the local stack\'s server (FerretDB) as one that serves only _id lookups from an index', () => {
+    // Stores read by _id on it (MongoMessageStore's history through the slots).
+    expect(mongo.idLookupsOnly).toBe(true);
+  });
+
   it('rejects a second document with the same message_id and reports it as a duplicate', async () => {
     const id = randomUUID();
     const messages = mongo.db.collection('messages');

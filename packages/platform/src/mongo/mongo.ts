@@ -12,6 +12,12 @@ export interface MongoSettings {
 export interface MongoHandle {
   client: MongoClient;
   db: Db;
+  /**
+   * The server answers only `_id` equality from an index (FerretDB 1.x,
+   * the local stack's server): any other filter reads the whole
+   * collection, whatever indexes exist. Stores then read by `_id`.
+   */
+  idLookupsOnly: boolean;
   close(): Promise<void>;
 }
 
@@ -23,7 +29,14 @@ export async function connectMongo(s: MongoSettings): Promise<MongoHandle> {
     maxPoolSize: 20,
   });
   await client.connect();
-  return { client, db: client.db(s.database), close: () => client.close() };
+  const db = client.db(s.database);
+  return { client, db, idLookupsOnly: await isFerretDb(db), close: () => client.close() };
+}
+
+/** FerretDB names itself in buildInfo (`ferretdbVersion`); MongoDB does not. */
+async function isFerretDb(db: Db): Promise<boolean> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return typeof info.ferretdbVersion === 'string';
 }
 
 /** Indexes per collection. Created at start-up; creating an existing index is a no-op. */
