@@ -16,7 +16,8 @@
  * Other knobs: BENCH_CONNECTIONS (64), BENCH_USERS (40), BENCH_CONVERSATIONS (200),
  * BENCH_ROUTERS (1; ROUTER_* variables in the environment are passed to them; KAFKA_PRODUCER_* to frontend and routers), BENCH_DRAIN_S (90: longest wait for the router to catch up
  * after a phase), BENCH_PROFILE=1 (CPU profiles of frontend and router, top
- * functions printed at the end).
+ * functions printed at the end), BENCH_TRACE_GC=1 (frontend and router run
+ * with --trace-gc; their stop-the-world pauses are summarised at the end).
  *
  * Both measured phases also print the CPU each process used (the local
  * stack's servers from its pid files, frontend, router(s), the load
@@ -37,6 +38,7 @@ import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
 import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/domain';
 import { adminToken, cleanupTestEnv, createApiClient, testFrontendEnv } from '../../test/support/identity';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
+import { summarizeGcPauses } from './gc-pauses';
 import { envWithPrefix } from '../../test/support/service-env';
 import { parseEnvFile, REPO_ROOT, STACK_KEYS } from '../../test/support/stack-env';
 import { buckets, percentile, quantileFromBuckets, scrape, sumByLabel, sumMetric } from './metrics';
@@ -59,6 +61,7 @@ const cfg = {
   routers: num('BENCH_ROUTERS', 1),
   drainS: num('BENCH_DRAIN_S', 90),
   profile: process.env.BENCH_PROFILE === '1',
+  traceGc: process.env.BENCH_TRACE_GC === '1',
 };
 const say = (line: string) => process.stdout.write(`bench/pipeline: ${line}\n`);
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
   const profileDir = cfg.profile ? mkdtempSync(join(tmpdir(), 'bench-pipeline-prof-')) : undefined;
   // KAFKA_PRODUCER_* settings from the environment reach frontend and router(s), to compare configurations.
   const env = testFrontendEnv({ RATE_LIMIT_PER_MIN: '100000000', LOG_LEVEL: 'info', ...envWithPrefix('KAFKA_PRODUCER_') });
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(cfg.traceGc ? ['--trace-gc'] : [])];
   const started: ServiceProcess[] = [];
   try {
     if (cfg.phases.includes('echo')) await echoPhase();
@@ -120,8 +123,15 @@ async function main(): Promise<void> {
       if (cfg.phases.includes('max')) await maxPhase(frontend.url, setup, routers, persisted, watched);
     }
   } finally {
-    for (const s of started.reverse()) await s.stop('SIGTERM');
+    for (const s of [...started].reverse()) await s.stop('SIGTERM');
     await cleanupTestEnv(env);
+  }
+  if (cfg.traceGc) {
+    for (const s of started) {
+      const pauses = summarizeGcPauses(s.output);
+      say(`GC pauses, ${s.name} (whole run): ${pauses}`);
+      rows.push({ figure: `GC pauses, ${s.name} (whole run)`, value: pauses, target: '(stop-the-world)' });
+    }
   }
 
   if (profileDir) {
