@@ -24,23 +24,33 @@ function alive(pid: number): boolean {
   }
 }
 
-// A launcher that starts a long-running child in a session of its own, as npm start and the benchmarks do, and prints the child's pid.
-const launcher = `
+// A service stand-in: stops gracefully on SIGTERM, taking a while and writing to its stdout (a pipe to its launcher) as it ends.
+const service = "process.on('SIGTERM', () => setTimeout(() => { console.log('service stopped cleanly'); process.exit(0); }, 300)); console.log('service ready'); setInterval(() => {}, 1000);";
+
+// A launcher that starts the service in a session of its own, as npm start and the benchmarks do, passes its output on and prints its pid.
+const launcher = (crash: boolean) => `
 import { spawn } from 'node:child_process';
 import { stopWithThisProcess } from ${JSON.stringify(join(REPO_ROOT, 'scripts/own-session.ts'))};
-const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+const child = spawn(process.execPath, ['-e', ${JSON.stringify(service)}], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
 stopWithThisProcess(child);
-console.log(child.pid);
+child.stdout.pipe(process.stdout);
+console.log('pid ' + child.pid);
+${crash ? "setTimeout(() => { throw new Error('launcher bug'); }, 100);" : ''}
 setInterval(() => {}, 1000);
 `;
 
-async function startLauncher(): Promise<{ launcher: ReturnType<typeof spawn>; childPid: number }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', launcher], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startLauncher(crash = false): Promise<{ launcher: ReturnType<typeof spawn>; childPid: number; output: string[] }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', launcher(crash)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  proc.stdout!.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter(Boolean)));
   const childPid = await new Promise<number>((resolve, reject) => {
-    proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    proc.stdout!.on('data', () => {
+      const line = output.find((l) => l.startsWith('pid '));
+      if (line && output.includes('service ready')) resolve(Number(line.slice(4)));
+    });
     proc.once('exit', (code) => reject(new Error(`launcher exited with ${code}`)));
   });
-  return { launcher: proc, childPid };
+  return { launcher: proc, childPid, output };
 }
 
 async function until(check: () => boolean, ms = 5_000): Promise<boolean> {
@@ -54,8 +64,8 @@ async function until(check: () => boolean, ms = 5_000): Promise<boolean> {
 
 describe('stopWithThisProcess (services in sessions of their own)', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`the child runs in its own session and stops when the launcher gets ${signal}`, async () => {
-      const { launcher: proc, childPid } = await startLauncher();
+    it(`the child runs in its own session; on ${signal} the launcher waits for its graceful stop, then ends`, async () => {
+      const { launcher: proc, childPid, output } = await startLauncher();
       try {
         expect(alive(childPid)).toBe(true);
         expect(sessionOf(childPid)).toBe(childPid);
@@ -64,6 +74,8 @@ describe('stopWithThisProcess (services in sessions of their own)', () => {
         proc.kill(signal);
         // The launcher still ends, with the conventional code for the signal.
         expect(await exited).toBe(signal === 'SIGINT' ? 130 : 143);
+        // The service finished its own shutdown while the launcher still read its output.
+        expect(output).toContain('service stopped cleanly');
         expect(await until(() => !alive(childPid) || sessionOf(childPid) === undefined)).toBe(true);
       } finally {
         if (alive(childPid)) process.kill(childPid, 'SIGKILL');
@@ -71,4 +83,15 @@ describe('stopWithThisProcess (services in sessions of their own)', () => {
       }
     });
   }
+
+  it('a launcher that dies of an error takes the child with it', async () => {
+    const { launcher: proc, childPid } = await startLauncher(true);
+    try {
+      const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+      expect(code).toBe(1);
+      expect(await until(() => !alive(childPid) || sessionOf(childPid) === undefined)).toBe(true);
+    } finally {
+      if (alive(childPid)) process.kill(childPid, 'SIGKILL');
+    }
+  });
 });

@@ -16,13 +16,26 @@ import type { ChildProcess } from 'node:child_process';
  * so the launcher must stop it: stopWithThisProcess.
  */
 
+/** How long a signalled launcher waits for its children's graceful stop before killing them. */
+const STOP_GRACE_MS = 20_000;
+
 const owned = new Set<ChildProcess>();
 let hooked = false;
 
+const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+
 /**
- * Stops `child` (SIGTERM) when this process exits, including on SIGINT,
- * SIGTERM or SIGHUP that nothing else handles (they then end this process
- * as they would have, after stopping the children).
+ * Stops `child` with this process:
+ *  - on SIGINT, SIGTERM or SIGHUP that nothing else handles: SIGTERM to
+ *    each child, wait until they exited (SIGKILL after 20 s), then end
+ *    with the signal's conventional code. The wait matters: a service
+ *    stopping gracefully still writes to its stdout, which is a pipe to
+ *    this process; with this end gone, a service was seen hanging in its
+ *    shutdown for good.
+ *  - on any other exit (an uncaught error, process.exit) with children
+ *    still running: SIGKILL, as nothing can be awaited there. Every
+ *    service is built to be killed (the router's batches are redelivered
+ *    and idempotent).
  */
 export function stopWithThisProcess(child: ChildProcess): void {
   owned.add(child);
@@ -30,13 +43,33 @@ export function stopWithThisProcess(child: ChildProcess): void {
   if (hooked) return;
   hooked = true;
   process.once('exit', () => {
-    for (const c of owned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    for (const c of owned) if (running(c)) c.kill('SIGKILL');
   });
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.on(signal, () => {
       // Someone else (npm start's shutdown) handles it: leave it to them.
       if (process.listenerCount(signal) > 1) return;
-      process.exit(code);
+      void stopAll().then(() => process.exit(code));
     });
   }
+}
+
+let stopping: Promise<void> | undefined;
+
+function stopAll(): Promise<void> {
+  stopping ??= Promise.all(
+    [...owned].filter(running).map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => c.kill('SIGKILL'), STOP_GRACE_MS);
+          // 'close': exited and its output read to the end.
+          c.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  ).then(() => {});
+  return stopping;
 }
