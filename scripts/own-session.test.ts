@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eventually, processExists } from '../test/support/spawn-service';
 
 const REPO_ROOT = join(import.meta.dirname, '..');
 
@@ -15,12 +16,15 @@ function sessionOf(pid: number): number | undefined {
   }
 }
 
-function alive(pid: number): boolean {
+/** Gone, or a zombie waiting for a parent that is itself gone. */
+const stopped = (pid: number) => !processExists(pid) || sessionOf(pid) === undefined || stateOf(pid) === 'Z';
+
+function stateOf(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -53,21 +57,13 @@ async function startLauncher(crash = false): Promise<{ launcher: ReturnType<type
   return { launcher: proc, childPid, output };
 }
 
-async function until(check: () => boolean, ms = 5_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 describe('stopWithThisProcess (services in sessions of their own)', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`the child runs in its own session; on ${signal} the launcher waits for its graceful stop, then ends`, async () => {
       const { launcher: proc, childPid, output } = await startLauncher();
       try {
-        expect(alive(childPid)).toBe(true);
+        expect(processExists(childPid)).toBe(true);
         expect(sessionOf(childPid)).toBe(childPid);
         expect(sessionOf(childPid)).not.toBe(sessionOf(proc.pid!));
         const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
@@ -76,9 +72,9 @@ describe('stopWithThisProcess (services in sessions of their own)', () => {
         expect(await exited).toBe(signal === 'SIGINT' ? 130 : 143);
         // The service finished its own shutdown while the launcher still read its output.
         expect(output).toContain('service stopped cleanly');
-        expect(await until(() => !alive(childPid) || sessionOf(childPid) === undefined)).toBe(true);
+        await eventually(() => stopped(childPid), { what: 'the child to stop', timeoutMs: 5_000 });
       } finally {
-        if (alive(childPid)) process.kill(childPid, 'SIGKILL');
+        if (processExists(childPid)) process.kill(childPid, 'SIGKILL');
         proc.kill('SIGKILL');
       }
     });
@@ -89,9 +85,9 @@ describe('stopWithThisProcess (services in sessions of their own)', () => {
     try {
       const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
       expect(code).toBe(1);
-      expect(await until(() => !alive(childPid) || sessionOf(childPid) === undefined)).toBe(true);
+      await eventually(() => stopped(childPid), { what: 'the child to stop', timeoutMs: 5_000 });
     } finally {
-      if (alive(childPid)) process.kill(childPid, 'SIGKILL');
+      if (processExists(childPid)) process.kill(childPid, 'SIGKILL');
     }
   });
 });

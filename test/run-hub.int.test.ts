@@ -4,17 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './support/private-servers';
 import { isolatedServiceEnv } from './support/service-env';
-import { eventually } from './support/spawn-service';
+import { eventually, processExists as alive } from './support/spawn-service';
 import { REPO_ROOT, STACK_KEYS } from './support/stack-env';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('npm start (scripts/run-hub.ts)', () => {
   it('brings every service up behind one base URL and Ctrl-C leaves no process running', async () => {

@@ -94,6 +94,16 @@ function pipeLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void
   });
 }
 
+/** Whether a process with this pid exists (a zombie counts: reaped only by its parent). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Polls until fn returns a truthy value, or fails with the last error. */
 export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
