@@ -34,9 +34,10 @@ const service = "process.on('SIGTERM', () => setTimeout(() => { console.log('ser
 // A launcher that starts the service in a session of its own, as npm start and the benchmarks do, passes its output on and prints its pid.
 const launcher = (crash: boolean) => `
 import { spawn } from 'node:child_process';
-import { stopWithThisProcess } from ${JSON.stringify(join(REPO_ROOT, 'scripts/own-session.ts'))};
+import { onSignalCleanup, stopWithThisProcess } from ${JSON.stringify(join(REPO_ROOT, 'scripts/own-session.ts'))};
 const child = spawn(process.execPath, ['-e', ${JSON.stringify(service)}], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
 stopWithThisProcess(child);
+onSignalCleanup(async () => { await new Promise((r) => setTimeout(r, 100)); console.log('launcher cleaned up'); });
 child.stdout.pipe(process.stdout);
 console.log('pid ' + child.pid);
 ${crash ? "setTimeout(() => { throw new Error('launcher bug'); }, 100);" : ''}
@@ -72,6 +73,8 @@ describe('stopWithThisProcess (services in sessions of their own)', () => {
         expect(await exited).toBe(signal === 'SIGINT' ? 130 : 143);
         // The service finished its own shutdown while the launcher still read its output.
         expect(output).toContain('service stopped cleanly');
+        // Then its clean-up ran, before it ended.
+        expect(output.indexOf('launcher cleaned up')).toBeGreaterThan(output.indexOf('service stopped cleanly'));
         await eventually(() => stopped(childPid), { what: 'the child to stop', timeoutMs: 5_000 });
       } finally {
         if (processExists(childPid)) process.kill(childPid, 'SIGKILL');

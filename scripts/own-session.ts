@@ -18,17 +18,31 @@ import type { ChildProcess } from 'node:child_process';
 
 /** How long a signalled launcher waits for its children's graceful stop before killing them. */
 const STOP_GRACE_MS = 20_000;
+/** How long a signalled launcher gives its clean-ups (registered with onSignalCleanup). */
+const CLEANUP_MS = 15_000;
 
 const owned = new Set<ChildProcess>();
+const cleanups: Array<() => Promise<unknown>> = [];
 let hooked = false;
+
+/**
+ * Work a signal must not skip, run after the services stopped (a
+ * benchmark's removal of the topics, keys and database it made, which its
+ * own `finally` does on every other path). Only for launchers whose
+ * signals stopWithThisProcess handles.
+ */
+export function onSignalCleanup(cleanup: () => Promise<unknown>): void {
+  cleanups.push(cleanup);
+}
 
 const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 
 /**
  * Stops `child` with this process:
  *  - on SIGINT, SIGTERM or SIGHUP that nothing else handles: SIGTERM to
- *    each child, wait until they exited (SIGKILL after 20 s), then end
- *    with the signal's conventional code. The wait matters: a service
+ *    each child, wait until they exited (SIGKILL after 20 s), run the
+ *    clean-ups given to onSignalCleanup (15 s at most), then end with the
+ *    signal's conventional code. The wait matters: a service
  *    stopping gracefully still writes to its stdout, which is a pipe to
  *    this process; with this end gone, a service was seen hanging in its
  *    shutdown for good.
@@ -49,7 +63,9 @@ export function stopWithThisProcess(child: ChildProcess): void {
     process.on(signal, () => {
       // Someone else (npm start's shutdown) handles it: leave it to them.
       if (process.listenerCount(signal) > 1) return;
-      void stopAll().then(() => process.exit(code));
+      void stopAll()
+        .then(() => Promise.race([Promise.allSettled(cleanups.map((c) => c())), new Promise((r) => setTimeout(r, CLEANUP_MS).unref())]))
+        .then(() => process.exit(code));
     });
   }
 }

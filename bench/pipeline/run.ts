@@ -37,6 +37,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
 import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/domain';
 import { adminToken, cleanupTestEnv, createApiClient, testFrontendEnv } from '../../test/support/identity';
+import { onSignalCleanup } from '../../scripts/own-session';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
 import { summarizeGcPauses } from './gc-pauses';
 import { envWithPrefix } from '../../test/support/service-env';
@@ -95,6 +96,8 @@ async function main(): Promise<void> {
   const profileDir = cfg.profile ? mkdtempSync(join(tmpdir(), 'bench-pipeline-prof-')) : undefined;
   // KAFKA_PRODUCER_* settings from the environment reach frontend and router(s), to compare configurations.
   const env = testFrontendEnv({ RATE_LIMIT_PER_MIN: '100000000', LOG_LEVEL: 'info', ...envWithPrefix('KAFKA_PRODUCER_') });
+  // Ctrl-C skips the finally below: the services are stopped, then this removes the run's topics, keys and database.
+  onSignalCleanup(() => cleanupTestEnv(env));
   const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(cfg.traceGc ? ['--trace-gc'] : [])];
   const started: ServiceProcess[] = [];
   try {

@@ -27,6 +27,7 @@ import WebSocket from 'ws';
 import { AccessTokens, createLogger, createRedis } from '@hub/platform';
 import { envWithPrefix } from '../../test/support/service-env';
 import { parseEnvFile, REPO_ROOT } from '../../test/support/stack-env';
+import { onSignalCleanup } from '../../scripts/own-session';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
 import { cleanupTestEnv, testFrontendEnv } from '../../test/support/identity';
 import { RedisPresenceStore } from '../../services/presence/src/adapters/redis-presence-store';
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
   stackUp();
   // KAFKA_PRODUCER_* settings from the environment reach the services, to compare configurations.
   const env = testFrontendEnv({ ...envWithPrefix('KAFKA_PRODUCER_'), LOG_LEVEL: 'info', PRESENCE_NODE_ID: 'bench-node', WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MISSES: '3', PRESENCE_TTL_MS: '60000', RATE_LIMIT_PER_MIN: '100000000' });
+  // Ctrl-C skips the finally below: the services are stopped, then this removes the run's topics, keys and database.
+  onSignalCleanup(() => cleanupTestEnv(env));
   const tokens = new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 });
   say(`starting a presence node…`);
   // BENCH_WS_NODE_OPTIONS: V8 flags for the presence node only (e.g. --max-old-space-size=256).
