@@ -2,7 +2,7 @@ import { Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
 import { MongoFileCatalog } from '@hub/files';
-import { CachedConversationLookup, MessageAccept, MongoConversationStore, MongoMessageStore, MongoSequenceSlots } from '@hub/messages';
+import { CachedConversationLookup, MessageAccept, messageStoreFor, MongoConversationStore, MongoSequenceSlots } from '@hub/messages';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoMemberships } from './adapters/mongo-memberships';
 import { RedisNodeBus } from './adapters/redis-node-bus';
@@ -73,7 +73,7 @@ await runService({
       liveConnections: () => connections.connections(),
     });
     const typing = new TypingRelay(directory, fanout, config.TYPING_TTL_MS);
-    const history = new MongoMessageStore(db, infra.mongo!.idLookupsOnly ? { historyBySlots: new MongoSequenceSlots(db) } : {});
+    const history = messageStoreFor(infra.mongo!);
     const delivery = liveSessions({
       history,
       memberships,

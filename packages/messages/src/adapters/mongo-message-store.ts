@@ -1,9 +1,10 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoredMessage } from '@hub/domain';
-import { isDuplicateKeyError, writeErrorIndexes } from '@hub/platform';
+import { isDuplicateKeyError, writeErrorIndexes, type MongoHandle } from '@hub/platform';
 import { Collections } from '../collections';
 import { SequenceConflictError, type MessageLedger, type MessageReader, type Sighting } from '../ports/message-store';
 import type { SequenceSlot, SequenceSlots } from '../ports/sequence-slots';
+import { MongoSequenceSlots } from './mongo-sequence-slots';
 
 type MessageDoc = StoredMessage & { _id: string };
 
@@ -131,6 +132,11 @@ export class MongoMessageStore implements MessageLedger, MessageReader {
     }
     return found;
   }
+}
+
+/** The message store with the history reads this server serves from an index: through the slots where it answers only `_id` lookups. */
+export function messageStoreFor(mongo: Pick<MongoHandle, 'db' | 'idLookupsOnly'>): MongoMessageStore {
+  return new MongoMessageStore(mongo.db, mongo.idLookupsOnly ? { historyBySlots: new MongoSequenceSlots(mongo.db) } : {});
 }
 
 /** Runs a bulk insert and resolves with the ids whose insert hit a unique index (every other failure is thrown). */

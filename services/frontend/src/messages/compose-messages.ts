@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { FileCatalog } from '@hub/domain';
-import { CachedConversationLookup, MessageAccept, MongoConversationStore, MongoMessageStore, MongoSequenceSlots, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { CachedConversationLookup, MessageAccept, messageStoreFor, MongoConversationStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
 import { ensureIndexes, Histogram, LATENCY_BUCKETS, type AuthVariables, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { FrontendConfig } from '../config';
 import type { IdentityDeps } from '../identity/index';
@@ -25,7 +25,7 @@ export async function composeMessages(
   const conversations = new MongoConversationStore(db);
   const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
   const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, ...(files ? { files } : {}) });
-  const store = new MongoMessageStore(db, infra.mongo.idLookupsOnly ? { historyBySlots: new MongoSequenceSlots(db) } : {});
+  const store = messageStoreFor(infra.mongo);
   return {
     auth: identity.authStack.middleware as MiddlewareHandler<{ Variables: AuthVariables }>,
     accept,
