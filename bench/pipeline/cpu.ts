@@ -17,7 +17,7 @@ const TICKS = (() => {
 })();
 
 /** user + system CPU seconds a process has used so far, or undefined when it is gone (or this is not Linux). */
-function cpuSeconds(pid: number): number | undefined {
+export function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) in parentheses; utime and stime are the 12th and 13th.

@@ -19,12 +19,12 @@
  * Runs in a database of its own and drops it at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newId, type StoredMessage } from '@hub/domain';
 import { MongoMessageStore, MongoSequenceSlots, MongoStatusStore, pipelineIndexes, type StatusRecord } from '@hub/messages';
 import { connectMongo, ensureIndexes } from '@hub/platform';
 import { parseEnvFile, REPO_ROOT } from '../../test/support/stack-env';
+import { cpuSeconds, stackServers } from '../pipeline/cpu';
 
 const DOCS = Number(process.env.BENCH_STORE_DOCS ?? 12_000);
 const BATCH = Number(process.env.BENCH_STORE_BATCH ?? 800);
@@ -32,13 +32,6 @@ const MESSAGES = Number(process.env.BENCH_STORE_MESSAGES ?? 50_000);
 const PAGE = Number(process.env.BENCH_STORE_PAGE ?? 50);
 const say = (line: string) => process.stdout.write(`bench/store: ${line}\n`);
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-/** CPU time (user + system) of a process in µs, from /proc. */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
-}
 
 function message(conversationId: string, seq: number): StoredMessage {
   const now = new Date().toISOString();
@@ -61,9 +54,10 @@ function message(conversationId: string, seq: number): StoredMessage {
 async function main(): Promise<void> {
   const stackDir = process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack');
   const url = process.env.MONGO_URL ?? parseEnvFile(join(stackDir, 'env')).MONGO_URL;
-  const pidFile = join(stackDir, 'pids', 'mongo.pid');
-  if (!url || !existsSync(pidFile)) throw new Error('the local stack is not running: npm run stack:up');
-  const pid = Number(readFileSync(pidFile, 'utf8'));
+  const server = stackServers(stackDir).find((w) => w.name === 'FerretDB');
+  if (!url || !server) throw new Error('the local stack is not running: npm run stack:up');
+  // Server CPU in µs (user + system, from /proc).
+  const cpuMicros = () => (cpuSeconds(server.pid) ?? NaN) * 1_000_000;
   const mongo = await connectMongo({ url, database: `bench-store-${randomUUID().slice(0, 8)}` });
   const db = mongo.db;
   const rows: Array<[string, string]> = [];
@@ -89,10 +83,10 @@ async function main(): Promise<void> {
     let perMessage = 0;
     for (const [name, write] of kinds) {
       await write(1_000_000, 1); // the collection exists before the clock starts
-      const cpu0 = cpuMicros(pid);
+      const cpu0 = cpuMicros();
       const t0 = performance.now();
       for (let done = 0; done < DOCS; done += BATCH) await write(done, Math.min(BATCH, DOCS - done));
-      const cpu = (cpuMicros(pid) - cpu0) / DOCS;
+      const cpu = (cpuMicros() - cpu0) / DOCS;
       const wall = ((performance.now() - t0) * 1000) / DOCS;
       perMessage += cpu;
       say(`${name}: ${fmt(cpu)} µs of server CPU, ${fmt(wall)} µs wall per document (${DOCS.toLocaleString('en-US')} in batches of ${BATCH})`);

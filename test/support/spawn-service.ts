@@ -29,7 +29,7 @@ export function spawnService(
     timeoutMs?: number;
     /** Extra node flags (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
     nodeArgs?: string[];
-    /** Run it in a session of its own, so that it gets a CPU share of its own as a container would (see ownSession in scripts/own-session.ts). */
+    /** Run it in a session of its own, so that it gets a CPU share of its own as a container would (why: scripts/own-session.ts). */
     ownSession?: boolean;
   } = {},
 ): Promise<ServiceProcess> {
