@@ -154,7 +154,7 @@ describe('messages', () => {
 
   it('documents the endpoints in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${p.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/conversations', '/v1/messages', '/v1/messages/{message_id}/status', '/v1/conversations/{conversation_id}/messages']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/conversations', '/v1/messages', '/v1/messages/{message_id}/status', '/v1/conversations/{conversation_id}/messages', '/v1/conversations/{conversation_id}/accept']));
     expect(doc.paths['/v1/messages']!.post).toBeDefined();
   });
 });

@@ -12,3 +12,7 @@ export * from './adapters/mongo-sequence-slots';
 export * from './accept/accept-message';
 export * from './accept/conversation-lookup';
 export * from './accept/idempotency';
+export * from './ports/conversation-acceptances';
+export * from './adapters/mongo-conversation-acceptances';
+export * from './acceptance/accepted-at-creation';
+export * from './acceptance/cached-acceptances';

@@ -41,6 +41,13 @@ export const frontendConfigSchema = baseConfigSchema
     CONVERSATION_CACHE_SIZE: env.positiveInt(100_000),
     /** Retry-After (seconds) on a 503 when the message log did not acknowledge a message. */
     ACCEPT_RETRY_AFTER_S: env.positiveInt(2),
+    /**
+     * Conversation creations naming a username that does not exist, per user
+     * per UNKNOWN_MEMBER_WINDOW_S; past it every creation by that user gets
+     * 429 until the window ends (caps username discovery; API clients exempt).
+     */
+    UNKNOWN_MEMBER_LIMIT: env.positiveInt(20),
+    UNKNOWN_MEMBER_WINDOW_S: env.positiveInt(3600),
   });
 
 export type FrontendConfig = z.infer<typeof frontendConfigSchema>;

@@ -2,7 +2,7 @@ import { Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
 import { MongoFileCatalog } from '@hub/files';
-import { CachedConversationLookup, MessageAccept, messageStoreFor, MongoConversationStore, MongoSequenceSlots } from '@hub/messages';
+import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, messageStoreFor, MongoConversationStore, MongoSequenceSlots } from '@hub/messages';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoMemberships } from './adapters/mongo-memberships';
 import { RedisNodeBus } from './adapters/redis-node-bus';
@@ -54,7 +54,7 @@ await runService({
     const db = infra.mongo!.db;
     const conversations = new MongoConversationStore(db);
     const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
-    const directory = new StoreConversationDirectory(conversations, lookup);
+    const directory = new StoreConversationDirectory(conversations, lookup, new CachedAcceptances(new MongoConversationAcceptances(db), config.CONVERSATION_CACHE_SIZE));
     // The same accept path as POST /v1/messages, for WebSocket `send`.
     const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer!, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, files: new MongoFileCatalog(db) });
     const connections = new LocalConnections();

@@ -16,8 +16,10 @@ const ParamsSchema = z.strictObject({ username: UsernameSchema });
 
 /**
  * `GET /v1/presence/{username}` → `{user, status: online|offline}`. An end
- * user may ask about themselves and about anyone they share a conversation
- * with; an API client needs the `messages:read` scope.
+ * user may ask about themselves and about members of a conversation they
+ * share that the other user accepted (created, replied in or accepted: a
+ * conversation forced on someone shares nothing); an API client needs the
+ * `messages:read` scope.
  */
 export function mountPresenceRoutes(app: Hono<HubEnv>, d: PresenceRoutesDeps): void {
   app.get('/v1/presence/:username', d.authenticate, async (c) => {
@@ -26,8 +28,9 @@ export function mountPresenceRoutes(app: Hono<HubEnv>, d: PresenceRoutesDeps): v
     const { username } = params.data;
     const principal = c.get('principal') as Principal;
     if (principal.kind === 'user') {
-      if (principal.subject !== username && !(await d.directory.shareConversation(principal.subject, username))) {
-        throw new ProblemError('forbidden', `you share no conversation with ${username}`);
+      // One answer for a stranger, an unknown name and a member who has not accepted: nothing to tell apart.
+      if (!(await d.directory.mayShowPresence(principal.subject, username))) {
+        throw new ProblemError('forbidden', `the presence of ${username} is not shared with you`);
       }
     } else if (!hasScope(principal, 'messages:read')) {
       throw new ProblemError('insufficient_scope', 'this operation needs the "messages:read" scope', { extra: { required_scope: 'messages:read' } });

@@ -20,6 +20,10 @@ export class TypingRelay {
     if (claimedUser !== undefined && claimedUser !== user) throw new FrameError('forbidden', 'typing: user must be yourself (or left out)');
     const members = await this.directory.membersOf(conversationId);
     if (!members?.includes(user)) throw new FrameError('not_member', `you are not a member of conversation ${conversationId}`);
+    // Typing shows that the user is online: shared, like presence, only where they accepted the conversation.
+    if (!(await this.directory.hasAccepted(conversationId, user))) {
+      throw new FrameError('not_accepted', `typing is shared only in conversations you accepted; reply in ${conversationId} or accept it (POST /v1/conversations/${conversationId}/accept) first`);
+    }
     const key = `${user}|${conversationId}`;
     const last = this.lastSent.get(key);
     if (last !== undefined && now - last < this.ttlMs / 2) return;

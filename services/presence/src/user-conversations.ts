@@ -41,13 +41,21 @@ export class UserConversations {
     this.byUser.delete(user);
   }
 
-  /** Everyone sharing a conversation with the user: from the cache when the user is connected here, else from the store. */
+  /**
+   * Everyone sharing with the user a conversation the user accepted (who
+   * may see their presence): from the cache when the user is connected
+   * here, else from the store. Acceptance is asked each time (a "yes" is
+   * cached by the directory; a "no" may have turned since the connect).
+   */
   async peersOf(user: string): Promise<string[]> {
     await this.loading.get(user)?.catch(() => {});
     const ids = this.byUser.get(user);
     if (!ids) return this.directory.peersOf(user);
     const peers = new Set<string>();
-    for (const id of ids) for (const m of (await this.directory.membersOf(id)) ?? []) if (m !== user) peers.add(m);
+    for (const id of ids) {
+      if (!(await this.directory.hasAccepted(id, user))) continue;
+      for (const m of (await this.directory.membersOf(id)) ?? []) if (m !== user) peers.add(m);
+    }
     return [...peers];
   }
 }

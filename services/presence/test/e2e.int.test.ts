@@ -178,6 +178,8 @@ describe('messaging over WebSocket, end to end', () => {
   it('a SIGKILLed node\'s users turn offline within the TTL and resume on another node without loss', { timeout: 120_000 }, async () => {
     const [alice, bob] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
     const conv = await conversation(alice, [alice, bob]);
+    // Alice hears of Bob's presence only once Bob accepted the conversation she started (docs/websocket.md, Privacy).
+    expect((await call('POST', `/v1/conversations/${conv}/accept`, bob.accessToken)).status).toBe(200);
     const doomed = await spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-doomed' });
     try {
       const a = await connect(nodeA, alice);

@@ -129,7 +129,7 @@ describe('presence', () => {
     // No shared conversation: not yours to know.
     const forbidden = await presenceOf(nodeA, carol, alice);
     expect(forbidden.status).toBe(403);
-    expect(forbidden.body.detail).toMatch(/share no conversation/);
+    expect(forbidden.body.detail).toMatch(/not shared with you/);
     expect((await fetch(`${nodeA.url}/v1/presence/${alice}`)).status).toBe(401);
     expect((await presenceOf(nodeA, bob, 'NOT a name')).status).toBe(400);
 

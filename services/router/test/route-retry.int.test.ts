@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/domain';
-import { MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, pipelineIndexes } from '@hub/messages';
+import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, pipelineIndexes } from '@hub/messages';
 import { connectMongo, createLogger, ensureIndexes, type BatchContext, type ConsumedRecord, type EventPublisher, type MongoHandle, type OutgoingEvent } from '@hub/platform';
 import { Registry } from 'prom-client';
 import { stackEnv } from '../../../test/support/stack-env';
 import type { DeliveryRequest } from '../src/ports/delivery';
 import { createRouteMetrics } from '../src/route/route-metrics';
 import { createRouteHandler } from '../src/route/route-worker';
+import { SenderAcceptances } from '../src/route/sender-acceptances';
 
 /**
  * The route handler on the real MongoDB-compatible server, with batches
@@ -55,6 +56,7 @@ function setup() {
     sequences: new MongoConversationStore(mongo.db),
     slots: new MongoSequenceSlots(mongo.db),
     rejected: new MongoRejectedRecords(mongo.db),
+    senders: new SenderAcceptances(new MongoConversationAcceptances(mongo.db), 100),
     delivery: { deliver: async (reqs: readonly DeliveryRequest[]) => reqs.map((r) => (delivered.push(r.message.message_id), { kind: 'pending' as const })) },
     publisher,
     logger: createLogger({ service: 'test', level: 'silent' }),
@@ -117,6 +119,21 @@ describe('route handler retried after a failure part-way (real server)', () => {
     await b.handler(records([...batch.slice(2), extra], 52), ctx);
     expect(await numbers(c)).toEqual([...batch, extra].map((e, i) => [e.message_id, i + 1]));
     expect(await mongo.db.collection('sequence_slots').countDocuments({ conversation_id: c })).toBe(5);
+  });
+
+  it('records that a stored message\'s sender accepted the conversation (presence privacy), once', async () => {
+    const c = await conversation();
+    const acceptances = new MongoConversationAcceptances(mongo.db);
+    const reply: MessageEvent = { ...event(c), from: 'bobby', to: ['anna'], submitted_by: 'user:bobby' };
+    expect(await acceptances.hasAccepted(c, 'bobby')).toBe(false);
+    const { handler } = setup();
+    await handler(records([reply], 200), ctx);
+    expect(await acceptances.hasAccepted(c, 'bobby')).toBe(true);
+    const doc = await mongo.db.collection('memberships').findOne({ _id: `${c}|bobby` as never });
+    expect(doc?.accepted_at).toBe(reply.accepted_at);
+    // A later message, in a fresh worker (nothing cached), keeps the first acceptance time.
+    await setup().handler(records([{ ...reply, message_id: newId(), accepted_at: new Date(Date.now() + 60_000).toISOString() }], 201), ctx);
+    expect((await mongo.db.collection('memberships').findOne({ _id: `${c}|bobby` as never }))?.accepted_at).toBe(reply.accepted_at);
   });
 
   it('re-reads its counter when another worker numbered the conversation meanwhile', async () => {

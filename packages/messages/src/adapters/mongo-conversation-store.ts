@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { Conversation } from '@hub/domain';
 import { isDuplicateKeyError } from '@hub/platform';
+import { acceptedAtCreation } from '../acceptance/accepted-at-creation';
 import { Collections } from '../collections';
 import type { ConversationPage, ConversationSequences, ConversationStore, SequenceState } from '../ports/conversation-store';
 
@@ -20,6 +21,12 @@ export interface MembershipDoc {
   delivered_seq: number;
   read_seq: number;
   joined_at: string;
+  /**
+   * When the member accepted the conversation (created it, replied in it or
+   * accepted it explicitly); absent while they have not. Presence is shared
+   * only through conversations the user accepted (ConversationAcceptances).
+   */
+  accepted_at?: string;
 }
 
 /** Adapter: conversations and memberships in MongoDB (the numbers themselves are in MongoSequenceSlots). */
@@ -36,6 +43,7 @@ export class MongoConversationStore implements ConversationStore, ConversationSe
     // Memberships first: a crash in between leaves memberships without a
     // conversation (invisible, and re-created idempotently on retry), never
     // a conversation whose members lack their membership.
+    const accepted = new Set(acceptedAtCreation(conversation));
     const memberships: MembershipDoc[] = conversation.members.map((username) => ({
       _id: `${conversation.conversation_id}|${username}`,
       conversation_id: conversation.conversation_id,
@@ -43,6 +51,7 @@ export class MongoConversationStore implements ConversationStore, ConversationSe
       delivered_seq: 0,
       read_seq: 0,
       joined_at: conversation.created_at,
+      ...(accepted.has(username) ? { accepted_at: conversation.created_at } : {}),
     }));
     try {
       await this.memberships.insertMany(memberships, { ordered: false });

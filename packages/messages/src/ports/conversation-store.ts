@@ -12,7 +12,8 @@ export interface ConversationPage {
  */
 export interface ConversationStore {
   /**
-   * Stores the conversation with one membership per member, unless one with
+   * Stores the conversation with one membership per member (those in
+   * acceptedAtCreation marked accepted), unless one with
    * the same id exists (a direct conversation's id is derived from its two
    * members): then that one is returned with `created: false`.
    */

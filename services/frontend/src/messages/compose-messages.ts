@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { FileCatalog } from '@hub/domain';
-import { CachedConversationLookup, MessageAccept, messageStoreFor, MongoConversationStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { RedisRateLimiter } from '@hub/identity';
+import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, messageStoreFor, MongoConversationStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
 import { ensureIndexes, Histogram, LATENCY_BUCKETS, type AuthVariables, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { FrontendConfig } from '../config';
 import type { IdentityDeps } from '../identity/index';
@@ -12,14 +13,14 @@ import type { MessagesDeps } from './messages-deps';
  * what other intake paths (the Telegram bridge) are given.
  */
 export async function composeMessages(
-  config: Pick<FrontendConfig, 'MAX_BODY_BYTES' | 'CONVERSATION_CACHE_SIZE' | 'ACCEPT_RETRY_AFTER_S'>,
+  config: Pick<FrontendConfig, 'MAX_BODY_BYTES' | 'CONVERSATION_CACHE_SIZE' | 'ACCEPT_RETRY_AFTER_S' | 'UNKNOWN_MEMBER_LIMIT' | 'UNKNOWN_MEMBER_WINDOW_S'>,
   infra: Infra,
   identity: IdentityDeps,
   registry: Registry,
   logger: Logger,
   files?: FileCatalog,
 ): Promise<MessagesDeps> {
-  if (!infra.mongo || !infra.producer) throw new Error('messages need MongoDB and a Kafka producer');
+  if (!infra.mongo || !infra.producer || !infra.redis) throw new Error('messages need MongoDB, Redis and a Kafka producer');
   const db = infra.mongo.db;
   await ensureIndexes(db, pipelineIndexes);
   const conversations = new MongoConversationStore(db);
@@ -31,6 +32,8 @@ export async function composeMessages(
     accept,
     conversations,
     lookup,
+    acceptances: new CachedAcceptances(new MongoConversationAcceptances(db), config.CONVERSATION_CACHE_SIZE),
+    unknownMembers: { limiter: new RedisRateLimiter(infra.redis, { name: 'unknown-member', windowSeconds: config.UNKNOWN_MEMBER_WINDOW_S }), limit: config.UNKNOWN_MEMBER_LIMIT },
     messages: store,
     statuses: new MongoStatusStore(db),
     userExists: async (username) => Boolean(identity.directory.getUser(username) ?? (await identity.users.get(username))),

@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { DIRECT_CONVERSATION_NAMESPACE, directConversationKey, hasScope, nameBasedId, newId, type Conversation, type Principal } from '@hub/domain';
-import { principalOf } from '@hub/identity';
+import { principalOf, rateLimitHeaders, unavailableOnTransient } from '@hub/identity';
 import { ProblemError, problemResponses, readJson, readQuery, requireScope, validationProblem, type AuthVariables, type OpenAPIRegistry } from '@hub/platform';
 import type { z } from 'zod';
 import { mayRead, principalName } from './access';
 import type { MessagesDeps } from './messages-deps';
-import { ConversationIdParamsSchema, ConversationListQuerySchema, ConversationListSchema, ConversationSchema, CreateConversationRequestSchema, HistoryQuerySchema, HistorySchema } from './schemas';
+import { ConversationAcceptedSchema, ConversationIdParamsSchema, ConversationListQuerySchema, ConversationListSchema, ConversationSchema, CreateConversationRequestSchema, HistoryQuerySchema, HistorySchema } from './schemas';
 
 type Env = { Variables: AuthVariables };
 
@@ -18,11 +18,7 @@ export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): 
     const p = principalOf(c);
     const body = await readJson(c, CreateConversationRequestSchema, { limitBytes: d.maxBodyBytes });
     if (p.kind === 'user' && !body.members.includes(p.subject)) throw new ProblemError('forbidden', `a user may only create conversations they are a member of; add "${p.subject}" to members`);
-    const exists = await Promise.all(body.members.map((m) => d.userExists(m)));
-    const unknown = body.members.map((m, i) => ({ m, i })).filter(({ i }) => !exists[i]);
-    if (unknown.length > 0) {
-      throw new ProblemError('validation_failed', `members.${unknown[0]!.i}: no user "${unknown[0]!.m}"`, { errors: unknown.map(({ m, i }) => ({ field: `members.${i}`, message: `no user "${m}"` })) });
-    }
+    await checkMembersExist(d, p, body.members);
     const conversation: Conversation = {
       conversation_id: body.type === 'direct' ? nameBasedId(DIRECT_CONVERSATION_NAMESPACE, directConversationKey(body.members[0]!, body.members[1]!)) : newId(),
       type: body.type,
@@ -33,9 +29,23 @@ export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): 
     if (body.name !== undefined) conversation.name = body.name;
     const { conversation: stored, created } = await d.conversations.create(conversation);
     d.lookup.remember(stored);
+    // Opening a direct conversation someone else started is accepting it; also covers a creation race that left the creator's membership unmarked.
+    if (p.kind === 'user') await d.acceptances.accept(stored.conversation_id, p.subject, conversation.created_at);
     if (created) d.logger.info({ event: 'conversations.created', conversation_id: stored.conversation_id, type: stored.type, members: stored.members.length, by: conversation.created_by }, 'conversation created');
     c.header('Location', `/v1/conversations/${stored.conversation_id}`);
     return c.json(stored, created ? 201 : 200);
+  });
+
+  app.post('/:conversation_id/accept', requireScope('messages:send'), async (c) => {
+    const p = principalOf(c);
+    const { conversation_id } = params(c, ConversationIdParamsSchema);
+    const conversation = await d.lookup.get(conversation_id);
+    // Same 404 for "no such conversation" and "not yours": ids are not probed here either.
+    if (!conversation || p.kind !== 'user' || !conversation.members.includes(p.subject)) throw new ProblemError('not_found', `no conversation ${conversation_id} of yours`);
+    const at = new Date().toISOString();
+    if (!(await d.acceptances.accept(conversation_id, p.subject, at))) throw new ProblemError('not_found', `no conversation ${conversation_id} of yours`);
+    d.logger.info({ event: 'conversations.accepted', conversation_id, by: principalName(p) }, 'conversation accepted');
+    return c.json({ conversation_id, username: p.subject, accepted: true });
   });
 
   app.get('/', async (c) => {
@@ -65,7 +75,7 @@ export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): 
     path: '/v1/conversations',
     tags: ['conversations'],
     summary: 'Create a conversation',
-    description: `Scope \`messages:send\`. Members must be registered users; a user must include themselves. A direct conversation exists once per pair: creating it again answers 200 with the existing one. Bodies over ${d.maxBodyBytes} bytes are refused with 413.`,
+    description: `Scope \`messages:send\`. Members must be registered users; a user must include themselves. A direct conversation exists once per pair: creating it again answers 200 with the existing one (and, for the user creating it, accepts it). The creating user has accepted the conversation; the other members have not until they reply or accept it (POST /v1/conversations/{conversation_id}/accept), and until then their presence is not shared with it. A member that does not exist is named in a 400 (a conversation needs real members); a user whose creations named ${d.unknownMembers.limit} unknown usernames within the window gets 429 on every creation until it ends. Bodies over ${d.maxBodyBytes} bytes are refused with 413.`,
     security: [{ bearer: [] }],
     request: { body: { content: { 'application/json': { schema: CreateConversationRequestSchema } } } },
     responses: {
@@ -73,6 +83,17 @@ export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): 
       200: { description: 'The existing direct conversation of these two users', content: { 'application/json': { schema: ConversationSchema } } },
       ...problemResponses(400, 401, 403, 413, 415, 429, 503),
     },
+  });
+  openapi.registerPath({
+    method: 'post',
+    path: '/v1/conversations/{conversation_id}/accept',
+    tags: ['conversations'],
+    summary: 'Accept a conversation someone else started',
+    description:
+      'Scope `messages:send`; end users only, for a conversation they are a member of (anything else: 404). Until a member accepts a conversation (by this call, by sending a message in it, or by creating it), nothing of their presence or typing is shared through it. Repeating it is harmless; acceptance is not withdrawn.',
+    security: [{ bearer: [] }],
+    request: { params: ConversationIdParamsSchema },
+    responses: { 200: { description: 'Accepted', content: { 'application/json': { schema: ConversationAcceptedSchema } } }, ...problemResponses(400, 401, 403, 404, 429, 503) },
   });
   openapi.registerPath({
     method: 'get',
@@ -99,6 +120,29 @@ export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): 
 function mayList(p: Principal, username: string): boolean {
   if (!hasScope(p, 'messages:read')) return false;
   return p.kind === 'client' || p.subject === username;
+}
+
+/**
+ * Every member must exist: a conversation with a name nobody holds would be
+ * handed to whoever registers it later. That answer tells the caller
+ * whether a username exists, so a user gets only UNKNOWN_MEMBER_LIMIT
+ * misses per window; past it every creation is refused with 429, whether
+ * its members exist or not, so the refusal itself tells nothing.
+ */
+async function checkMembersExist(d: MessagesDeps, p: Principal, members: readonly string[]): Promise<void> {
+  const key = p.kind === 'user' ? `user:${p.subject}` : undefined;
+  const { limiter, limit } = d.unknownMembers;
+  if (key) {
+    const state = await unavailableOnTransient(() => limiter.peek(key, limit));
+    if (!state.allowed) {
+      throw new ProblemError('rate_limited', 'too many conversation creations named users that do not exist; retry after the Retry-After seconds', { headers: rateLimitHeaders({ ...state, allowed: false }, true) });
+    }
+  }
+  const exists = await Promise.all(members.map((m) => d.userExists(m)));
+  const unknown = members.map((m, i) => ({ m, i })).filter(({ i }) => !exists[i]);
+  if (unknown.length === 0) return;
+  if (key) await unavailableOnTransient(() => limiter.consume(key, limit));
+  throw new ProblemError('validation_failed', `members.${unknown[0]!.i}: no user "${unknown[0]!.m}"`, { errors: unknown.map(({ m, i }) => ({ field: `members.${i}`, message: `no user "${m}"` })) });
 }
 
 export function params<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {

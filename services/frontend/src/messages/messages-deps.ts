@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import type { CachedConversationLookup, ConversationStore, MessageAccept, MessageReader, StatusStore } from '@hub/messages';
+import type { RateLimiter } from '@hub/identity';
+import type { CachedConversationLookup, ConversationAcceptances, ConversationStore, MessageAccept, MessageReader, StatusStore } from '@hub/messages';
 import type { AuthVariables, Histogram, Logger } from '@hub/platform';
 
 /** What the conversation and message routes need, built once at boot (compose-messages.ts). */
@@ -9,6 +10,10 @@ export interface MessagesDeps {
   accept: MessageAccept;
   conversations: ConversationStore;
   lookup: CachedConversationLookup;
+  /** Who accepted which conversation (presence privacy). */
+  acceptances: ConversationAcceptances;
+  /** Caps a user's conversation creations that name unknown usernames (username discovery). */
+  unknownMembers: { limiter: RateLimiter; limit: number };
   messages: MessageReader;
   statuses: StatusStore;
   /** Does this registered user exist (directory cache first, then the store)? */

@@ -36,6 +36,10 @@ export const ConversationSchema = z
   })
   .openapi('Conversation');
 
+export const ConversationAcceptedSchema = z
+  .object({ conversation_id: z.string().uuid(), username: z.string(), accepted: z.literal(true) })
+  .openapi('ConversationAccepted');
+
 export const ConversationListQuerySchema = z.strictObject({
   username: UsernameSchema.optional().openapi({ description: 'Whose conversations: a user may only list their own (the default); an API client with `messages:read` names any user.' }),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),

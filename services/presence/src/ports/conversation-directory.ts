@@ -5,8 +5,10 @@
 export interface ConversationDirectory {
   /** Members of the conversation, or undefined when there is no such conversation. */
   membersOf(conversationId: string): Promise<readonly string[] | undefined>;
-  /** Everyone who shares at least one conversation with `user` (without `user`). */
+  /** Whether `user` accepted the conversation (created it, replied in it or accepted it). */
+  hasAccepted(conversationId: string, user: string): Promise<boolean>;
+  /** Everyone who shares with `user` a conversation `user` accepted (without `user`): who may see the user's presence. */
   peersOf(user: string): Promise<string[]>;
-  /** Whether `a` and `b` are members of at least one common conversation. */
-  shareConversation(a: string, b: string): Promise<boolean>;
+  /** Whether `viewer` may see `subject`'s presence: themselves, or a member of a conversation `subject` accepted. */
+  mayShowPresence(viewer: string, subject: string): Promise<boolean>;
 }

@@ -34,6 +34,7 @@ export type FrameErrorCode =
   | 'validation_failed'
   | 'rate_limited'
   | 'not_member'
+  | 'not_accepted'
   | 'not_found'
   | 'sequence_out_of_range'
   | 'forbidden'

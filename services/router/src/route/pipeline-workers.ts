@@ -1,10 +1,11 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
-import { MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, MongoStatusStore, pipelineIndexes } from '@hub/messages';
 import { coalesceBatches, EventConsumer, ensureIndexes, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { DeliveryRouter } from '../ports/delivery';
 import { createStatusWriterHandler } from '../status/status-writer';
 import { createRouteMetrics } from './route-metrics';
 import { createRouteHandler } from './route-worker';
+import { SenderAcceptances } from './sender-acceptances';
 
 export interface PipelineWorkerSettings {
   /** Partitions each worker processes at once (order within a partition always holds). */
@@ -41,6 +42,7 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
     slots: new MongoSequenceSlots(db),
     rejected,
     delivery: deps.delivery,
+    senders: new SenderAcceptances(new MongoConversationAcceptances(db), deps.settings.sequenceCacheSize),
     publisher: infra.producer,
     logger: logger.child({ worker: 'route' }),
     metrics: createRouteMetrics(registry),

@@ -4,6 +4,7 @@ import type { ConsumedRecord, EventPublisher, Logger, MultiBatchHandler, Outgoin
 import type { DeliveryRouter } from '../ports/delivery';
 import { decodeMessageRecord, poisonDeadLetter, recordDeadLetters } from './message-records';
 import type { RouteMetrics } from './route-metrics';
+import type { SenderAcceptances } from './sender-acceptances';
 import { deliveryRequests, routingStatusEvent } from './routing-statuses';
 import { SequenceAllocator, type ToNumber } from './sequence-allocator';
 
@@ -14,6 +15,8 @@ export interface RouteWorkerDeps {
   /** Where refused records are kept for operators (beside hub.dlq.v1). */
   rejected: RejectedRecords;
   delivery: DeliveryRouter;
+  /** Records that a message's sender accepted its conversation (presence privacy). */
+  senders: SenderAcceptances;
   publisher: EventPublisher;
   logger: Logger;
   metrics: RouteMetrics;
@@ -140,6 +143,8 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       step('sequence');
       await heartbeat();
       await deps.ledger.insert(numbered);
+      // Before the statuses: once the sender sees their reply stored, their presence is shared in that conversation.
+      await deps.senders.record(numbered);
       step('insert');
       await heartbeat();
       const persistedAt = Date.now();
