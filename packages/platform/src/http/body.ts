@@ -3,6 +3,14 @@ import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { ProblemError, validationProblem } from './problem';
 
+/**
+ * How much of an over-limit body is read and thrown away before the
+ * 413, so that the connection is left at a request boundary and the client
+ * can reuse it. Past either bound the 413 says `Connection: close` instead.
+ */
+const OVERSIZE_DRAIN_BYTES = 16 * 1024 * 1024;
+const OVERSIZE_DRAIN_MS = 5_000;
+
 export interface JsonBodyOptions {
   /** Largest accepted body in bytes; larger bodies get 413 before being parsed. */
   limitBytes: number;
@@ -20,7 +28,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, opts:
     throw new ProblemError('unsupported_media_type', `Content-Type must be application/json, got ${type ? JSON.stringify(type) : 'none'}`);
   }
   const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > opts.limitBytes) throw tooLarge(opts.limitBytes, { close: true });
+  if (declared > opts.limitBytes) throw await refuseDeclared(c, opts.limitBytes, declared);
   const text = await readLimited(c, opts.limitBytes);
   let json: unknown;
   try {
@@ -52,7 +60,7 @@ export async function readJsonOrForm<S extends z.ZodType>(c: Context, schema: S,
     throw new ProblemError('unsupported_media_type', `Content-Type must be application/json or application/x-www-form-urlencoded, got ${type ? JSON.stringify(type) : 'none'}`);
   }
   const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > opts.limitBytes) throw tooLarge(opts.limitBytes, { close: true });
+  if (declared > opts.limitBytes) throw await refuseDeclared(c, opts.limitBytes, declared);
   const fields = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(await readLimited(c, opts.limitBytes))) {
     if (fields.has(key)) throw new ProblemError('validation_failed', `body: ${key}: given more than once`, { errors: [{ field: key, message: 'given more than once' }] });
@@ -69,6 +77,24 @@ export async function readJsonOrForm<S extends z.ZodType>(c: Context, schema: S,
  */
 function tooLarge(limit: number, opts: { close?: boolean } = {}): ProblemError {
   return new ProblemError('payload_too_large', `body exceeds the limit of ${limit} bytes`, { extra: { limit_bytes: limit }, ...(opts.close ? { headers: { Connection: 'close' } } : {}) });
+}
+
+/**
+ * The 413 for a Content-Length past the limit. A body within the drain
+ * bounds is read and dropped first so the connection stays usable (closing
+ * on a client still sending resets the socket, and the client may lose the
+ * answer); a bigger one is not worth reading, and the 413 closes.
+ */
+async function refuseDeclared(c: Context, limit: number, declared: number): Promise<ProblemError> {
+  const incoming = unreadNodeBody(c);
+  if (!incoming || declared > OVERSIZE_DRAIN_BYTES) {
+    if (incoming) discardRest(incoming);
+    return tooLarge(limit, { close: true });
+  }
+  const it = (incoming.iterator({ destroyOnReturn: false }) as AsyncIterableIterator<Buffer>)[Symbol.asyncIterator]();
+  if (await drainBounded(it, OVERSIZE_DRAIN_BYTES, OVERSIZE_DRAIN_MS)) return tooLarge(limit);
+  discardRest(incoming);
+  return tooLarge(limit, { close: true });
 }
 
 /** The body as UTF-8 text, 413 as soon as more than `limit` bytes have arrived. */
@@ -91,14 +117,6 @@ function unreadNodeBody(c: Context): Readable | undefined {
   if (incoming.readableDidRead || c.req.raw.bodyUsed) return undefined;
   return incoming;
 }
-
-/**
- * How much of an over-limit chunked body is read and thrown away before the
- * 413, so that the connection is left at a request boundary and the client
- * can reuse it. Past either bound the 413 says `Connection: close` instead.
- */
-const OVERSIZE_DRAIN_BYTES = 16 * 1024 * 1024;
-const OVERSIZE_DRAIN_MS = 5_000;
 
 async function readLimitedNode(incoming: Readable, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
