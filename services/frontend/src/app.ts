@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { DOCS_HTML } from './docs-page';
+import { DOCS_CSP, DOCS_HTML } from './docs-page';
 import { authRoutes, channelsRoutes, clientsRoutes, type IdentityDeps } from './identity/index';
 import { webhooksRoutes, type WebhooksDeps } from './webhooks/index';
 import { dlqRoutes, type DlqDeps } from './dlq/index';
@@ -49,7 +49,10 @@ export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
   }
 
   let document: object | undefined;
-  app.get('/docs', (c) => c.html(DOCS_HTML));
+  app.get('/docs', (c) => {
+    c.header('Content-Security-Policy', DOCS_CSP);
+    return c.html(DOCS_HTML);
+  });
   app.get('/openapi.json', (c) => c.json((document ??= buildOpenApiDocument(openapi, { title: 'Messaging hub API', version: '1' }))));
   return app;
 }

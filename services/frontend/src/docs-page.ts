@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Human-readable API docs at /docs, rendered in the browser from
  * /openapi.json. Self-contained (no CDN): hub installations are often on
@@ -42,3 +44,24 @@ fetch('/openapi.json').then(r=>r.json()).then(doc=>{
   if(!Object.keys(byTag).length) root.textContent='No operations documented yet.';
 }).catch(e=>{document.getElementById('info').textContent='Could not load /openapi.json: '+e});
 </script></body></html>`;
+
+/**
+ * The Content-Security-Policy of /docs: the page's own inline style and
+ * script, allowed by hash (so an injected one is not), and fetches to this
+ * origin for /openapi.json; nothing else, and no framing. Derived from
+ * DOCS_HTML so an edit to the page cannot leave a stale hash behind.
+ */
+export const DOCS_CSP = [
+  "default-src 'none'",
+  `script-src ${inlineHashes('script')}`,
+  `style-src ${inlineHashes('style')}`,
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+function inlineHashes(tag: 'script' | 'style'): string {
+  const blocks = [...DOCS_HTML.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]!);
+  return blocks.map((b) => `'sha256-${createHash('sha256').update(b, 'utf8').digest('base64')}'`).join(' ');
+}

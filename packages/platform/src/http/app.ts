@@ -6,6 +6,7 @@ import { Histogram, type Registry } from 'prom-client';
 import { runHealthChecks, type HealthCheck } from '../health';
 import { LATENCY_BUCKETS } from '../metrics';
 import { ProblemError, problemBody } from './problem';
+import { securityHeaders } from './security-headers';
 
 export interface AppVariables {
   requestId: string;
@@ -24,8 +25,9 @@ export interface ServiceAppOptions {
 export type HubEnv = { Variables: AppVariables & Record<string, unknown> };
 
 /**
- * The common shell of every service: request ids, HTTP metrics, health and
- * metrics endpoints, and one error handler that renders problem+json.
+ * The common shell of every service: request ids, security headers, HTTP
+ * metrics, health and metrics endpoints, and one error handler that renders
+ * problem+json.
  * Routes are mounted on the returned app by the service.
  */
 export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOptions): Hono<E> {
@@ -38,6 +40,7 @@ export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOpti
     registers: [opts.registry],
   });
 
+  app.use('*', securityHeaders());
   app.use('*', async (c, next) => {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();

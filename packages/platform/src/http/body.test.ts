@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { createServiceApp } from './app';
 import { readJson } from './body';
 import { listen, type RunningServer } from './serve';
+import { chunkedBody, RawHttpClient } from '../../../../test/support/raw-http';
 
 const LIMIT = 1024;
 const Body = z.object({ text: z.string() });
@@ -98,8 +99,8 @@ describe('readJson through a real @hono/node-server listener', () => {
 
   it('answers 413 to a declared Content-Length past the limit without waiting for the body', async () => {
     const r = await new Promise<Reply>((resolve, reject) => {
-      // Headers only: the 10 MB body never comes, so only an answer before reading can arrive.
-      const req = httpRequest(`${server.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 10_000_000 } });
+      // Headers only: the 100 MB body (past what is drained) never comes, so only an answer before reading can arrive.
+      const req = httpRequest(`${server.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 100_000_000 } });
       req.on('error', reject);
       req.on('response', (res) => {
         let text = '';
@@ -113,6 +114,58 @@ describe('readJson through a real @hono/node-server listener', () => {
     });
     expect(r.status).toBe(413);
     expect(r.json).toMatchObject({ limit_bytes: LIMIT });
+  });
+});
+
+describe('the connection after a 413 (issue 22, finding 6), on a raw socket', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await listen(bodyApp(), { host: '127.0.0.1', port: 0 });
+  });
+  afterAll(() => server.close());
+  const head = 'POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
+  const second = 'POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{"text":"again"}';
+
+  it('an oversized chunked body that pauses mid-upload gets its 413 once it has ended, and the same socket serves the next request', async () => {
+    const client = await RawHttpClient.open(server.port);
+    try {
+      const chunks = chunkedBody(LIMIT * 64, 4 * 1024);
+      await client.write(head);
+      await client.write(Buffer.concat(chunks.slice(0, chunks.length / 2)));
+      // A slow link: longer than the adapter's own 500 ms drain of an unread body.
+      await new Promise((r) => setTimeout(r, 900));
+      await client.write(Buffer.concat(chunks.slice(chunks.length / 2)));
+      const r = await client.response();
+      expect(r.status).toBe(413);
+      expect(r.headers.connection).toBe('keep-alive');
+      expect(JSON.parse(r.body)).toMatchObject({ limit_bytes: LIMIT });
+      await client.write(second);
+      const next = await client.response();
+      expect(next.status).toBe(200);
+      expect(JSON.parse(next.body)).toMatchObject({ body: { text: 'again' } });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a declared Content-Length past the limit gets a 413 that says "connection: close", the server closes, and a new connection works', async () => {
+    const client = await RawHttpClient.open(server.port);
+    try {
+      await client.write('POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n');
+      const r = await client.response();
+      expect(r.status).toBe(413);
+      expect(r.headers.connection).toBe('close');
+      expect(await client.endedWithin(2_000)).toBe('closed');
+    } finally {
+      client.close();
+    }
+    const fresh = await RawHttpClient.open(server.port);
+    try {
+      await fresh.write(second);
+      expect((await fresh.response()).status).toBe(200);
+    } finally {
+      fresh.close();
+    }
   });
 });
 
