@@ -150,7 +150,7 @@ function registerAuthOperations(openapi: OpenAPIRegistry, limit: number): void {
     path: '/v1/auth/token',
     tags: ['auth'],
     summary: 'Get an access token (OAuth 2.0 password, client_credentials or refresh_token grant)',
-    description: `Users: grant_type=password returns a 1 h access token and a 30 day single-use refresh token. API clients: grant_type=client_credentials (credentials in the body or as HTTP Basic) returns an access token with the client's scopes. Failed logins are limited per username / client id and all attempts per client IP (429 with Retry-After). ${limitNote}`,
+    description: `Users: grant_type=password returns a 1 h access token and a 30 day single-use refresh token. API clients: grant_type=client_credentials (credentials in the body or as HTTP Basic) returns an access token with the client's scopes. Failed logins are limited per username / client id and client address (that address gets 429 with Retry-After for that account; others are not affected), attempts on an account that fails from many addresses are slowed down (never refused), and all attempts are limited per client IP (429 with Retry-After). ${limitNote}`,
     request: { body: jsonOrForm(TokenRequestSchema) },
     responses: { 200: { description: 'Tokens', content: { 'application/json': { schema: TokenResponseSchema } } }, ...problemResponses(400, 401, 413, 415, 429, 503) },
   });
