@@ -88,7 +88,7 @@ describe('AddressPolicy', () => {
   it('never lets an allowlist open the hub\'s own ports on an internal address, whatever the spelling', () => {
     const reserved = reservedPortsFromConfig({ FRONTEND_PORT: 8081, KAFKA_BROKERS: ['127.0.0.1:19092'], ETCD_HOSTS: ['http://127.0.0.1:23790'] });
     const wide = new AddressPolicy(['127.0.0.0/8', '[::1]:23790'], reserved);
-    expect(wide.check('127.0.0.1', 23790)).toMatchObject({ allowed: false, reason: "127.0.0.1 port 23790 is where the hub's own etcd server (ETCD_HOSTS) listens; the hub's ports are never webhook targets" });
+    expect(wide.check('127.0.0.1', 23790)).toMatchObject({ allowed: false, reason: "127.0.0.1 port 23790 is where the hub's own etcd server (ETCD_HOSTS) listens", byPort: true });
     expect(wide.check('127.0.0.9', 19092).allowed).toBe(false);
     expect(wide.check('::ffff:127.0.0.1', 8081).allowed).toBe(false);
     expect(wide.check('::1', 23790).allowed).toBe(false);

@@ -2,8 +2,11 @@ import ipaddr from 'ipaddr.js';
 import { describePorts, parseAllowEntry, type AllowEntry } from './allow-list';
 import { ReservedPorts } from './reserved-ports';
 
-/** `category` says what kind of address it is ("a loopback address (127.0.0.0/8)"); `reason` is the whole sentence. */
-export type AddressVerdict = { allowed: true } | { allowed: false; reason: string; category: string };
+/**
+ * `category` says what kind of address it is ("a loopback address (127.0.0.0/8)"); `reason` is the whole sentence.
+ * `byPort`: the address is allow-listed but the port is not (a hub port, or one its entries do not name).
+ */
+export type AddressVerdict = { allowed: true } | { allowed: false; reason: string; category: string; byPort?: true };
 
 function refused(shown: string, category: string): AddressVerdict {
   return { allowed: false, reason: `${shown} is ${category}`, category };
@@ -81,12 +84,12 @@ export class AddressPolicy {
     const owner = this.reserved.owner(port);
     if (owner !== undefined) {
       const category = `port ${port} of an internal address, where the hub's own ${owner} listens`;
-      return { allowed: false, reason: `${shown} port ${port} is where the hub's own ${owner} listens; the hub's ports are never webhook targets`, category };
+      return { allowed: false, reason: `${shown} port ${port} is where the hub's own ${owner} listens`, category, byPort: true };
     }
     if (covering.some((e) => !e.ports || (port >= e.ports.from && port <= e.ports.to))) return { allowed: true };
     const allowedPorts = covering.map((e) => describePorts(e.ports!)).join(', ');
     const category = `${rangeVerdict.category}, allow-listed only for ${allowedPorts} (not port ${port})`;
-    return { allowed: false, reason: `${shown} is ${category}`, category };
+    return { allowed: false, reason: `${shown} is ${category}`, category, byPort: true };
   }
 
   /** The verdict of the range rules alone (no allowlist). */

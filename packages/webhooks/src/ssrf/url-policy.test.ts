@@ -110,7 +110,7 @@ describe('TargetVetter', () => {
       expect(await local.vet(`http://${host}:9998/hook`), host).toMatchObject({ ok: false, kind: 'refused' });
       const hub = await local.vet(`http://${host}:16379/hook`);
       expect(hub, host).toMatchObject({ ok: false, kind: 'refused' });
-      expect(hub.ok ? '' : hub.reason, host).toMatch(/Redis server \(REDIS_URL\)/);
+      expect(hub.ok ? '' : hub.reason, host).toMatch(/where the hub's own Redis server \(REDIS_URL\) listens; internal addresses are reached only on the ports the allow-list names, never on the hub's own$/);
     }
     // No port in the URL means the scheme's: 80 is not allow-listed here.
     expect(await local.vet('http://127.0.0.1/hook')).toMatchObject({ ok: false, kind: 'refused' });

@@ -87,7 +87,8 @@ export class TargetVetter {
       const verdict = this.policy.check(a.address, port);
       if (!verdict.allowed) {
         const what = a.address === hostname ? verdict.reason : `host ${hostname} resolves to ${a.address}, ${verdict.category}`;
-        return { ok: false, kind: 'refused', reason: `${what}; webhooks are not sent to internal addresses` };
+        const rule = verdict.byPort ? "internal addresses are reached only on the ports the allow-list names, never on the hub's own" : 'webhooks are not sent to internal addresses';
+        return { ok: false, kind: 'refused', reason: `${what}; ${rule}` };
       }
     }
     return { ok: true, target: { url, hostname, address: addresses[0]! } };
