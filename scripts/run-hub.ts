@@ -44,6 +44,10 @@ async function main(): Promise<void> {
 
   for (const svc of SERVICES) {
     const env: Record<string, string> = {
+      // The services listen on 127.0.0.1 behind the gateway, which overwrites
+      // X-Forwarded-For: without this every caller would be 127.0.0.1 to the
+      // per-address login limits, and one guesser would lock everyone out.
+      TRUST_PROXY: 'true',
       ...secrets,
       ...stackEnv,
       ...(process.env as Record<string, string>),

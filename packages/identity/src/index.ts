@@ -10,6 +10,7 @@ export * from './auth-sessions';
 export * from './auth-stack';
 export * from './verified-token-cache';
 export * from './client-address';
+export * from './login-guard';
 export * from './config';
 export * from './ports/refresh-token-store';
 export * from './ports/revocable-sessions';

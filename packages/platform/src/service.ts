@@ -25,7 +25,7 @@ export interface BuiltService {
   start?(): Promise<void>;
   /** Stops intake and drains background work; runs before clients are closed. */
   stop?(): Promise<void>;
-  /** Handles HTTP upgrades (WebSocket) on the service's server. */
+  /** Receives the service's listening server: to handle HTTP upgrades (WebSocket), or to learn the port it bound. */
   attach?(server: import('node:http').Server): void;
 }
 

@@ -11,7 +11,7 @@ const cidrList = z
     try {
       return parseCidrList(s);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; expected a comma-separated list like 127.0.0.1/32,::1/128` });
+      ctx.addIssue({ code: 'custom', message: `entry ${(err as Error).message}` });
       return z.NEVER;
     }
   });
@@ -26,8 +26,24 @@ export const webhookPolicyConfigSchema = z.object({
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .transform((v) => v === 'true' || v === '1' || v === 'yes')
     .optional(),
-  /** CIDRs exempt from the internal-address block (e.g. 127.0.0.1/32 for a receiver on this machine in development). Cloud metadata addresses stay blocked. */
+  /**
+   * Internal addresses (and optionally ports) exempt from the internal-address
+   * block, comma-separated: ADDRESS[/BITS][:PORT[-PORT]] or [IPv6[/BITS]][:PORT[-PORT]],
+   * e.g. 127.0.0.1:8088 for a receiver on this machine in development; no
+   * port means any port. Cloud metadata addresses and the hub's own ports
+   * (see ReservedPorts) stay blocked.
+   */
   WEBHOOK_ALLOWED_CIDRS: cidrList,
+  // The hub's own listeners, which webhooks never reach on an internal address.
+  // A service that listens on one of them declares it in its own schema too
+  // (same rule; its schema is merged last); these make the others known here.
+  GATEWAY_PORT: env.port(8080),
+  FRONTEND_PORT: env.port(8081),
+  ROUTER_PORT: env.port(8082),
+  PRESENCE_PORT: env.port(8083),
+  FILES_PORT: env.port(8084),
+  /** The object store's endpoint (the router and files service need it; here so its port is known). */
+  S3_ENDPOINT: z.url().optional(),
   /**
    * 32 bytes (base64) that seal webhook signing secrets in etcd (AES-256-GCM).
    * The same value in frontend and router. Unset: secrets are stored as they

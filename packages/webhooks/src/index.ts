@@ -16,3 +16,5 @@ export * from './ssrf/host-resolver';
 export * from './ssrf/url-policy';
 export * from './ports/delivery-store';
 export * from './adapters/mongo-delivery-store';
+export * from './ssrf/allow-list';
+export * from './ssrf/reserved-ports';

@@ -31,8 +31,12 @@ export const frontendConfigSchema = baseConfigSchema
     PASSWORD_HASH_TIME_COST: z.coerce.number().int().min(1).max(20).default(2),
     /** Window of the login limits below, seconds. */
     LOGIN_LIMIT_WINDOW_S: env.positiveInt(900),
-    /** Failed logins per username (or client id) per window before further attempts get 429. */
+    /** Failed logins on one username (or client id) from one client address per window before that address gets 429 for that account. */
     LOGIN_MAX_FAILURES_PER_ACCOUNT: env.positiveInt(10),
+    /** Failed logins on one account from all addresses per window after which every attempt on it is slowed down (never refused). */
+    LOGIN_ACCOUNT_SLOWDOWN_AFTER: env.positiveInt(100),
+    /** How long each attempt on a slowed-down account waits before its password is checked (0: no wait). */
+    LOGIN_ACCOUNT_SLOWDOWN_MS: z.coerce.number().int().min(0).max(30_000).default(2_000),
     /** Register, token and refresh requests per client IP per window. */
     LOGIN_MAX_ATTEMPTS_PER_IP: env.positiveInt(100),
     /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */

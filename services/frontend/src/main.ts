@@ -8,6 +8,7 @@ import { composeDlq } from './dlq/index';
 import { composeMessages } from './messages/index';
 import { composeTelegram } from './telegram/index';
 import { MongoFileCatalog } from '@hub/files';
+import { reservedPortsFromConfig } from '@hub/webhooks';
 
 await runService({
   name: 'frontend',
@@ -21,12 +22,15 @@ await runService({
   address: (config) => ({ host: config.FRONTEND_HOST, port: config.FRONTEND_PORT }),
   build: async ({ config, logger, registry, infra, isDraining }) => {
     const identity = await composeIdentity(config, infra, logger);
-    const webhooks = await composeWebhooks(config, infra, identity.deps.authStack.middleware, logger);
+    const reserved = reservedPortsFromConfig(config);
+    const webhooks = await composeWebhooks(config, infra, identity.deps.authStack.middleware, logger, { reserved });
     const dlq = await composeDlq(infra, identity.deps.authStack.middleware, logger);
     const messages = await composeMessages(config, infra, identity.deps, registry, logger, new MongoFileCatalog(infra.mongo!.db));
     const telegram = await composeTelegram(config, infra, identity.deps, messages, registry, logger);
     return {
       app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps, webhooks, dlq, messages, ...(telegram ? { telegram } : {}) }),
+      // FRONTEND_PORT may be 0 (tests): the port actually bound is the hub's too.
+      attach: (server) => reserved.addListening(server, 'frontend service (FRONTEND_PORT)'),
       stop: () => identity.stop(),
     };
   },

@@ -24,7 +24,8 @@ await runService({
   }),
   address: (config) => ({ host: config.ROUTER_HOST, port: config.ROUTER_PORT }),
   build: async ({ config, logger, registry, infra, isDraining }) => {
-    const notify = createNotifyWorker({ infra, logger, registry, settings: notifySettings(config) });
+    const settings = notifySettings(config);
+    const notify = createNotifyWorker({ infra, logger, registry, settings });
     // Mappings for external delivery come from the watched identity cache, never from etcd per message.
     const directory = new WatchedIdentityDirectory(infra.etcd!, logger);
     const external = await createExternalChannels({
@@ -47,6 +48,8 @@ await runService({
     const pipeline = createPipelineWorkers({ infra, logger, registry, delivery, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeLanes: config.ROUTER_WRITE_LANES } });
     return {
       app: createRouterApp({ logger, registry, checks: infra.checks, isDraining }),
+      // ROUTER_PORT may be 0 (tests): the port actually bound is the hub's too.
+      attach: (server) => settings.reserved?.addListening(server, 'router service (ROUTER_PORT)'),
       start: async () => {
         await directory.ready();
         await pipeline.start();

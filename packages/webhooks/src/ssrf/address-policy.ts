@@ -1,13 +1,17 @@
 import ipaddr from 'ipaddr.js';
+import { describePorts, parseAllowEntry, type AllowEntry } from './allow-list';
+import { ReservedPorts } from './reserved-ports';
 
-/** `category` says what kind of address it is ("a loopback address (127.0.0.0/8)"); `reason` is the whole sentence. */
-export type AddressVerdict = { allowed: true } | { allowed: false; reason: string; category: string };
+/**
+ * `category` says what kind of address it is ("a loopback address (127.0.0.0/8)"); `reason` is the whole sentence.
+ * `byPort`: the address is allow-listed but the port is not (a hub port, or one its entries do not name).
+ */
+export type AddressVerdict = { allowed: true } | { allowed: false; reason: string; category: string; byPort?: true };
 
 function refused(shown: string, category: string): AddressVerdict {
   return { allowed: false, reason: `${shown} is ${category}`, category };
 }
 
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /** Instance metadata endpoints (AWS, GCP, Azure, ECS, Alibaba, Oracle): refused even when an allowlist covers them. */
 const METADATA_ADDRESSES = new Set(['169.254.169.254', '169.254.170.2', '100.100.100.200', '192.0.0.192', 'fd00:ec2:0:0:0:0:0:254']);
@@ -38,30 +42,32 @@ const IPV6_RANGE_REASONS: Record<string, string> = {
   reserved: 'a reserved or documentation address',
 };
 
-const GLOBAL_UNICAST_V6: Cidr = ipaddr.parseCIDR('2000::/3');
+const GLOBAL_UNICAST_V6: [ipaddr.IPv4 | ipaddr.IPv6, number] = ipaddr.parseCIDR('2000::/3');
 
 /**
- * Decides which IP addresses the hub may send webhooks to: only globally
- * routable unicast addresses. Refused: private (RFC 1918), loopback,
- * link-local, carrier-grade NAT, multicast, broadcast, unspecified,
- * reserved and documentation ranges, IPv6 unique-local and everything
- * outside 2000::/3, IPv6 forms that embed an IPv4 address (IPv4-mapped
- * addresses are judged as the IPv4 address they map), and the cloud
- * metadata addresses. The allowlist (CIDRs from config, e.g.
- * `127.0.0.1/32` for local development) lifts the range rules for the
- * addresses it covers, never the metadata rule.
+ * Decides which IP address and port the hub may send webhooks to: only
+ * globally routable unicast addresses. Refused: private (RFC 1918),
+ * loopback, link-local, carrier-grade NAT, multicast, broadcast,
+ * unspecified, reserved and documentation ranges, IPv6 unique-local and
+ * everything outside 2000::/3, IPv6 forms that embed an IPv4 address
+ * (IPv4-mapped addresses are judged as the IPv4 address they map), and the
+ * cloud metadata addresses. The allowlist (WEBHOOK_ALLOWED_CIDRS entries,
+ * e.g. `127.0.0.1/32:8088` for a local receiver in development) lifts the
+ * range rules for the addresses and ports it covers, never the metadata
+ * rule, and never for the hub's own ports (ReservedPorts): an internal
+ * address is reachable only on a port that is not one of the hub's.
  */
 export class AddressPolicy {
-  private readonly allow: Cidr[];
+  private readonly allow: AllowEntry[];
 
-  constructor(allowCidrs: readonly string[] = []) {
-    this.allow = allowCidrs.map((c) => {
-      if (!ipaddr.isValidCIDR(c)) throw new Error(`not a CIDR: ${JSON.stringify(c)} (expected e.g. 127.0.0.1/32 or ::1/128)`);
-      return ipaddr.parseCIDR(c);
-    });
+  constructor(
+    allowEntries: readonly string[] = [],
+    private readonly reserved: ReservedPorts = new ReservedPorts(),
+  ) {
+    this.allow = allowEntries.map((e) => parseAllowEntry(e));
   }
 
-  check(address: string): AddressVerdict {
+  check(address: string, port: number): AddressVerdict {
     if (!ipaddr.isValid(address)) return refused(JSON.stringify(address), 'not an IP address');
     let addr = ipaddr.parse(address);
     let shown = address;
@@ -71,7 +77,23 @@ export class AddressPolicy {
     }
     const normalized = addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toNormalizedString() : addr.toString();
     if (METADATA_ADDRESSES.has(normalized)) return refused(shown, 'a cloud metadata address');
-    if (this.allow.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits))) return { allowed: true };
+    const rangeVerdict = this.rangeVerdict(addr, shown);
+    if (rangeVerdict.allowed) return rangeVerdict;
+    const covering = this.allow.filter(({ net: [net, bits] }) => net.kind() === addr.kind() && addr.match(net, bits));
+    if (covering.length === 0) return rangeVerdict;
+    const owner = this.reserved.owner(port);
+    if (owner !== undefined) {
+      const category = `port ${port} of an internal address, where the hub's own ${owner} listens`;
+      return { allowed: false, reason: `${shown} port ${port} is where the hub's own ${owner} listens`, category, byPort: true };
+    }
+    if (covering.some((e) => !e.ports || (port >= e.ports.from && port <= e.ports.to))) return { allowed: true };
+    const allowedPorts = covering.map((e) => describePorts(e.ports!)).join(', ');
+    const category = `${rangeVerdict.category}, allow-listed only for ${allowedPorts} (not port ${port})`;
+    return { allowed: false, reason: `${shown} is ${category}`, category, byPort: true };
+  }
+
+  /** The verdict of the range rules alone (no allowlist). */
+  private rangeVerdict(addr: ipaddr.IPv4 | ipaddr.IPv6, shown: string): AddressVerdict {
     if (addr.kind() === 'ipv4') {
       const range = addr.range();
       if (range !== 'unicast') return refused(shown, IPV4_RANGE_REASONS[range] ?? `in the special-purpose range "${range}"`);
@@ -85,13 +107,13 @@ export class AddressPolicy {
   }
 }
 
-/** Parses a comma-separated CIDR list from config; throws naming the first bad entry. */
+/** Splits the comma-separated WEBHOOK_ALLOWED_CIDRS value and validates every entry; throws naming the first bad one. */
 export function parseCidrList(value: string): string[] {
   const list = value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const c of list) if (!ipaddr.isValidCIDR(c)) throw new Error(`not a CIDR: ${JSON.stringify(c)}`);
+  for (const entry of list) parseAllowEntry(entry);
   return list;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AddressPolicy } from './address-policy';
+import { reservedPortsFromConfig } from './reserved-ports';
 import type { HostResolver, ResolvedAddress } from './host-resolver';
 import { checkWebhookUrl, TargetVetter } from './url-policy';
 
@@ -99,5 +100,19 @@ describe('TargetVetter', () => {
     expect(await local.vet('http://local.test:9999/hook')).toMatchObject({ ok: true, target: { address: { address: '127.0.0.1' } } });
     expect(await local.vet('http://127.0.0.1:9999/hook')).toMatchObject({ ok: true });
     expect(await local.vet('http://[::1]:9999/hook')).toMatchObject({ ok: false, kind: 'refused' });
+  });
+
+  it('judges every spelling of an allow-listed address with its port, and refuses the hub\'s ports there', async () => {
+    const reserved = reservedPortsFromConfig({ REDIS_URL: 'redis://127.0.0.1:16379' });
+    const local = new TargetVetter({ allowHttp: true }, new AddressPolicy(['127.0.0.0/8:9999', '127.0.0.0/8:16379'], reserved), resolver);
+    for (const host of ['127.0.0.1', '127.1', '0x7f000001', '2130706433', '[::ffff:127.0.0.1]', 'local.test']) {
+      expect(await local.vet(`http://${host}:9999/hook`), host).toMatchObject({ ok: true });
+      expect(await local.vet(`http://${host}:9998/hook`), host).toMatchObject({ ok: false, kind: 'refused' });
+      const hub = await local.vet(`http://${host}:16379/hook`);
+      expect(hub, host).toMatchObject({ ok: false, kind: 'refused' });
+      expect(hub.ok ? '' : hub.reason, host).toMatch(/where the hub's own Redis server \(REDIS_URL\) listens; internal addresses are reached only on the ports the allow-list names, never on the hub's own$/);
+    }
+    // No port in the URL means the scheme's: 80 is not allow-listed here.
+    expect(await local.vet('http://127.0.0.1/hook')).toMatchObject({ ok: false, kind: 'refused' });
   });
 });

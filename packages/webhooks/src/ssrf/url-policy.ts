@@ -50,7 +50,11 @@ export type VetResult = { ok: true; target: VettedTarget } | { ok: false; kind: 
 
 /**
  * Vets a webhook URL for one attempt: URL rules, then every address the
- * host resolves to. One refused address refuses the whole host, so a name
+ * host resolves to, with the URL's port. Literal hosts are judged in the
+ * URL parser's canonical form (`127.1` and `0x7f000001` are 127.0.0.1,
+ * `[::ffff:127.0.0.1]` is judged as 127.0.0.1) and names like `localhost`
+ * by the addresses they resolve to, so every spelling of an address meets
+ * the same rules. One refused address refuses the whole host, so a name
  * that mixes a public and a private address cannot be used to reach the
  * private one. The result names the address to connect to.
  */
@@ -78,11 +82,13 @@ export class TargetVetter {
       }
       if (addresses.length === 0) return { ok: false, kind: 'unresolved', reason: `host ${hostname} has no addresses` };
     }
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
     for (const a of addresses) {
-      const verdict = this.policy.check(a.address);
+      const verdict = this.policy.check(a.address, port);
       if (!verdict.allowed) {
         const what = a.address === hostname ? verdict.reason : `host ${hostname} resolves to ${a.address}, ${verdict.category}`;
-        return { ok: false, kind: 'refused', reason: `${what}; webhooks are not sent to internal addresses` };
+        const rule = verdict.byPort ? "internal addresses are reached only on the ports the allow-list names, never on the hub's own" : 'webhooks are not sent to internal addresses';
+        return { ok: false, kind: 'refused', reason: `${what}; ${rule}` };
       }
     }
     return { ok: true, target: { url, hostname, address: addresses[0]! } };

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { EtcdKeys, USER_SCOPES, type Scope } from '@hub/domain';
-import { clientAddress, InvalidGrantError, rateLimitHeaders, principalOf, unavailableOnTransient, type RateLimiter } from '@hub/identity';
+import { clientAddress, InvalidGrantError, rateLimitHeaders, principalOf, unavailableOnTransient, type LoginGuard } from '@hub/identity';
 import { problemResponses, ProblemError, readJsonOrForm, type AuthVariables, type Logger, type OpenAPIRegistry } from '@hub/platform';
 import type { IdentityDeps } from './identity-deps';
 import { PrincipalSchema, RefreshRequestSchema, RegisterRequestSchema, TokenRequestSchema, TokenResponseSchema, UserSchema } from './schemas';
@@ -9,7 +9,7 @@ import { PrincipalSchema, RefreshRequestSchema, RegisterRequestSchema, TokenRequ
 export function authRoutes(d: IdentityDeps, openapi: OpenAPIRegistry): Hono<{ Variables: AuthVariables }> {
   const app = new Hono<{ Variables: AuthVariables }>();
   const bodyOpts = { limitBytes: d.maxBodyBytes };
-  const { perIp, perAccount, maxAttemptsPerIp, maxFailuresPerAccount } = d.loginLimits;
+  const { perIp, maxAttemptsPerIp, guard } = d.loginLimits;
 
   const limitIp = async (c: Context) => {
     const rate = await unavailableOnTransient(() => perIp.consume(`ip:${clientAddress(c, d.trustProxy)}`, maxAttemptsPerIp), d.logger);
@@ -34,13 +34,14 @@ export function authRoutes(d: IdentityDeps, openapi: OpenAPIRegistry): Hono<{ Va
     if (body.grant_type === 'refresh_token') return c.json(await refresh(body.refresh_token));
     if (body.grant_type === 'password') {
       const account = `user:${body.username}`;
-      await refuseWhenLockedOut(perAccount, account, maxFailuresPerAccount, d.logger);
+      const address = clientAddress(c, d.trustProxy);
+      await admit(guard, account, address, d.logger);
       const user = await unavailableOnTransient(() => d.users.authenticate(body.username, body.password), d.logger);
       if (!user) {
-        await unavailableOnTransient(() => perAccount.consume(account, maxFailuresPerAccount), d.logger);
+        await recordFailure(guard, account, address, d.logger);
         throw new ProblemError('invalid_credentials', 'wrong username or password', { extra: { error: 'invalid_grant' } });
       }
-      await unavailableOnTransient(() => perAccount.reset(account), d.logger);
+      await unavailableOnTransient(() => guard.succeeded(account, address), d.logger);
       const scopes = narrowScopes(body.scope, USER_SCOPES);
       return c.json(await unavailableOnTransient(() => d.sessions.startUserSession(user, scopes), d.logger));
     }
@@ -50,13 +51,14 @@ export function authRoutes(d: IdentityDeps, openapi: OpenAPIRegistry): Hono<{ Va
     if (body.client_id && basic) throw new ProblemError('bad_request', 'send client credentials either in the body or as HTTP Basic credentials, not both');
     if (!clientId || !secret) throw new ProblemError('validation_failed', 'client_credentials needs client_id and client_secret (in the body or as HTTP Basic credentials)', { errors: [{ field: clientId ? 'client_secret' : 'client_id', message: 'is required' }] });
     const account = `client:${clientId}`;
-    await refuseWhenLockedOut(perAccount, account, maxFailuresPerAccount, d.logger);
+    const address = clientAddress(c, d.trustProxy);
+    await admit(guard, account, address, d.logger);
     const client = await unavailableOnTransient(() => d.clients.authenticate(clientId, secret), d.logger);
     if (!client) {
-      await unavailableOnTransient(() => perAccount.consume(account, maxFailuresPerAccount), d.logger);
+      await recordFailure(guard, account, address, d.logger);
       throw new ProblemError('invalid_credentials', 'wrong client_id or client_secret', { extra: { error: 'invalid_client' } });
     }
-    await unavailableOnTransient(() => perAccount.reset(account), d.logger);
+    await unavailableOnTransient(() => guard.succeeded(account, address), d.logger);
     return c.json(await unavailableOnTransient(() => d.sessions.issueClientToken(client, narrowScopes(body.scope, client.scopes)), d.logger));
   });
 
@@ -96,9 +98,17 @@ export function authRoutes(d: IdentityDeps, openapi: OpenAPIRegistry): Hono<{ Va
   return app;
 }
 
-async function refuseWhenLockedOut(limiter: RateLimiter, account: string, max: number, logger: Logger): Promise<void> {
-  const state = await unavailableOnTransient(() => limiter.peek(account, max), logger);
-  if (!state.allowed) throw new ProblemError('rate_limited', 'too many failed logins for this account; retry after the Retry-After seconds', { headers: rateLimitHeaders(state, true) });
+/** Refuses an address locked out of the account (429); holds an attempt on an account under broad guessing (see LoginGuard). */
+async function admit(guard: LoginGuard, account: string, address: string, logger: Logger): Promise<void> {
+  const admission = await unavailableOnTransient(() => guard.admit(account, address), logger);
+  if (!admission.admitted) {
+    throw new ProblemError('rate_limited', 'too many failed logins for this account from this address; retry after the Retry-After seconds', { headers: rateLimitHeaders(admission.decision, true) });
+  }
+}
+
+async function recordFailure(guard: LoginGuard, account: string, address: string, logger: Logger): Promise<void> {
+  const { slowingDown } = await unavailableOnTransient(() => guard.failed(account, address), logger);
+  if (slowingDown) logger.warn({ event: 'auth.account_slowed', account }, 'failed logins on this account from many addresses: attempts on it are slowed down for the rest of the window');
 }
 
 /** The requested scopes, which must all be granted; all granted ones when none are requested. */
@@ -140,7 +150,7 @@ function registerAuthOperations(openapi: OpenAPIRegistry, limit: number): void {
     path: '/v1/auth/token',
     tags: ['auth'],
     summary: 'Get an access token (OAuth 2.0 password, client_credentials or refresh_token grant)',
-    description: `Users: grant_type=password returns a 1 h access token and a 30 day single-use refresh token. API clients: grant_type=client_credentials (credentials in the body or as HTTP Basic) returns an access token with the client's scopes. Failed logins are limited per username / client id and all attempts per client IP (429 with Retry-After). ${limitNote}`,
+    description: `Users: grant_type=password returns a 1 h access token and a 30 day single-use refresh token. API clients: grant_type=client_credentials (credentials in the body or as HTTP Basic) returns an access token with the client's scopes. Failed logins are limited per username / client id and client address (that address gets 429 with Retry-After for that account; others are not affected), attempts on an account that fails from many addresses are slowed down (never refused), and all attempts are limited per client IP (429 with Retry-After). ${limitNote}`,
     request: { body: jsonOrForm(TokenRequestSchema) },
     responses: { 200: { description: 'Tokens', content: { 'application/json': { schema: TokenResponseSchema } } }, ...problemResponses(400, 401, 413, 415, 429, 503) },
   });

@@ -3,6 +3,7 @@ import {
   ChannelMappingsRepository,
   ClientsRepository,
   createAuthStack,
+  LoginGuard,
   PasswordHasher,
   RedisRateLimiter,
   RedisRefreshTokenStore,
@@ -69,9 +70,12 @@ export async function composeIdentity(config: FrontendConfig, infra: Infra, logg
       authStack,
       loginLimits: {
         perIp: new RedisRateLimiter(redis, { name: 'login-ip', windowSeconds: config.LOGIN_LIMIT_WINDOW_S }),
-        perAccount: new RedisRateLimiter(redis, { name: 'login-fail', windowSeconds: config.LOGIN_LIMIT_WINDOW_S }),
         maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP,
-        maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        guard: new LoginGuard(
+          new RedisRateLimiter(redis, { name: 'login-fail-addr', windowSeconds: config.LOGIN_LIMIT_WINDOW_S }),
+          new RedisRateLimiter(redis, { name: 'login-fail-account', windowSeconds: config.LOGIN_LIMIT_WINDOW_S }),
+          { maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, slowdownAfter: config.LOGIN_ACCOUNT_SLOWDOWN_AFTER, slowdownMs: config.LOGIN_ACCOUNT_SLOWDOWN_MS },
+        ),
       },
       trustProxy: config.TRUST_PROXY,
       maxBodyBytes: config.MAX_BODY_BYTES,

@@ -1,4 +1,4 @@
-import type { AuthSessions, AuthStack, ChannelMappingsRepository, ClientsRepository, RateLimiter, UsersRepository, WatchedIdentityDirectory } from '@hub/identity';
+import type { AuthSessions, AuthStack, ChannelMappingsRepository, ClientsRepository, LoginGuard, RateLimiter, UsersRepository, WatchedIdentityDirectory } from '@hub/identity';
 import type { Logger } from '@hub/platform';
 
 /** Everything the identity routes need, built once at boot (see compose-identity.ts). */
@@ -12,9 +12,9 @@ export interface IdentityDeps {
   authStack: AuthStack;
   loginLimits: {
     perIp: RateLimiter;
-    perAccount: RateLimiter;
     maxAttemptsPerIp: number;
-    maxFailuresPerAccount: number;
+    /** Failed-login counters per account × address and per account. */
+    guard: LoginGuard;
   };
   trustProxy: boolean;
   maxBodyBytes: number;

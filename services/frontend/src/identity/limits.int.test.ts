@@ -10,7 +10,14 @@ describe('rate limits (spawned frontend, counters in real Redis)', () => {
   let t: Started;
   beforeAll(async () => {
     // Small limits so the test reaches them quickly; X-Forwarded-For lets each test be its own "IP".
-    t = await startTestFrontend({ RATE_LIMIT_PER_MIN: '5', LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_MAX_ATTEMPTS_PER_IP: '10', TRUST_PROXY: 'true' });
+    t = await startTestFrontend({
+      RATE_LIMIT_PER_MIN: '5',
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+      LOGIN_MAX_ATTEMPTS_PER_IP: '10',
+      LOGIN_ACCOUNT_SLOWDOWN_AFTER: '6',
+      LOGIN_ACCOUNT_SLOWDOWN_MS: '1500',
+      TRUST_PROXY: 'true',
+    });
   });
   afterAll(async () => {
     await t?.stop();
@@ -49,26 +56,57 @@ describe('rate limits (spawned frontend, counters in real Redis)', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 429]);
   });
 
-  it('failed logins are limited per username; the right password then also waits', async () => {
+  const token = (username: string, password: string, from: Record<string, string>) => fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'password', username, password }, from));
+
+  // Issue 22, finding 5: ten wrong passwords used to lock any account for everyone.
+  it("failed logins lock the guessing address out of that account (the right password too), never the owner's address", async () => {
     const username = randomUsername();
     const password = testPassword();
     expect((await fetch(`${t.url}/v1/auth/register`, post({ username, password }, asIp()))).status).toBe(201);
-    for (let i = 0; i < 3; i++) {
-      // A fresh "IP" each time: this is the per-account limit, not the per-IP one.
-      expect((await fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'password', username, password: 'wrong-password' }, asIp()))).status).toBe(401);
-    }
-    const locked = await fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'password', username, password }, asIp()));
+    const attacker = asIp();
+    for (let i = 0; i < 3; i++) expect((await token(username, 'wrong-password', attacker)).status).toBe(401);
+    const locked = await token(username, password, attacker);
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The owner, from their own address, logs in at once.
+    const owner = asIp();
+    const started = Date.now();
+    expect((await token(username, password, owner)).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1500);
+    // The attacker's address is still refused for that account.
+    expect((await token(username, password, attacker)).status).toBe(429);
+    expect(((await locked.json()) as { detail: string }).detail).toMatch(/too many failed logins for this account from this address/);
   });
 
-  it('a successful login clears the failure count', async () => {
+  it('failures from many addresses slow the account down but never refuse the right password', async () => {
+    const username = randomUsername();
+    const password = testPassword();
+    expect((await fetch(`${t.url}/v1/auth/register`, post({ username, password }, asIp()))).status).toBe(201);
+    // Six addresses, one wrong password each: no address reaches its own limit, the account reaches LOGIN_ACCOUNT_SLOWDOWN_AFTER.
+    for (let i = 0; i < 6; i++) expect((await token(username, 'wrong-password', asIp())).status).toBe(401);
+    const started = Date.now();
+    const res = await token(username, password, asIp());
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    // A wrong password is held just as long, and other accounts are not slowed.
+    const wrongStarted = Date.now();
+    expect((await token(username, 'wrong-password', asIp())).status).toBe(401);
+    expect(Date.now() - wrongStarted).toBeGreaterThanOrEqual(1500);
+    const other = await registerAndLogin(t.url);
+    const otherStarted = Date.now();
+    expect((await token(other.username, other.password, asIp())).status).toBe(200);
+    expect(Date.now() - otherStarted).toBeLessThan(1500);
+  });
+
+  it("a successful login clears its address's failure count", async () => {
     const username = randomUsername();
     const password = testPassword();
     await fetch(`${t.url}/v1/auth/register`, post({ username, password }, asIp()));
+    const from = asIp();
+    // Two failures and a success, twice, from one address: without the clearing the fourth failure would lock it out.
     for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 2; i++) await fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'password', username, password: 'wrong-password' }, asIp()));
-      expect((await fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'password', username, password }, asIp()))).status).toBe(200);
+      for (let i = 0; i < 2; i++) expect((await token(username, 'wrong-password', from)).status).toBe(401);
+      expect((await token(username, password, from)).status).toBe(200);
     }
   });
 

@@ -1,4 +1,4 @@
-import { allowHttpWebhooks, webhookSecretCodec } from '@hub/webhooks';
+import { allowHttpWebhooks, reservedPortsFromConfig, webhookSecretCodec } from '@hub/webhooks';
 import type { RouterConfig } from '../config';
 import type { NotifySettings } from './notify-worker';
 
@@ -7,6 +7,7 @@ export function notifySettings(config: RouterConfig): NotifySettings {
   return {
     allowHttp: allowHttpWebhooks(config),
     allowedCidrs: config.WEBHOOK_ALLOWED_CIDRS,
+    reserved: reservedPortsFromConfig(config),
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     retry: { delaysMs: config.WEBHOOK_RETRY_SCHEDULE_MS, jitter: config.WEBHOOK_RETRY_JITTER },
     disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS,

@@ -9,6 +9,7 @@ import {
   WebhookSender,
   WebhooksRepository,
   maxAttempts,
+  type ReservedPorts,
   type HostResolver,
   type RetryPolicy,
   type WebhookSecretCodec,
@@ -21,6 +22,8 @@ import { NotifyMetrics } from './notify-metrics';
 export interface NotifySettings {
   allowHttp: boolean;
   allowedCidrs: string[];
+  /** The hub's own ports, never webhook targets on an internal address (none when unset). */
+  reserved?: ReservedPorts;
   timeoutMs: number;
   retry: RetryPolicy;
   disableAfterMs: number;
@@ -67,7 +70,7 @@ export function createNotifyWorker(d: NotifyWorkerDeps): NotifyWorker {
   const store = new MongoDeliveryStore(mongo.db);
   const repo = new WebhooksRepository(kv, s.secrets);
   const directory = new WatchedWebhooks(kv, logger, s.secrets);
-  const vetter = new TargetVetter({ allowHttp: s.allowHttp }, new AddressPolicy(s.allowedCidrs), d.resolver ?? new SystemHostResolver());
+  const vetter = new TargetVetter({ allowHttp: s.allowHttp }, new AddressPolicy(s.allowedCidrs, s.reserved), d.resolver ?? new SystemHostResolver());
   const caller = new WebhookSender(vetter, { timeoutMs: s.timeoutMs, maxResponseBytes: s.responseMaxBytes, userAgent: 'messaging-hub-webhooks/1' });
   const health = new EndpointHealth(repo, directory, s.disableAfterMs, logger, () => metrics.disabled.inc());
   const scheduler = new DeliveryScheduler({
