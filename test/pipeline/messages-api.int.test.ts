@@ -156,5 +156,9 @@ describe('messages', () => {
     const doc = (await (await fetch(`${p.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/conversations', '/v1/messages', '/v1/messages/{message_id}/status', '/v1/conversations/{conversation_id}/messages', '/v1/conversations/{conversation_id}/accept']));
     expect(doc.paths['/v1/messages']!.post).toBeDefined();
+    // A client-chosen id already another caller's (409) or reused by the same caller for another message (422).
+    const responses = (doc.paths['/v1/messages']!.post as { responses: Record<string, { description: string; content: Record<string, unknown> }> }).responses;
+    expect(responses['409']).toMatchObject({ description: expect.stringMatching(/another sender/), content: { 'application/problem+json': expect.anything() } });
+    expect(responses['422']).toMatchObject({ description: expect.stringMatching(/different message/), content: { 'application/problem+json': expect.anything() } });
   });
 });

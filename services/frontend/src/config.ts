@@ -52,6 +52,8 @@ export const frontendConfigSchema = baseConfigSchema
      */
     UNKNOWN_MEMBER_LIMIT: env.positiveInt(20),
     UNKNOWN_MEMBER_WINDOW_S: env.positiveInt(3600),
+    /** How long a client-chosen message id stays claimed by its first sender (seconds): the window for safe retries and for refusing the id to others at accept time. */
+    MESSAGE_ID_CLAIM_TTL_S: env.positiveInt(86_400),
   });
 
 export type FrontendConfig = z.infer<typeof frontendConfigSchema>;

@@ -36,6 +36,8 @@ export const presenceConfigSchema = baseConfigSchema
     CONVERSATION_CACHE_SIZE: env.positiveInt(100_000),
     /** Retry-After (seconds) told to a `send` when the message log did not acknowledge (error `unavailable`). */
     ACCEPT_RETRY_AFTER_S: env.positiveInt(2),
+    /** How long a client-chosen message id stays claimed by its first sender (seconds): the window for safe retries and for refusing the id to others at accept time. */
+    MESSAGE_ID_CLAIM_TTL_S: env.positiveInt(86_400),
     /** Messages read from the store per page when a connection catches up or resumes. */
     CATCH_UP_PAGE_SIZE: z.coerce.number().int().min(1).max(5_000).default(200),
     /** How long a `typing` indicator lasts unless the user types again (sent to peers as `expires_in_ms`). */

@@ -2,7 +2,7 @@ import { Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
 import { MongoFileCatalog } from '@hub/files';
-import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, messageStoreFor, MongoConversationStore, MongoSequenceSlots } from '@hub/messages';
+import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, messageStoreFor, RedisMessageIdClaims, MongoConversationStore, MongoSequenceSlots } from '@hub/messages';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoMemberships } from './adapters/mongo-memberships';
 import { RedisNodeBus } from './adapters/redis-node-bus';
@@ -56,7 +56,7 @@ await runService({
     const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
     const directory = new StoreConversationDirectory(conversations, lookup, new CachedAcceptances(new MongoConversationAcceptances(db), config.CONVERSATION_CACHE_SIZE));
     // The same accept path as POST /v1/messages, for WebSocket `send`.
-    const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer!, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, files: new MongoFileCatalog(db) });
+    const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer!, claims: new RedisMessageIdClaims(redis, config.MESSAGE_ID_CLAIM_TTL_S * 1000), registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, files: new MongoFileCatalog(db) });
     const connections = new LocalConnections();
     const memberships = new MongoMemberships(db, new MongoSequenceSlots(db));
     const userConversations = new UserConversations(memberships, directory);

@@ -67,6 +67,39 @@ describe('route worker (spawned router, real stack)', () => {
     expect(await kit.db.collection('messages').countDocuments({ _id: { $in: [stranger.message_id] } as never })).toBe(0);
   });
 
+  it('dead-letters, visibly, a message whose id is already another sender\'s, rather than dropping it as a re-send', async () => {
+    const bc = await kit.createConversation(['bob', 'carol']);
+    const ac = await kit.createConversation(['alice', 'carol']);
+    const group = await kit.createConversation(['alice', 'bob', 'carol']);
+    // Across batches: bob's message is stored first; alice's under its id comes later (as after an expired accept-time claim).
+    const bobs = await kit.produceMessage({ conversation_id: bc.conversation_id, from: 'bob', to: ['carol'] });
+    await kit.waitStored(bc.conversation_id, 1);
+    await kit.produceMessage({ message_id: bobs.message_id, conversation_id: ac.conversation_id, from: 'alice', to: ['carol'] });
+    // Side by side on one partition (likely one batch): the second sender's record is refused, not counted as a duplicate.
+    const first = await kit.produceMessage({ conversation_id: group.conversation_id, from: 'bob', to: ['alice', 'carol'] });
+    await kit.produceMessage({ message_id: first.message_id, conversation_id: group.conversation_id, from: 'alice', to: ['bob', 'carol'] });
+    const after = await kit.produceMessage({ conversation_id: group.conversation_id, from: 'alice', to: ['bob', 'carol'] });
+
+    const stored = await kit.waitStored(group.conversation_id, 2);
+    expect(stored.map((m) => [m.message_id, m.from])).toEqual([
+      [first.message_id, 'bob'],
+      [after.message_id, 'alice'],
+    ]);
+    const rejected = new MongoRejectedRecords(kit.db);
+    const kept = await eventually(async () => {
+      const mine = (await rejected.list({ limit: 200 })).records.filter((r) => r.message_id === bobs.message_id || r.message_id === first.message_id);
+      return mine.length >= 2 ? mine : undefined;
+    }, { what: 'both refused records kept for operators', timeoutMs: 20_000 });
+    expect(kept.map((r) => [r.key, r.reason]).sort()).toEqual(
+      [
+        [ac.conversation_id, expect.stringMatching(/already used by a message of another sender or conversation.*from "alice"/)],
+        [group.conversation_id, expect.stringMatching(/already used by a message of another sender or conversation.*from "alice"/)],
+      ].sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)),
+    );
+    expect(await kit.stored(ac.conversation_id)).toEqual([]);
+    expect((await kit.stored(bc.conversation_id)).map((m) => m.from)).toEqual(['bob']);
+  });
+
   it('exposes the pipeline metrics', async () => {
     const text = await (await fetch(`${router.url}/metrics`)).text();
     expect(text).toMatch(/hub_messages_persisted_total\{[^}]*\} [1-9]/);

@@ -2,8 +2,10 @@ import { trace } from '@opentelemetry/api';
 import { fileUnusableReason, MESSAGE_ACCEPTED, makeEnvelope, newId, randomHex, Topics, type FileCatalog, type FileInfo, type MessageEvent, type MessageSource, type Principal, type SendMessageRequest } from '@hub/domain';
 import { maySendAs, sendAsRefusal } from '@hub/identity';
 import { Counter, Histogram, LATENCY_BUCKETS, ProblemError, PublishUnavailableError, type EventPublisher, type FieldError, type Registry } from '@hub/platform';
+import type { MessageIdClaims } from '../ports/message-id-claims';
 import type { ConversationLookup } from './conversation-lookup';
 import { messageIdFromIdempotencyKey } from './idempotency';
+import { requestFingerprint } from './request-fingerprint';
 
 /**
  * Who submits the message:
@@ -37,6 +39,8 @@ export interface MessageAcceptDeps {
   publisher: EventPublisher;
   /** Resolves file_id of file messages; without it file messages are refused. */
   files?: FileCatalog;
+  /** Who used each client-chosen message id first (body message_id, Idempotency-Key, client_msg_id). */
+  claims: MessageIdClaims;
   registry: Registry;
   /** Seconds a client is told to wait (Retry-After) when the event log does not acknowledge. */
   retryAfterS: number;
@@ -50,8 +54,12 @@ export interface MessageAcceptDeps {
  * conversation. Resolves only after the broker acknowledged (acks=all);
  * rejects with a ProblemError naming what was wrong, or 503 with
  * Retry-After when the log is unavailable — never "accepted" for a message
- * it could lose. Sending the same message_id again is accepted again with
- * the same id; the router stores it once.
+ * it could lose. A client-chosen id (body message_id, Idempotency-Key,
+ * WebSocket client_msg_id) is claimed for its caller before the answer:
+ * the same caller repeating the same request is accepted again with the
+ * same id (the router stores it once); the same caller sending something
+ * else under it gets 422; another caller gets 409, never a 202 for a
+ * message the router would drop as a duplicate of someone else's.
  */
 export class MessageAccept {
   private readonly accepted: Counter;
@@ -91,7 +99,10 @@ export class MessageAccept {
     let file: FileInfo | undefined;
     if (req.payload.type === 'file') file = await this.resolveFile(req.payload.file_id, req.conversation_id);
 
-    const messageId = req.message_id ?? (input.idempotencyKey !== undefined ? messageIdFromIdempotencyKey(input.idempotencyKey, submittedBy) : newId());
+    const clientChosen = req.message_id ?? (input.idempotencyKey !== undefined ? messageIdFromIdempotencyKey(input.idempotencyKey, submittedBy) : undefined);
+    // A server-made UUIDv7 is nobody else's; only ids a client chose are claimed.
+    if (clientChosen !== undefined) await this.claim(clientChosen, submittedBy, req, input);
+    const messageId = clientChosen ?? newId();
     const traceId = input.traceId ?? currentTraceId() ?? randomHex(16);
     const event: MessageEvent = {
       message_id: messageId,
@@ -125,6 +136,29 @@ export class MessageAccept {
     return { message_id: messageId, trace_id: traceId };
   }
 
+  private async claim(messageId: string, caller: string, req: SendMessageRequest, input: AcceptInput): Promise<void> {
+    const field = idField(req, input);
+    let outcome;
+    try {
+      outcome = await this.d.claims.claim(messageId, { caller, fingerprint: requestFingerprint(req) });
+    } catch {
+      this.refused.inc({ reason: 'claims_unavailable' });
+      throw new ProblemError('unavailable', `could not check that ${field} is yours (the claim store is unavailable); the message was not accepted, send it again`, {
+        headers: { 'Retry-After': String(this.d.retryAfterS) },
+      });
+    }
+    if (outcome === 'taken') {
+      this.refused.inc({ reason: 'message_id_taken' });
+      throw new ProblemError('conflict', `${field}: another sender already used this id; choose a new one`, { errors: [{ field, message: 'already used by another sender' }] });
+    }
+    if (outcome === 'mismatch') {
+      this.refused.inc({ reason: 'message_id_reused' });
+      throw new ProblemError('unprocessable', `${field}: you already sent a different message with this id; a retry must repeat the original request, a new message needs a new id`, {
+        errors: [{ field, message: 'already used for a different message' }],
+      });
+    }
+  }
+
   private async resolveFile(fileId: string, conversationId: string): Promise<FileInfo> {
     if (!this.d.files) throw this.refuse('validation_failed', 'file', 'payload.type: file messages are not available on this server', [{ field: 'payload.type', message: 'file messages are not available on this server' }]);
     const view = await this.d.files.getFile(fileId);
@@ -137,6 +171,12 @@ export class MessageAccept {
     this.refused.inc({ reason });
     return new ProblemError(code, detail, errors ? { errors } : {});
   }
+}
+
+/** The field that carried the client's id, as a problem names it. */
+function idField(req: SendMessageRequest, input: AcceptInput): string {
+  if (req.message_id !== undefined) return 'message_id';
+  return input.clientMsgId !== undefined ? 'client_msg_id' : 'header.Idempotency-Key';
 }
 
 function currentTraceId(): string | undefined {

@@ -29,6 +29,7 @@ export function problemResponses(...statuses: number[]): RouteConfig['responses'
     409: 'Conflict',
     413: 'Body larger than the documented limit',
     415: 'Content-Type is not application/json',
+    422: 'Well-formed, but cannot be processed as sent (see detail and errors)',
     429: 'Rate limit exceeded (see Retry-After and RateLimit-* headers)',
     503: 'A dependency is unavailable; retry after Retry-After seconds',
   };

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { FileCatalog } from '@hub/domain';
 import { RedisRateLimiter } from '@hub/identity';
-import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, messageStoreFor, MongoConversationStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, RedisMessageIdClaims, messageStoreFor, MongoConversationStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
 import { ensureIndexes, Histogram, LATENCY_BUCKETS, type AuthVariables, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { FrontendConfig } from '../config';
 import type { IdentityDeps } from '../identity/index';
@@ -13,7 +13,7 @@ import type { MessagesDeps } from './messages-deps';
  * what other intake paths (the Telegram bridge) are given.
  */
 export async function composeMessages(
-  config: Pick<FrontendConfig, 'MAX_BODY_BYTES' | 'CONVERSATION_CACHE_SIZE' | 'ACCEPT_RETRY_AFTER_S' | 'UNKNOWN_MEMBER_LIMIT' | 'UNKNOWN_MEMBER_WINDOW_S'>,
+  config: Pick<FrontendConfig, 'MAX_BODY_BYTES' | 'CONVERSATION_CACHE_SIZE' | 'ACCEPT_RETRY_AFTER_S' | 'UNKNOWN_MEMBER_LIMIT' | 'UNKNOWN_MEMBER_WINDOW_S' | 'MESSAGE_ID_CLAIM_TTL_S'>,
   infra: Infra,
   identity: IdentityDeps,
   registry: Registry,
@@ -25,7 +25,8 @@ export async function composeMessages(
   await ensureIndexes(db, pipelineIndexes);
   const conversations = new MongoConversationStore(db);
   const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
-  const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, ...(files ? { files } : {}) });
+  const claims = new RedisMessageIdClaims(infra.redis, config.MESSAGE_ID_CLAIM_TTL_S * 1000);
+  const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer, claims, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, ...(files ? { files } : {}) });
   const store = messageStoreFor(infra.mongo);
   return {
     auth: identity.authStack.middleware as MiddlewareHandler<{ Variables: AuthVariables }>,

@@ -56,13 +56,20 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<
     tags: ['messages'],
     summary: 'Send a message',
     description:
-      'Answers 202 only after the message log (Kafka, acks=all) acknowledged the message; 503 with Retry-After when it cannot, in which case nothing was accepted and the same request may be sent again. The same message_id (or Idempotency-Key) sent again answers 202 with the same id and is stored once. A user sends only as themselves; an API client with `messages:send` as any member. Unknown conversation: 404; sender not a member: 403; a recipient who is not a member: 400 naming `to.N`.',
+      'Answers 202 only after the message log (Kafka, acks=all) acknowledged the message; 503 with Retry-After when it cannot, in which case nothing was accepted and the same request may be sent again. A client-chosen id (message_id, or an Idempotency-Key) belongs to the caller who used it first: the same caller sending the same request again gets 202 with the same id and the message is stored once; the same caller sending a different message under it gets 422; another caller gets 409 (both problems name the field), never a 202 for a message that would be dropped. A user sends only as themselves; an API client with `messages:send` as any member. Unknown conversation: 404; sender not a member: 403; a recipient who is not a member: 400 naming `to.N`.',
     security: [{ bearer: [] }],
     request: {
       headers: SendHeadersSchema(),
       body: { content: { 'application/json': { schema: SendMessageSchema } } },
     },
-    responses: { 202: { description: 'Accepted', content: { 'application/json': { schema: AcceptedSchema } } }, ...problemResponses(400, 401, 403, 404, 413, 415, 429, 503) },
+    responses: {
+      202: { description: 'Accepted', content: { 'application/json': { schema: AcceptedSchema } } },
+      ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
+      ...describedProblems({
+        409: 'The message_id (or UUID Idempotency-Key) was already used by another sender; choose a new id',
+        422: 'You already sent a different message under this message_id or Idempotency-Key; repeat the original request or use a new id',
+      }),
+    },
   });
   openapi.registerPath({
     method: 'get',
@@ -79,4 +86,11 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<
 
 function SendHeadersSchema() {
   return z.object({ 'idempotency-key': z.string().max(255).optional().openapi({ description: 'Makes the send idempotent when the body has no message_id.' }) });
+}
+
+/** problemResponses with descriptions specific to this route. */
+function describedProblems(descriptions: Record<number, string>): NonNullable<ReturnType<typeof problemResponses>> {
+  const out = problemResponses(...Object.keys(descriptions).map(Number)) ?? {};
+  for (const [status, description] of Object.entries(descriptions)) out[status] = { ...out[status]!, description };
+  return out;
 }

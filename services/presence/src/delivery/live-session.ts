@@ -114,6 +114,11 @@ function frameCode(err: ProblemError): FrameErrorCode {
       return 'not_member';
     case 'not_found':
       return 'not_found';
+    // The accept path's refusals of a client_msg_id: another user's (409), or yours for a different message (422).
+    case 'conflict':
+      return 'message_id_taken';
+    case 'unprocessable':
+      return 'message_id_reused';
     case 'unavailable':
       return 'unavailable';
     case 'rate_limited':

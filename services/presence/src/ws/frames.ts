@@ -38,6 +38,8 @@ export type FrameErrorCode =
   | 'not_found'
   | 'sequence_out_of_range'
   | 'forbidden'
+  | 'message_id_taken'
+  | 'message_id_reused'
   | 'unavailable'
   | 'internal';
 

@@ -66,7 +66,8 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     // 1–2: decode and dedup within the batch (a re-send may sit next to its original).
     const events: MessageEvent[] = [];
     const positions = new Map<string, { partition: number; offset: string }>();
-    const seenInBatch = new Set<string>();
+    const seenInBatch = new Map<string, MessageEvent>();
+    const firstRecord = new Map<string, ConsumedRecord>();
     let duplicates = 0;
     for (const record of records) {
       const d = decodeMessageRecord(record);
@@ -74,11 +75,14 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
         refuse(record, d.reason, record.poison ? 'unparseable' : 'invalid', d.messageId);
         continue;
       }
-      if (seenInBatch.has(d.event.message_id)) {
-        duplicates++;
+      const earlier = seenInBatch.get(d.event.message_id);
+      if (earlier) {
+        if (sameOrigin(earlier, d.event)) duplicates++;
+        else refuse(record, idTakenReason(d.event), 'message_id_taken', d.event.message_id);
         continue;
       }
-      seenInBatch.add(d.event.message_id);
+      seenInBatch.set(d.event.message_id, d.event);
+      firstRecord.set(d.event.message_id, record);
       events.push(d.event);
       positions.set(d.event.message_id, { partition: record.partition, offset: record.offset });
     }
@@ -92,15 +96,26 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     // earlier attempt at this batch stopped after the insert, so its routing
     // may be unfinished and is done again.
     const unfinished: StoredMessage[] = [];
-    if (stored.size > 0) {
+    // An id stored for another sender or conversation is not a re-send: this
+    // message was answered 202 (its accept-time claim had expired, or was
+    // bypassed) and would otherwise vanish, so it is dead-lettered, visibly.
+    let taken = 0;
+    for (const m of stored.values()) {
+      const e = seenInBatch.get(m.message_id)!;
+      if (sameOrigin(m, e)) continue;
+      refuse(firstRecord.get(m.message_id)!, idTakenReason(e), 'message_id_taken', m.message_id);
+      taken++;
+    }
+    if (stored.size > taken) {
       const seen = await deps.ledger.sightings([...stored.keys()]);
       for (const m of stored.values()) {
+        if (!sameOrigin(m, seenInBatch.get(m.message_id)!)) continue;
         const at = seen.get(m.message_id);
         const first = at ? firstOffsets.get(at.partition) : undefined;
         if (at && first !== undefined && positions.get(m.message_id)?.partition === at.partition && BigInt(at.offset) >= BigInt(first)) unfinished.push(m);
       }
     }
-    duplicates += stored.size - unfinished.length;
+    duplicates += stored.size - taken - unfinished.length;
     // Claimed but not stored: an earlier attempt stopped between claim and insert; numbered now (or given back its number).
     const fresh = events.filter((e) => !stored.has(e.message_id));
     step('dedup');
@@ -198,6 +213,17 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
 export type RouteHandler = MultiBatchHandler & { rebalanced(): void };
 
 const STATE_LOAD_CONCURRENCY = 16;
+
+/** Two records under one message_id are the same message (a re-send or redelivery) only from the same sender, caller and conversation. */
+function sameOrigin(a: MessageEvent, b: MessageEvent): boolean {
+  // Records from before submitted_by existed carry none; conversation and sender still tell them apart.
+  const callers = a.submitted_by === undefined || b.submitted_by === undefined || a.submitted_by === b.submitted_by;
+  return a.conversation_id === b.conversation_id && a.from === b.from && callers;
+}
+
+function idTakenReason(e: MessageEvent): string {
+  return `message_id ${e.message_id} is already used by a message of another sender or conversation; this one (from "${e.from}" in conversation ${e.conversation_id}) was not stored`;
+}
 
 /** Observes the time since the previous step (or the start) under the step's name. */
 function stepTimer(histogram: RouteMetrics['step']): (name: string) => void {
