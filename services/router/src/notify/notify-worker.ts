@@ -13,7 +13,7 @@ import {
   type RetryPolicy,
   type WebhookSecretCodec,
 } from '@hub/webhooks';
-import { DeliveryScheduler } from './delivery-scheduler';
+import { WebhookDispatcher } from './webhook-dispatcher';
 import { EndpointHealth } from './endpoint-health';
 import { createNotifyIntake } from './notify-intake';
 import { NotifyMetrics } from './notify-metrics';
@@ -49,7 +49,7 @@ export interface NotifyWorkerDeps {
 export interface NotifyWorker {
   start(): Promise<void>;
   stop(): Promise<void>;
-  readonly scheduler: DeliveryScheduler;
+  readonly scheduler: WebhookDispatcher;
 }
 
 /**
@@ -70,7 +70,7 @@ export function createNotifyWorker(d: NotifyWorkerDeps): NotifyWorker {
   const vetter = new TargetVetter({ allowHttp: s.allowHttp }, new AddressPolicy(s.allowedCidrs), d.resolver ?? new SystemHostResolver());
   const caller = new WebhookSender(vetter, { timeoutMs: s.timeoutMs, maxResponseBytes: s.responseMaxBytes, userAgent: 'messaging-hub-webhooks/1' });
   const health = new EndpointHealth(repo, directory, s.disableAfterMs, logger, () => metrics.disabled.inc());
-  const scheduler = new DeliveryScheduler({
+  const scheduler = new WebhookDispatcher({
     store,
     directory,
     loadWebhook: (owner, id) => repo.get(owner, id),

@@ -105,7 +105,7 @@ const NO_LEASE = 0;
  *   hold (over maxHeld, a crashed dispatcher's leases, API requests) is
  *   picked up by the request poll and the recovery scan.
  */
-export class DeliveryScheduler {
+export class WebhookDispatcher {
   /** This process as a lease holder. */
   readonly owner = randomUUID();
   private readonly lanes = new Map<string, Lane>();
