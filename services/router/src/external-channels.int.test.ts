@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replayDeadLetter, DeliveryScheduler, deliveryId } from '@hub/deliveries';
+import { replayDeadLetter, RetryScheduler, deliveryId } from '@hub/outbound';
 import { buildStatusView, newId } from '@hub/domain';
 import { eventually } from '../../../test/support/spawn-service';
 import { startExternalFixture, type ExternalFixture } from '../test/external-fixture';
@@ -55,7 +55,7 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
     await eventually(() => f.deadLetterRecords.some((d) => d.id === dl!.id), { what: 'dead letter on hub.dlq.v1', timeoutMs: 10_000 });
 
     await f.link('dave', 'telegram', '5003');
-    const scheduler = new DeliveryScheduler({ ledger: f.ledger, deadLetters: f.deadLetters, publisher: f.producer });
+    const scheduler = new RetryScheduler({ ledger: f.ledger, deadLetters: f.deadLetters, publisher: f.producer });
     const replays = await Promise.all([1, 2].map(() => replayDeadLetter(dl!.id, 'client:admin', { ledger: f.ledger, deadLetters: f.deadLetters, scheduler })));
     expect(replays.map((r) => r!.outcome).sort()).toEqual(['already_replayed', 'replayed']);
     await eventually(() => f.fake.textsTo(5003).length === 1, { what: 'replayed delivery', timeoutMs: 15_000 });

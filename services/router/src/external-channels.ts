@@ -1,5 +1,5 @@
 import { buildConnectors, type ConnectorRegistry } from '@hub/connectors';
-import { deadLetterIndexes, DeliveryScheduler, deliveryLedgerIndexes, MongoDeadLetterStore, MongoDeliveryLedger } from '@hub/deliveries';
+import { deadLetterIndexes, RetryScheduler, outboundLedgerIndexes, MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound';
 import { Topics, type IdentityDirectory } from '@hub/domain';
 import { ensureIndexes, type EventPublisher, type Infra, type Logger, type MongoHandle, type ObjectStore, type Registry } from '@hub/platform';
 import { KafkaDelayedConsumer } from './adapters/kafka-delayed-consumer';
@@ -52,23 +52,23 @@ export interface ExternalChannels {
  */
 export async function createExternalChannels(deps: ExternalChannelsDeps): Promise<ExternalChannels> {
   const { config, logger } = deps;
-  await ensureIndexes(deps.db, { ...deliveryLedgerIndexes, ...deadLetterIndexes });
+  await ensureIndexes(deps.db, { ...outboundLedgerIndexes, ...deadLetterIndexes });
   const connectors = buildConnectors(config, {
     registry: deps.registry,
     logger: logger.child({ component: 'connectors' }),
     rateLimitStore: deps.redis ? { kind: 'redis', client: deps.redis, keyPrefix: deps.redisKeyPrefix ?? '' } : { kind: 'memory' },
   });
-  const ledger = new MongoDeliveryLedger(deps.db);
+  const ledger = new MongoOutboundLedger(deps.db);
   const deadLetters = new MongoDeadLetterStore(deps.db);
-  const scheduler = new DeliveryScheduler({ ledger, deadLetters, publisher: deps.publisher });
-  const consumer = new KafkaDelayedConsumer(deps.kafka, { groupId: RETRY_GROUP, topic: Topics.retry, maxHeld: config.DELIVERY_RETRY_MAX_IN_MEMORY }, logger.child({ component: 'retry-consumer' }));
+  const scheduler = new RetryScheduler({ ledger, deadLetters, publisher: deps.publisher });
+  const consumer = new KafkaDelayedConsumer(deps.kafka, { groupId: RETRY_GROUP, topic: Topics.retry, maxHeld: config.OUTBOUND_RETRY_MAX_IN_MEMORY }, logger.child({ component: 'retry-consumer' }));
   const metrics = new ExternalDeliveryMetrics(deps.registry, () => consumer.held());
   const steps = new ExternalSteps(
     scheduler,
     {
-      backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxAttempts: config.DELIVERY_MAX_ATTEMPTS, jitter: config.DELIVERY_BACKOFF_JITTER },
-      recheckMs: config.DELIVERY_QUEUE_RECHECK_MS,
-      maxDeferMs: config.DELIVERY_MAX_DEFER_MS,
+      backoff: { baseMs: config.OUTBOUND_BACKOFF_BASE_MS, maxAttempts: config.OUTBOUND_MAX_ATTEMPTS, jitter: config.OUTBOUND_BACKOFF_JITTER },
+      recheckMs: config.OUTBOUND_QUEUE_RECHECK_MS,
+      maxDeferMs: config.OUTBOUND_MAX_DEFER_MS,
     },
     metrics,
   );
@@ -87,9 +87,9 @@ export async function createExternalChannels(deps: ExternalChannelsDeps): Promis
     status: deps.status ?? new PublishingStatusSink(deps.publisher),
     logger: logger.child({ component: 'retry-worker' }),
     // A claimed delivery is not "lost" while its connector call may still be running.
-    holdMs: Math.max(config.DELIVERY_SWEEP_GRACE_MS, config.CONNECTOR_TIMEOUT_MS * 3),
+    holdMs: Math.max(config.OUTBOUND_SWEEP_GRACE_MS, config.CONNECTOR_TIMEOUT_MS * 3),
   });
-  const sweeper = new RetrySweeper({ ledger, scheduler, logger, intervalMs: config.DELIVERY_SWEEP_INTERVAL_MS, graceMs: config.DELIVERY_SWEEP_GRACE_MS });
+  const sweeper = new RetrySweeper({ ledger, scheduler, logger, intervalMs: config.OUTBOUND_SWEEP_INTERVAL_MS, graceMs: config.OUTBOUND_SWEEP_GRACE_MS });
   logger.info({ channels: connectors.channels() }, 'external channels enabled');
   return {
     delivery,

@@ -1,4 +1,4 @@
-import { deliveryId, laneOf, type DeliveryLedger } from '@hub/deliveries';
+import { deliveryId, laneOf, type OutboundLedger } from '@hub/outbound';
 import type { ExternalChannel, StoredMessage } from '@hub/domain';
 import type { Logger } from '@hub/platform';
 import { attemptExternal, type ExternalAttemptDeps } from './external-attempt';
@@ -20,7 +20,7 @@ import type { ChannelDelivery, DeliveryOutcome, DeliveryRequest } from './ports/
  */
 export class ExternalChannelDelivery implements ChannelDelivery {
   constructor(
-    private readonly deps: { attempt: ExternalAttemptDeps; ledger: DeliveryLedger; steps: ExternalSteps; logger: Logger },
+    private readonly deps: { attempt: ExternalAttemptDeps; ledger: OutboundLedger; steps: ExternalSteps; logger: Logger },
   ) {}
 
   async deliver(requests: readonly DeliveryRequest[]): Promise<DeliveryOutcome[]> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoDeadLetterStore } from '@hub/deliveries';
+import { MongoDeadLetterStore } from '@hub/outbound';
 import { makeEnvelope, MESSAGE_ACCEPTED, newId, Topics, type Channel, type MessageEvent, type Payload } from '@hub/domain';
 import { ChannelMappingsRepository } from '@hub/identity';
 import { MongoConversationStore, MongoStatusStore } from '@hub/messages';

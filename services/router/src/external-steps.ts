@@ -1,5 +1,5 @@
 import type { DeliveryResult } from '@hub/connectors';
-import { backoffDelayMs, type BackoffPolicy, type DeliveryScheduler } from '@hub/deliveries';
+import { backoffDelayMs, type BackoffPolicy, type RetryScheduler } from '@hub/outbound';
 import type { ExternalChannel, StoredMessage } from '@hub/domain';
 import type { ExternalDeliveryMetrics } from './external-metrics';
 
@@ -46,7 +46,7 @@ const LOCAL_FAILURES = new Set(['no_mapping', 'channel_disabled', 'file_unavaila
  */
 export class ExternalSteps {
   constructor(
-    private readonly scheduler: DeliveryScheduler,
+    private readonly scheduler: RetryScheduler,
     private readonly settings: RetrySettings,
     private readonly metrics?: ExternalDeliveryMetrics,
     private readonly random: () => number = Math.random,

@@ -1,4 +1,4 @@
-import { laneOf, RETRY_RECORD, RetryRecordSchema, type DeliveryLedger, type DeliveryScheduler, type RetryRecord } from '@hub/deliveries';
+import { laneOf, RETRY_RECORD, RetryRecordSchema, type OutboundLedger, type RetryScheduler, type RetryRecord } from '@hub/outbound';
 import type { Status, StatusEvent, StoredMessage } from '@hub/domain';
 import type { ConsumedRecord, Logger } from '@hub/platform';
 import { attemptExternal, type ExternalAttemptDeps } from './external-attempt';
@@ -8,8 +8,8 @@ import type { StatusSink } from './ports/status-sink';
 
 export interface RetryWorkerDeps {
   consumer: DelayedTopicConsumer;
-  ledger: DeliveryLedger;
-  scheduler: DeliveryScheduler;
+  ledger: OutboundLedger;
+  scheduler: RetryScheduler;
   steps: ExternalSteps;
   attempt: ExternalAttemptDeps;
   status: StatusSink;

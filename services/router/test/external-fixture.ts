@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MongoDeadLetterStore, MongoDeliveryLedger, type DeadLetter } from '@hub/deliveries';
+import { MongoDeadLetterStore, MongoOutboundLedger, type DeadLetter } from '@hub/outbound';
 import { newId, Topics, type ExternalChannel, type Payload, type StatusEvent, type StoredMessage } from '@hub/domain';
 import { ChannelMappingsRepository, WatchedIdentityDirectory } from '@hub/identity';
 import { BatchingProducer, connectMongo, createKafka, createLogger, createRedis, ensureTopics, EtcdStore, EventConsumer, Registry, S3ObjectStore, type MongoHandle, type Redis } from '@hub/platform';
@@ -13,7 +13,7 @@ export interface ExternalFixture {
   fake: FakeTelegramServer;
   ext: ExternalChannels;
   mongo: MongoHandle;
-  ledger: MongoDeliveryLedger;
+  ledger: MongoOutboundLedger;
   deadLetters: MongoDeadLetterStore;
   mappings: ChannelMappingsRepository;
   directory: WatchedIdentityDirectory;
@@ -64,8 +64,8 @@ export async function startExternalFixture(env: Record<string, string> = {}): Pr
     CONNECTOR_TIMEOUT_MS: '1000',
     CONNECTOR_BREAKER_RESET_MS: '2000',
     CONNECTOR_BREAKER_VOLUME_THRESHOLD: '3',
-    DELIVERY_SWEEP_INTERVAL_MS: '1000',
-    DELIVERY_SWEEP_GRACE_MS: '5000',
+    OUTBOUND_SWEEP_INTERVAL_MS: '1000',
+    OUTBOUND_SWEEP_GRACE_MS: '5000',
     ...env,
   });
   const ext = await createExternalChannels({ config, kafka, publisher: producer, db: mongo.db, directory, logger: quiet, registry: new Registry(), redis, redisKeyPrefix: `t-${id}:`, objects });
@@ -87,7 +87,7 @@ export async function startExternalFixture(env: Record<string, string> = {}): Pr
     fake,
     ext,
     mongo,
-    ledger: new MongoDeliveryLedger(mongo.db),
+    ledger: new MongoOutboundLedger(mongo.db),
     deadLetters: new MongoDeadLetterStore(mongo.db),
     mappings,
     directory,

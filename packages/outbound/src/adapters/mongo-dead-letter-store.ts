@@ -6,7 +6,7 @@ import type { DeadLetter } from '../records';
 type Doc = Omit<DeadLetter, 'id'> & { _id: string };
 
 export const DEAD_LETTERS_COLLECTION = 'dead_letters';
-/** One document per replayed dead letter: its unique _id makes "replayed once" atomic (see MongoDeliveryLedger on why not a conditional update). */
+/** One document per replayed dead letter: its unique _id makes "replayed once" atomic (see MongoOutboundLedger on why not a conditional update). */
 export const DEAD_LETTER_REPLAYS_COLLECTION = 'dead_letter_replays';
 
 export const deadLetterIndexes: IndexPlan = {

@@ -1,7 +1,7 @@
 import { makeEnvelope, MESSAGE_STATUS, newId, Topics, type ExternalChannel, type StatusEvent, type StoredMessage } from '@hub/domain';
 import type { EventPublisher } from '@hub/platform';
 import type { DeadLetterStore } from './ports/dead-letter-store';
-import type { DeliveryLedger, LedgerEntry } from './ports/delivery-ledger';
+import type { OutboundLedger, LedgerEntry } from './ports/outbound-ledger';
 import { DEAD_LETTER, deliveryId, RETRY_RECORD, type DeadLetter, type RetryReason, type RetryRecord } from './records';
 
 export interface ScheduleRequest {
@@ -39,9 +39,9 @@ export interface DeadLetterRequest {
  * finds (overdue) rather than a record with no ledger entry; the record's
  * schedule_id lets exactly one record act on a schedule.
  */
-export class DeliveryScheduler {
+export class RetryScheduler {
   constructor(
-    private readonly deps: { ledger: DeliveryLedger; deadLetters: DeadLetterStore; publisher: EventPublisher },
+    private readonly deps: { ledger: OutboundLedger; deadLetters: DeadLetterStore; publisher: EventPublisher },
   ) {}
 
   async scheduleRetry(req: ScheduleRequest): Promise<RetryRecord> {

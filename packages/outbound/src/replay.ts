@@ -1,7 +1,7 @@
 import { newId } from '@hub/domain';
-import type { DeliveryScheduler } from './delivery-scheduler';
+import type { RetryScheduler } from './retry-scheduler';
 import type { DeadLetterStore } from './ports/dead-letter-store';
-import type { DeliveryLedger } from './ports/delivery-ledger';
+import type { OutboundLedger } from './ports/outbound-ledger';
 import type { DeadLetter } from './records';
 
 export type ReplayResult = { outcome: 'replayed' | 'already_replayed'; deadLetter: DeadLetter };
@@ -17,7 +17,7 @@ export type ReplayResult = { outcome: 'replayed' | 'already_replayed'; deadLette
 export async function replayDeadLetter(
   id: string,
   by: string,
-  deps: { deadLetters: DeadLetterStore; ledger: DeliveryLedger; scheduler: DeliveryScheduler },
+  deps: { deadLetters: DeadLetterStore; ledger: OutboundLedger; scheduler: RetryScheduler },
 ): Promise<ReplayResult | undefined> {
   const marked = await deps.deadLetters.markReplayed(id, by, new Date());
   if (!marked) return undefined;

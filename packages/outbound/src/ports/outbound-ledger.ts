@@ -72,11 +72,11 @@ export interface LaneTail {
 }
 
 /**
- * Port: the external delivery ledger. Every lookup is by key, so it stays
+ * Port: the outbound ledger. Every lookup is by key, so it stays
  * cheap however much history there is (the MongoDB-compatible server used
  * in development serves only `_id` equality from an index).
  */
-export interface DeliveryLedger {
+export interface OutboundLedger {
   /**
    * Called by the routing path before first tries: records that these
    * deliveries are being tried (one batched write), and answers, for those

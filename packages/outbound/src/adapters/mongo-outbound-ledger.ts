@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { ExternalChannel, StoredMessage } from '@hub/domain';
 import { isDuplicateKeyError, writeErrorIndexes, type IndexPlan } from '@hub/platform';
-import type { DeliveryLedger, FinishInput, LaneTail, LedgerEntry, ScheduleInput } from '../ports/delivery-ledger';
+import type { OutboundLedger, FinishInput, LaneTail, LedgerEntry, ScheduleInput } from '../ports/outbound-ledger';
 import { deliveryId, laneOf } from '../records';
 
 type OpenDoc = Omit<LedgerEntry, 'delivery_id'> & { _id: string };
@@ -24,13 +24,13 @@ export const DELIVERY_CLAIMS_COLLECTION = 'delivery_claims';
 export const DELIVERY_REPLIES_COLLECTION = 'delivery_replies';
 
 /** Every ledger read is by _id; only the open collection is ever scanned (by the sweeper). */
-export const deliveryLedgerIndexes: IndexPlan = {};
+export const outboundLedgerIndexes: IndexPlan = {};
 
 /** How many key lookups run at once for a routing batch. */
 const LOOKUP_CONCURRENCY = 16;
 
 /**
- * Adapter: DeliveryLedger on MongoDB, with every read by `_id`: the
+ * Adapter: OutboundLedger on MongoDB, with every read by `_id`: the
  * MongoDB-compatible server used in development (FerretDB 1.x) answers
  * only `_id` equality without scanning, so lanes are kept as linked
  * documents (lane → tail, delivery → next) instead of range queries.
@@ -44,7 +44,7 @@ const LOOKUP_CONCURRENCY = 16;
  * current claim, and a lane's documents only by the routing path, which
  * handles a conversation's messages one at a time.
  */
-export class MongoDeliveryLedger implements DeliveryLedger {
+export class MongoOutboundLedger implements OutboundLedger {
   private readonly open: Collection<OpenDoc>;
   private readonly outcomes: Collection<OutcomeDoc>;
   private readonly lanes: Collection<LaneDoc>;

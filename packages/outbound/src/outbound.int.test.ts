@@ -5,8 +5,8 @@ import { BatchingProducer, connectMongo, createKafka, createLogger, ensureIndexe
 import { eventually } from '../../../test/support/spawn-service';
 import { stackEnv } from '../../../test/support/stack-env';
 import { deadLetterIndexes, MongoDeadLetterStore } from './adapters/mongo-dead-letter-store';
-import { deliveryLedgerIndexes, MongoDeliveryLedger } from './adapters/mongo-delivery-ledger';
-import { DeliveryScheduler } from './delivery-scheduler';
+import { outboundLedgerIndexes, MongoOutboundLedger } from './adapters/mongo-outbound-ledger';
+import { RetryScheduler } from './retry-scheduler';
 import { deliveryId, laneOf, RetryRecordSchema, type RetryRecord } from './records';
 import { replayDeadLetter } from './replay';
 
@@ -28,10 +28,10 @@ function message(conversation: string, seq: number): StoredMessage {
   };
 }
 
-describe('delivery ledger and dead letters (real MongoDB-compatible server and Kafka)', () => {
+describe('outbound ledger and dead letters (real MongoDB-compatible server and Kafka)', () => {
   const env = stackEnv();
   let mongo: MongoHandle;
-  let ledger: MongoDeliveryLedger;
+  let ledger: MongoOutboundLedger;
   let deadLetters: MongoDeadLetterStore;
   const prefix = `t-${randomUUID().slice(0, 8)}.`;
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: 't-deliveries', logger, namePrefix: prefix });
@@ -40,8 +40,8 @@ describe('delivery ledger and dead letters (real MongoDB-compatible server and K
 
   beforeAll(async () => {
     mongo = await connectMongo({ url: env.MONGO_URL!, database: `t-${randomUUID().slice(0, 8)}` });
-    await ensureIndexes(mongo.db, { ...deliveryLedgerIndexes, ...deadLetterIndexes });
-    ledger = new MongoDeliveryLedger(mongo.db);
+    await ensureIndexes(mongo.db, { ...outboundLedgerIndexes, ...deadLetterIndexes });
+    ledger = new MongoOutboundLedger(mongo.db);
     deadLetters = new MongoDeadLetterStore(mongo.db);
     await admin.connect();
     await ensureTopics(admin, [{ topic: Topics.retry, numPartitions: 1 }, { topic: Topics.dlq, numPartitions: 1 }, { topic: Topics.status, numPartitions: 1 }], 1, prefix);
@@ -137,7 +137,7 @@ describe('delivery ledger and dead letters (real MongoDB-compatible server and K
   });
 
   it('dead-letters once per generation, lists newest first, and replays each dead letter at most once', async () => {
-    const scheduler = new DeliveryScheduler({ ledger, deadLetters, publisher: producer });
+    const scheduler = new RetryScheduler({ ledger, deadLetters, publisher: producer });
     const conv = randomUUID();
     const m = message(conv, 1);
     const request = { message: m, recipient: 'bob', channel: 'telegram' as const, attempts: 1, reason: 'chat_not_found', lastError: 'telegram error 400: Bad Request: chat not found', generation: 0, firstAttemptAt: new Date() };
