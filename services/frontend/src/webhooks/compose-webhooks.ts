@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AuthVariables, Infra, Logger } from '@hub/platform';
-import { AddressPolicy, allowHttpWebhooks, MongoDeliveryStore, SystemHostResolver, TargetVetter, WebhooksRepository, webhookSecretCodec, type HostResolver } from '@hub/webhooks';
+import { AddressPolicy, allowHttpWebhooks, MongoWebhookDeliveryStore, SystemHostResolver, TargetVetter, WebhooksRepository, webhookSecretCodec, type HostResolver } from '@hub/webhooks';
 import type { FrontendConfig } from '../config';
 import type { WebhooksDeps } from './webhooks-deps';
 
@@ -15,7 +15,7 @@ export async function composeWebhooks(
   if (!infra.etcd || !infra.mongo) throw new Error('webhooks need etcd and MongoDB connections');
   const secrets = webhookSecretCodec(config);
   if (!secrets.encrypting) logger.warn('WEBHOOK_SECRETS_KEY is not set: webhook signing secrets are stored unencrypted in etcd');
-  const deliveries = new MongoDeliveryStore(infra.mongo.db);
+  const deliveries = new MongoWebhookDeliveryStore(infra.mongo.db);
   await deliveries.ensureIndexes();
   return {
     auth,

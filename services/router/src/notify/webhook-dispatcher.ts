@@ -7,11 +7,11 @@ import {
   signingSecrets,
   type AttemptOutcome,
   type AttemptRecord,
-  type DeliveryRecord,
-  type DeliveryStore,
+  type WebhookDeliveryRecord,
+  type WebhookDeliveryStore,
   type RetryPolicy,
   type SendRequest,
-  type WebhookDirectory,
+  type WebhookRegistrations,
   type WebhookRecord,
 } from '@hub/webhooks';
 import { CoalescingWriter } from './coalescing-writer';
@@ -41,8 +41,8 @@ export interface SchedulerSettings {
 }
 
 export interface SchedulerDeps {
-  store: DeliveryStore;
-  directory: WebhookDirectory;
+  store: WebhookDeliveryStore;
+  registrations: WebhookRegistrations;
   /** Reads a registration from etcd itself, to confirm what the cache says before failing deliveries. */
   loadWebhook: (owner: string, webhookId: string) => Promise<WebhookRecord | undefined>;
   caller: WebhookCaller;
@@ -59,13 +59,13 @@ interface Group {
 }
 
 interface Held {
-  d: DeliveryRecord;
+  d: WebhookDeliveryRecord;
   dueAt: number;
   leaseUntil: number;
   /** Bumped on every (re)queueing, so older queue entries for it are skipped. */
   token: number;
   inFlight: boolean;
-  lane: Lane;
+  eq: EndpointQueue;
   group?: Group;
 }
 
@@ -76,9 +76,10 @@ interface Entry {
   token: number;
 }
 
-interface Lane {
+interface EndpointQueue {
   webhookId: string;
-  queue: TinyQueue<Entry>;
+  /** Due-time heap of this endpoint's held deliveries. */
+  heap: TinyQueue<Entry>;
   inFlight: number;
   held: number;
   groups: Map<string, Group>;
@@ -90,7 +91,7 @@ const REQUEST_STALE_MS = 60_000;
 const NO_LEASE = 0;
 
 /**
- * Sends webhook deliveries, one lane per endpoint. Deliveries are held in
+ * Sends webhook deliveries, one endpoint queue per endpoint. Deliveries are held in
  * memory (leased in the store, so no other dispatcher takes them) and
  * every state change is written to the store by id:
  *
@@ -108,7 +109,7 @@ const NO_LEASE = 0;
 export class WebhookDispatcher {
   /** This process as a lease holder. */
   readonly owner = randomUUID();
-  private readonly lanes = new Map<string, Lane>();
+  private readonly queues = new Map<string, EndpointQueue>();
   private readonly held = new Map<string, Held>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private running = false;
@@ -129,7 +130,7 @@ export class WebhookDispatcher {
   private readonly abort = new AbortController();
 
   /** Finished deliveries go to the log in batches: one insert for all that finished during the previous one. */
-  private readonly log: CoalescingWriter<DeliveryRecord>;
+  private readonly log: CoalescingWriter<WebhookDeliveryRecord>;
 
   constructor(private readonly d: SchedulerDeps) {
     this.log = new CoalescingWriter((records) => d.store.finish(records));
@@ -161,7 +162,7 @@ export class WebhookDispatcher {
       await this.d.store.release(ids).catch((err: unknown) => this.d.logger.warn({ err: { message: (err as Error).message }, held: ids.length }, 'could not release held webhook deliveries; they are taken over when their leases run out'));
     }
     this.held.clear();
-    this.lanes.clear();
+    this.queues.clear();
   }
 
   /** Room for n more deliveries in memory? The intake leases what it will hand over, and leaves the rest unleased. */
@@ -175,16 +176,16 @@ export class WebhookDispatcher {
   }
 
   /** Takes over deliveries leased to this process (new ones from the intake, claimed ones from the store). */
-  hold(records: readonly DeliveryRecord[]): void {
+  hold(records: readonly WebhookDeliveryRecord[]): void {
     for (const d of records) {
       if (this.held.has(d.delivery_id)) continue;
-      const lane = this.lane(d.webhook_id);
-      const h: Held = { d, dueAt: d.next_attempt_at.getTime(), leaseUntil: d.lease_until.getTime(), token: 0, inFlight: false, lane };
+      const eq = this.queueOf(d.webhook_id);
+      const h: Held = { d, dueAt: d.next_attempt_at.getTime(), leaseUntil: d.lease_until.getTime(), token: 0, inFlight: false, eq };
       this.held.set(d.delivery_id, h);
-      lane.held++;
+      eq.held++;
       if (d.message_id !== undefined) {
-        let group = lane.groups.get(d.message_id);
-        if (!group) lane.groups.set(d.message_id, (group = { items: [], busy: false }));
+        let group = eq.groups.get(d.message_id);
+        if (!group) eq.groups.set(d.message_id, (group = { items: [], busy: false }));
         h.group = group;
         insertByOrder(group.items, h);
         // Only the group's first may go; it may have changed.
@@ -205,10 +206,10 @@ export class WebhookDispatcher {
     return this.held.size;
   }
 
-  private lane(webhookId: string): Lane {
-    let lane = this.lanes.get(webhookId);
-    if (!lane) this.lanes.set(webhookId, (lane = { webhookId, queue: new TinyQueue<Entry>([], (a, b) => a.at - b.at || a.seq - b.seq), inFlight: 0, held: 0, groups: new Map() }));
-    return lane;
+  private queueOf(webhookId: string): EndpointQueue {
+    let eq = this.queues.get(webhookId);
+    if (!eq) this.queues.set(webhookId, (eq = { webhookId, heap: new TinyQueue<Entry>([], (a, b) => a.at - b.at || a.seq - b.seq), inFlight: 0, held: 0, groups: new Map() }));
+    return eq;
   }
 
   private eligible(h: Held): boolean {
@@ -219,7 +220,7 @@ export class WebhookDispatcher {
   private schedule(h: Held): void {
     h.token++;
     if (!this.eligible(h)) return;
-    h.lane.queue.push({ at: h.dueAt, seq: this.seq++, h, token: h.token });
+    h.eq.heap.push({ at: h.dueAt, seq: this.seq++, h, token: h.token });
     if (h.dueAt < this.dueTimerAt) this.armDueTimer(h.dueAt);
   }
 
@@ -237,49 +238,49 @@ export class WebhookDispatcher {
   private pump(): void {
     if (!this.running) return;
     const now = Date.now();
-    const lanes = [...this.lanes.values()];
+    const queues = [...this.queues.values()];
     let next = Infinity;
     let progressed = true;
-    const offset = lanes.length ? this.rotation++ % lanes.length : 0;
+    const offset = queues.length ? this.rotation++ % queues.length : 0;
     while (progressed && this.inFlight.size < this.d.settings.maxInFlight) {
       progressed = false;
-      for (let i = 0; i < lanes.length && this.inFlight.size < this.d.settings.maxInFlight; i++) {
-        const lane = lanes[(offset + i) % lanes.length]!;
-        if (lane.inFlight >= this.d.settings.maxInFlightPerEndpoint) continue;
-        const h = this.nextDue(lane, now);
+      for (let i = 0; i < queues.length && this.inFlight.size < this.d.settings.maxInFlight; i++) {
+        const eq = queues[(offset + i) % queues.length]!;
+        if (eq.inFlight >= this.d.settings.maxInFlightPerEndpoint) continue;
+        const h = this.nextDue(eq, now);
         if (!h) continue;
         this.launch(h);
         progressed = true;
       }
     }
-    for (const lane of lanes) {
-      const top = this.peekLive(lane);
+    for (const eq of queues) {
+      const top = this.peekLive(eq);
       if (top && top.at > now) next = Math.min(next, top.at);
-      if (lane.held === 0 && lane.inFlight === 0) this.lanes.delete(lane.webhookId);
+      if (eq.held === 0 && eq.inFlight === 0) this.queues.delete(eq.webhookId);
     }
     if (next < this.dueTimerAt || (this.dueTimerAt <= now && next !== Infinity)) this.armDueTimer(next);
   }
 
-  private peekLive(lane: Lane): Entry | undefined {
+  private peekLive(eq: EndpointQueue): Entry | undefined {
     for (;;) {
-      const top = lane.queue.peek();
+      const top = eq.heap.peek();
       if (!top) return undefined;
       if (top.token === top.h.token && this.eligible(top.h)) return top;
-      lane.queue.pop();
+      eq.heap.pop();
     }
   }
 
-  private nextDue(lane: Lane, now: number): Held | undefined {
-    const top = this.peekLive(lane);
+  private nextDue(eq: EndpointQueue, now: number): Held | undefined {
+    const top = this.peekLive(eq);
     if (!top || top.at > now) return undefined;
-    lane.queue.pop();
+    eq.heap.pop();
     return top.h;
   }
 
   private launch(h: Held): void {
     h.inFlight = true;
     if (h.group) h.group.busy = true;
-    h.lane.inFlight++;
+    h.eq.inFlight++;
     this.d.metrics.inFlight.inc();
     const call = this.attempt(h)
       .catch((err: unknown) => {
@@ -290,7 +291,7 @@ export class WebhookDispatcher {
       })
       .then((outcome) => {
         h.inFlight = false;
-        h.lane.inFlight--;
+        h.eq.inFlight--;
         if (h.group) h.group.busy = false;
         this.inFlight.delete(h.d.delivery_id);
         this.d.metrics.inFlight.dec();
@@ -304,11 +305,11 @@ export class WebhookDispatcher {
 
   private forget(h: Held): void {
     if (!this.held.delete(h.d.delivery_id)) return;
-    h.lane.held--;
+    h.eq.held--;
     if (h.group) {
       const i = h.group.items.indexOf(h);
       if (i >= 0) h.group.items.splice(i, 1);
-      if (h.group.items.length === 0) h.lane.groups.delete(h.d.message_id!);
+      if (h.group.items.length === 0) h.eq.groups.delete(h.d.message_id!);
     }
     this.d.metrics.held.set(this.held.size);
   }
@@ -368,10 +369,10 @@ export class WebhookDispatcher {
   }
 
   /** Writes the finished delivery to the log and queues its removal from the queue. */
-  private async finishDelivery(d: DeliveryRecord, state: 'succeeded' | 'failed', now: Date, how: { attempt?: AttemptRecord; error?: string }): Promise<void> {
+  private async finishDelivery(d: WebhookDeliveryRecord, state: 'succeeded' | 'failed', now: Date, how: { attempt?: AttemptRecord; error?: string }): Promise<void> {
     const attempts = how.attempt ? [...d.attempts, how.attempt] : d.attempts;
     const last = how.attempt;
-    const record: DeliveryRecord = {
+    const record: WebhookDeliveryRecord = {
       ...d,
       state,
       attempts,
@@ -411,8 +412,8 @@ export class WebhookDispatcher {
    * paused, etcd is asked (a registration made a moment ago may not have
    * reached the cache yet), at most once a second per webhook.
    */
-  private async registration(d: DeliveryRecord): Promise<WebhookRecord | undefined> {
-    const cached = this.d.directory.get(d.webhook_id);
+  private async registration(d: WebhookDeliveryRecord): Promise<WebhookRecord | undefined> {
+    const cached = this.d.registrations.get(d.webhook_id);
     if (cached && isDeliverable(cached)) return cached;
     const seen = this.confirmed.get(d.webhook_id);
     if (seen && Date.now() - seen.at < 1_000) return seen.reg;
@@ -468,7 +469,7 @@ export class WebhookDispatcher {
       if (room > 0) {
         const now = new Date();
         const found = await this.d.store.recoverable(now, Math.min(room, 500));
-        const claimed: DeliveryRecord[] = [];
+        const claimed: WebhookDeliveryRecord[] = [];
         for (const d of found) {
           if (!this.running) break;
           if (this.held.has(d.delivery_id) || this.finishedIds.some((f) => f.delivery_id === d.delivery_id)) continue;

@@ -1,5 +1,5 @@
 /** Where a delivery stands: `pending` until delivered (`succeeded`) or given up (`failed`). */
-export type DeliveryState = 'pending' | 'succeeded' | 'failed';
+export type WebhookDeliveryState = 'pending' | 'succeeded' | 'failed';
 
 /** One HTTP attempt, as logged in webhook_deliveries and shown by the API. */
 export interface AttemptRecord {
@@ -15,7 +15,7 @@ export interface AttemptRecord {
 }
 
 /** A new delivery: one event for one webhook. */
-export interface NewDelivery {
+export interface NewWebhookDelivery {
   delivery_id: string;
   webhook_id: string;
   owner: string;
@@ -32,8 +32,8 @@ export interface NewDelivery {
 }
 
 /** A delivery as stored in webhook_deliveries. */
-export interface DeliveryRecord extends NewDelivery {
-  state: DeliveryState;
+export interface WebhookDeliveryRecord extends NewWebhookDelivery {
+  state: WebhookDeliveryState;
   attempt_count: number;
   next_attempt_at: Date;
   /** While in the future, one dispatcher holds the delivery (sends it, schedules its retries). */
@@ -52,12 +52,12 @@ export interface DeliveryRecord extends NewDelivery {
 }
 
 /** The API view of a delivery. */
-export interface DeliveryView {
+export interface WebhookDeliveryView {
   delivery_id: string;
   webhook_id: string;
   event_id: string;
   event_type: string;
-  state: DeliveryState;
+  state: WebhookDeliveryState;
   attempt_count: number;
   max_attempts: number;
   next_attempt_at?: string;
@@ -70,7 +70,7 @@ export interface DeliveryView {
   attempts: Array<Omit<AttemptRecord, 'at'> & { at: string }>;
 }
 
-export function publicDelivery(d: DeliveryRecord): DeliveryView {
+export function publicWebhookDelivery(d: WebhookDeliveryRecord): WebhookDeliveryView {
   let payload: unknown;
   try {
     payload = JSON.parse(d.body);
@@ -97,6 +97,6 @@ export function publicDelivery(d: DeliveryRecord): DeliveryView {
 }
 
 /** The stored form of a delivery just enqueued with the given lease. */
-export function newDeliveryRecord(d: NewDelivery, leaseUntil: Date): DeliveryRecord {
+export function newWebhookDeliveryRecord(d: NewWebhookDelivery, leaseUntil: Date): WebhookDeliveryRecord {
   return { ...d, state: 'pending', attempt_count: 0, next_attempt_at: d.created_at, lease_until: leaseUntil, updated_at: d.created_at, attempts: [] };
 }

@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { ensureIndexes, isDuplicateKeyError, writeErrorIndexes } from '@hub/platform';
-import { newDeliveryRecord, type AttemptRecord, type DeliveryRecord, type NewDelivery } from '../deliveries';
-import type { AttemptRequest, DeliveryListQuery, DeliveryStore } from '../ports/delivery-store';
+import { newWebhookDeliveryRecord, type AttemptRecord, type WebhookDeliveryRecord, type NewWebhookDelivery } from '../webhook-deliveries';
+import type { AttemptRequest, WebhookDeliveryListQuery, WebhookDeliveryStore } from '../ports/webhook-delivery-store';
 
 /** Finished deliveries with every attempt: the delivery log (ARCHITECTURE.md, Stores). */
 export const WEBHOOK_DELIVERIES = 'webhook_deliveries';
@@ -12,7 +12,7 @@ export const WEBHOOK_REQUESTS = 'webhook_requests';
 /** One document per taken-over lease (`<delivery_id>#<generation>#<updated_at>`): its unique _id makes a takeover exclusive. */
 export const WEBHOOK_CLAIMS = 'webhook_claims';
 
-type Doc = Omit<DeliveryRecord, 'delivery_id'> & { _id: string };
+type Doc = Omit<WebhookDeliveryRecord, 'delivery_id'> & { _id: string };
 type RequestDoc = Omit<AttemptRequest, 'delivery_id'> & { _id: string };
 type ClaimDoc = { _id: string; at: Date };
 
@@ -33,8 +33,8 @@ async function whenUnlocked<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Adapter: DeliveryStore on MongoDB (four collections, see above); every per-delivery read addresses an _id. */
-export class MongoDeliveryStore implements DeliveryStore {
+/** Adapter: WebhookDeliveryStore on MongoDB (four collections, see above); every per-delivery read addresses an _id. */
+export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
   private readonly log: Collection<Doc>;
   private readonly queue: Collection<Doc>;
   private readonly req: Collection<RequestDoc>;
@@ -63,10 +63,10 @@ export class MongoDeliveryStore implements DeliveryStore {
     });
   }
 
-  async enqueue(deliveries: readonly NewDelivery[], leaseUntil: Date, owner: string): Promise<{ inserted: Set<string>; ownedAlready: DeliveryRecord[] }> {
+  async enqueue(deliveries: readonly NewWebhookDelivery[], leaseUntil: Date, owner: string): Promise<{ inserted: Set<string>; ownedAlready: WebhookDeliveryRecord[] }> {
     const inserted = new Set<string>();
     const skipped: Doc[] = [];
-    let rest = deliveries.map((d) => toDoc({ ...newDeliveryRecord(d, leaseUntil), lease_owner: owner }));
+    let rest = deliveries.map((d) => toDoc({ ...newWebhookDeliveryRecord(d, leaseUntil), lease_owner: owner }));
     // Ordered, so deliveries of one message are stored in event order; a duplicate stops an ordered insert, so go on after it.
     while (rest.length > 0) {
       try {
@@ -92,7 +92,7 @@ export class MongoDeliveryStore implements DeliveryStore {
    * state (lease generation n, last change at t) race to insert the claim
    * document `<id>#<n+1>#<t>`, and a unique _id has exactly one inserter.
    */
-  async claim(deliveryId: string, now: Date, leaseUntil: Date, owner: string): Promise<DeliveryRecord | undefined> {
+  async claim(deliveryId: string, now: Date, leaseUntil: Date, owner: string): Promise<WebhookDeliveryRecord | undefined> {
     const current = await this.queue.findOne({ _id: deliveryId });
     if (!current || current.lease_until.getTime() > now.getTime()) return undefined;
     // Finished by a dispatcher that died before taking it off the queue: take it off now.
@@ -122,7 +122,7 @@ export class MongoDeliveryStore implements DeliveryStore {
     await whenUnlocked(() => this.queue.updateOne({ _id: deliveryId }, { $set: set, $unset: unset, $inc: { attempt_count: 1 }, $push: { attempts: attempt } }));
   }
 
-  async finish(records: readonly DeliveryRecord[]): Promise<void> {
+  async finish(records: readonly WebhookDeliveryRecord[]): Promise<void> {
     if (records.length === 0) return;
     const docs = records.map((r) => {
       const doc = toDoc({ ...r, lease_until: NO_LEASE });
@@ -158,7 +158,7 @@ export class MongoDeliveryStore implements DeliveryStore {
     for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await whenUnlocked(() => this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: leaseUntil } }));
   }
 
-  async recoverable(now: Date, limit: number): Promise<DeliveryRecord[]> {
+  async recoverable(now: Date, limit: number): Promise<WebhookDeliveryRecord[]> {
     const docs = await this.queue
       .find({ lease_until: { $lte: now }, next_attempt_at: { $lte: now } })
       .sort({ next_attempt_at: 1 })
@@ -167,12 +167,12 @@ export class MongoDeliveryStore implements DeliveryStore {
     return docs.map(toRecord);
   }
 
-  async submit(delivery: NewDelivery): Promise<void> {
-    await whenUnlocked(() => this.queue.insertOne(toDoc(newDeliveryRecord(delivery, NO_LEASE))));
+  async submit(delivery: NewWebhookDelivery): Promise<void> {
+    await whenUnlocked(() => this.queue.insertOne(toDoc(newWebhookDeliveryRecord(delivery, NO_LEASE))));
     await this.announce(delivery.delivery_id, delivery.webhook_id, delivery.created_at);
   }
 
-  async requeue(webhookId: string, deliveryId: string, now: Date): Promise<DeliveryRecord | undefined> {
+  async requeue(webhookId: string, deliveryId: string, now: Date): Promise<WebhookDeliveryRecord | undefined> {
     const [queued, logged] = await Promise.all([this.queue.findOne({ _id: deliveryId }), this.log.findOne({ _id: deliveryId })]);
     const current = newer(queued, logged);
     if (!current || current.webhook_id !== webhookId) return undefined;
@@ -202,18 +202,18 @@ export class MongoDeliveryStore implements DeliveryStore {
     await whenUnlocked(() => this.req.deleteOne({ _id: deliveryId }));
   }
 
-  async get(webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
+  async get(webhookId: string, deliveryId: string): Promise<WebhookDeliveryRecord | undefined> {
     const [queued, logged] = await Promise.all([this.queue.findOne({ _id: deliveryId }), this.log.findOne({ _id: deliveryId })]);
     const doc = newer(queued, logged);
     return doc && doc.webhook_id === webhookId ? toRecord(doc) : undefined;
   }
 
-  async pending(deliveryId: string): Promise<DeliveryRecord | undefined> {
+  async pending(deliveryId: string): Promise<WebhookDeliveryRecord | undefined> {
     const doc = await this.queue.findOne({ _id: deliveryId });
     return doc ? toRecord(doc) : undefined;
   }
 
-  async list(webhookId: string, q: DeliveryListQuery): Promise<DeliveryRecord[]> {
+  async list(webhookId: string, q: WebhookDeliveryListQuery): Promise<WebhookDeliveryRecord[]> {
     const filter: Filter<Doc> = { webhook_id: webhookId };
     if (q.before) filter._id = { $lt: q.before };
     const fromQueue = q.state === undefined || q.state === 'pending' ? await this.queue.find(filter).sort({ _id: -1 }).limit(q.limit).toArray() : [];
@@ -245,14 +245,14 @@ function newer(a: Doc | null, b: Doc | null): Doc | null {
   return b.updated_at.getTime() >= a.updated_at.getTime() ? b : a;
 }
 
-function toDoc(r: DeliveryRecord): Doc {
+function toDoc(r: WebhookDeliveryRecord): Doc {
   const { delivery_id, ...rest } = r;
   // Absent, not null: the driver would store an undefined field as null.
   for (const k of Object.keys(rest) as Array<keyof typeof rest>) if (rest[k] === undefined) delete rest[k];
   return { _id: delivery_id, ...rest };
 }
 
-function toRecord(doc: Doc): DeliveryRecord {
+function toRecord(doc: Doc): WebhookDeliveryRecord {
   const { _id, ...rest } = doc;
   return { delivery_id: _id, ...rest };
 }

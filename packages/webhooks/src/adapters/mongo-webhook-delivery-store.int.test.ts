@@ -3,16 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '@hub/domain';
 import { connectMongo, type MongoHandle } from '@hub/platform';
 import { stackEnv } from '../../../../test/support/stack-env';
-import type { NewDelivery } from '../deliveries';
-import { MongoDeliveryStore } from './mongo-delivery-store';
+import type { NewWebhookDelivery } from '../webhook-deliveries';
+import { MongoWebhookDeliveryStore } from './mongo-webhook-delivery-store';
 
-describe('MongoDeliveryStore (real MongoDB API)', () => {
+describe('MongoWebhookDeliveryStore (real MongoDB API)', () => {
   let mongo: MongoHandle;
-  let store: MongoDeliveryStore;
+  let store: MongoWebhookDeliveryStore;
 
   beforeAll(async () => {
     mongo = await connectMongo({ url: stackEnv().MONGO_URL!, database: `t-${randomUUID()}` });
-    store = new MongoDeliveryStore(mongo.db);
+    store = new MongoWebhookDeliveryStore(mongo.db);
     await store.ensureIndexes();
   });
   afterAll(async () => {
@@ -20,7 +20,7 @@ describe('MongoDeliveryStore (real MongoDB API)', () => {
     await mongo.close();
   });
 
-  const delivery = (webhookId: string, over: Partial<NewDelivery> = {}): NewDelivery => ({
+  const delivery = (webhookId: string, over: Partial<NewWebhookDelivery> = {}): NewWebhookDelivery => ({
     delivery_id: newId(),
     webhook_id: webhookId,
     owner: 'crm',
@@ -81,7 +81,7 @@ describe('MongoDeliveryStore (real MongoDB API)', () => {
     expect(await store.claim(d.delivery_id, new Date(Date.now() + 5_000), soon(), 'me')).toBeUndefined();
   });
 
-  const finishAs = async (d: NewDelivery, state: 'succeeded' | 'failed', attempts: Array<{ status_code?: number; error?: string }> = []) => {
+  const finishAs = async (d: NewWebhookDelivery, state: 'succeeded' | 'failed', attempts: Array<{ status_code?: number; error?: string }> = []) => {
     const now = new Date();
     await store.finish([
       {
