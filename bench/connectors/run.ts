@@ -13,7 +13,7 @@
  *    metrics; no rate limit), healthy and with 20 % transient failures;
  * 2. routing path + retry machinery on the local stack (MongoDB ledger,
  *    hub.retry.v1 on Kafka, retry worker, dead letters): messages fed to the
- *    external ChannelDelivery in routing batches, the mock failing a share of
+ *    external ChannelHandOver in routing batches, the mock failing a share of
  *    calls transiently, until every message is delivered or dead-lettered.
  *    Each message has its own lane (conversation × recipient), so what is
  *    measured is retry throughput, not lanes waiting for their head (with
@@ -118,7 +118,7 @@ async function stackCase(): Promise<Figures> {
       [0, 1, 2].map(async () => {
         for (let b = queue.shift(); b; b = queue.shift()) {
           for (const r of b) started.set(r.message.message_id, performance.now());
-          for (const o of await f.ext.delivery.deliver(b)) outcomes[o.kind === 'sent' ? 'sent' : o.kind === 'failed' ? 'failed' : 'retry']++;
+          for (const o of await f.ext.handOver.deliver(b)) outcomes[o.kind === 'sent' ? 'sent' : o.kind === 'failed' ? 'failed' : 'retry']++;
           routed += b.length;
           if (routed % 500 === 0) say(`  routed ${routed}/${MESSAGES}`);
         }

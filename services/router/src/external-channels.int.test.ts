@@ -15,13 +15,13 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
   it('delivers a text to the mapped chat once, with the right text, and does not send it again on a re-run', async () => {
     await f.link('bob', 'telegram', '5001');
     const m = f.message(randomUUID(), 1, { type: 'text', text: 'Hello Bob 👋' });
-    const [outcome] = await f.ext.delivery.deliver([f.request(m, 'bob', 'telegram')]);
+    const [outcome] = await f.ext.handOver.deliver([f.request(m, 'bob', 'telegram')]);
     const call = f.fake.sent('sendMessage').find((c) => String(c.params.chat_id) === '5001');
     expect(outcome).toEqual({ kind: 'sent', externalId: String(call!.result!.message_id) });
     expect(f.fake.textsTo(5001)).toEqual(['Hello Bob 👋']);
     expect(await f.ledger.get(deliveryId(m.message_id, 'bob', 'telegram'))).toMatchObject({ state: 'delivered', external_id: outcome!.kind === 'sent' ? outcome!.externalId : '' });
     // The router re-runs routing for a message after a crash: answered from the ledger, not sent twice.
-    const [again] = await f.ext.delivery.deliver([f.request(m, 'bob', 'telegram')]);
+    const [again] = await f.ext.handOver.deliver([f.request(m, 'bob', 'telegram')]);
     expect(again).toEqual(outcome);
     expect(f.fake.textsTo(5001)).toEqual(['Hello Bob 👋']);
   });
@@ -38,7 +38,7 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
       ...f.message(randomUUID(), 1, { type: 'file', file_id: fileId, caption: 'Q3' }, ['carol']),
       file: { file_id: fileId, filename: 'report.pdf', size: body.byteLength, content_type: 'application/pdf', sha256: 'a'.repeat(64) },
     };
-    const [outcome] = await f.ext.delivery.deliver([f.request(m, 'carol', 'telegram')]);
+    const [outcome] = await f.ext.handOver.deliver([f.request(m, 'carol', 'telegram')]);
     expect(outcome).toMatchObject({ kind: 'sent' });
     const docs = f.fake.sent('sendDocument').filter((c) => String(c.params.chat_id) === '5002');
     expect(docs).toHaveLength(1);
@@ -48,7 +48,7 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
 
   it('fails a recipient without a mapping as no_mapping into the dead-letter queue, and a replay after linking delivers it once', async () => {
     const m = f.message(randomUUID(), 1, { type: 'text', text: 'for dave, eventually' }, ['dave']);
-    const [outcome] = await f.ext.delivery.deliver([f.request(m, 'dave', 'telegram')]);
+    const [outcome] = await f.ext.handOver.deliver([f.request(m, 'dave', 'telegram')]);
     expect(outcome).toMatchObject({ kind: 'failed', reason: 'no_mapping' });
     const [dl] = (await f.deadLetters.list({ limit: 50, includeReplayed: false })).filter((d) => d.message.message_id === m.message_id);
     expect(dl).toMatchObject({ recipient: 'dave', channel: 'telegram', reason: 'no_mapping', attempts: 0 });
@@ -74,7 +74,7 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
     await f.link('erin', 'telegram', '5004');
     f.fake.chatNotFound(5004);
     const m = f.message(randomUUID(), 1, { type: 'text', text: 'nobody home' }, ['erin']);
-    const [outcome] = await f.ext.delivery.deliver([f.request(m, 'erin', 'telegram')]);
+    const [outcome] = await f.ext.handOver.deliver([f.request(m, 'erin', 'telegram')]);
     expect(outcome).toMatchObject({ kind: 'failed', reason: 'chat_not_found' });
     expect(f.fake.calls.filter((c) => String(c.params.chat_id) === '5004')).toHaveLength(1);
     await eventually(() => f.deadLetterRecords.find((d) => d.message.message_id === m.message_id), { what: 'dead letter on hub.dlq.v1', timeoutMs: 10_000 });
@@ -87,7 +87,7 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
     await f.link('frank', 'telegram', '5005');
     f.fake.rateLimitNext(1, 2, 5005);
     const m = f.message(randomUUID(), 1, { type: 'text', text: 'flood-controlled' }, ['frank']);
-    const [outcome] = await f.ext.delivery.deliver([f.request(m, 'frank', 'telegram')]);
+    const [outcome] = await f.ext.handOver.deliver([f.request(m, 'frank', 'telegram')]);
     expect(outcome).toMatchObject({ kind: 'retry' });
     expect((outcome as { retryAfterMs: number }).retryAfterMs).toBeGreaterThanOrEqual(2_000);
     await eventually(() => f.fake.textsTo(5005).length === 1, { what: 'delivery after retry_after', timeoutMs: 15_000 });
@@ -102,9 +102,9 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
     const conv = randomUUID();
     f.fake.failNext(1, 500);
     const [m1, m2, m3] = [1, 2, 3].map((seq) => f.message(conv, seq, { type: 'text', text: `in order ${seq}` }, ['gina']));
-    const outcomes = await f.ext.delivery.deliver([f.request(m1!, 'gina', 'telegram'), f.request(m2!, 'gina', 'telegram')]);
+    const outcomes = await f.ext.handOver.deliver([f.request(m1!, 'gina', 'telegram'), f.request(m2!, 'gina', 'telegram')]);
     expect(outcomes.map((o) => o.kind)).toEqual(['retry', 'retry']);
-    const [o3] = await f.ext.delivery.deliver([f.request(m3!, 'gina', 'telegram')]);
+    const [o3] = await f.ext.handOver.deliver([f.request(m3!, 'gina', 'telegram')]);
     expect(o3).toMatchObject({ kind: 'retry', detail: expect.stringContaining('waiting for an earlier message') });
     await eventually(() => f.fake.textsTo(5006).length === 3, { what: 'three deliveries', timeoutMs: 20_000 });
     expect(f.fake.textsTo(5006)).toEqual(['in order 1', 'in order 2', 'in order 3']);

@@ -8,7 +8,7 @@ import type { ExternalChannelsConfig } from './external-config';
 import { ExternalChannelDelivery } from './external-delivery';
 import { ExternalDeliveryMetrics } from './external-metrics';
 import { ExternalSteps } from './external-steps';
-import type { ChannelDelivery } from './ports/delivery';
+import type { ChannelHandOver } from './ports/hand-over';
 import type { StatusSink } from './ports/status-sink';
 import { PublishingStatusSink } from './publishing-status-sink';
 import { RetrySweeper } from './retry-sweeper';
@@ -36,8 +36,8 @@ export interface ExternalChannelsDeps {
 }
 
 export interface ExternalChannels {
-  /** The routing port's delivery for every enabled external channel. */
-  delivery: ChannelDelivery;
+  /** The routing port's hand-over for every enabled external channel. */
+  handOver: ChannelHandOver;
   connectors: ConnectorRegistry;
   retryWorker: RetryWorker;
   sweeper: RetrySweeper;
@@ -77,7 +77,7 @@ export async function createExternalChannels(deps: ExternalChannelsDeps): Promis
     directory: deps.directory,
     ...(deps.objects ? { files: new S3FileLinks(deps.db, deps.objects, config.EXTERNAL_FILE_LINK_TTL_S) } : {}),
   };
-  const delivery = new ExternalChannelDelivery({ attempt, ledger, steps, logger });
+  const handOver = new ExternalChannelDelivery({ attempt, ledger, steps, logger });
   const retryWorker = new RetryWorker({
     consumer,
     ledger,
@@ -92,7 +92,7 @@ export async function createExternalChannels(deps: ExternalChannelsDeps): Promis
   const sweeper = new RetrySweeper({ ledger, scheduler, logger, intervalMs: config.OUTBOUND_SWEEP_INTERVAL_MS, graceMs: config.OUTBOUND_SWEEP_GRACE_MS });
   logger.info({ channels: connectors.channels() }, 'external channels enabled');
   return {
-    delivery,
+    handOver,
     connectors,
     retryWorker,
     sweeper,

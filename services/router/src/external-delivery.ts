@@ -3,10 +3,10 @@ import type { ExternalChannel, StoredMessage } from '@hub/domain';
 import type { Logger } from '@hub/platform';
 import { attemptExternal, type ExternalAttemptDeps } from './external-attempt';
 import type { ExternalSteps, Step } from './external-steps';
-import type { ChannelDelivery, DeliveryOutcome, DeliveryRequest } from './ports/delivery';
+import type { ChannelHandOver, DeliveryOutcome, DeliveryRequest } from './ports/hand-over';
 
 /**
- * ChannelDelivery for the external channels (Telegram and the mocks): the
+ * ChannelHandOver for the external channels (Telegram and the mocks): the
  * first try happens right here in the routing loop, bounded by the
  * connector's deadline and answered at once while its breaker is open;
  * anything that does not succeed at once leaves for hub.retry.v1 (see
@@ -18,7 +18,7 @@ import type { ChannelDelivery, DeliveryOutcome, DeliveryRequest } from './ports/
  * Requests whose delivery already ended (a re-run after a crash) are
  * answered from the ledger without sending again.
  */
-export class ExternalChannelDelivery implements ChannelDelivery {
+export class ExternalChannelDelivery implements ChannelHandOver {
   constructor(
     private readonly deps: { attempt: ExternalAttemptDeps; ledger: OutboundLedger; steps: ExternalSteps; logger: Logger },
   ) {}

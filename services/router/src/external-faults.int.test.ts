@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BreakerState } from '@hub/connectors';
 import { eventually } from '../../../test/support/spawn-service';
 import { startExternalFixture, type ExternalFixture } from '../test/external-fixture';
-import { ChannelDeliveryRouter, PendingDelivery, type DeliveryRequest } from './ports/delivery';
+import { ChannelHandOverRouter, PendingHandOver, type DeliveryRequest } from './ports/hand-over';
 
 describe('external delivery under provider faults (real stack, fake Telegram Bot API)', () => {
   let f: ExternalFixture;
@@ -27,7 +27,7 @@ describe('external delivery under provider faults (real stack, fake Telegram Bot
     // Four messages per chat, one round every 1.5 s while Telegram is down, each round one routing batch.
     for (let seq = 1; seq <= 4; seq++) {
       const batch = users.map((u, i) => f.request(f.message(conversations[i]!, seq, { type: 'text', text: `${u} #${seq}` }, [u]), u, 'telegram'));
-      const outcomes = await f.ext.delivery.deliver(batch);
+      const outcomes = await f.ext.handOver.deliver(batch);
       expect(outcomes.every((o) => o.kind === 'retry')).toBe(true);
       await new Promise((r) => setTimeout(r, 1_500));
     }
@@ -53,8 +53,8 @@ describe('external delivery under provider faults (real stack, fake Telegram Bot
   it('while Telegram is down, WhatsApp and internal deliveries in the same batches keep their latency', async () => {
     await f.link('kim', 'telegram', '6101');
     await f.link('kim', 'whatsapp', '4915100006101');
-    const external = f.ext.delivery;
-    const router = new ChannelDeliveryRouter({ telegram: external, whatsapp: external, internal: new PendingDelivery('offline') });
+    const external = f.ext.handOver;
+    const router = new ChannelHandOverRouter({ telegram: external, whatsapp: external, internal: new PendingHandOver('offline') });
     const conv = randomUUID();
     let seq = 0;
     const batch = (): DeliveryRequest[] => {

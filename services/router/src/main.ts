@@ -7,7 +7,7 @@ import { loadRouterConfig } from './config';
 import { createExternalChannels } from './external-channels';
 import { notifySettings } from './notify/notify-settings';
 import { createNotifyWorker } from './notify/notify-worker';
-import { ChannelDeliveryRouter } from './ports/delivery';
+import { ChannelHandOverRouter } from './ports/hand-over';
 import { createPipelineWorkers } from './route/pipeline-workers';
 
 await runService({
@@ -40,11 +40,11 @@ await runService({
       redisKeyPrefix: '',
       ...(infra.s3 ? { objects: infra.s3 } : {}),
     });
-    // Channels without a ChannelDelivery registered here leave their recipients `pending`.
+    // Channels without a ChannelHandOver registered here leave their recipients `pending`.
     // `internal`: WebSocket users, through their presence nodes' channels (offline ones stay pending).
     const internal = createInternalDelivery({ redis: infra.redis!, redisSub: infra.redisSub!, keyPrefix: config.REDIS_KEY_PREFIX, logger });
-    const delivery = new ChannelDeliveryRouter({ internal, telegram: external.delivery, whatsapp: external.delivery, instagram: external.delivery, messenger: external.delivery });
-    const pipeline = createPipelineWorkers({ infra, logger, registry, delivery, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeLanes: config.ROUTER_WRITE_LANES } });
+    const handOver = new ChannelHandOverRouter({ internal, telegram: external.handOver, whatsapp: external.handOver, instagram: external.handOver, messenger: external.handOver });
+    const pipeline = createPipelineWorkers({ infra, logger, registry, handOver, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeLanes: config.ROUTER_WRITE_LANES } });
     return {
       app: createRouterApp({ logger, registry, checks: infra.checks, isDraining }),
       start: async () => {

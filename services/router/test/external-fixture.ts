@@ -7,7 +7,7 @@ import { FakeTelegramServer } from '../../../test/support/fake-telegram-server';
 import { stackEnv } from '../../../test/support/stack-env';
 import { createExternalChannels, type ExternalChannels } from '../src/external-channels';
 import { externalChannelsConfigSchema } from '../src/external-config';
-import type { DeliveryRequest } from '../src/ports/delivery';
+import type { DeliveryRequest } from '../src/ports/hand-over';
 
 export interface ExternalFixture {
   fake: FakeTelegramServer;

@@ -5,7 +5,7 @@ import { MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoS
 import { connectMongo, createLogger, ensureIndexes, type BatchContext, type ConsumedRecord, type EventPublisher, type MongoHandle, type OutgoingEvent } from '@hub/platform';
 import { Registry } from 'prom-client';
 import { stackEnv } from '../../../test/support/stack-env';
-import type { DeliveryRequest } from '../src/ports/delivery';
+import type { DeliveryRequest } from '../src/ports/hand-over';
 import { createRouteMetrics } from '../src/route/route-metrics';
 import { createRouteHandler } from '../src/route/route-worker';
 
@@ -55,7 +55,7 @@ function setup() {
     sequences: new MongoConversationStore(mongo.db),
     slots: new MongoSequenceSlots(mongo.db),
     rejected: new MongoRejectedRecords(mongo.db),
-    delivery: { deliver: async (reqs: readonly DeliveryRequest[]) => reqs.map((r) => (delivered.push(r.message.message_id), { kind: 'pending' as const })) },
+    handOver: { deliver: async (reqs: readonly DeliveryRequest[]) => reqs.map((r) => (delivered.push(r.message.message_id), { kind: 'pending' as const })) },
     publisher,
     logger: createLogger({ service: 'test', level: 'silent' }),
     metrics: createRouteMetrics(new Registry()),

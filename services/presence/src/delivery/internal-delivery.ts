@@ -1,7 +1,7 @@
 import type { Fanout } from '../fanout';
 import { messageFrame } from './message-stream';
 
-/** The routing port's request and outcome, as far as this delivery needs them (services/router/src/ports/delivery.ts). */
+/** The routing port's request and outcome, as far as this delivery needs them (services/router/src/ports/hand-over.ts). */
 export interface InternalDeliveryRequest {
   message: Parameters<typeof messageFrame>[0];
   recipient: string;
@@ -10,7 +10,7 @@ export interface InternalDeliveryRequest {
 export type InternalDeliveryOutcome = { kind: 'sent'; detail?: string } | { kind: 'pending'; detail?: string };
 
 /**
- * The router's ChannelDelivery for channel `internal`: a recipient with a
+ * The router's ChannelHandOver for channel `internal`: a recipient with a
  * live connection anywhere gets the `message` frame through their nodes'
  * delivery channels (`hub:deliver:{node}`) and the outcome is `sent`; an
  * offline recipient stays `pending` and gets the message on reconnect.

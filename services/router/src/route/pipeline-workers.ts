@@ -1,7 +1,7 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
 import { MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, MongoStatusStore, pipelineIndexes } from '@hub/messages';
 import { coalesceBatches, EventConsumer, ensureIndexes, type Infra, type Logger, type Registry } from '@hub/platform';
-import type { DeliveryRouter } from '../ports/delivery';
+import type { HandOverRouter } from '../ports/hand-over';
 import { createStatusWriterHandler } from '../status/status-writer';
 import { createRouteMetrics } from './route-metrics';
 import { createRouteHandler } from './route-worker';
@@ -26,7 +26,7 @@ export interface PipelineWorkers {
  * `status-writer`, hub.status.v1). Both scale out by running more router
  * processes, up to the partition count.
  */
-export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; registry: Registry; delivery: DeliveryRouter; settings: PipelineWorkerSettings }): PipelineWorkers {
+export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; registry: Registry; handOver: HandOverRouter; settings: PipelineWorkerSettings }): PipelineWorkers {
   const { infra, logger, registry } = deps;
   if (!infra.kafka || !infra.producer || !infra.mongo) throw new Error('the pipeline workers need Kafka (with a producer) and MongoDB');
   const db = infra.mongo.db;
@@ -40,7 +40,7 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
     sequences: conversations,
     slots: new MongoSequenceSlots(db),
     rejected,
-    delivery: deps.delivery,
+    handOver: deps.handOver,
     publisher: infra.producer,
     logger: logger.child({ worker: 'route' }),
     metrics: createRouteMetrics(registry),

@@ -1,7 +1,7 @@
 import type { MessageEvent, StoredMessage } from '@hub/domain';
 import { SequenceConflictError, type ConversationSequences, type MessageLedger, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
 import type { ConsumedRecord, EventPublisher, Logger, MultiBatchHandler, OutgoingEvent, PartitionBatch } from '@hub/platform';
-import type { DeliveryRouter } from '../ports/delivery';
+import type { HandOverRouter } from '../ports/hand-over';
 import { decodeMessageRecord, poisonDeadLetter, recordDeadLetters } from './message-records';
 import type { RouteMetrics } from './route-metrics';
 import { deliveryRequests, routingStatusEvent } from './routing-statuses';
@@ -13,7 +13,7 @@ export interface RouteWorkerDeps {
   slots: SequenceSlots;
   /** Where refused records are kept for operators (beside hub.dlq.v1). */
   rejected: RejectedRecords;
-  delivery: DeliveryRouter;
+  handOver: HandOverRouter;
   publisher: EventPublisher;
   logger: Logger;
   metrics: RouteMetrics;
@@ -37,7 +37,7 @@ export interface RouteWorkerDeps {
  *  5. route what was stored, plus stored messages whose routing may not
  *     have finished (first seen at or after the batch's first offset: an
  *     earlier attempt stopped after the insert), through the
- *     DeliveryRouter; publish each outcome as a StatusEvent on hub.status.v1
+ *     HandOverRouter; publish each outcome as a StatusEvent on hub.status.v1
  * Offsets are committed by the consumer only after this resolves; any
  * failure throws and the batch is redelivered, every step being idempotent.
  */
@@ -167,7 +167,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     toRoute.sort((a, b) => (a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1));
     const requests = toRoute.flatMap(deliveryRequests);
     await heartbeat();
-    const outcomes = requests.length > 0 ? await deps.delivery.deliver(requests) : [];
+    const outcomes = requests.length > 0 ? await deps.handOver.deliver(requests) : [];
     step('deliver');
     await heartbeat();
     const at = now();

@@ -38,7 +38,7 @@ export function outcomeStatus(o: DeliveryOutcome): Status {
 }
 
 /**
- * Port: delivery on one channel (WebSocket for `internal`, a connector for
+ * Port: hand-over on one channel (WebSocket for `internal`, a connector for
  * the external ones). Implementations receive a batch of requests for their
  * channel and resolve with exactly one outcome per request, in the same
  * order, so they can batch their own lookups (presence, rate limits).
@@ -57,12 +57,12 @@ export function outcomeStatus(o: DeliveryOutcome): Status {
  *   behind a queue (hub.retry.v1), not in the routing loop, which holds the
  *   partition while it waits.
  */
-export interface ChannelDelivery {
+export interface ChannelHandOver {
   deliver(requests: readonly DeliveryRequest[]): Promise<DeliveryOutcome[]>;
 }
 
 /** Port the route worker calls: hands over every (recipient, channel) of a batch of stored messages. */
-export interface DeliveryRouter {
+export interface HandOverRouter {
   deliver(requests: readonly DeliveryRequest[]): Promise<DeliveryOutcome[]>;
 }
 
@@ -71,7 +71,7 @@ export interface DeliveryRouter {
  * `pending` (stored, visible in the status API and history, delivered once a
  * delivery for that channel exists and the client resumes).
  */
-export class PendingDelivery implements ChannelDelivery {
+export class PendingHandOver implements ChannelHandOver {
   constructor(private readonly detail = 'no live delivery for this channel') {}
 
   async deliver(requests: readonly DeliveryRequest[]): Promise<DeliveryOutcome[]> {
@@ -80,18 +80,18 @@ export class PendingDelivery implements ChannelDelivery {
 }
 
 /**
- * Routes each request to the ChannelDelivery registered for its channel
- * (PendingDelivery where none is), calling the channels concurrently and
+ * Routes each request to the ChannelHandOver registered for its channel
+ * (PendingHandOver where none is), calling the channels concurrently and
  * isolating their failures from each other.
  */
-export class ChannelDeliveryRouter implements DeliveryRouter {
-  private readonly fallback: ChannelDelivery;
+export class ChannelHandOverRouter implements HandOverRouter {
+  private readonly fallback: ChannelHandOver;
 
   constructor(
-    private readonly byChannel: Partial<Record<Channel, ChannelDelivery>> = {},
-    fallback?: ChannelDelivery,
+    private readonly byChannel: Partial<Record<Channel, ChannelHandOver>> = {},
+    fallback?: ChannelHandOver,
   ) {
-    this.fallback = fallback ?? new PendingDelivery();
+    this.fallback = fallback ?? new PendingHandOver();
   }
 
   async deliver(requests: readonly DeliveryRequest[]): Promise<DeliveryOutcome[]> {
@@ -104,12 +104,12 @@ export class ChannelDeliveryRouter implements DeliveryRouter {
     });
     await Promise.all(
       [...groups].map(async ([channel, indexes]) => {
-        const delivery = this.byChannel[channel] ?? this.fallback;
+        const handOver = this.byChannel[channel] ?? this.fallback;
         const batch = indexes.map((i) => requests[i]!);
         let result: DeliveryOutcome[];
         try {
-          result = await delivery.deliver(batch);
-          if (result.length !== batch.length) throw new PermanentError(`delivery for ${channel} returned ${result.length} outcomes for ${batch.length} requests`, 'delivery_contract');
+          result = await handOver.deliver(batch);
+          if (result.length !== batch.length) throw new PermanentError(`hand-over for ${channel} returned ${result.length} outcomes for ${batch.length} requests`, 'delivery_contract');
         } catch (err) {
           const failure: DeliveryOutcome = isTransient(err)
             ? { kind: 'retry', detail: err.message, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError, type StoredMessage } from '@hub/domain';
-import { ChannelDeliveryRouter, outcomeStatus, PendingDelivery, type ChannelDelivery, type DeliveryRequest } from './delivery';
+import { ChannelHandOverRouter, outcomeStatus, PendingHandOver, type ChannelHandOver, type DeliveryRequest } from './hand-over';
 
 const message: StoredMessage = {
   message_id: '0190f5c4-0000-7000-8000-000000000001',
@@ -18,32 +18,32 @@ const message: StoredMessage = {
 
 const req = (recipient: string, channel: DeliveryRequest['channel']): DeliveryRequest => ({ message, recipient, channel });
 
-describe('ChannelDeliveryRouter', () => {
+describe('ChannelHandOverRouter', () => {
   it('marks recipients pending where no channel delivery is registered', async () => {
-    const router = new ChannelDeliveryRouter();
+    const router = new ChannelHandOverRouter();
     const out = await router.deliver([req('bob', 'internal'), req('carol', 'telegram')]);
     expect(out.map(outcomeStatus)).toEqual(['pending', 'pending']);
   });
 
   it('hands each channel its own requests and puts the outcomes back in request order', async () => {
     const seen: string[] = [];
-    const internal: ChannelDelivery = {
+    const internal: ChannelHandOver = {
       deliver: async (rs) => {
         seen.push(...rs.map((r) => `${r.channel}:${r.recipient}`));
         return rs.map((r) => ({ kind: 'sent', externalId: `ws-${r.recipient}` }));
       },
     };
-    const router = new ChannelDeliveryRouter({ internal });
+    const router = new ChannelHandOverRouter({ internal });
     const out = await router.deliver([req('bob', 'telegram'), req('bob', 'internal'), req('carol', 'internal')]);
     expect(seen).toEqual(['internal:bob', 'internal:carol']);
     expect(out).toEqual([{ kind: 'pending', detail: 'no live delivery for this channel' }, { kind: 'sent', externalId: 'ws-bob' }, { kind: 'sent', externalId: 'ws-carol' }]);
   });
 
   it('turns a throwing channel into retry or failed outcomes without touching the other channels', async () => {
-    const router = new ChannelDeliveryRouter({
+    const router = new ChannelHandOverRouter({
       telegram: { deliver: async () => Promise.reject(new TransientError('telegram unreachable', 2_000)) },
       whatsapp: { deliver: async () => Promise.reject(new PermanentError('no mapping for bob', 'no_mapping')) },
-      internal: new PendingDelivery('offline'),
+      internal: new PendingHandOver('offline'),
     });
     const out = await router.deliver([req('bob', 'telegram'), req('bob', 'whatsapp'), req('bob', 'internal')]);
     expect(out).toEqual([
@@ -55,7 +55,7 @@ describe('ChannelDeliveryRouter', () => {
   });
 
   it('fails a channel that breaks the one-outcome-per-request contract', async () => {
-    const router = new ChannelDeliveryRouter({ internal: { deliver: async () => [] } });
+    const router = new ChannelHandOverRouter({ internal: { deliver: async () => [] } });
     const [out] = await router.deliver([req('bob', 'internal')]);
     expect(out).toMatchObject({ kind: 'failed', reason: 'delivery_contract' });
   });
