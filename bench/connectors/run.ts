@@ -81,8 +81,8 @@ async function stackCase(): Promise<Figures> {
     if (!existsSync(stackFile)) throw new Error('no stack settings: run `npm run stack:up` first (or set KAFKA_BROKERS, MONGO_URL, ETCD_HOSTS, REDIS_URL, S3_*)');
     Object.assign(process.env, parseEnvFile(stackFile));
   }
-  const { startExternalFixture } = await import('../../services/router/test/external-fixture');
-  const f = await startExternalFixture({
+  const { startOutboundFixture } = await import('../../services/router/test/outbound-fixture');
+  const f = await startOutboundFixture({
     CONNECTORS_ENABLED: 'whatsapp',
     MOCK_CONNECTOR_LATENCY_MS: '1-3',
     MOCK_CONNECTOR_FAILURE_RATE: String(FAILURE_RATE),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, s3ConfigSchema } from '@hub/platform';
 import { webhookDispatchConfigSchema, webhookPolicyConfigSchema } from '@hub/webhooks';
-import { externalChannelsConfigSchema } from './external-config';
+import { routerOutboundConfigSchema } from './outbound-config';
 
 export const routerConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
@@ -10,7 +10,7 @@ export const routerConfigSchema = baseConfigSchema
   .extend(redisConfigSchema.shape)
   .extend(webhookPolicyConfigSchema.shape)
   .extend(webhookDispatchConfigSchema.shape)
-  .extend(externalChannelsConfigSchema.shape)
+  .extend(routerOutboundConfigSchema.shape)
   // Optional here: only file messages to external channels need the object store (for download links).
   .extend(s3ConfigSchema.partial().shape)
   .extend({

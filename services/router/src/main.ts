@@ -4,7 +4,7 @@ import { runService } from '@hub/platform';
 import { createInternalDelivery } from '@hub/presence';
 import { createRouterApp } from './app';
 import { loadRouterConfig } from './config';
-import { createExternalChannels } from './external-channels';
+import { createOutbound } from './outbound';
 import { notifySettings } from './notify/notify-settings';
 import { createNotifyWorker } from './notify/notify-worker';
 import { ChannelHandOverRouter } from './ports/hand-over';
@@ -27,7 +27,7 @@ await runService({
     const notify = createNotifyWorker({ infra, logger, registry, settings: notifySettings(config) });
     // Mappings for external delivery come from the watched identity cache, never from etcd per message.
     const directory = new WatchedIdentityDirectory(infra.etcd!, logger);
-    const external = await createExternalChannels({
+    const outbound = await createOutbound({
       config,
       kafka: infra.kafka!,
       publisher: infra.producer!,
@@ -43,7 +43,7 @@ await runService({
     // Channels without a ChannelHandOver registered here leave their recipients `pending`.
     // `internal`: WebSocket users, through their presence nodes' channels (offline ones stay pending).
     const internal = createInternalDelivery({ redis: infra.redis!, redisSub: infra.redisSub!, keyPrefix: config.REDIS_KEY_PREFIX, logger });
-    const handOver = new ChannelHandOverRouter({ internal, telegram: external.handOver, whatsapp: external.handOver, instagram: external.handOver, messenger: external.handOver });
+    const handOver = new ChannelHandOverRouter({ internal, telegram: outbound.handOver, whatsapp: outbound.handOver, instagram: outbound.handOver, messenger: outbound.handOver });
     const pipeline = createPipelineWorkers({ infra, logger, registry, handOver, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeLanes: config.ROUTER_WRITE_LANES } });
     return {
       app: createRouterApp({ logger, registry, checks: infra.checks, isDraining }),
@@ -51,11 +51,11 @@ await runService({
         await directory.ready();
         await pipeline.start();
         await notify.start();
-        await external.start();
+        await outbound.start();
       },
       stop: async () => {
         await Promise.all([pipeline.stop(), notify.stop()]);
-        await external.stop();
+        await outbound.stop();
         await directory.stop();
       },
     };

@@ -5,13 +5,13 @@ import { ChannelMappingsRepository, WatchedIdentityDirectory } from '@hub/identi
 import { BatchingProducer, connectMongo, createKafka, createLogger, createRedis, ensureTopics, EtcdStore, EventConsumer, Registry, S3ObjectStore, type MongoHandle, type Redis } from '@hub/platform';
 import { FakeTelegramServer } from '../../../test/support/fake-telegram-server';
 import { stackEnv } from '../../../test/support/stack-env';
-import { createExternalChannels, type ExternalChannels } from '../src/external-channels';
-import { externalChannelsConfigSchema } from '../src/external-config';
+import { createOutbound, type Outbound } from '../src/outbound';
+import { routerOutboundConfigSchema } from '../src/outbound-config';
 import type { DeliveryRequest } from '../src/ports/hand-over';
 
-export interface ExternalFixture {
+export interface OutboundFixture {
   fake: FakeTelegramServer;
-  ext: ExternalChannels;
+  ext: Outbound;
   mongo: MongoHandle;
   ledger: MongoOutboundLedger;
   deadLetters: MongoDeadLetterStore;
@@ -36,7 +36,7 @@ const quiet = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL 
  * stack (Kafka, MongoDB, etcd, Redis, S3) with a fake Telegram Bot API
  * server; every store and topic is private to the fixture.
  */
-export async function startExternalFixture(env: Record<string, string> = {}): Promise<ExternalFixture> {
+export async function startOutboundFixture(env: Record<string, string> = {}): Promise<OutboundFixture> {
   const stack = stackEnv();
   const id = randomUUID().slice(0, 8);
   const fake = await FakeTelegramServer.start();
@@ -56,7 +56,7 @@ export async function startExternalFixture(env: Record<string, string> = {}): Pr
   await directory.ready();
   const mappings = new ChannelMappingsRepository(etcd);
 
-  const config = externalChannelsConfigSchema.parse({
+  const config = routerOutboundConfigSchema.parse({
     CONNECTORS_ENABLED: 'telegram,whatsapp',
     TELEGRAM_BOT_TOKEN: fake.token,
     TELEGRAM_API_ROOT: fake.apiRoot,
@@ -68,7 +68,7 @@ export async function startExternalFixture(env: Record<string, string> = {}): Pr
     OUTBOUND_SWEEP_GRACE_MS: '5000',
     ...env,
   });
-  const ext = await createExternalChannels({ config, kafka, publisher: producer, db: mongo.db, directory, logger: quiet, registry: new Registry(), redis, redisKeyPrefix: `t-${id}:`, objects });
+  const ext = await createOutbound({ config, kafka, publisher: producer, db: mongo.db, directory, logger: quiet, registry: new Registry(), redis, redisKeyPrefix: `t-${id}:`, objects });
 
   const statuses: StatusEvent[] = [];
   const deadLetterRecords: DeadLetter[] = [];

@@ -2,7 +2,7 @@ import type { DeliveryResult, ResilientConnector } from '@hub/connectors';
 import type { ExternalChannel, IdentityDirectory, StoredMessage } from '@hub/domain';
 import type { FileLinks } from './ports/file-links';
 
-export interface ExternalAttemptDeps {
+export interface OutboundAttemptDeps {
   connector(channel: ExternalChannel): ResilientConnector | undefined;
   directory: Pick<IdentityDirectory, 'getMapping'>;
   files?: FileLinks;
@@ -14,7 +14,7 @@ export interface ExternalAttemptDeps {
  * through its resilience wrapper. Never throws; a missing mapping or
  * connector is a permanent failure that is not worth retrying.
  */
-export async function attemptExternal(deps: ExternalAttemptDeps, message: StoredMessage, recipient: string, channel: ExternalChannel): Promise<DeliveryResult> {
+export async function attemptOutbound(deps: OutboundAttemptDeps, message: StoredMessage, recipient: string, channel: ExternalChannel): Promise<DeliveryResult> {
   const connector = deps.connector(channel);
   if (!connector) return { outcome: 'permanent', reason: 'channel_disabled', error: `no ${channel} connector is enabled on this router` };
   const mapping = deps.directory.getMapping(recipient, channel);

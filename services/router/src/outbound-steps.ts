@@ -1,7 +1,7 @@
 import type { DeliveryResult } from '@hub/connectors';
 import { backoffDelayMs, type BackoffPolicy, type RetryScheduler } from '@hub/outbound';
 import type { ExternalChannel, StoredMessage } from '@hub/domain';
-import type { ExternalDeliveryMetrics } from './external-metrics';
+import type { OutboundMetrics } from './outbound-metrics';
 
 export interface RetrySettings {
   backoff: BackoffPolicy;
@@ -44,11 +44,11 @@ const LOCAL_FAILURES = new Set(['no_mapping', 'channel_disabled', 'file_unavaila
  * - a permanent failure, the last failed attempt, or a deferral past its
  *   limit goes to the dead-letter queue.
  */
-export class ExternalSteps {
+export class OutboundSteps {
   constructor(
     private readonly scheduler: RetryScheduler,
     private readonly settings: RetrySettings,
-    private readonly metrics?: ExternalDeliveryMetrics,
+    private readonly metrics?: OutboundMetrics,
     private readonly random: () => number = Math.random,
   ) {}
 

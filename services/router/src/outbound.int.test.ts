@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayDeadLetter, RetryScheduler, deliveryId } from '@hub/outbound';
 import { buildStatusView, newId } from '@hub/domain';
 import { eventually } from '../../../test/support/spawn-service';
-import { startExternalFixture, type ExternalFixture } from '../test/external-fixture';
+import { startOutboundFixture, type OutboundFixture } from '../test/outbound-fixture';
 
 describe('external delivery through connectors (real stack, fake Telegram Bot API)', () => {
-  let f: ExternalFixture;
+  let f: OutboundFixture;
   beforeAll(async () => {
-    f = await startExternalFixture({ TELEGRAM_RATE_PER_CHAT_PER_S: '5' });
+    f = await startOutboundFixture({ TELEGRAM_RATE_PER_CHAT_PER_S: '5' });
   });
   afterAll(() => f?.stop());
 

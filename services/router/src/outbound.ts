@@ -4,10 +4,10 @@ import { Topics, type IdentityDirectory } from '@hub/domain';
 import { ensureIndexes, type EventPublisher, type Infra, type Logger, type MongoHandle, type ObjectStore, type Registry } from '@hub/platform';
 import { KafkaDelayedConsumer } from './adapters/kafka-delayed-consumer';
 import { S3FileLinks } from './adapters/s3-file-links';
-import type { ExternalChannelsConfig } from './external-config';
-import { ExternalChannelDelivery } from './external-delivery';
-import { ExternalDeliveryMetrics } from './external-metrics';
-import { ExternalSteps } from './external-steps';
+import type { RouterOutboundConfig } from './outbound-config';
+import { OutboundHandOver } from './outbound-hand-over';
+import { OutboundMetrics } from './outbound-metrics';
+import { OutboundSteps } from './outbound-steps';
 import type { ChannelHandOver } from './ports/hand-over';
 import type { StatusSink } from './ports/status-sink';
 import { PublishingStatusSink } from './publishing-status-sink';
@@ -18,8 +18,8 @@ import { RetryWorker } from './retry-worker';
 export const RETRY_GROUP = 'router-retry';
 
 
-export interface ExternalChannelsDeps {
-  config: ExternalChannelsConfig;
+export interface OutboundDeps {
+  config: RouterOutboundConfig;
   kafka: NonNullable<Infra['kafka']>;
   publisher: EventPublisher;
   db: MongoHandle['db'];
@@ -35,7 +35,7 @@ export interface ExternalChannelsDeps {
   status?: StatusSink;
 }
 
-export interface ExternalChannels {
+export interface Outbound {
   /** The routing port's hand-over for every enabled external channel. */
   handOver: ChannelHandOver;
   connectors: ConnectorRegistry;
@@ -46,11 +46,11 @@ export interface ExternalChannels {
 }
 
 /**
- * Composition of external delivery for one router process: the connectors
+ * Composition of the outbound stage for one router process: the connectors
  * (each behind its resilience wrapper), the first try on the routing path,
  * the retry worker on hub.retry.v1, the sweeper, and dead letters.
  */
-export async function createExternalChannels(deps: ExternalChannelsDeps): Promise<ExternalChannels> {
+export async function createOutbound(deps: OutboundDeps): Promise<Outbound> {
   const { config, logger } = deps;
   await ensureIndexes(deps.db, { ...outboundLedgerIndexes, ...deadLetterIndexes });
   const connectors = buildConnectors(config, {
@@ -62,8 +62,8 @@ export async function createExternalChannels(deps: ExternalChannelsDeps): Promis
   const deadLetters = new MongoDeadLetterStore(deps.db);
   const scheduler = new RetryScheduler({ ledger, deadLetters, publisher: deps.publisher });
   const consumer = new KafkaDelayedConsumer(deps.kafka, { groupId: RETRY_GROUP, topic: Topics.retry, maxHeld: config.OUTBOUND_RETRY_MAX_IN_MEMORY }, logger.child({ component: 'retry-consumer' }));
-  const metrics = new ExternalDeliveryMetrics(deps.registry, () => consumer.held());
-  const steps = new ExternalSteps(
+  const metrics = new OutboundMetrics(deps.registry, () => consumer.held());
+  const steps = new OutboundSteps(
     scheduler,
     {
       backoff: { baseMs: config.OUTBOUND_BACKOFF_BASE_MS, maxAttempts: config.OUTBOUND_MAX_ATTEMPTS, jitter: config.OUTBOUND_BACKOFF_JITTER },
@@ -77,7 +77,7 @@ export async function createExternalChannels(deps: ExternalChannelsDeps): Promis
     directory: deps.directory,
     ...(deps.objects ? { files: new S3FileLinks(deps.db, deps.objects, config.EXTERNAL_FILE_LINK_TTL_S) } : {}),
   };
-  const handOver = new ExternalChannelDelivery({ attempt, ledger, steps, logger });
+  const handOver = new OutboundHandOver({ attempt, ledger, steps, logger });
   const retryWorker = new RetryWorker({
     consumer,
     ledger,

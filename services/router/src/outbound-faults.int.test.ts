@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BreakerState } from '@hub/connectors';
 import { eventually } from '../../../test/support/spawn-service';
-import { startExternalFixture, type ExternalFixture } from '../test/external-fixture';
+import { startOutboundFixture, type OutboundFixture } from '../test/outbound-fixture';
 import { ChannelHandOverRouter, PendingHandOver, type DeliveryRequest } from './ports/hand-over';
 
 describe('external delivery under provider faults (real stack, fake Telegram Bot API)', () => {
-  let f: ExternalFixture;
+  let f: OutboundFixture;
   beforeAll(async () => {
     // Production defaults for backoff (1-2-4-8 s, 5 attempts), breaker reset (5 s) and Telegram's 1 msg/s per chat.
-    f = await startExternalFixture({ CONNECTOR_BREAKER_RESET_MS: '5000' });
+    f = await startOutboundFixture({ CONNECTOR_BREAKER_RESET_MS: '5000' });
   });
   afterAll(() => f?.stop());
 

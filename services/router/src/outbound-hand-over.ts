@@ -1,8 +1,8 @@
 import { deliveryId, laneOf, type OutboundLedger } from '@hub/outbound';
 import type { ExternalChannel, StoredMessage } from '@hub/domain';
 import type { Logger } from '@hub/platform';
-import { attemptExternal, type ExternalAttemptDeps } from './external-attempt';
-import type { ExternalSteps, Step } from './external-steps';
+import { attemptOutbound, type OutboundAttemptDeps } from './outbound-attempt';
+import type { OutboundSteps, Step } from './outbound-steps';
 import type { ChannelHandOver, DeliveryOutcome, DeliveryRequest } from './ports/hand-over';
 
 /**
@@ -10,7 +10,7 @@ import type { ChannelHandOver, DeliveryOutcome, DeliveryRequest } from './ports/
  * first try happens right here in the routing loop, bounded by the
  * connector's deadline and answered at once while its breaker is open;
  * anything that does not succeed at once leaves for hub.retry.v1 (see
- * ExternalSteps), so a failing provider never holds the partition.
+ * OutboundSteps), so a failing provider never holds the partition.
  *
  * Order per lane (conversation × recipient × channel): a message whose lane
  * still has an earlier message scheduled is queued behind it instead of
@@ -18,9 +18,9 @@ import type { ChannelHandOver, DeliveryOutcome, DeliveryRequest } from './ports/
  * Requests whose delivery already ended (a re-run after a crash) are
  * answered from the ledger without sending again.
  */
-export class ExternalChannelDelivery implements ChannelHandOver {
+export class OutboundHandOver implements ChannelHandOver {
   constructor(
-    private readonly deps: { attempt: ExternalAttemptDeps; ledger: OutboundLedger; steps: ExternalSteps; logger: Logger },
+    private readonly deps: { attempt: OutboundAttemptDeps; ledger: OutboundLedger; steps: OutboundSteps; logger: Logger },
   ) {}
 
   async deliver(requests: readonly DeliveryRequest[]): Promise<DeliveryOutcome[]> {
@@ -50,7 +50,7 @@ export class ExternalChannelDelivery implements ChannelHandOver {
           const waitFor = tail && tail.seq < r.message.sequence_number ? tail.delivery_id : undefined;
           const ctx = { message: r.message, recipient: r.recipient, channel: r.channel, attempts: 0, firstAttemptAt: new Date(), generation: 0, fresh: true, ...(waitFor ? { prev: waitFor } : {}) };
           try {
-            const step = waitFor ? await this.deps.steps.queue(ctx, 1) : await this.deps.steps.afterAttempt(ctx, await attemptExternal(this.deps.attempt, r.message, r.recipient, r.channel));
+            const step = waitFor ? await this.deps.steps.queue(ctx, 1) : await this.deps.steps.afterAttempt(ctx, await attemptOutbound(this.deps.attempt, r.message, r.recipient, r.channel));
             if (step.step === 'sent') delivered.push({ message: r.message, recipient: r.recipient, channel: r.channel, externalId: step.externalId, at: ctx.firstAttemptAt });
             else if (step.step !== 'dead_letter') tail = { delivery_id: r.id, seq: r.message.sequence_number };
             outcomes[i] = toOutcome(step);
