@@ -8,7 +8,7 @@ import type { ClientFrame } from './ws/frames';
 import type { ConnectionHooks } from './ws/gateway';
 
 /** Handlers of the receipts and sends (`ack`, `read`, `send`, `resume`); absent until live delivery is wired. */
-export interface DeliveryHooks {
+export interface LiveSessionHooks {
   /** Right at open, before any await: from here the connection's live frames are held, not lost. */
   attach(conn: Connection): void;
   /** After presence registration, with the user's memberships: starts catch-up and releases the held frames. */
@@ -19,7 +19,7 @@ export interface DeliveryHooks {
 }
 
 /** What the gateway does around each connection: presence, typing and (when wired) delivery. */
-export function connectionHooks(d: { tracker: PresenceTracker; typing: TypingRelay; conversations: UserConversations; delivery?: DeliveryHooks }): ConnectionHooks {
+export function connectionHooks(d: { tracker: PresenceTracker; typing: TypingRelay; conversations: UserConversations; delivery?: LiveSessionHooks }): ConnectionHooks {
   return {
     async opened(conn, ready) {
       d.delivery?.attach(conn);

@@ -1,7 +1,7 @@
 import { Topics } from '@hub/domain';
 import { WatchedIdentityDirectory } from '@hub/identity';
 import { runService } from '@hub/platform';
-import { createInternalDelivery } from '@hub/presence';
+import { createLivePush } from '@hub/presence';
 import { createRouterApp } from './app';
 import { loadRouterConfig } from './config';
 import { createOutbound } from './outbound';
@@ -42,7 +42,7 @@ await runService({
     });
     // Channels without a ChannelHandOver registered here leave their recipients `pending`.
     // `internal`: WebSocket users, through their presence nodes' channels (offline ones stay pending).
-    const internal = createInternalDelivery({ redis: infra.redis!, redisSub: infra.redisSub!, keyPrefix: config.REDIS_KEY_PREFIX, logger });
+    const internal = createLivePush({ redis: infra.redis!, redisSub: infra.redisSub!, keyPrefix: config.REDIS_KEY_PREFIX, logger });
     const handOver = new ChannelHandOverRouter({ internal, telegram: outbound.handOver, whatsapp: outbound.handOver, instagram: outbound.handOver, messenger: outbound.handOver });
     const pipeline = createPipelineWorkers({ infra, logger, registry, handOver, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeLanes: config.ROUTER_WRITE_LANES } });
     return {

@@ -1,5 +1,5 @@
 import { ProblemError, type Logger } from '@hub/platform';
-import type { DeliveryHooks } from '../connection-hooks';
+import type { LiveSessionHooks } from '../connection-hooks';
 import type { MessageHistory } from '../ports/message-history';
 import type { Memberships } from '../ports/memberships';
 import type { MessageSubmitter } from '../ports/message-submitter';
@@ -29,7 +29,7 @@ export interface LiveSessionDeps {
  * is caught up (oldest first) while live frames are held and merged by
  * sequence; `resume` does the same from the client's own sequences.
  */
-export function liveSessions(d: LiveSessionDeps): DeliveryHooks {
+export function liveSessions(d: LiveSessionDeps): LiveSessionHooks {
   const streams = new Map<string, MessageStream>();
   const streamOf = (conn: Connection) => streams.get(conn.id);
 

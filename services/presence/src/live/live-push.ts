@@ -2,12 +2,12 @@ import type { Fanout } from '../fanout';
 import { messageFrame } from './message-stream';
 
 /** The routing port's request and outcome, as far as this delivery needs them (services/router/src/ports/hand-over.ts). */
-export interface InternalDeliveryRequest {
+export interface LivePushRequest {
   message: Parameters<typeof messageFrame>[0];
   recipient: string;
   channel: string;
 }
-export type InternalDeliveryOutcome = { kind: 'sent'; detail?: string } | { kind: 'pending'; detail?: string };
+export type LivePushOutcome = { kind: 'sent'; detail?: string } | { kind: 'pending'; detail?: string };
 
 /**
  * The router's ChannelHandOver for channel `internal`: a recipient with a
@@ -18,11 +18,11 @@ export type InternalDeliveryOutcome = { kind: 'sent'; detail?: string } | { kind
  * in sync, and the sending one learns the message's sequence number); that
  * is no delivery and has no status. One publish per message and node.
  */
-export class InternalDelivery {
+export class LivePush {
   constructor(private readonly fanout: Fanout) {}
 
-  async deliver(requests: readonly InternalDeliveryRequest[]): Promise<InternalDeliveryOutcome[]> {
-    const byMessage = new Map<string, { request: InternalDeliveryRequest; recipients: string[] }>();
+  async deliver(requests: readonly LivePushRequest[]): Promise<LivePushOutcome[]> {
+    const byMessage = new Map<string, { request: LivePushRequest; recipients: string[] }>();
     for (const r of requests) {
       const entry = byMessage.get(r.message.message_id);
       if (entry) entry.recipients.push(r.recipient);
