@@ -9,8 +9,8 @@ import { OutboundHandOver } from './outbound-hand-over';
 import { OutboundMetrics } from './outbound-metrics';
 import { OutboundSteps } from './outbound-steps';
 import type { ChannelHandOver } from './ports/hand-over';
-import type { StatusSink } from './ports/status-sink';
-import { PublishingStatusSink } from './publishing-status-sink';
+import type { StatusRecorder } from './ports/status-recorder';
+import { PublishingStatusRecorder } from './publishing-status-recorder';
 import { RetrySweeper } from './retry-sweeper';
 import { RetryWorker } from './retry-worker';
 
@@ -32,7 +32,7 @@ export interface OutboundDeps {
   /** Object store for file links; without it file messages to external channels fail as `file_unavailable`. */
   objects?: ObjectStore;
   /** Where the retry worker records statuses; hub.status.v1 by default. */
-  status?: StatusSink;
+  status?: StatusRecorder;
 }
 
 export interface Outbound {
@@ -84,7 +84,7 @@ export async function createOutbound(deps: OutboundDeps): Promise<Outbound> {
     scheduler,
     steps,
     attempt,
-    status: deps.status ?? new PublishingStatusSink(deps.publisher),
+    status: deps.status ?? new PublishingStatusRecorder(deps.publisher),
     logger: logger.child({ component: 'retry-worker' }),
     // A claimed delivery is not "lost" while its connector call may still be running.
     holdMs: Math.max(config.OUTBOUND_SWEEP_GRACE_MS, config.CONNECTOR_TIMEOUT_MS * 3),

@@ -4,7 +4,7 @@ import type { ConsumedRecord, Logger } from '@hub/platform';
 import { attemptOutbound, type OutboundAttemptDeps } from './outbound-attempt';
 import type { OutboundSteps, Step } from './outbound-steps';
 import type { DelayedTopicConsumer } from './ports/delayed-consumer';
-import type { StatusSink } from './ports/status-sink';
+import type { StatusRecorder } from './ports/status-recorder';
 
 export interface RetryWorkerDeps {
   consumer: DelayedTopicConsumer;
@@ -12,7 +12,7 @@ export interface RetryWorkerDeps {
   scheduler: RetryScheduler;
   steps: OutboundSteps;
   attempt: OutboundAttemptDeps;
-  status: StatusSink;
+  status: StatusRecorder;
   logger: Logger;
   /** How long a claimed delivery is held before the sweeper may consider it lost (well above a connector call's deadline). */
   holdMs: number;

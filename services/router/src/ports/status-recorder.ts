@@ -6,6 +6,6 @@ import type { StatusEvent } from '@hub/domain';
  * records routing outcomes: per recipient × channel, published on
  * hub.status.v1.
  */
-export interface StatusSink {
+export interface StatusRecorder {
   record(events: StatusEvent[]): Promise<void>;
 }

@@ -1,12 +1,12 @@
 import { makeEnvelope, MESSAGE_STATUS, Topics, type StatusEvent } from '@hub/domain';
 import type { EventPublisher } from '@hub/platform';
-import type { StatusSink } from './ports/status-sink';
+import type { StatusRecorder } from './ports/status-recorder';
 
 /**
- * StatusSink that publishes StatusEvents on hub.status.v1 (key:
+ * StatusRecorder that publishes StatusEvents on hub.status.v1 (key:
  * conversation_id), where webhooks and status readers take them from.
  */
-export class PublishingStatusSink implements StatusSink {
+export class PublishingStatusRecorder implements StatusRecorder {
   constructor(private readonly publisher: EventPublisher) {}
 
   async record(events: StatusEvent[]): Promise<void> {
