@@ -2,14 +2,14 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { hasScope, UsernameSchema, type Principal } from '@hub/domain';
 import { ProblemError, validationProblem, type HubEnv } from '@hub/platform';
-import type { ConversationDirectory } from './ports/conversation-directory';
+import type { ConversationMembers } from './ports/conversation-members';
 import type { PresenceStore } from './ports/presence-store';
 
 export interface PresenceRoutesDeps {
   /** The hub's shared request stack (identity): token, revocation, rate limit; sets `principal`. */
   authenticate: MiddlewareHandler;
   store: PresenceStore;
-  directory: ConversationDirectory;
+  members: ConversationMembers;
 }
 
 const ParamsSchema = z.strictObject({ username: UsernameSchema });
@@ -26,7 +26,7 @@ export function mountPresenceRoutes(app: Hono<HubEnv>, d: PresenceRoutesDeps): v
     const { username } = params.data;
     const principal = c.get('principal') as Principal;
     if (principal.kind === 'user') {
-      if (principal.subject !== username && !(await d.directory.shareConversation(principal.subject, username))) {
+      if (principal.subject !== username && !(await d.members.shareConversation(principal.subject, username))) {
         throw new ProblemError('forbidden', `you share no conversation with ${username}`);
       }
     } else if (!hasScope(principal, 'messages:read')) {

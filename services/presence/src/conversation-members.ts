@@ -1,11 +1,11 @@
 import type { ConversationLookup, ConversationStore } from '@hub/messages';
-import type { ConversationDirectory } from './ports/conversation-directory';
+import type { ConversationMembers } from './ports/conversation-members';
 
 /**
- * ConversationDirectory over the pipeline's ConversationStore; `membersOf`
+ * ConversationMembers over the pipeline's ConversationStore; `membersOf`
  * goes through the accept path's cached lookup (members never change).
  */
-export class StoreConversationDirectory implements ConversationDirectory {
+export class StoreConversationMembers implements ConversationMembers {
   constructor(
     private readonly store: ConversationStore,
     private readonly lookup: ConversationLookup,
