@@ -31,7 +31,7 @@ function setup() {
   const published: OutgoingEvent[] = [];
   const faults = { publish: 0, insert: 0 };
   const store = new MongoMessageStore(mongo.db);
-  const ledger = Object.assign(Object.create(store) as MongoMessageStore, {
+  const messages = Object.assign(Object.create(store) as MongoMessageStore, {
     insert: async (...args: Parameters<MongoMessageStore['insert']>) => {
       if (faults.insert > 0) {
         faults.insert--;
@@ -51,7 +51,7 @@ function setup() {
     },
   };
   const routeHandler = createRouteHandler({
-    ledger,
+    messages,
     sequences: new MongoConversationStore(mongo.db),
     slots: new MongoSequenceSlots(mongo.db),
     rejected: new MongoRejectedRecords(mongo.db),

@@ -36,7 +36,7 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
   const route = new EventConsumer(infra.kafka, { groupId: ConsumerGroups.route, topics: [Topics.messages], partitionsConsumedConcurrently: deps.settings.partitionConcurrency }, logger);
   const status = new EventConsumer(infra.kafka, { groupId: ConsumerGroups.status, topics: [Topics.status], partitionsConsumedConcurrently: deps.settings.partitionConcurrency }, logger);
   const routeHandler = createRouteHandler({
-    ledger: messages,
+    messages,
     sequences: conversations,
     slots: new MongoSequenceSlots(db),
     rejected,

@@ -1,5 +1,5 @@
 import type { MessageEvent, StoredMessage } from '@hub/domain';
-import { SequenceConflictError, type ConversationSequences, type MessageLedger, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
+import { SequenceConflictError, type ConversationSequences, type MessageWriter, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
 import type { ConsumedRecord, EventPublisher, Logger, MultiBatchHandler, OutgoingEvent, PartitionBatch } from '@hub/platform';
 import type { HandOverRouter } from '../ports/hand-over';
 import { decodeMessageRecord, poisonDeadLetter, recordDeadLetters } from './message-records';
@@ -8,7 +8,7 @@ import { deliveryRequests, routingStatusEvent } from './routing-statuses';
 import { SequenceAllocator, type ToNumber } from './sequence-allocator';
 
 export interface RouteWorkerDeps {
-  ledger: MessageLedger;
+  messages: MessageWriter;
   sequences: ConversationSequences;
   slots: SequenceSlots;
   /** Where refused records are kept for operators (beside hub.dlq.v1). */
@@ -81,16 +81,16 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     }
 
     const step = stepTimer(deps.metrics.step);
-    const claimedBefore = await deps.ledger.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, ...positions.get(e.message_id)! })));
+    const claimedBefore = await deps.messages.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, ...positions.get(e.message_id)! })));
     await heartbeat();
-    const stored = claimedBefore.size > 0 ? await deps.ledger.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
+    const stored = claimedBefore.size > 0 ? await deps.messages.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
     // A stored message first seen before its partition's first offset here
     // was finished: a re-send, skipped. First seen at or after it: an
     // earlier attempt at this batch stopped after the insert, so its routing
     // may be unfinished and is done again.
     const unfinished: StoredMessage[] = [];
     if (stored.size > 0) {
-      const seen = await deps.ledger.sightings([...stored.keys()]);
+      const seen = await deps.messages.sightings([...stored.keys()]);
       for (const m of stored.values()) {
         const at = seen.get(m.message_id);
         const first = at ? firstOffsets.get(at.partition) : undefined;
@@ -139,7 +139,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       const numbered = await allocator.number(firstOffsets, byConversation, now);
       step('sequence');
       await heartbeat();
-      await deps.ledger.insert(numbered);
+      await deps.messages.insert(numbered);
       step('insert');
       await heartbeat();
       const persistedAt = Date.now();
