@@ -44,7 +44,7 @@ await runService({
     // `internal`: WebSocket users, through their presence nodes' channels (offline ones stay pending).
     const internal = createLivePush({ redis: infra.redis!, redisSub: infra.redisSub!, keyPrefix: config.REDIS_KEY_PREFIX, logger });
     const handOver = new ChannelHandOverRouter({ internal, telegram: outbound.handOver, whatsapp: outbound.handOver, instagram: outbound.handOver, messenger: outbound.handOver });
-    const pipeline = createPipelineWorkers({ infra, logger, registry, handOver, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeLanes: config.ROUTER_WRITE_LANES } });
+    const pipeline = createPipelineWorkers({ infra, logger, registry, handOver, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeGroups: config.ROUTER_WRITE_GROUPS } });
     return {
       app: createRouterApp({ logger, registry, checks: infra.checks, isDraining }),
       start: async () => {

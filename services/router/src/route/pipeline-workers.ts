@@ -11,7 +11,7 @@ export interface PipelineWorkerSettings {
   partitionConcurrency: number;
   sequenceCacheSize: number;
   /** Partition groups written side by side (see coalesceBatches). */
-  writeLanes: number;
+  writeGroups: number;
 }
 
 export interface PipelineWorkers {
@@ -52,7 +52,7 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
   return {
     start: async () => {
       await ensureIndexes(db, pipelineIndexes);
-      await Promise.all([route.start(coalesceBatches(routeHandler, { lanes: deps.settings.writeLanes })), status.start(coalesceBatches((batches) => statusHandler(batches.flatMap((b) => b.records), batches[0]!.ctx), { lanes: deps.settings.writeLanes }))]);
+      await Promise.all([route.start(coalesceBatches(routeHandler, { groups: deps.settings.writeGroups })), status.start(coalesceBatches((batches) => statusHandler(batches.flatMap((b) => b.records), batches[0]!.ctx), { groups: deps.settings.writeGroups }))]);
       logger.info({ groups: [ConsumerGroups.route, ConsumerGroups.status] }, 'pipeline workers started');
     },
     stop: async () => {
