@@ -6,7 +6,7 @@
  * 1. idle: N authenticated connections to one presence node, each sending
  *    heartbeats; reports the node's RSS per connection.
  * 2. fan-out: message frames into a 500-member group through the router's
- *    internal delivery (presence lookup in Redis → node channel → sockets);
+ *    live push (presence lookup in Redis → node channel → sockets);
  *    reports frames/s received.
  * 3. latency: REST accept → WebSocket `message` frame at a fixed offered
  *    rate over 50 direct conversations, p50/p95/p99 (frontend and router
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     summary['fan-out'] = `${got}/${expected} frames in ${fanS.toFixed(2)} s = ${Math.round(got / fanS)} frames/s (${group.length}-member group, ${FANOUT_MESSAGES} messages, router-side internal delivery → Redis → node → sockets)`;
 
     // 2b. The presence share of the latency: router-side delivery call → frame, at the offered rate.
-    say(`2b: internal delivery → frame at ${RATE} msg/s for ${LATENCY_S} s over ${group.length} recipients…`);
+    say(`2b: live push → frame at ${RATE} msg/s for ${LATENCY_S} s over ${group.length} recipients…`);
     const pushedAt = new Map<string, number>();
     const lat: number[] = [];
     const worstPerSecond: number[] = [];
