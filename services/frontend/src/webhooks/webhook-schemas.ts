@@ -61,7 +61,7 @@ export const RotateSecretRequestSchema = z
 export const WebhookParamsSchema = z.strictObject({ id: UuidSchema });
 export const WebhookDeliveryParamsSchema = z.strictObject({ id: UuidSchema, delivery_id: UuidSchema });
 
-export const DeliveryListQuerySchema = z.strictObject({
+export const WebhookDeliveryListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: '1–100, default 20.' }),
   cursor: UuidSchema.optional().openapi({ description: 'next_cursor of the previous page.' }),
   state: z.enum(['pending', 'succeeded', 'failed']).optional(),

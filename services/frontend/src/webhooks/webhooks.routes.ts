@@ -6,7 +6,7 @@ import { eventIdOf, pingPayload, PING_EVENT, publicWebhookDelivery, publicWebhoo
 import { applyWebhookPatch } from './webhook-patch';
 import {
   CreateWebhookRequestSchema,
-  DeliveryListQuerySchema,
+  WebhookDeliveryListQuerySchema,
   WebhookDeliveryListSchema,
   WebhookDeliveryParamsSchema,
   WebhookDeliverySchema,
@@ -105,7 +105,7 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Hono<
 
   app.get('/:id/deliveries', async (c) => {
     const reg = await find(c);
-    const q = readQuery(c, DeliveryListQuerySchema);
+    const q = readQuery(c, WebhookDeliveryListQuerySchema);
     // One more than asked tells whether there is a next page.
     const page = await store(() => d.deliveries.list(reg.webhook_id, { limit: q.limit + 1, ...(q.cursor ? { before: q.cursor } : {}), ...(q.state ? { state: q.state } : {}) }));
     const more = page.length > q.limit;
@@ -244,7 +244,7 @@ function registerOpenApi(openapi: OpenAPIRegistry, d: WebhooksDeps): void {
     security,
     summary: 'The delivery log, newest first',
     description: 'Every event sent to this webhook with each attempt: time, status code, latency, error and the start of the response body. Kept 30 days (configurable).',
-    request: { params: idParams, query: DeliveryListQuerySchema },
+    request: { params: idParams, query: WebhookDeliveryListQuerySchema },
     responses: { 200: json(WebhookDeliveryListSchema, 'A page of deliveries'), ...problemResponses(400, 401, 403, 404, 429, 503) },
   });
   openapi.registerPath({ method: 'get', path: '/v1/webhooks/{id}/deliveries/{delivery_id}', tags, security, summary: 'One delivery with its attempts', request: { params: WebhookDeliveryParamsSchema }, responses: { 200: json(WebhookDeliverySchema, 'The delivery'), ...problemResponses(400, 401, 403, 404, 429, 503) } });
