@@ -13,7 +13,7 @@
  *    metrics; no rate limit), healthy and with 20 % transient failures;
  * 2. routing path + retry machinery on the local stack (MongoDB ledger,
  *    hub.retry.v1 on Kafka, retry worker, dead letters): messages fed to the
- *    external ChannelDelivery in routing batches, the mock failing a share of
+ *    external ChannelHandOver in routing batches, the mock failing a share of
  *    calls transiently, until every message is delivered or dead-lettered.
  *    Each message has its own lane (conversation × recipient), so what is
  *    measured is retry throughput, not lanes waiting for their head (with
@@ -81,13 +81,13 @@ async function stackCase(): Promise<Figures> {
     if (!existsSync(stackFile)) throw new Error('no stack settings: run `npm run stack:up` first (or set KAFKA_BROKERS, MONGO_URL, ETCD_HOSTS, REDIS_URL, S3_*)');
     Object.assign(process.env, parseEnvFile(stackFile));
   }
-  const { startExternalFixture } = await import('../../services/router/test/external-fixture');
-  const f = await startExternalFixture({
+  const { startOutboundFixture } = await import('../../services/router/test/outbound-fixture');
+  const f = await startOutboundFixture({
     CONNECTORS_ENABLED: 'whatsapp',
     MOCK_CONNECTOR_LATENCY_MS: '1-3',
     MOCK_CONNECTOR_FAILURE_RATE: String(FAILURE_RATE),
     MOCK_CONNECTOR_SEED: '11',
-    DELIVERY_BACKOFF_BASE_MS: '100',
+    OUTBOUND_BACKOFF_BASE_MS: '100',
     CONNECTOR_BREAKER_ERROR_PERCENT: '90',
     CONNECTOR_BREAKER_VOLUME_THRESHOLD: '100000',
   });
@@ -118,7 +118,7 @@ async function stackCase(): Promise<Figures> {
       [0, 1, 2].map(async () => {
         for (let b = queue.shift(); b; b = queue.shift()) {
           for (const r of b) started.set(r.message.message_id, performance.now());
-          for (const o of await f.ext.delivery.deliver(b)) outcomes[o.kind === 'sent' ? 'sent' : o.kind === 'failed' ? 'failed' : 'retry']++;
+          for (const o of await f.ext.handOver.deliver(b)) outcomes[o.kind === 'sent' ? 'sent' : o.kind === 'failed' ? 'failed' : 'retry']++;
           routed += b.length;
           if (routed % 500 === 0) say(`  routed ${routed}/${MESSAGES}`);
         }

@@ -6,7 +6,7 @@
  * 1. idle: N authenticated connections to one presence node, each sending
  *    heartbeats; reports the node's RSS per connection.
  * 2. fan-out: message frames into a 500-member group through the router's
- *    internal delivery (presence lookup in Redis → node channel → sockets);
+ *    live push (presence lookup in Redis → node channel → sockets);
  *    reports frames/s received.
  * 3. latency: REST accept → WebSocket `message` frame at a fixed offered
  *    rate over 50 direct conversations, p50/p95/p99 (frontend and router
@@ -33,7 +33,7 @@ import { cleanupTestEnv, testFrontendEnv } from '../../test/support/identity';
 import { RedisPresenceStore } from '../../services/presence/src/adapters/redis-presence-store';
 import { RedisNodeBus } from '../../services/presence/src/adapters/redis-node-bus';
 import { Fanout } from '../../services/presence/src/fanout';
-import { InternalDelivery } from '../../services/presence/src/delivery/internal-delivery';
+import { LivePush } from '../../services/presence/src/live/live-push';
 import { measureLatency, percentiles } from './latency';
 import { stackServers } from '../pipeline/cpu';
 
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     const redis = createRedis({ url: env.REDIS_URL!, keyPrefix: env.REDIS_KEY_PREFIX });
     const sub = createRedis({ url: env.REDIS_URL! });
     const logger = createLogger({ service: 'bench', level: 'warn' });
-    const delivery = new InternalDelivery(new Fanout(new RedisPresenceStore(redis, { ttlMs: 60_000 }), new RedisNodeBus(redis, sub, env.REDIS_KEY_PREFIX!, logger)));
+    const push = new LivePush(new Fanout(new RedisPresenceStore(redis, { ttlMs: 60_000 }), new RedisNodeBus(redis, sub, env.REDIS_KEY_PREFIX!, logger)));
     const conversation = randomUUID();
     const groupMessage = (seq: number) => ({
       message_id: randomUUID(), conversation_id: conversation, from: 'bench-sender', to: group.map((c) => c.user), channels: ['internal' as const],
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     let warmed = 0;
     for (const c of group) c.onFrame = (f) => void (f.op === 'message' && (warmed += 1));
     const warmStart = performance.now();
-    await delivery.deliver(group.map((c) => ({ message: groupMessage(1), recipient: c.user, channel: 'internal' })));
+    await push.deliver(group.map((c) => ({ message: groupMessage(1), recipient: c.user, channel: 'internal' })));
     while (warmed < group.length && performance.now() - warmStart < 30_000) await new Promise((r) => setTimeout(r, 20));
     say(`  first message (first sight of the conversation on ${group.length} connections) took ${Math.round(performance.now() - warmStart)} ms`);
     const expected = FANOUT_MESSAGES * group.length;
@@ -183,14 +183,14 @@ async function main(): Promise<void> {
     const fanStart = performance.now();
     for (let seq = 2; seq <= FANOUT_MESSAGES + 1; seq++) {
       const message = groupMessage(seq);
-      await delivery.deliver(group.map((c) => ({ message, recipient: c.user, channel: 'internal' })));
+      await push.deliver(group.map((c) => ({ message, recipient: c.user, channel: 'internal' })));
     }
     await Promise.race([allIn, new Promise((r) => setTimeout(r, 60_000))]);
     const fanS = (lastAt - fanStart) / 1000;
     summary['fan-out'] = `${got}/${expected} frames in ${fanS.toFixed(2)} s = ${Math.round(got / fanS)} frames/s (${group.length}-member group, ${FANOUT_MESSAGES} messages, router-side internal delivery → Redis → node → sockets)`;
 
     // 2b. The presence share of the latency: router-side delivery call → frame, at the offered rate.
-    say(`2b: internal delivery → frame at ${RATE} msg/s for ${LATENCY_S} s over ${group.length} recipients…`);
+    say(`2b: live push → frame at ${RATE} msg/s for ${LATENCY_S} s over ${group.length} recipients…`);
     const pushedAt = new Map<string, number>();
     const lat: number[] = [];
     const worstPerSecond: number[] = [];
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     // connect, when memberships are loaded) and the timed run measures the live path, not first-sight reads.
     let warm = 0;
     for (const c of group) c.onFrame = (f) => void (f.op === 'message' && (warm += 1));
-    await delivery.deliver(group.map((c, i) => ({ message: messageFor(-1, c.user, convOf(i), 1), recipient: c.user, channel: 'internal' })));
+    await push.deliver(group.map((c, i) => ({ message: messageFor(-1, c.user, convOf(i), 1), recipient: c.user, channel: 'internal' })));
     for (let i = 0; i < group.length; i++) perConversation.set(convOf(i), 1);
     const warmDeadline = Date.now() + 20_000;
     while (warm < group.length && Date.now() < warmDeadline) await new Promise((r) => setTimeout(r, 50));
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
         pushedAt.set(message.message_id, performance.now());
         batch.push({ message, recipient: recipient.user, channel: 'internal' });
       }
-      if (batch.length > 0) await delivery.deliver(batch);
+      if (batch.length > 0) await push.deliver(batch);
       await new Promise((r) => setTimeout(r, 5));
     }
     const latDeadline = Date.now() + 10_000;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withRenamedEnv } from './renamed-env';
 
 /** Raised at boot when the environment does not satisfy a service's config schema. */
 export class ConfigError extends Error {
@@ -12,8 +13,11 @@ export class ConfigError extends Error {
  * Validates the environment against a zod object whose keys are the
  * environment variable names. Every bad or missing key is listed at once,
  * so an operator fixes them in one go rather than one restart per key.
+ * Renamed variables are read under their old names too, for the alias
+ * period (renamed-env.ts).
  */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+export function loadConfig<S extends z.ZodObject>(schema: S, source: Record<string, string | undefined> = process.env): z.infer<S> {
+  const env = withRenamedEnv(source);
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './renamed-env';
 export * from './logger';
 export * from './metrics';
 export * from './health';

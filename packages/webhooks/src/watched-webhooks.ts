@@ -5,7 +5,7 @@ import { isDeliverable, type WebhookRecord } from './registration';
 import { WebhookSecretCodec } from './secret-box';
 
 /** Read side of registrations for the dispatcher's hot path (no network per event). */
-export interface WebhookDirectory {
+export interface WebhookRegistrations {
   get(webhookId: string): WebhookRecord | undefined;
   /** Active registrations of `owner` subscribed to `eventType`. */
   matching(owner: string, eventType: string): WebhookRecord[];
@@ -16,7 +16,7 @@ export interface WebhookDirectory {
  * etcd prefix watch (a PrefixMirror: no change made while loading is lost;
  * a malformed value is logged and skipped).
  */
-export class WatchedWebhooks extends PrefixMirror implements WebhookDirectory {
+export class WatchedWebhooks extends PrefixMirror implements WebhookRegistrations {
   private readonly byId = new Map<string, WebhookRecord>();
   private readonly byOwner = new Map<string, Map<string, WebhookRecord>>();
 

@@ -1,4 +1,4 @@
-import type { NodeBus, NodeDelivery } from './ports/node-bus';
+import type { NodeBus, NodePush } from './ports/node-bus';
 import type { PresenceStore } from './ports/presence-store';
 import type { ServerFrame } from './ws/frames';
 
@@ -11,7 +11,7 @@ export class Fanout {
   constructor(
     private readonly store: PresenceStore,
     private readonly bus: NodeBus,
-    private readonly self?: { node: string; deliver: (d: NodeDelivery) => void },
+    private readonly self?: { node: string; deliver: (d: NodePush) => void },
   ) {}
 
   /** Resolves with the users that had a live connection (the frame went to their nodes). */

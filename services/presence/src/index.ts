@@ -1,4 +1,4 @@
 export * from './app';
 export * from './config';
-export { createInternalDelivery } from './delivery/create-internal-delivery';
-export type { InternalDelivery } from './delivery/internal-delivery';
+export { createLivePush } from './live/create-live-push';
+export type { LivePush } from './live/live-push';

@@ -9,14 +9,14 @@ import { RedisNodeBus } from './adapters/redis-node-bus';
 import { RedisPresenceStore } from './adapters/redis-presence-store';
 import { RedisRevocationFeed } from './adapters/redis-revocation-feed';
 import { createPresenceApp } from './app';
-import { StoreConversationDirectory } from './conversation-directory';
+import { StoreConversationMembers } from './conversation-members';
 import { loadPresenceConfig } from './config';
 import { connectionHooks } from './connection-hooks';
-import { AcceptSubmitter } from './delivery/accept-submitter';
-import { liveSessions } from './delivery/live-session';
-import { PublishingStatusRecorder } from './delivery/publishing-status-recorder';
-import { Receipts } from './delivery/receipts';
-import { StatusRelay } from './delivery/status-relay';
+import { AcceptSubmitter } from './live/accept-submitter';
+import { liveSessions } from './live/live-session';
+import { PublishingStatusRecorder } from './live/publishing-status-recorder';
+import { Receipts } from './live/receipts';
+import { StatusRelay } from './live/status-relay';
 import { Fanout } from './fanout';
 import { PresenceTracker } from './presence-tracker';
 import { TypingRelay } from './typing';
@@ -54,12 +54,12 @@ await runService({
     const db = infra.mongo!.db;
     const conversations = new MongoConversationStore(db);
     const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
-    const directory = new StoreConversationDirectory(conversations, lookup, new CachedAcceptances(new MongoConversationAcceptances(db), config.CONVERSATION_CACHE_SIZE));
+    const members = new StoreConversationMembers(conversations, lookup, new CachedAcceptances(new MongoConversationAcceptances(db), config.CONVERSATION_CACHE_SIZE));
     // The same accept path as POST /v1/messages, for WebSocket `send`.
     const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer!, claims: new RedisMessageIdClaims(redis, config.MESSAGE_ID_CLAIM_TTL_S * 1000), registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, files: new MongoFileCatalog(db) });
     const connections = new LocalConnections();
     const memberships = new MongoMemberships(db, new MongoSequenceSlots(db));
-    const userConversations = new UserConversations(memberships, directory);
+    const userConversations = new UserConversations(memberships, members);
     // The gateway is built below; this node's share of a fan-out reaches it only once it runs.
     const fanout = new Fanout(store, bus, { node, deliver: (d) => gw.deliver(d) });
     const tracker = new PresenceTracker({
@@ -72,9 +72,9 @@ await runService({
       ttlMs: config.PRESENCE_TTL_MS,
       liveConnections: () => connections.connections(),
     });
-    const typing = new TypingRelay(directory, fanout, config.TYPING_TTL_MS);
+    const typing = new TypingRelay(members, fanout, config.TYPING_TTL_MS);
     const history = messageStoreFor(infra.mongo!);
-    const delivery = liveSessions({
+    const live = liveSessions({
       history,
       memberships,
       receipts: new Receipts({ history, memberships, statuses: new PublishingStatusRecorder(infra.producer!), pageSize: config.CATCH_UP_PAGE_SIZE }),
@@ -98,7 +98,7 @@ await runService({
         ratePerS: config.WS_RATE_PER_S,
         rateBurst: config.WS_RATE_BURST,
       },
-      hooks: connectionHooks({ tracker, typing, conversations: userConversations, delivery }),
+      hooks: connectionHooks({ tracker, typing, conversations: userConversations, live }),
     });
     // Before listening: entries a previous process with this node id left behind are cleared (its users announced offline).
     await tracker.clearPrevious();
@@ -108,7 +108,7 @@ await runService({
     const statusConsumer = new EventConsumer(infra.kafka!, { groupId: 'presence-status', topics: [Topics.status], fromBeginning: false }, logger);
     const relay = new StatusRelay(fanout, logger);
     return {
-      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, directory } }),
+      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
       attach: (server) => gw.attach(server),
       start: async () => {
         unsubscribe.push(await bus.subscribe(node, (d) => gw.deliver(d)));

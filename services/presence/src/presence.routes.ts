@@ -2,14 +2,14 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { hasScope, UsernameSchema, type Principal } from '@hub/domain';
 import { ProblemError, validationProblem, type HubEnv } from '@hub/platform';
-import type { ConversationDirectory } from './ports/conversation-directory';
+import type { ConversationMembers } from './ports/conversation-members';
 import type { PresenceStore } from './ports/presence-store';
 
 export interface PresenceRoutesDeps {
   /** The hub's shared request stack (identity): token, revocation, rate limit; sets `principal`. */
   authenticate: MiddlewareHandler;
   store: PresenceStore;
-  directory: ConversationDirectory;
+  members: ConversationMembers;
 }
 
 const ParamsSchema = z.strictObject({ username: UsernameSchema });
@@ -29,7 +29,7 @@ export function mountPresenceRoutes(app: Hono<HubEnv>, d: PresenceRoutesDeps): v
     const principal = c.get('principal') as Principal;
     if (principal.kind === 'user') {
       // One answer for a stranger, an unknown name and a member who has not accepted: nothing to tell apart.
-      if (!(await d.directory.mayShowPresence(principal.subject, username))) {
+      if (!(await d.members.mayShowPresence(principal.subject, username))) {
         throw new ProblemError('forbidden', `the presence of ${username} is not shared with you`);
       }
     } else if (!hasScope(principal, 'messages:read')) {

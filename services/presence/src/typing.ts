@@ -1,5 +1,5 @@
 import type { Fanout } from './fanout';
-import type { ConversationDirectory } from './ports/conversation-directory';
+import type { ConversationMembers } from './ports/conversation-members';
 import { FrameError } from './ws/frame-error';
 
 /**
@@ -11,17 +11,17 @@ export class TypingRelay {
   private readonly lastSent = new Map<string, number>();
 
   constructor(
-    private readonly directory: ConversationDirectory,
+    private readonly members: ConversationMembers,
     private readonly fanout: Fanout,
     private readonly ttlMs: number,
   ) {}
 
   async typing(user: string, conversationId: string, claimedUser: string | undefined, now = Date.now()): Promise<void> {
     if (claimedUser !== undefined && claimedUser !== user) throw new FrameError('forbidden', 'typing: user must be yourself (or left out)');
-    const members = await this.directory.membersOf(conversationId);
+    const members = await this.members.membersOf(conversationId);
     if (!members?.includes(user)) throw new FrameError('not_member', `you are not a member of conversation ${conversationId}`);
     // Typing shows that the user is online: shared, like presence, only where they accepted the conversation.
-    if (!(await this.directory.hasAccepted(conversationId, user))) {
+    if (!(await this.members.hasAccepted(conversationId, user))) {
       throw new FrameError('not_accepted', `typing is shared only in conversations you accepted; reply in ${conversationId} or accept it (POST /v1/conversations/${conversationId}/accept) first`);
     }
     const key = `${user}|${conversationId}`;

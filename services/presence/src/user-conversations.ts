@@ -1,4 +1,4 @@
-import type { ConversationDirectory } from './ports/conversation-directory';
+import type { ConversationMembers } from './ports/conversation-members';
 import type { Membership, Memberships } from './ports/memberships';
 
 /**
@@ -14,7 +14,7 @@ export class UserConversations {
 
   constructor(
     private readonly memberships: Memberships,
-    private readonly directory: ConversationDirectory,
+    private readonly members: ConversationMembers,
   ) {}
 
   /** Reads the user's memberships (fresh: delivered_seq moves) and remembers their conversations. */
@@ -50,11 +50,11 @@ export class UserConversations {
   async peersOf(user: string): Promise<string[]> {
     await this.loading.get(user)?.catch(() => {});
     const ids = this.byUser.get(user);
-    if (!ids) return this.directory.peersOf(user);
+    if (!ids) return this.members.peersOf(user);
     const peers = new Set<string>();
     for (const id of ids) {
-      if (!(await this.directory.hasAccepted(id, user))) continue;
-      for (const m of (await this.directory.membersOf(id)) ?? []) if (m !== user) peers.add(m);
+      if (!(await this.members.hasAccepted(id, user))) continue;
+      for (const m of (await this.members.membersOf(id)) ?? []) if (m !== user) peers.add(m);
     }
     return [...peers];
   }

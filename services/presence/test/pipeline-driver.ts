@@ -4,7 +4,7 @@ import { createLogger, createRedis, type Redis } from '@hub/platform';
 import { MongoClient } from 'mongodb';
 import { RedisNodeBus } from '../src/adapters/redis-node-bus';
 import { RedisPresenceStore } from '../src/adapters/redis-presence-store';
-import { InternalDelivery, type InternalDeliveryOutcome } from '../src/delivery/internal-delivery';
+import { LivePush, type LivePushOutcome } from '../src/live/live-push';
 import { Fanout } from '../src/fanout';
 
 /**
@@ -18,18 +18,18 @@ export class PipelineDriver {
   private readonly mongo: MongoClient;
   private readonly redis: Redis;
   private readonly sub: Redis;
-  private readonly delivery: InternalDelivery;
+  private readonly push: LivePush;
 
   constructor(private readonly env: Record<string, string>) {
     this.mongo = new MongoClient(env.MONGO_URL!);
     this.redis = createRedis({ url: env.REDIS_URL!, keyPrefix: env.REDIS_KEY_PREFIX });
     this.sub = createRedis({ url: env.REDIS_URL! });
     const store = new RedisPresenceStore(this.redis, { ttlMs: Number(env.PRESENCE_TTL_MS ?? 300_000) });
-    this.delivery = new InternalDelivery(new Fanout(store, new RedisNodeBus(this.redis, this.sub, env.REDIS_KEY_PREFIX!, createLogger({ service: 'test', level: 'silent' }))));
+    this.push = new LivePush(new Fanout(store, new RedisNodeBus(this.redis, this.sub, env.REDIS_KEY_PREFIX!, createLogger({ service: 'test', level: 'silent' }))));
   }
 
   /** Stores and routes one message from `from` to `to` in the conversation; resolves with the stored message and the outcome per recipient. */
-  async send(conversationId: string, from: string, to: string[], text: string): Promise<{ message: StoredMessage; outcomes: InternalDeliveryOutcome[] }> {
+  async send(conversationId: string, from: string, to: string[], text: string): Promise<{ message: StoredMessage; outcomes: LivePushOutcome[] }> {
     const db = this.mongo.db(this.env.MONGO_DB);
     const slots = new MongoSequenceSlots(db);
     const id = newId();
@@ -45,7 +45,7 @@ export class PipelineDriver {
       payload: { type: 'text', text }, source: 'api', accepted_at: now, stored_at: now, submitted_by: `user:${from}`,
     };
     await new MongoMessageStore(db).insert([message]);
-    const outcomes = await this.delivery.deliver(to.map((recipient) => ({ message, recipient, channel: 'internal' })));
+    const outcomes = await this.push.deliver(to.map((recipient) => ({ message, recipient, channel: 'internal' })));
     return { message, outcomes };
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, s3ConfigSchema } from '@hub/platform';
 import { webhookDispatchConfigSchema, webhookPolicyConfigSchema } from '@hub/webhooks';
-import { externalChannelsConfigSchema } from './external-config';
+import { routerOutboundConfigSchema } from './outbound-config';
 
 export const routerConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
@@ -10,7 +10,7 @@ export const routerConfigSchema = baseConfigSchema
   .extend(redisConfigSchema.shape)
   .extend(webhookPolicyConfigSchema.shape)
   .extend(webhookDispatchConfigSchema.shape)
-  .extend(externalChannelsConfigSchema.shape)
+  .extend(routerOutboundConfigSchema.shape)
   // Optional here: only file messages to external channels need the object store (for download links).
   .extend(s3ConfigSchema.partial().shape)
   .extend({
@@ -21,7 +21,7 @@ export const routerConfigSchema = baseConfigSchema
     /** Conversations whose members and sequence counter the route worker keeps in memory. */
     ROUTER_SEQUENCE_CACHE_SIZE: env.positiveInt(100_000),
     /** Groups of partitions whose batches are written side by side (each group one round of bulk writes per fetch). */
-    ROUTER_WRITE_LANES: env.positiveInt(2),
+    ROUTER_WRITE_GROUPS: env.positiveInt(2),
     // The route worker publishes a whole batch's statuses in one call and
     // waits for it before committing: lingering would only lengthen its cycle.
     KAFKA_PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(100).default(0),

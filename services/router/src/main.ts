@@ -1,13 +1,13 @@
 import { Topics } from '@hub/domain';
 import { WatchedIdentityDirectory } from '@hub/identity';
 import { runService } from '@hub/platform';
-import { createInternalDelivery } from '@hub/presence';
+import { createLivePush } from '@hub/presence';
 import { createRouterApp } from './app';
 import { loadRouterConfig } from './config';
-import { createExternalChannels } from './external-channels';
+import { createOutbound } from './outbound';
 import { notifySettings } from './notify/notify-settings';
 import { createNotifyWorker } from './notify/notify-worker';
-import { ChannelDeliveryRouter } from './ports/delivery';
+import { ChannelHandOverRouter } from './ports/hand-over';
 import { createPipelineWorkers } from './route/pipeline-workers';
 
 await runService({
@@ -28,7 +28,7 @@ await runService({
     const notify = createNotifyWorker({ infra, logger, registry, settings });
     // Mappings for external delivery come from the watched identity cache, never from etcd per message.
     const directory = new WatchedIdentityDirectory(infra.etcd!, logger);
-    const external = await createExternalChannels({
+    const outbound = await createOutbound({
       config,
       kafka: infra.kafka!,
       publisher: infra.producer!,
@@ -41,11 +41,11 @@ await runService({
       redisKeyPrefix: '',
       ...(infra.s3 ? { objects: infra.s3 } : {}),
     });
-    // Channels without a ChannelDelivery registered here leave their recipients `pending`.
+    // Channels without a ChannelHandOver registered here leave their recipients `pending`.
     // `internal`: WebSocket users, through their presence nodes' channels (offline ones stay pending).
-    const internal = createInternalDelivery({ redis: infra.redis!, redisSub: infra.redisSub!, keyPrefix: config.REDIS_KEY_PREFIX, logger });
-    const delivery = new ChannelDeliveryRouter({ internal, telegram: external.delivery, whatsapp: external.delivery, instagram: external.delivery, messenger: external.delivery });
-    const pipeline = createPipelineWorkers({ infra, logger, registry, delivery, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeLanes: config.ROUTER_WRITE_LANES } });
+    const internal = createLivePush({ redis: infra.redis!, redisSub: infra.redisSub!, keyPrefix: config.REDIS_KEY_PREFIX, logger });
+    const handOver = new ChannelHandOverRouter({ internal, telegram: outbound.handOver, whatsapp: outbound.handOver, instagram: outbound.handOver, messenger: outbound.handOver });
+    const pipeline = createPipelineWorkers({ infra, logger, registry, handOver, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeGroups: config.ROUTER_WRITE_GROUPS } });
     return {
       app: createRouterApp({ logger, registry, checks: infra.checks, isDraining }),
       // ROUTER_PORT may be 0 (tests): the port actually bound is the hub's too.
@@ -54,11 +54,11 @@ await runService({
         await directory.ready();
         await pipeline.start();
         await notify.start();
-        await external.start();
+        await outbound.start();
       },
       stop: async () => {
         await Promise.all([pipeline.stop(), notify.stop()]);
-        await external.stop();
+        await outbound.stop();
         await directory.stop();
       },
     };

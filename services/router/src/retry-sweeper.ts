@@ -1,5 +1,5 @@
 import { newId } from '@hub/domain';
-import type { DeliveryLedger, DeliveryScheduler } from '@hub/deliveries';
+import type { OutboundLedger, RetryScheduler } from '@hub/outbound';
 import type { Logger } from '@hub/platform';
 
 /**
@@ -13,7 +13,7 @@ export class RetrySweeper {
   private running?: Promise<unknown>;
 
   constructor(
-    private readonly deps: { ledger: DeliveryLedger; scheduler: DeliveryScheduler; logger: Logger; intervalMs: number; graceMs: number },
+    private readonly deps: { ledger: OutboundLedger; scheduler: RetryScheduler; logger: Logger; intervalMs: number; graceMs: number },
   ) {}
 
   start(): void {

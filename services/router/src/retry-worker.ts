@@ -1,18 +1,18 @@
-import { laneOf, RETRY_RECORD, RetryRecordSchema, type DeliveryLedger, type DeliveryScheduler, type RetryRecord } from '@hub/deliveries';
+import { laneOf, RETRY_RECORD, RetryRecordSchema, type OutboundLedger, type RetryScheduler, type RetryRecord } from '@hub/outbound';
 import type { Status, StatusEvent, StoredMessage } from '@hub/domain';
 import type { ConsumedRecord, Logger } from '@hub/platform';
-import { attemptExternal, type ExternalAttemptDeps } from './external-attempt';
-import type { ExternalSteps, Step } from './external-steps';
+import { attemptOutbound, type OutboundAttemptDeps } from './outbound-attempt';
+import type { OutboundSteps, Step } from './outbound-steps';
 import type { DelayedTopicConsumer } from './ports/delayed-consumer';
-import type { StatusSink } from './ports/status-sink';
+import type { StatusRecorder } from './ports/status-recorder';
 
 export interface RetryWorkerDeps {
   consumer: DelayedTopicConsumer;
-  ledger: DeliveryLedger;
-  scheduler: DeliveryScheduler;
-  steps: ExternalSteps;
-  attempt: ExternalAttemptDeps;
-  status: StatusSink;
+  ledger: OutboundLedger;
+  scheduler: RetryScheduler;
+  steps: OutboundSteps;
+  attempt: OutboundAttemptDeps;
+  status: StatusRecorder;
   logger: Logger;
   /** How long a claimed delivery is held before the sweeper may consider it lost (well above a connector call's deadline). */
   holdMs: number;
@@ -63,7 +63,7 @@ export class RetryWorker {
       await this.deps.steps.queue(ctx, entry.next_attempt);
       return;
     }
-    const result = await attemptExternal(this.deps.attempt, message, record.recipient, record.channel);
+    const result = await attemptOutbound(this.deps.attempt, message, record.recipient, record.channel);
     const step = await this.deps.steps.afterAttempt(ctx, result);
     if (step.step === 'sent') {
       await this.deps.ledger.finish([{ message, recipient: record.recipient, channel: record.channel, first_attempt_at: entry.first_attempt_at, state: 'delivered', attempts: entry.attempts + 1, external_id: step.externalId }]);

@@ -240,7 +240,7 @@ describe('notify worker: retries, log and re-send', () => {
     const max = (xs: number[]) => Math.max(...xs);
     console.log(`healthy receiver latency: baseline max ${max(baseline)} ms, with a hanging receiver max ${max(underLoad)} ms (timeout 5000 ms)`);
     // Waiting behind even one hanging call would take the whole 5 s timeout
-    // (the process-wide limit is 4 calls here, so without per-endpoint lanes
+    // (the process-wide limit is 4 calls here, so without per-endpoint queues
     // the hanging endpoint would hold every slot).
     expect(max(underLoad)).toBeLessThan(5_000);
     expect(max(underLoad)).toBeLessThan(max(baseline) + 2_500);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FILE_COMPLETED, makeEnvelope, MESSAGE_STATUS, newId, Topics, type FileEvent, type Status, type StatusEvent } from '@hub/domain';
 import { connectInfra, createLogger, Registry, type Infra } from '@hub/platform';
-import { SystemHostResolver, WebhooksRepository, MongoDeliveryStore, type HostResolver, type ResolvedAddress } from '@hub/webhooks';
+import { SystemHostResolver, WebhooksRepository, MongoWebhookDeliveryStore, type HostResolver, type ResolvedAddress } from '@hub/webhooks';
 import { stackEnv } from '../../../test/support/stack-env';
 import { createNotifyWorker, type NotifySettings, type NotifyWorker } from '../src/notify/notify-worker';
 
@@ -18,7 +18,7 @@ export interface NotifyKit {
   infra: Infra;
   worker: NotifyWorker;
   repo: WebhooksRepository;
-  store: MongoDeliveryStore;
+  store: MongoWebhookDeliveryStore;
   resolver: MappedResolver;
   /** Publishes a StatusEvent; `envelopeId` repeats an earlier envelope (a producer retry). Resolves with the envelope id. */
   publishStatus(e: Partial<StatusEvent> & { message_id: string; status: Status; submitted_by: string }, envelopeId?: string): Promise<string>;
@@ -78,7 +78,7 @@ export async function startNotifyKit(settings: Partial<NotifySettings> = {}): Pr
     worker,
     resolver,
     repo: new WebhooksRepository(infra.etcd!),
-    store: new MongoDeliveryStore(infra.mongo!.db),
+    store: new MongoWebhookDeliveryStore(infra.mongo!.db),
     async publishStatus(e, envelopeId) {
       let conversation = e.conversation_id ?? conversationOf.get(e.message_id);
       if (!conversation) conversationOf.set(e.message_id, (conversation = newId()));

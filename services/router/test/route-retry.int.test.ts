@@ -5,7 +5,7 @@ import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore
 import { connectMongo, createLogger, ensureIndexes, type BatchContext, type ConsumedRecord, type EventPublisher, type MongoHandle, type OutgoingEvent } from '@hub/platform';
 import { Registry } from 'prom-client';
 import { stackEnv } from '../../../test/support/stack-env';
-import type { DeliveryRequest } from '../src/ports/delivery';
+import type { DeliveryRequest } from '../src/ports/hand-over';
 import { createRouteMetrics } from '../src/route/route-metrics';
 import { createRouteHandler } from '../src/route/route-worker';
 import { SenderAcceptances } from '../src/route/sender-acceptances';
@@ -32,7 +32,7 @@ function setup() {
   const published: OutgoingEvent[] = [];
   const faults = { publish: 0, insert: 0 };
   const store = new MongoMessageStore(mongo.db);
-  const ledger = Object.assign(Object.create(store) as MongoMessageStore, {
+  const messages = Object.assign(Object.create(store) as MongoMessageStore, {
     insert: async (...args: Parameters<MongoMessageStore['insert']>) => {
       if (faults.insert > 0) {
         faults.insert--;
@@ -52,12 +52,12 @@ function setup() {
     },
   };
   const routeHandler = createRouteHandler({
-    ledger,
+    messages,
     sequences: new MongoConversationStore(mongo.db),
     slots: new MongoSequenceSlots(mongo.db),
     rejected: new MongoRejectedRecords(mongo.db),
     senders: new SenderAcceptances(new MongoConversationAcceptances(mongo.db), 100),
-    delivery: { deliver: async (reqs: readonly DeliveryRequest[]) => reqs.map((r) => (delivered.push(r.message.message_id), { kind: 'pending' as const })) },
+    handOver: { deliver: async (reqs: readonly DeliveryRequest[]) => reqs.map((r) => (delivered.push(r.message.message_id), { kind: 'pending' as const })) },
     publisher,
     logger: createLogger({ service: 'test', level: 'silent' }),
     metrics: createRouteMetrics(new Registry()),

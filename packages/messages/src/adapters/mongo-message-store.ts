@@ -2,7 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import type { StoredMessage } from '@hub/domain';
 import { isDuplicateKeyError, writeErrorIndexes, type MongoHandle } from '@hub/platform';
 import { Collections } from '../collections';
-import { SequenceConflictError, type MessageLedger, type MessageReader, type Sighting } from '../ports/message-store';
+import { SequenceConflictError, type MessageWriter, type MessageReader, type Sighting } from '../ports/message-store';
 import type { SequenceSlot, SequenceSlots } from '../ports/sequence-slots';
 import { MongoSequenceSlots } from './mongo-sequence-slots';
 
@@ -31,7 +31,7 @@ const LOOKUP_CONCURRENCY = 16;
  * record's log position, which tells a re-send of a finished message from
  * a redelivery of an unfinished one (see the route worker).
  */
-export class MongoMessageStore implements MessageLedger, MessageReader {
+export class MongoMessageStore implements MessageWriter, MessageReader {
   private readonly messages: Collection<MessageDoc>;
   private readonly claims: Collection<ClaimDoc>;
   private readonly slots: SequenceSlots | undefined;

@@ -21,7 +21,7 @@ export interface Sighting {
  * Port: the router's write side of the message store. All operations are
  * bulk and idempotent, so a redelivered batch can run them again.
  */
-export interface MessageLedger {
+export interface MessageWriter {
   /**
    * Records that these messages were seen, at these log positions.
    * Resolves with the ids that had been claimed before (an earlier record

@@ -26,14 +26,14 @@ describe('coalesceBatches', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 
-  it('splits partitions into lanes, each its own call with its own outcome', async () => {
+  it('splits partitions into write groups, each its own call with its own outcome', async () => {
     const calls: number[][] = [];
     const handler = coalesceBatches(
       async (batches) => {
         calls.push(batches.map((b) => b.ctx.partition));
-        if (batches.some((b) => b.ctx.partition === 1)) throw new Error('lane 1 failed');
+        if (batches.some((b) => b.ctx.partition === 1)) throw new Error('group 1 failed');
       },
-      { lanes: 2 },
+      { groups: 2 },
     );
     const results = await Promise.allSettled([0, 1, 2, 3].map((p) => handler([rec(p, 1)], ctx(p))));
     expect(calls.sort()).toEqual([[0, 2], [1, 3]]);

@@ -20,27 +20,27 @@ export type MultiBatchHandler = (batches: PartitionBatch[]) => Promise<void>;
  * together, and each caller gets that call's outcome (a failure fails, and
  * so redelivers, every batch in it). A partition's next batch only comes
  * after its previous one resolved, so per-partition order holds. With
- * `lanes` > 1 the partitions are split into that many groups (partition
- * modulo lanes), each its own call with its own outcome. Needs
+ * `groups` > 1 the partitions are split into that many write groups (partition
+ * modulo groups), each its own call with its own outcome. Needs
  * partitionsConsumedConcurrently ≥ the partitions a consumer owns to
  * coalesce a whole fetch.
  */
-export function coalesceBatches(handler: MultiBatchHandler, opts: { lanes?: number } = {}): BatchHandler {
-  const lanes = Math.max(1, opts.lanes ?? 1);
+export function coalesceBatches(handler: MultiBatchHandler, opts: { groups?: number } = {}): BatchHandler {
+  const groups = Math.max(1, opts.groups ?? 1);
   let pending: Array<PartitionBatch & { resolve: () => void; reject: (err: unknown) => void }> = [];
   const flush = () => {
     const all = pending;
     pending = [];
-    // Lanes (by partition) run side by side: a store that converts documents
+    // Write groups (by partition) run side by side: a store that converts documents
     // on several cores but commits one writer at a time does both at once.
-    const byLane = new Map<number, typeof all>();
+    const byGroup = new Map<number, typeof all>();
     for (const b of all) {
-      const lane = b.ctx.partition % lanes;
-      const list = byLane.get(lane);
+      const g = b.ctx.partition % groups;
+      const list = byGroup.get(g);
       if (list) list.push(b);
-      else byLane.set(lane, [b]);
+      else byGroup.set(g, [b]);
     }
-    for (const group of byLane.values()) {
+    for (const group of byGroup.values()) {
       handler(group.map(({ records, ctx }) => ({ records, ctx }))).then(
         () => group.forEach((g) => g.resolve()),
         (err: unknown) => group.forEach((g) => g.reject(err)),

@@ -1,4 +1,4 @@
-import { deadLetterIndexes, DeliveryScheduler, deliveryLedgerIndexes, MongoDeadLetterStore, MongoDeliveryLedger } from '@hub/deliveries';
+import { deadLetterIndexes, RetryScheduler, outboundLedgerIndexes, MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound';
 import { Collections, MongoRejectedRecords, pipelineIndexes } from '@hub/messages';
 import { ensureIndexes, type Infra, type Logger } from '@hub/platform';
 import type { MiddlewareHandler } from 'hono';
@@ -7,8 +7,8 @@ import type { DlqDeps } from './dlq-deps';
 /** Builds the dead-letter admin side of the frontend once at boot (called from main.ts). */
 export async function composeDlq(infra: Infra, authenticate: MiddlewareHandler, logger: Logger): Promise<DlqDeps> {
   if (!infra.mongo || !infra.producer) throw new Error('the dead-letter routes need MongoDB and a Kafka producer');
-  await ensureIndexes(infra.mongo.db, { ...deliveryLedgerIndexes, ...deadLetterIndexes, [Collections.rejectedRecords]: pipelineIndexes[Collections.rejectedRecords]! });
-  const ledger = new MongoDeliveryLedger(infra.mongo.db);
+  await ensureIndexes(infra.mongo.db, { ...outboundLedgerIndexes, ...deadLetterIndexes, [Collections.rejectedRecords]: pipelineIndexes[Collections.rejectedRecords]! });
+  const ledger = new MongoOutboundLedger(infra.mongo.db);
   const deadLetters = new MongoDeadLetterStore(infra.mongo.db);
-  return { ledger, deadLetters, rejected: new MongoRejectedRecords(infra.mongo.db), scheduler: new DeliveryScheduler({ ledger, deadLetters, publisher: infra.producer }), authenticate, logger };
+  return { ledger, deadLetters, rejected: new MongoRejectedRecords(infra.mongo.db), scheduler: new RetryScheduler({ ledger, deadLetters, publisher: infra.producer }), authenticate, logger };
 }

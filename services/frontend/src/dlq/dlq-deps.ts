@@ -1,4 +1,4 @@
-import type { DeadLetterStore, DeliveryLedger, DeliveryScheduler } from '@hub/deliveries';
+import type { DeadLetterStore, OutboundLedger, RetryScheduler } from '@hub/outbound';
 import type { RejectedRecords } from '@hub/messages';
 import type { Logger } from '@hub/platform';
 import type { MiddlewareHandler } from 'hono';
@@ -8,8 +8,8 @@ export interface DlqDeps {
   deadLetters: DeadLetterStore;
   /** Records the router refused (GET /v1/dlq/records). */
   rejected: RejectedRecords;
-  ledger: DeliveryLedger;
-  scheduler: DeliveryScheduler;
+  ledger: OutboundLedger;
+  scheduler: RetryScheduler;
   /** Authenticates and rate-limits (identity's auth stack). */
   authenticate: MiddlewareHandler;
   logger: Logger;

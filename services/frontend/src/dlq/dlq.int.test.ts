@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryId, MongoDeadLetterStore, MongoDeliveryLedger, RETRY_RECORD, type DeadLetter } from '@hub/deliveries';
+import { deliveryId, MongoDeadLetterStore, MongoOutboundLedger, RETRY_RECORD, type DeadLetter } from '@hub/outbound';
 import { newId, Topics, type StoredMessage } from '@hub/domain';
 import { MongoRejectedRecords, type RejectedRecord } from '@hub/messages';
 import { connectMongo, createKafka, createLogger, EventConsumer, type ConsumedRecord, type MongoHandle } from '@hub/platform';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   admin = await adminToken(t.url, t.env);
   mongo = await connectMongo({ url: t.env.MONGO_URL!, database: t.env.MONGO_DB! });
   const store = new MongoDeadLetterStore(mongo.db);
-  const ledger = new MongoDeliveryLedger(mongo.db);
+  const ledger = new MongoOutboundLedger(mongo.db);
   for (const [channel, reason] of [
     ['telegram', 'chat_not_found'],
     ['whatsapp', 'attempts_exhausted'],
@@ -138,7 +138,7 @@ describe('POST /v1/dlq/{id}/replay', () => {
     expect(again.status).toBe(202);
     expect(again.body.replay).toBe('already_requested');
 
-    const ledger = new MongoDeliveryLedger(mongo.db);
+    const ledger = new MongoOutboundLedger(mongo.db);
     expect(await ledger.get(dl.delivery_id)).toMatchObject({ state: 'scheduled', attempts: 0, next_attempt: 1, generation: 1 });
     // One retry record on the (prefixed) hub.retry.v1, for the router's retry worker.
     const kafka = createKafka({ brokers: t.env.KAFKA_BROKERS!.split(','), clientId: 't-dlq', logger: createLogger({ service: 'test', level: 'silent' }), namePrefix: t.env.KAFKA_NAME_PREFIX! });

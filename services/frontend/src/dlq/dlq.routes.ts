@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { replayDeadLetter, type DeadLetter } from '@hub/deliveries';
+import { replayDeadLetter, type DeadLetter } from '@hub/outbound';
 import { isAdmin, Topics, UuidSchema } from '@hub/domain';
 import { decodeCursor, type RejectedRecord } from '@hub/messages';
 import { principalOf } from '@hub/identity';

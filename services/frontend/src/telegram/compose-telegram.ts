@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ConnectorMetrics, FlexibleRateLimiter, ResilientConnector, TelegramConnector } from '@hub/connectors';
-import { MongoDeliveryLedger } from '@hub/deliveries';
+import { MongoOutboundLedger } from '@hub/outbound';
 import { EtcdKeys } from '@hub/domain';
 import { AccessTokens, ConfigError, RedisExpiringStore, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { IdentityDeps } from '../identity/index';
@@ -50,7 +50,7 @@ export async function composeTelegram(
   const linkCodes = new TelegramLinkCodes(store, linkSecret, config.TELEGRAM_LINK_CODE_TTL_S * 1000);
   const peer = config.TELEGRAM_BRIDGE_PEER;
   const targets = new LedgerReplyTargets(
-    new MongoDeliveryLedger(infra.mongo.db),
+    new MongoOutboundLedger(infra.mongo.db),
     peer
       ? {
           username: peer,

@@ -1,4 +1,4 @@
-import type { DeliveryLedger } from '@hub/deliveries';
+import type { OutboundLedger } from '@hub/outbound';
 import { DIRECT_CONVERSATION_NAMESPACE, directConversationKey, nameBasedId } from '@hub/domain';
 import type { ReplyTargets } from './ports/reply-targets';
 
@@ -13,7 +13,7 @@ import type { ReplyTargets } from './ports/reply-targets';
  */
 export class LedgerReplyTargets implements ReplyTargets {
   constructor(
-    private readonly ledger: Pick<DeliveryLedger, 'lastDeliveredTo'>,
+    private readonly ledger: Pick<OutboundLedger, 'lastDeliveredTo'>,
     private readonly peer?: { username: string; ensureDirect(a: string, b: string, conversationId: string): Promise<void> },
   ) {}
 

@@ -3,7 +3,7 @@ import type { AuthVariables, Infra, Logger } from '@hub/platform';
 import {
   AddressPolicy,
   allowHttpWebhooks,
-  MongoDeliveryStore,
+  MongoWebhookDeliveryStore,
   reservedPortsFromConfig,
   SystemHostResolver,
   TargetVetter,
@@ -35,7 +35,7 @@ export async function composeWebhooks(
   if (!infra.etcd || !infra.mongo) throw new Error('webhooks need etcd and MongoDB connections');
   const secrets = webhookSecretCodec(config);
   if (!secrets.encrypting) logger.warn('WEBHOOK_SECRETS_KEY is not set: webhook signing secrets are stored unencrypted in etcd');
-  const deliveries = new MongoDeliveryStore(infra.mongo.db);
+  const deliveries = new MongoWebhookDeliveryStore(infra.mongo.db);
   await deliveries.ensureIndexes();
   return {
     auth,

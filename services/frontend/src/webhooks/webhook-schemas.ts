@@ -59,9 +59,9 @@ export const RotateSecretRequestSchema = z
   .openapi('RotateSecretRequest');
 
 export const WebhookParamsSchema = z.strictObject({ id: UuidSchema });
-export const DeliveryParamsSchema = z.strictObject({ id: UuidSchema, delivery_id: UuidSchema });
+export const WebhookDeliveryParamsSchema = z.strictObject({ id: UuidSchema, delivery_id: UuidSchema });
 
-export const DeliveryListQuerySchema = z.strictObject({
+export const WebhookDeliveryListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: '1–100, default 20.' }),
   cursor: UuidSchema.optional().openapi({ description: 'next_cursor of the previous page.' }),
   state: z.enum(['pending', 'succeeded', 'failed']).optional(),
@@ -101,7 +101,7 @@ const AttemptSchema = z.object({
   manual: z.boolean().optional(),
 });
 
-export const DeliverySchema = z
+export const WebhookDeliverySchema = z
   .object({
     delivery_id: z.string(),
     webhook_id: z.string(),
@@ -121,4 +121,4 @@ export const DeliverySchema = z
   })
   .openapi('WebhookDelivery');
 
-export const DeliveryListSchema = z.object({ deliveries: z.array(DeliverySchema), next_cursor: z.string().optional() }).openapi('WebhookDeliveryList');
+export const WebhookDeliveryListSchema = z.object({ deliveries: z.array(WebhookDeliverySchema), next_cursor: z.string().optional() }).openapi('WebhookDeliveryList');

@@ -2,14 +2,14 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { newId, type Principal } from '@hub/domain';
 import { ProblemError, problemResponses, readJson, readQuery, requireScope, validationProblem, type AuthVariables, type OpenAPIRegistry } from '@hub/platform';
-import { eventIdOf, pingPayload, PING_EVENT, publicDelivery, publicWebhook, type WebhookRecord } from '@hub/webhooks';
+import { eventIdOf, pingPayload, PING_EVENT, publicWebhookDelivery, publicWebhook, type WebhookRecord } from '@hub/webhooks';
 import { applyWebhookPatch } from './webhook-patch';
 import {
   CreateWebhookRequestSchema,
-  DeliveryListQuerySchema,
-  DeliveryListSchema,
-  DeliveryParamsSchema,
-  DeliverySchema,
+  WebhookDeliveryListQuerySchema,
+  WebhookDeliveryListSchema,
+  WebhookDeliveryParamsSchema,
+  WebhookDeliverySchema,
   RotateSecretRequestSchema,
   UpdateWebhookRequestSchema,
   WebhookParamsSchema,
@@ -100,35 +100,35 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Hono<
     await store(() => d.deliveries.submit(delivery));
     const stored = await store(() => d.deliveries.get(reg.webhook_id, delivery.delivery_id));
     c.header('Location', `/v1/webhooks/${reg.webhook_id}/deliveries/${delivery.delivery_id}`);
-    return c.json(publicDelivery(stored!), 202);
+    return c.json(publicWebhookDelivery(stored!), 202);
   });
 
   app.get('/:id/deliveries', async (c) => {
     const reg = await find(c);
-    const q = readQuery(c, DeliveryListQuerySchema);
+    const q = readQuery(c, WebhookDeliveryListQuerySchema);
     // One more than asked tells whether there is a next page.
     const page = await store(() => d.deliveries.list(reg.webhook_id, { limit: q.limit + 1, ...(q.cursor ? { before: q.cursor } : {}), ...(q.state ? { state: q.state } : {}) }));
     const more = page.length > q.limit;
     const shown = page.slice(0, q.limit);
-    return c.json({ deliveries: shown.map(publicDelivery), ...(more ? { next_cursor: shown.at(-1)!.delivery_id } : {}) });
+    return c.json({ deliveries: shown.map(publicWebhookDelivery), ...(more ? { next_cursor: shown.at(-1)!.delivery_id } : {}) });
   });
 
   app.get('/:id/deliveries/:delivery_id', async (c) => {
-    const { id, delivery_id } = params(c, DeliveryParamsSchema);
+    const { id, delivery_id } = params(c, WebhookDeliveryParamsSchema);
     await find(c, id);
     const delivery = await store(() => d.deliveries.get(id, delivery_id));
     if (!delivery) throw new ProblemError('not_found', `no delivery ${delivery_id} for webhook ${id}`);
-    return c.json(publicDelivery(delivery));
+    return c.json(publicWebhookDelivery(delivery));
   });
 
   app.post('/:id/deliveries/:delivery_id/retry', async (c) => {
-    const { id, delivery_id } = params(c, DeliveryParamsSchema);
+    const { id, delivery_id } = params(c, WebhookDeliveryParamsSchema);
     const reg = await find(c, id);
     assertDeliverable(reg);
     const requeued = await store(() => d.deliveries.requeue(id, delivery_id, new Date()));
     if (!requeued) throw new ProblemError('not_found', `no delivery ${delivery_id} for webhook ${id}`);
     d.logger.info({ event: 'webhooks.delivery_retried', webhook_id: id, delivery_id, owner: reg.owner }, 'webhook delivery re-sent on request');
-    return c.json(publicDelivery(requeued), 202);
+    return c.json(publicWebhookDelivery(requeued), 202);
   });
 
   async function find(c: Context<Env>, knownId?: string): Promise<WebhookRecord> {
@@ -235,7 +235,7 @@ function registerOpenApi(openapi: OpenAPIRegistry, d: WebhooksDeps): void {
     summary: `Send a ${PING_EVENT} event`,
     description: 'Queues one signed ping call (one attempt, no retries); follow Location to see its result in the delivery log.',
     request: { params: idParams },
-    responses: { 202: json(DeliverySchema, 'Queued'), ...problemResponses(400, 401, 403, 404, 409, 429, 503) },
+    responses: { 202: json(WebhookDeliverySchema, 'Queued'), ...problemResponses(400, 401, 403, 404, 409, 429, 503) },
   });
   openapi.registerPath({
     method: 'get',
@@ -244,10 +244,10 @@ function registerOpenApi(openapi: OpenAPIRegistry, d: WebhooksDeps): void {
     security,
     summary: 'The delivery log, newest first',
     description: 'Every event sent to this webhook with each attempt: time, status code, latency, error and the start of the response body. Kept 30 days (configurable).',
-    request: { params: idParams, query: DeliveryListQuerySchema },
-    responses: { 200: json(DeliveryListSchema, 'A page of deliveries'), ...problemResponses(400, 401, 403, 404, 429, 503) },
+    request: { params: idParams, query: WebhookDeliveryListQuerySchema },
+    responses: { 200: json(WebhookDeliveryListSchema, 'A page of deliveries'), ...problemResponses(400, 401, 403, 404, 429, 503) },
   });
-  openapi.registerPath({ method: 'get', path: '/v1/webhooks/{id}/deliveries/{delivery_id}', tags, security, summary: 'One delivery with its attempts', request: { params: DeliveryParamsSchema }, responses: { 200: json(DeliverySchema, 'The delivery'), ...problemResponses(400, 401, 403, 404, 429, 503) } });
+  openapi.registerPath({ method: 'get', path: '/v1/webhooks/{id}/deliveries/{delivery_id}', tags, security, summary: 'One delivery with its attempts', request: { params: WebhookDeliveryParamsSchema }, responses: { 200: json(WebhookDeliverySchema, 'The delivery'), ...problemResponses(400, 401, 403, 404, 429, 503) } });
   openapi.registerPath({
     method: 'post',
     path: '/v1/webhooks/{id}/deliveries/{delivery_id}/retry',
@@ -255,7 +255,7 @@ function registerOpenApi(openapi: OpenAPIRegistry, d: WebhooksDeps): void {
     security,
     summary: 'Re-send a delivery',
     description: 'A finished delivery (succeeded or failed) gets one more attempt with the same webhook-id; a pending one is attempted now instead of at its scheduled time.',
-    request: { params: DeliveryParamsSchema },
-    responses: { 202: json(DeliverySchema, 'Queued'), ...problemResponses(400, 401, 403, 404, 409, 429, 503) },
+    request: { params: WebhookDeliveryParamsSchema },
+    responses: { 202: json(WebhookDeliverySchema, 'Queued'), ...problemResponses(400, 401, 403, 404, 409, 429, 503) },
   });
 }

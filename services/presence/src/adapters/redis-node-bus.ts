@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@hub/platform';
-import type { NodeBus, NodeDelivery } from '../ports/node-bus';
+import type { NodeBus, NodePush } from '../ports/node-bus';
 
-/** The delivery channel of a node. Pub/sub ignores ioredis' keyPrefix, so the prefix is part of the name (default `hub:deliver:{node}`). */
-export function deliverChannel(node: string, keyPrefix = 'hub:'): string {
+/** The push channel of a node. Pub/sub ignores ioredis' keyPrefix, so the prefix is part of the name (default `hub:deliver:{node}`). */
+export function pushChannel(node: string, keyPrefix = 'hub:'): string {
   return `${keyPrefix}deliver:${node}`;
 }
 
@@ -16,23 +16,23 @@ export class RedisNodeBus implements NodeBus {
     private readonly logger: Logger,
   ) {}
 
-  async publish(node: string, delivery: NodeDelivery): Promise<void> {
-    await this.pub.publish(deliverChannel(node, this.keyPrefix), JSON.stringify(delivery));
+  async publish(node: string, push: NodePush): Promise<void> {
+    await this.pub.publish(pushChannel(node, this.keyPrefix), JSON.stringify(push));
   }
 
-  async subscribe(node: string, onDelivery: (delivery: NodeDelivery) => void): Promise<() => Promise<void>> {
-    const channel = deliverChannel(node, this.keyPrefix);
+  async subscribe(node: string, onPush: (push: NodePush) => void): Promise<() => Promise<void>> {
+    const channel = pushChannel(node, this.keyPrefix);
     const listener = (ch: string, message: string) => {
       if (ch !== channel) return;
-      let delivery: NodeDelivery;
+      let push: NodePush;
       try {
-        delivery = JSON.parse(message) as NodeDelivery;
-        if (!Array.isArray(delivery.users) || typeof delivery.frame?.op !== 'string') throw new Error('not a delivery');
+        push = JSON.parse(message) as NodePush;
+        if (!Array.isArray(push.users) || typeof push.frame?.op !== 'string') throw new Error('not a push');
       } catch (err) {
-        this.logger.warn({ err: { message: (err as Error).message }, channel }, 'dropped a malformed node delivery');
+        this.logger.warn({ err: { message: (err as Error).message }, channel }, 'dropped a malformed node push');
         return;
       }
-      onDelivery(delivery);
+      onPush(push);
     };
     this.sub.on('message', listener);
     await this.sub.subscribe(channel);

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Principal } from '@hub/domain';
 import { Counter, Gauge, ProblemError, type Logger, type Registry } from '@hub/platform';
-import type { NodeDelivery } from '../ports/node-bus';
+import type { NodePush } from '../ports/node-bus';
 import { CloseCodes } from './close-codes';
 import { Connection, type ConnectionLimits } from './connection';
 import { FrameError } from './frame-error';
@@ -88,7 +88,7 @@ export class Gateway {
   }
 
   /** Hands a node-bus delivery to the connections of its users on this node. */
-  deliver(delivery: NodeDelivery): void {
+  deliver(delivery: NodePush): void {
     for (const user of delivery.users) {
       for (const conn of this.d.connections.ofUser(user)) {
         if (this.d.hooks.deliver) this.d.hooks.deliver(conn, delivery.frame);

@@ -13,7 +13,7 @@ import type { WatchedWebhooks, WebhookRecord, WebhooksRepository } from '@hub/we
 export class EndpointHealth {
   constructor(
     private readonly repo: WebhooksRepository,
-    private readonly directory: WatchedWebhooks,
+    private readonly registrations: WatchedWebhooks,
     private readonly disableAfterMs: number,
     private readonly logger: Logger,
     private readonly onDisabled: () => void = () => {},
@@ -47,7 +47,7 @@ export class EndpointHealth {
   private async write(reg: WebhookRecord, change: (r: WebhookRecord) => WebhookRecord | undefined): Promise<WebhookRecord | undefined> {
     const updated = await this.repo.update(reg.owner, reg.webhook_id, change);
     // Read our own write at once; the watch brings the same change a moment later.
-    if (updated) this.directory.apply({ type: 'put', key: EtcdKeys.webhook(reg.owner, reg.webhook_id), value: updated });
+    if (updated) this.registrations.apply({ type: 'put', key: EtcdKeys.webhook(reg.owner, reg.webhook_id), value: updated });
     return updated;
   }
 }

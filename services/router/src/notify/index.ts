@@ -1,5 +1,5 @@
 export * from './notify-worker';
-export * from './delivery-scheduler';
+export * from './webhook-dispatcher';
 export * from './endpoint-health';
 export * from './notify-intake';
 export * from './notify-metrics';

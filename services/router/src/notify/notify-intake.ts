@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { FILE_COMPLETED, MESSAGE_STATUS, newId, StatusEventSchema, statusRank, type FileEvent, type StatusEvent } from '@hub/domain';
 import type { ConsumedRecord, Logger } from '@hub/platform';
-import { eventIdOf, eventTypeForStatus, filePayload, newDeliveryRecord, ownerOfSubmitter, statusPayload, type DeliveryRecord, type DeliveryStore, type NewDelivery, type WebhookDirectory } from '@hub/webhooks';
+import { eventIdOf, eventTypeForStatus, filePayload, newWebhookDeliveryRecord, ownerOfSubmitter, statusPayload, type WebhookDeliveryRecord, type WebhookDeliveryStore, type NewWebhookDelivery, type WebhookRegistrations } from '@hub/webhooks';
 import type { NotifyMetrics } from './notify-metrics';
 
 /** Orders a message's events by status first, then by arrival, within one offset range of 2^40. */
@@ -16,8 +16,8 @@ const FileEventSchema = z.looseObject({
 });
 
 export interface IntakeDeps {
-  store: DeliveryStore;
-  directory: WebhookDirectory;
+  store: WebhookDeliveryStore;
+  registrations: WebhookRegistrations;
   /** Attempts per event (the retry schedule's length + 1). */
   maxAttempts: number;
   metrics: NotifyMetrics;
@@ -29,7 +29,7 @@ export interface IntakeDeps {
     readonly owner: string;
     hasRoom(n: number): boolean;
     leaseFromNow(): Date;
-    hold(records: readonly DeliveryRecord[]): void;
+    hold(records: readonly WebhookDeliveryRecord[]): void;
   };
 }
 
@@ -47,7 +47,7 @@ export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) =
   // first is pending, this memory after it finished. Beyond both, receivers deduplicate on webhook-id.
   const recent = new LRUCache<string, true>({ max: d.recentEvents ?? 100_000 });
   return async (records) => {
-    const deliveries: NewDelivery[] = [];
+    const deliveries: NewWebhookDelivery[] = [];
     const now = new Date();
     const inBatch = new Set<string>();
     for (const record of records) {
@@ -69,12 +69,12 @@ export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) =
     const fresh = deliveries.filter((nd) => inserted.has(nd.delivery_id));
     for (const nd of fresh) d.metrics.enqueued.inc({ event_type: nd.event_type });
     // ownedAlready: stored by an earlier try of this batch that then failed; this process still holds their lease.
-    const toHold = [...fresh.map((nd) => newDeliveryRecord(nd, leaseUntil)), ...ownedAlready];
+    const toHold = [...fresh.map((nd) => newWebhookDeliveryRecord(nd, leaseUntil)), ...ownedAlready];
     if (hold && toHold.length > 0) d.dispatcher.hold(toHold);
   };
 }
 
-function deliveriesFor(record: ConsumedRecord, d: IntakeDeps, now: Date): NewDelivery[] {
+function deliveriesFor(record: ConsumedRecord, d: IntakeDeps, now: Date): NewWebhookDelivery[] {
   const envelope = record.envelope;
   if (!envelope) {
     d.metrics.dropped.inc({ reason: 'poison' });
@@ -110,7 +110,7 @@ function deliveriesFor(record: ConsumedRecord, d: IntakeDeps, now: Date): NewDel
   }
   // Messages and files of end users (user:…) have no webhook owner.
   if (!owner) return [];
-  const hooks = d.directory.matching(owner, eventType);
+  const hooks = d.registrations.matching(owner, eventType);
   return hooks.map((h) => ({
     delivery_id: newId(),
     webhook_id: h.webhook_id,

@@ -2,7 +2,7 @@ import { ConsumerGroups, Topics } from '@hub/domain';
 import { EventConsumer, type Infra, type Logger, type Registry } from '@hub/platform';
 import {
   AddressPolicy,
-  MongoDeliveryStore,
+  MongoWebhookDeliveryStore,
   SystemHostResolver,
   TargetVetter,
   WatchedWebhooks,
@@ -14,7 +14,7 @@ import {
   type RetryPolicy,
   type WebhookSecretCodec,
 } from '@hub/webhooks';
-import { DeliveryScheduler } from './delivery-scheduler';
+import { WebhookDispatcher } from './webhook-dispatcher';
 import { EndpointHealth } from './endpoint-health';
 import { createNotifyIntake } from './notify-intake';
 import { NotifyMetrics } from './notify-metrics';
@@ -52,7 +52,7 @@ export interface NotifyWorkerDeps {
 export interface NotifyWorker {
   start(): Promise<void>;
   stop(): Promise<void>;
-  readonly scheduler: DeliveryScheduler;
+  readonly dispatcher: WebhookDispatcher;
 }
 
 /**
@@ -67,15 +67,15 @@ export function createNotifyWorker(d: NotifyWorkerDeps): NotifyWorker {
   const logger = d.logger.child({ worker: 'notify' });
   const s = d.settings;
   const metrics = new NotifyMetrics(d.registry);
-  const store = new MongoDeliveryStore(mongo.db);
+  const store = new MongoWebhookDeliveryStore(mongo.db);
   const repo = new WebhooksRepository(kv, s.secrets);
-  const directory = new WatchedWebhooks(kv, logger, s.secrets);
+  const registrations = new WatchedWebhooks(kv, logger, s.secrets);
   const vetter = new TargetVetter({ allowHttp: s.allowHttp }, new AddressPolicy(s.allowedCidrs, s.reserved), d.resolver ?? new SystemHostResolver());
   const caller = new WebhookSender(vetter, { timeoutMs: s.timeoutMs, maxResponseBytes: s.responseMaxBytes, userAgent: 'messaging-hub-webhooks/1' });
-  const health = new EndpointHealth(repo, directory, s.disableAfterMs, logger, () => metrics.disabled.inc());
-  const scheduler = new DeliveryScheduler({
+  const health = new EndpointHealth(repo, registrations, s.disableAfterMs, logger, () => metrics.disabled.inc());
+  const dispatcher = new WebhookDispatcher({
     store,
-    directory,
+    registrations,
     loadWebhook: (owner, id) => repo.get(owner, id),
     caller,
     health,
@@ -95,21 +95,21 @@ export function createNotifyWorker(d: NotifyWorkerDeps): NotifyWorker {
     },
   });
   const consumer = new EventConsumer(kafka, { groupId: ConsumerGroups.notify, topics: [Topics.status, Topics.files] }, logger);
-  const intake = createNotifyIntake({ store, directory, maxAttempts: maxAttempts(s.retry), metrics, logger, dispatcher: scheduler });
+  const intake = createNotifyIntake({ store, registrations, maxAttempts: maxAttempts(s.retry), metrics, logger, dispatcher });
 
   return {
-    scheduler,
+    dispatcher,
     async start() {
       await store.ensureIndexes();
-      await directory.ready();
-      scheduler.start();
+      await registrations.ready();
+      dispatcher.start();
       await consumer.start((records) => intake(records));
-      logger.info({ webhooks: directory.size }, 'notify worker started');
+      logger.info({ webhooks: registrations.size }, 'notify worker started');
     },
     async stop() {
       await consumer.stop();
-      await scheduler.stop();
-      await directory.stop();
+      await dispatcher.stop();
+      await registrations.stop();
     },
   };
 }

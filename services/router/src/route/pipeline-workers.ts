@@ -1,7 +1,7 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
 import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, MongoStatusStore, pipelineIndexes } from '@hub/messages';
 import { coalesceBatches, EventConsumer, ensureIndexes, type Infra, type Logger, type Registry } from '@hub/platform';
-import type { DeliveryRouter } from '../ports/delivery';
+import type { HandOverRouter } from '../ports/hand-over';
 import { createStatusWriterHandler } from '../status/status-writer';
 import { createRouteMetrics } from './route-metrics';
 import { createRouteHandler } from './route-worker';
@@ -12,7 +12,7 @@ export interface PipelineWorkerSettings {
   partitionConcurrency: number;
   sequenceCacheSize: number;
   /** Partition groups written side by side (see coalesceBatches). */
-  writeLanes: number;
+  writeGroups: number;
 }
 
 export interface PipelineWorkers {
@@ -27,7 +27,7 @@ export interface PipelineWorkers {
  * `status-writer`, hub.status.v1). Both scale out by running more router
  * processes, up to the partition count.
  */
-export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; registry: Registry; delivery: DeliveryRouter; settings: PipelineWorkerSettings }): PipelineWorkers {
+export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; registry: Registry; handOver: HandOverRouter; settings: PipelineWorkerSettings }): PipelineWorkers {
   const { infra, logger, registry } = deps;
   if (!infra.kafka || !infra.producer || !infra.mongo) throw new Error('the pipeline workers need Kafka (with a producer) and MongoDB');
   const db = infra.mongo.db;
@@ -37,11 +37,11 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
   const route = new EventConsumer(infra.kafka, { groupId: ConsumerGroups.route, topics: [Topics.messages], partitionsConsumedConcurrently: deps.settings.partitionConcurrency }, logger);
   const status = new EventConsumer(infra.kafka, { groupId: ConsumerGroups.status, topics: [Topics.status], partitionsConsumedConcurrently: deps.settings.partitionConcurrency }, logger);
   const routeHandler = createRouteHandler({
-    ledger: messages,
+    messages,
     sequences: conversations,
     slots: new MongoSequenceSlots(db),
     rejected,
-    delivery: deps.delivery,
+    handOver: deps.handOver,
     senders: new SenderAcceptances(new MongoConversationAcceptances(db), deps.settings.sequenceCacheSize),
     publisher: infra.producer,
     logger: logger.child({ worker: 'route' }),
@@ -54,7 +54,7 @@ export function createPipelineWorkers(deps: { infra: Infra; logger: Logger; regi
   return {
     start: async () => {
       await ensureIndexes(db, pipelineIndexes);
-      await Promise.all([route.start(coalesceBatches(routeHandler, { lanes: deps.settings.writeLanes })), status.start(coalesceBatches((batches) => statusHandler(batches.flatMap((b) => b.records), batches[0]!.ctx), { lanes: deps.settings.writeLanes }))]);
+      await Promise.all([route.start(coalesceBatches(routeHandler, { groups: deps.settings.writeGroups })), status.start(coalesceBatches((batches) => statusHandler(batches.flatMap((b) => b.records), batches[0]!.ctx), { groups: deps.settings.writeGroups }))]);
       logger.info({ groups: [ConsumerGroups.route, ConsumerGroups.status] }, 'pipeline workers started');
     },
     stop: async () => {

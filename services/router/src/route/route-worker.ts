@@ -1,7 +1,7 @@
 import type { MessageEvent, StoredMessage } from '@hub/domain';
-import { SequenceConflictError, type ConversationSequences, type MessageLedger, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
+import { SequenceConflictError, type ConversationSequences, type MessageWriter, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
 import type { ConsumedRecord, EventPublisher, Logger, MultiBatchHandler, OutgoingEvent, PartitionBatch } from '@hub/platform';
-import type { DeliveryRouter } from '../ports/delivery';
+import type { HandOverRouter } from '../ports/hand-over';
 import { decodeMessageRecord, poisonDeadLetter, recordDeadLetters } from './message-records';
 import type { RouteMetrics } from './route-metrics';
 import type { SenderAcceptances } from './sender-acceptances';
@@ -9,12 +9,12 @@ import { deliveryRequests, routingStatusEvent } from './routing-statuses';
 import { SequenceAllocator, type ToNumber } from './sequence-allocator';
 
 export interface RouteWorkerDeps {
-  ledger: MessageLedger;
+  messages: MessageWriter;
   sequences: ConversationSequences;
   slots: SequenceSlots;
   /** Where refused records are kept for operators (beside hub.dlq.v1). */
   rejected: RejectedRecords;
-  delivery: DeliveryRouter;
+  handOver: HandOverRouter;
   /** Records that a message's sender accepted its conversation (presence privacy). */
   senders: SenderAcceptances;
   publisher: EventPublisher;
@@ -40,7 +40,7 @@ export interface RouteWorkerDeps {
  *  5. route what was stored, plus stored messages whose routing may not
  *     have finished (first seen at or after the batch's first offset: an
  *     earlier attempt stopped after the insert), through the
- *     DeliveryRouter; publish each outcome as a StatusEvent on hub.status.v1
+ *     HandOverRouter; publish each outcome as a StatusEvent on hub.status.v1
  * Offsets are committed by the consumer only after this resolves; any
  * failure throws and the batch is redelivered, every step being idempotent.
  */
@@ -88,9 +88,9 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     }
 
     const step = stepTimer(deps.metrics.step);
-    const claimedBefore = await deps.ledger.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, ...positions.get(e.message_id)! })));
+    const claimedBefore = await deps.messages.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, ...positions.get(e.message_id)! })));
     await heartbeat();
-    const stored = claimedBefore.size > 0 ? await deps.ledger.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
+    const stored = claimedBefore.size > 0 ? await deps.messages.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
     // A stored message first seen before its partition's first offset here
     // was finished: a re-send, skipped. First seen at or after it: an
     // earlier attempt at this batch stopped after the insert, so its routing
@@ -107,7 +107,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       taken++;
     }
     if (stored.size > taken) {
-      const seen = await deps.ledger.sightings([...stored.keys()]);
+      const seen = await deps.messages.sightings([...stored.keys()]);
       for (const m of stored.values()) {
         if (!sameOrigin(m, seenInBatch.get(m.message_id)!)) continue;
         const at = seen.get(m.message_id);
@@ -157,7 +157,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       const numbered = await allocator.number(firstOffsets, byConversation, now);
       step('sequence');
       await heartbeat();
-      await deps.ledger.insert(numbered);
+      await deps.messages.insert(numbered);
       // Before the statuses: once the sender sees their reply stored, their presence is shared in that conversation.
       await deps.senders.record(numbered);
       step('insert');
@@ -187,7 +187,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     toRoute.sort((a, b) => (a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1));
     const requests = toRoute.flatMap(deliveryRequests);
     await heartbeat();
-    const outcomes = requests.length > 0 ? await deps.delivery.deliver(requests) : [];
+    const outcomes = requests.length > 0 ? await deps.handOver.deliver(requests) : [];
     step('deliver');
     await heartbeat();
     const at = now();

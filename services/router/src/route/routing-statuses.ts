@@ -1,6 +1,6 @@
 import { MESSAGE_STATUS, Topics, makeEnvelope, nameBasedId, type StatusEvent, type StoredMessage } from '@hub/domain';
 import type { OutgoingEvent } from '@hub/platform';
-import { outcomeStatus, type DeliveryOutcome, type DeliveryRequest } from '../ports/delivery';
+import { outcomeStatus, type DeliveryOutcome, type DeliveryRequest } from '../ports/hand-over';
 
 /** Namespace of routing status event ids (see routingStatusEvent). */
 const ROUTING_STATUS_NAMESPACE = '3b5f6c1e-2a4d-5e8f-9b7c-0d1e2f3a4b5c';
