@@ -19,3 +19,4 @@ export * from './adapters/mongo-conversation-acceptances';
 export * from './acceptance/accepted-at-creation';
 export * from './acceptance/cached-acceptances';
 export * from './accept/request-fingerprint';
+export * from './accept/stored-id-verdict';

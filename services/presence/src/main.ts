@@ -56,7 +56,16 @@ await runService({
     const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
     const members = new StoreConversationMembers(conversations, lookup, new CachedAcceptances(new MongoConversationAcceptances(db), config.CONVERSATION_CACHE_SIZE));
     // The same accept path as POST /v1/messages, for WebSocket `send`.
-    const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer!, claims: new RedisMessageIdClaims(redis, config.MESSAGE_ID_CLAIM_TTL_S * 1000), registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, files: new MongoFileCatalog(db) });
+    const history = messageStoreFor(infra.mongo!);
+    const accept = new MessageAccept({
+      conversations: lookup,
+      publisher: infra.producer!,
+      claims: new RedisMessageIdClaims(redis, config.MESSAGE_ID_CLAIM_TTL_S * 1000),
+      messages: history,
+      registry,
+      retryAfterS: config.ACCEPT_RETRY_AFTER_S,
+      files: new MongoFileCatalog(db),
+    });
     const connections = new LocalConnections();
     const memberships = new MongoMemberships(db, new MongoSequenceSlots(db));
     const userConversations = new UserConversations(memberships, members);
@@ -73,7 +82,6 @@ await runService({
       liveConnections: () => connections.connections(),
     });
     const typing = new TypingRelay(members, fanout, config.TYPING_TTL_MS);
-    const history = messageStoreFor(infra.mongo!);
     const live = liveSessions({
       history,
       memberships,

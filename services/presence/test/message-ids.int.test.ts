@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createRedis, type Redis } from '@hub/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupTestEnv, registerAndLogin, testFrontendEnv, type TestUser } from '../../../test/support/identity';
+import { adminToken, cleanupTestEnv, registerAndLogin, testFrontendEnv, type TestUser } from '../../../test/support/identity';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 import { TestClient, type Frame } from './ws-client';
 
@@ -11,6 +12,8 @@ import { TestClient, type Frame } from './ws-client';
 let env: Record<string, string>;
 let frontend: ServiceProcess;
 let presence: ServiceProcess;
+/** The services' Redis, under their key prefix: to make a claim expire now. */
+let redis: Redis;
 const services: ServiceProcess[] = [];
 const clients: TestClient[] = [];
 
@@ -71,9 +74,11 @@ beforeAll(async () => {
   let router: ServiceProcess;
   [frontend, router, presence] = await Promise.all([spawnService('frontend', env), spawnService('router', env), spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-ids' })]);
   services.push(frontend, router, presence);
+  redis = createRedis({ url: env.REDIS_URL!, keyPrefix: env.REDIS_KEY_PREFIX! });
 }, 180_000);
 
 afterAll(async () => {
+  redis?.disconnect();
   await Promise.allSettled(clients.map((c) => c.close()));
   await Promise.allSettled(services.map((s) => s.stop()));
   if (env) await cleanupTestEnv(env);
@@ -190,5 +195,49 @@ describe('client-chosen message ids are the first caller\'s', () => {
     await settle();
     const texts = (await history(alice, ac)).map((m) => m.payload.text);
     expect(texts.sort()).toEqual(['keyed original', 'original']);
+  });
+
+  it('after the claim expired (or Redis lost it), a stored id is still its owner\'s: 409 for another caller and nothing dead-lettered, the owner\'s repeat 202', { timeout: 90_000 }, async () => {
+    const [alice, bob, carol] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
+    const [ac, bc] = await Promise.all([direct(alice, carol), direct(bob, carol)]);
+    const id = randomUUID();
+    expect((await send(bob, bc, 'bob first', id)).status).toBe(202);
+    expect((await storedFor(bob, id)).conversation_id).toBe(bc);
+    // The claim's TTL runs out (or Redis restarts without its data): the key is gone.
+    expect(await redis.del(`msgid:${id}`)).toBe(1);
+
+    const later = await send(alice, ac, 'alice later', id);
+    expect(later.status, JSON.stringify(later.body)).toBe(409);
+    expect(later.body).toMatchObject({ status: 409, errors: [expect.objectContaining({ field: 'message_id' })] });
+    // The claim is bob's again, set from the stored message.
+    expect(await redis.get(`msgid:${id}`)).toBe(`user:${bob.username} stored`);
+
+    // Over WebSocket, the same after another expiry.
+    expect(await redis.del(`msgid:${id}`)).toBe(1);
+    const ws = await connect(alice);
+    ws.send('send', { client_msg_id: id, conversation_id: ac, payload: { type: 'text', text: 'alice over ws' } });
+    expect((await answerTo(ws, id)).d).toMatchObject({ code: 'message_id_taken', client_msg_id: id });
+
+    // Nothing of alice's went to the router: a later message of hers in the same conversation (same partition,
+    // in order) is stored, so anything she had published before it was routed, and none of it was dead-lettered.
+    const marker = await send(alice, ac, 'after the refusals');
+    expect(marker.status, JSON.stringify(marker.body)).toBe(202);
+    await storedFor(alice, marker.body.message_id);
+    const admin = await adminToken(frontend.url, env);
+    const dlq = await call('GET', '/v1/dlq/records?limit=100', admin);
+    expect(dlq.status, JSON.stringify(dlq.body)).toBe(200);
+    expect(dlq.body.records.filter((r: any) => r.message_id === id)).toEqual([]);
+    expect((await history(alice, ac)).map((m) => m.message_id)).toEqual([marker.body.message_id]);
+
+    // bob, the owner, repeating after the expiry: the original answer. Something else under his id: 422.
+    expect(await redis.del(`msgid:${id}`)).toBe(1);
+    const repeat = await send(bob, bc, 'bob first', id);
+    expect(repeat, JSON.stringify(repeat.body)).toMatchObject({ status: 202, body: { message_id: id } });
+    const changed = await send(bob, bc, 'bob changed', id);
+    expect(changed.status, JSON.stringify(changed.body)).toBe(422);
+    expect(changed.body.errors).toEqual([expect.objectContaining({ field: 'message_id' })]);
+    expect((await send(bob, bc, 'bob first', id)).status).toBe(202);
+    await settle();
+    expect((await history(bob, bc)).map((m) => [m.message_id, m.payload.text])).toEqual([[id, 'bob first']]);
   });
 });

@@ -1,11 +1,13 @@
 import { trace } from '@opentelemetry/api';
-import { fileUnusableReason, MESSAGE_ACCEPTED, makeEnvelope, newId, randomHex, Topics, type FileCatalog, type FileInfo, type MessageEvent, type MessageSource, type Principal, type SendMessageRequest } from '@hub/domain';
+import { fileUnusableReason, MESSAGE_ACCEPTED, makeEnvelope, newId, randomHex, Topics, type FileCatalog, type FileInfo, type MessageEvent, type MessageSource, type Principal, type SendMessageRequest, type StoredMessage } from '@hub/domain';
 import { maySendAs, sendAsRefusal } from '@hub/identity';
 import { Counter, Histogram, LATENCY_BUCKETS, ProblemError, PublishUnavailableError, type EventPublisher, type FieldError, type Registry } from '@hub/platform';
-import type { MessageIdClaims } from '../ports/message-id-claims';
+import type { ClaimOutcome, MessageIdClaims } from '../ports/message-id-claims';
+import type { MessageReader } from '../ports/message-store';
 import type { ConversationLookup } from './conversation-lookup';
 import { messageIdFromIdempotencyKey } from './idempotency';
 import { requestFingerprint } from './request-fingerprint';
+import { storedIdVerdict } from './stored-id-verdict';
 
 /**
  * Who submits the message:
@@ -41,6 +43,8 @@ export interface MessageAcceptDeps {
   files?: FileCatalog;
   /** Who used each client-chosen message id first (body message_id, Idempotency-Key, client_msg_id). */
   claims: MessageIdClaims;
+  /** The message store, read by id when a claim cannot tell whether a client-chosen id is already stored (it expired, or Redis lost it). */
+  messages: Pick<MessageReader, 'get'>;
   registry: Registry;
   /** Seconds a client is told to wait (Retry-After) when the event log does not acknowledge. */
   retryAfterS: number;
@@ -59,7 +63,9 @@ export interface MessageAcceptDeps {
  * the same caller repeating the same request is accepted again with the
  * same id (the router stores it once); the same caller sending something
  * else under it gets 422; another caller gets 409, never a 202 for a
- * message the router would drop as a duplicate of someone else's.
+ * message the router would drop as a duplicate of someone else's. Where
+ * the claim cannot tell (a new claim, which may stand over an expired or
+ * lost one), the message stored under the id decides.
  */
 export class MessageAccept {
   private readonly accepted: Counter;
@@ -136,9 +142,37 @@ export class MessageAccept {
     return { message_id: messageId, trace_id: traceId };
   }
 
+  /**
+   * Claims a client-chosen id for this caller and request, then, where the
+   * claim alone cannot tell, checks the message store by id (one point read
+   * on `_id`).
+   *
+   * Claim first, then read: the claim is atomic, so of callers racing for
+   * an id only the winner (and its own retries) reads the store, and while
+   * it reads no other caller can be answered 202 for the id (they find the
+   * claim and are refused, or read the store themselves). What the read
+   * finds was therefore stored before the claim, and an answer built on it
+   * cannot be undone by a concurrent accept. Reading first would let two
+   * callers both find the id free and leave the decision to the claim
+   * anyway, with every caller paying the read.
+   *
+   * Who reads the store:
+   * - `claimed`: Redis had no claim. New ids and expired or lost claims look
+   *   alike, so the store says whether the id is already someone's message.
+   * - `repeat`: a retry. It may be the retry of a send that got 503 before
+   *   its store check finished, or the owner of a message whose claim was
+   *   set from the store (STORED_FINGERPRINT): compared with the store.
+   * - `taken`: another caller's claim made at send time may be a new claim
+   *   over this caller's expired one, set moments before its holder reads
+   *   the store and hands it back with `hold`. The store decides, so the
+   *   owner's retry in that moment is not told 409 for its own message.
+   * `mismatch` and `taken_stored` are refusals the store cannot turn into
+   * a 202 (nor make a loss of): one Redis call, as is every 409 after `hold`.
+   * Server-made ids are never claimed, so they never pay the read.
+   */
   private async claim(messageId: string, caller: string, req: SendMessageRequest, input: AcceptInput): Promise<void> {
     const field = idField(req, input);
-    let outcome;
+    let outcome: ClaimOutcome;
     try {
       outcome = await this.d.claims.claim(messageId, { caller, fingerprint: requestFingerprint(req) });
     } catch {
@@ -147,16 +181,61 @@ export class MessageAccept {
         headers: { 'Retry-After': String(this.d.retryAfterS) },
       });
     }
-    if (outcome === 'taken') {
-      this.refused.inc({ reason: 'message_id_taken' });
-      throw new ProblemError('conflict', `${field}: another sender already used this id; choose a new one`, { errors: [{ field, message: 'already used by another sender' }] });
-    }
-    if (outcome === 'mismatch') {
-      this.refused.inc({ reason: 'message_id_reused' });
-      throw new ProblemError('unprocessable', `${field}: you already sent a different message with this id; a retry must repeat the original request, a new message needs a new id`, {
-        errors: [{ field, message: 'already used for a different message' }],
+    if (outcome === 'taken_stored') throw this.taken(field);
+    if (outcome === 'mismatch') throw this.reused(field);
+
+    let stored: StoredMessage | undefined;
+    try {
+      stored = await this.d.messages.get(messageId);
+    } catch {
+      // The claim stays as it was: this caller's retry is a `repeat` (or
+      // `taken`) and reads the store again. Nothing was published.
+      this.refused.inc({ reason: 'message_store_unavailable' });
+      throw new ProblemError('unavailable', `could not check that ${field} is not already used (the message store is unavailable); the message was not accepted, send it again`, {
+        headers: { 'Retry-After': String(this.d.retryAfterS) },
       });
     }
+    switch (storedIdVerdict(stored, caller, req)) {
+      case 'free':
+        // Nothing stored: a live claim of another caller stands (its message may be on its way to the store).
+        if (outcome === 'taken') throw this.taken(field);
+        return;
+      case 'repeat':
+        // This caller's stored message, sent again. Where another caller's claim stood over it, give the id back.
+        if (outcome === 'taken') await this.holdQuietly(messageId, caller);
+        return;
+      case 'mismatch':
+        // The claim may now hold this request's fingerprint: set it back, so the original request still repeats.
+        await this.holdQuietly(messageId, caller);
+        throw this.reused(field);
+      case 'taken': {
+        const owner = stored?.submitted_by as string | undefined;
+        if (owner !== undefined) await this.holdQuietly(messageId, owner);
+        throw this.taken(field);
+      }
+    }
+  }
+
+  /**
+   * Sets the claim to the stored message's owner, so the next send under the
+   * id is decided by one Redis call. Best effort: if it fails the claim
+   * stays as it was, and the next send reads the store again (every claim
+   * outcome that could wrongly lead to 202 or 409 does), so answers stay right.
+   */
+  private async holdQuietly(messageId: string, owner: string): Promise<void> {
+    await this.d.claims.hold(messageId, owner).catch(() => undefined);
+  }
+
+  private taken(field: string): ProblemError {
+    this.refused.inc({ reason: 'message_id_taken' });
+    return new ProblemError('conflict', `${field}: another sender already used this id; choose a new one`, { errors: [{ field, message: 'already used by another sender' }] });
+  }
+
+  private reused(field: string): ProblemError {
+    this.refused.inc({ reason: 'message_id_reused' });
+    return new ProblemError('unprocessable', `${field}: you already sent a different message with this id; a retry must repeat the original request, a new message needs a new id`, {
+      errors: [{ field, message: 'already used for a different message' }],
+    });
   }
 
   private async resolveFile(fileId: string, conversationId: string): Promise<FileInfo> {

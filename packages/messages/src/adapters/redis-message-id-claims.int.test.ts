@@ -37,6 +37,17 @@ describe('RedisMessageIdClaims (real Redis)', () => {
     expect(await claims.claim(id, { caller: 'user:someone-else', fingerprint: 'f' })).toBe('claimed');
   });
 
+  it('hold sets the stored message\'s owner over whatever was claimed, with a fresh TTL', async () => {
+    const claims = new RedisMessageIdClaims(redis, 60_000);
+    const id = randomUUID();
+    expect(await claims.claim(id, { caller: 'user:mallory', fingerprint: 'f' })).toBe('claimed');
+    await claims.hold(id, 'user:alice');
+    expect(await redis.get(`msgid:${id}`)).toBe('user:alice stored');
+    expect(await redis.pttl(`msgid:${id}`)).toBeGreaterThan(59_000);
+    expect(await claims.claim(id, { caller: 'user:mallory', fingerprint: 'f' })).toBe('taken_stored');
+    expect(await claims.claim(id, { caller: 'user:alice', fingerprint: 'g' })).toBe('repeat');
+  });
+
   it('rejects, rather than answering, when Redis is unreachable', async () => {
     const down = createRedis({ url: 'redis://127.0.0.1:1' });
     down.on('error', () => {});

@@ -1,5 +1,5 @@
 import type { Redis } from '@hub/platform';
-import { claimOutcome, type ClaimOutcome, type MessageIdClaim, type MessageIdClaims } from '../ports/message-id-claims';
+import { claimOutcome, STORED_FINGERPRINT, type ClaimOutcome, type MessageIdClaim, type MessageIdClaims } from '../ports/message-id-claims';
 
 /** Redis key of a claimed message id (under the connection's key prefix). */
 const KEY = (messageId: string) => `msgid:${messageId}`;
@@ -16,9 +16,9 @@ type ClaimingRedis = Redis & { hubClaimMessageId(key: string, value: string, ttl
 
 /**
  * Adapter: MessageIdClaims on Redis. The value is `<caller> <fingerprint>`
- * (neither contains a space); it expires after `ttlMs`, after which the
- * router's own check (a stored message with this id from someone else is
- * dead-lettered, not dropped) is what is left.
+ * (neither contains a space); it expires after `ttlMs` (or is lost with
+ * Redis), after which the accept path finds the owner in the message store
+ * and sets it back with `hold`.
  */
 export class RedisMessageIdClaims implements MessageIdClaims {
   private readonly redis: ClaimingRedis;
@@ -34,6 +34,10 @@ export class RedisMessageIdClaims implements MessageIdClaims {
   async claim(messageId: string, mine: MessageIdClaim): Promise<ClaimOutcome> {
     const held = await this.redis.hubClaimMessageId(KEY(messageId), `${mine.caller} ${mine.fingerprint}`, this.ttlMs);
     return claimOutcome(held === null ? undefined : parseClaim(held), mine);
+  }
+
+  async hold(messageId: string, owner: string): Promise<void> {
+    await this.redis.set(KEY(messageId), `${owner} ${STORED_FINGERPRINT}`, 'PX', this.ttlMs);
   }
 }
 

@@ -8,13 +8,27 @@ export interface MessageIdClaim {
 }
 
 /**
- * What claiming an id found:
- * - `claimed`: nobody held it; it is now this caller's, for this request;
- * - `repeat`: this caller already claimed it for the same request (a retry);
- * - `mismatch`: this caller already claimed it for a different request;
- * - `taken`: another caller holds it.
+ * The fingerprint of a claim set from a stored message rather than from a
+ * request (see MessageIdClaims.hold): the stored message does not say
+ * exactly which request it came from, so its owner's sends under the id are
+ * compared with the store, not with a fingerprint. Never a real fingerprint
+ * (those are 43-character SHA-256 digests).
  */
-export type ClaimOutcome = 'claimed' | 'repeat' | 'mismatch' | 'taken';
+export const STORED_FINGERPRINT = 'stored';
+
+/**
+ * What claiming an id found:
+ * - `claimed`: nobody held it; it is now this caller's, for this request
+ *   (until the store is checked: the id may be stored already, its earlier
+ *   claim expired or lost);
+ * - `repeat`: this caller already claimed it for the same request (a
+ *   retry), or holds it for the message stored under it;
+ * - `mismatch`: this caller already claimed it for a different request;
+ * - `taken`: another caller claimed it when sending (which the store may
+ *   still overrule: that claim can be a new one over an expired claim);
+ * - `taken_stored`: another caller holds it, as the stored message showed.
+ */
+export type ClaimOutcome = 'claimed' | 'repeat' | 'mismatch' | 'taken' | 'taken_stored';
 
 /**
  * Port: the accept path's claim of a client-chosen message id, decided
@@ -26,13 +40,19 @@ export type ClaimOutcome = 'claimed' | 'repeat' | 'mismatch' | 'taken';
  */
 export interface MessageIdClaims {
   claim(messageId: string, claim: MessageIdClaim): Promise<ClaimOutcome>;
+  /**
+   * Sets the claim whatever it held (with a fresh TTL): the owner of the
+   * message stored under the id, with STORED_FINGERPRINT, once the accept
+   * path found it there. Rejects when the store is unreachable.
+   */
+  hold(messageId: string, owner: string): Promise<void>;
 }
 
 /** The outcome of a claim given what the store already held for the id (undefined: nothing, so it was claimed now). */
 export function claimOutcome(held: MessageIdClaim | undefined, mine: MessageIdClaim): ClaimOutcome {
   if (!held) return 'claimed';
-  if (held.caller !== mine.caller) return 'taken';
-  return held.fingerprint === mine.fingerprint ? 'repeat' : 'mismatch';
+  if (held.caller !== mine.caller) return held.fingerprint === STORED_FINGERPRINT ? 'taken_stored' : 'taken';
+  return held.fingerprint === mine.fingerprint || held.fingerprint === STORED_FINGERPRINT ? 'repeat' : 'mismatch';
 }
 
 /** Adapter for unit tests and the single-node profile: claims in a Map, never expiring. */
@@ -43,5 +63,15 @@ export class InMemoryMessageIdClaims implements MessageIdClaims {
     const held = this.held.get(messageId);
     if (!held) this.held.set(messageId, { ...claim });
     return Promise.resolve(claimOutcome(held, claim));
+  }
+
+  hold(messageId: string, owner: string): Promise<void> {
+    this.held.set(messageId, { caller: owner, fingerprint: STORED_FINGERPRINT });
+    return Promise.resolve();
+  }
+
+  /** Forgets a claim, as an expired or lost one is forgotten (for tests). */
+  forget(messageId: string): void {
+    this.held.delete(messageId);
   }
 }

@@ -26,8 +26,8 @@ export async function composeMessages(
   const conversations = new MongoConversationStore(db);
   const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
   const claims = new RedisMessageIdClaims(infra.redis, config.MESSAGE_ID_CLAIM_TTL_S * 1000);
-  const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer, claims, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, ...(files ? { files } : {}) });
   const store = messageStoreFor(infra.mongo);
+  const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer, claims, messages: store, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, ...(files ? { files } : {}) });
   return {
     auth: identity.authStack.middleware as MiddlewareHandler<{ Variables: AuthVariables }>,
     accept,
