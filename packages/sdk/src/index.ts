@@ -20,3 +20,4 @@ export {
 export * from './ws-frames.js';
 export { signWebhook, verifyWebhook, WebhookVerificationError, type VerifyOptions, type WebhookEvent, type WebhookFailure, type WebhookHeaders } from './webhooks.js';
 export type { components, paths } from './generated/hub-api.js';
+export { blobSource, sha256Hex, upload, type UploadOptions, type UploadProgress, type UploadSource } from './upload.js';
