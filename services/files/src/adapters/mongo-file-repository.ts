@@ -1,11 +1,8 @@
 import type { Collection, Db } from 'mongodb';
 import type { FileFailureReason, FileStatus } from '@hub/domain';
+import { FILE_OUTCOMES_COLLECTION, FILES_COLLECTION } from '@hub/messages';
 import { isDuplicateKeyError, type IndexPlan } from '@hub/platform';
 import type { FileRecord, FileRepository } from '../ports/file-repository';
-
-export const FILES_COLLECTION = 'files';
-/** One document per file that left `uploading`: the unique file_id makes that decision happen once. */
-export const FILE_OUTCOMES_COLLECTION = 'file_outcomes';
 
 export const filesIndexes: IndexPlan = {
   [FILES_COLLECTION]: [
