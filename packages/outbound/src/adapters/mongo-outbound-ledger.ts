@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { ExternalChannel, StoredMessage } from '@hub/domain';
-import { isDuplicateKeyError, writeErrorIndexes, type IndexPlan } from '@hub/platform';
+import { eachLimited, isDuplicateKeyError, writeErrorIndexes, type IndexPlan } from '@hub/platform';
 import type { OutboundLedger, FinishInput, LaneTail, LedgerEntry, ScheduleInput } from '../ports/outbound-ledger';
 import { deliveryId, laneOf } from '../records';
 
@@ -72,11 +72,11 @@ export class MongoOutboundLedger implements OutboundLedger {
     // existed (tried before a crash) cost a lookup.
     const triedBefore = await this.markFirstTries(deliveryIds);
     await Promise.all([
-      bounded(triedBefore, async (id) => {
+      eachLimited(triedBefore, LOOKUP_CONCURRENCY, async (id) => {
         const entry = await this.get(id, { withMessage: false });
         if (entry) byId.set(id, entry);
       }),
-      bounded(lanes, async (lane) => {
+      eachLimited(lanes, LOOKUP_CONCURRENCY, async (lane) => {
         const doc = await this.lanes.findOne({ _id: lane });
         if (doc && (await this.isOpen(doc.tail))) openTails.set(lane, { delivery_id: doc.tail, seq: doc.seq });
       }),
@@ -171,7 +171,7 @@ export class MongoOutboundLedger implements OutboundLedger {
   async finish(entries: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; first_attempt_at: Date } & FinishInput>, opts: { fresh?: boolean } = {}): Promise<void> {
     const now = new Date();
     const outcomes: OutcomeDoc[] = [];
-    await bounded(entries, async (e) => {
+    await eachLimited(entries, LOOKUP_CONCURRENCY, async (e) => {
       const id = deliveryId(e.message.message_id, e.recipient, e.channel);
       const open = opts.fresh ? null : await this.open.findOne({ _id: id }, { projection: { message: 0 } });
       const outcome: OutcomeDoc = {
@@ -261,7 +261,7 @@ export class MongoOutboundLedger implements OutboundLedger {
     if (byId.length > 0) await ignoreDuplicate(this.replies.insertMany(byId, { ordered: false }));
     const latest = new Map<string, ReplyDoc>();
     for (const d of delivered) latest.set(replyKey(d.channel, d.recipient, ''), { _id: replyKey(d.channel, d.recipient, ''), conversation_id: d.message.conversation_id, message_id: d.message.message_id, at });
-    await bounded([...latest.values()], (doc) => this.replies.replaceOne({ _id: doc._id }, doc, { upsert: true }).then(() => undefined));
+    await eachLimited([...latest.values()], LOOKUP_CONCURRENCY, (doc) => this.replies.replaceOne({ _id: doc._id }, doc, { upsert: true }).then(() => undefined));
   }
 }
 
@@ -296,13 +296,4 @@ async function ignoreDuplicate(write: Promise<unknown>): Promise<boolean> {
     if (isDuplicateKeyError(err)) return false;
     throw err;
   }
-}
-
-async function bounded<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(LOOKUP_CONCURRENCY, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
