@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { FileFailureReason, FileStatus } from '@hub/domain';
 import { FILE_OUTCOMES_COLLECTION, FILES_COLLECTION } from '@hub/messages';
-import { isDuplicateKeyError, type IndexPlan } from '@hub/platform';
+import { claimByInsert, type IndexPlan } from '@hub/platform';
 import type { FileRecord, FileRepository } from '../ports/file-repository';
 
 export const filesIndexes: IndexPlan = {
@@ -93,12 +93,7 @@ export class MongoFileRepository implements FileRepository {
   }
 
   private async decide(outcome: Outcome): Promise<boolean> {
-    try {
-      await this.outcomes.insertOne(outcome);
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+    if (!(await claimByInsert(() => this.outcomes.insertOne(outcome)))) return false;
     await this.apply(outcome);
     return true;
   }
