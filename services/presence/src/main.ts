@@ -1,4 +1,4 @@
-import { Topics } from '@hub/domain';
+import { ConsumerGroups, Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
 import { Fanout, RedisNodeBus, RedisPresenceStore } from '@hub/push';
@@ -110,7 +110,7 @@ await runService({
     const revocationFeed = new RedisRevocationFeed(infra.redisSub!, config.REDIS_KEY_PREFIX);
     const unsubscribe: Array<() => Promise<void>> = [];
     // One group for all nodes: each status reaches the sender once, via whichever node consumed it.
-    const statusConsumer = new EventConsumer(infra.kafka!, { groupId: 'presence-status', topics: [Topics.status], fromBeginning: false }, logger);
+    const statusConsumer = new EventConsumer(infra.kafka!, { groupId: ConsumerGroups.presenceStatus, topics: [Topics.status], fromBeginning: false }, logger);
     const relay = new StatusRelay(fanout, logger);
     return {
       app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
