@@ -1,12 +1,13 @@
-import type { MessageEvent, StoredMessage } from '@hub/domain';
+import type { StoredMessage } from '@hub/domain';
 import { SequenceConflictError, type ConversationSequences, type MessageWriter, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
-import type { ConsumedRecord, EventPublisher, Logger, MultiBatchHandler, OutgoingEvent, PartitionBatch } from '@hub/platform';
+import type { EventPublisher, Logger, MultiBatchHandler, OutgoingEvent, PartitionBatch } from '@hub/platform';
 import type { HandOverRouter } from '../ports/hand-over';
 import { decodeMessageRecord, poisonDeadLetter, recordDeadLetters } from './message-records';
+import { admitNew, batchMessages, routingOrder, splitStored, unfinishedRouting, type Refusal } from './route-decisions';
 import type { RouteMetrics } from './route-metrics';
 import type { SenderAcceptances } from './sender-acceptances';
 import { deliveryRequests, routingStatusEvent } from './routing-statuses';
-import { SequenceAllocator, type ToNumber } from './sequence-allocator';
+import { SequenceAllocator } from './sequence-allocator';
 
 export interface RouteWorkerDeps {
   messages: MessageWriter;
@@ -57,71 +58,30 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     const firstOffsets = new Map(batches.map((b) => [b.ctx.partition, b.records[0]!.offset]));
     for (const b of batches) deps.metrics.batchSize.observe(b.records.length);
     const deadLetters: OutgoingEvent[] = [];
-    const refuse = (record: ConsumedRecord, reason: string, label: string, messageId?: string) => {
+    const refuse = ({ record, reason, label, messageId }: Refusal) => {
       deadLetters.push(poisonDeadLetter(record, reason, messageId, now()));
       deps.metrics.deadLettered.inc({ reason: label });
       log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason, message_id: messageId }, 'record dead-lettered');
     };
 
-    // 1–2: decode and dedup within the batch (a re-send may sit next to its original).
-    const events: MessageEvent[] = [];
-    const positions = new Map<string, { partition: number; offset: string }>();
-    const seenInBatch = new Map<string, MessageEvent>();
-    const firstRecord = new Map<string, ConsumedRecord>();
-    let duplicates = 0;
-    for (const record of records) {
-      const d = decodeMessageRecord(record);
-      if (d.kind === 'poison') {
-        refuse(record, d.reason, record.poison ? 'unparseable' : 'invalid', d.messageId);
-        continue;
-      }
-      const earlier = seenInBatch.get(d.event.message_id);
-      if (earlier) {
-        if (sameOrigin(earlier, d.event)) duplicates++;
-        else refuse(record, idTakenReason(d.event), 'message_id_taken', d.event.message_id);
-        continue;
-      }
-      seenInBatch.set(d.event.message_id, d.event);
-      firstRecord.set(d.event.message_id, record);
-      events.push(d.event);
-      positions.set(d.event.message_id, { partition: record.partition, offset: record.offset });
-    }
-
+    // 1–2: decode and dedup within the batch (a re-send may sit next to its original), then against the store
+    // (bulk claims; only re-seen ids are looked up).
+    const batch = batchMessages(records.map(decodeMessageRecord));
+    const events = batch.events;
+    let duplicates = batch.duplicates;
     const step = stepTimer(deps.metrics.step);
-    const claimedBefore = await deps.messages.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, ...positions.get(e.message_id)! })));
+    const claimedBefore = await deps.messages.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, partition: batch.byId.get(e.message_id)!.record.partition, offset: batch.byId.get(e.message_id)!.record.offset })));
     await heartbeat();
     const stored = claimedBefore.size > 0 ? await deps.messages.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
-    // A stored message first seen before its partition's first offset here
-    // was finished: a re-send, skipped. First seen at or after it: an
-    // earlier attempt at this batch stopped after the insert, so its routing
-    // may be unfinished and is done again.
-    const unfinished: StoredMessage[] = [];
-    // An id stored for another sender or conversation is not a re-send: this
-    // message was answered 202 (its accept-time claim had expired, or was
-    // bypassed) and would otherwise vanish, so it is dead-lettered, visibly.
-    let taken = 0;
-    for (const m of stored.values()) {
-      const e = seenInBatch.get(m.message_id)!;
-      if (sameOrigin(m, e)) continue;
-      refuse(firstRecord.get(m.message_id)!, idTakenReason(e), 'message_id_taken', m.message_id);
-      taken++;
-    }
-    if (stored.size > taken) {
-      const seen = await deps.messages.sightings([...stored.keys()]);
-      for (const m of stored.values()) {
-        if (!sameOrigin(m, seenInBatch.get(m.message_id)!)) continue;
-        const at = seen.get(m.message_id);
-        const first = at ? firstOffsets.get(at.partition) : undefined;
-        if (at && first !== undefined && positions.get(m.message_id)?.partition === at.partition && BigInt(at.offset) >= BigInt(first)) unfinished.push(m);
-      }
-    }
-    duplicates += stored.size - taken - unfinished.length;
+    const { again, taken } = splitStored(stored, batch);
+    // Seen again and first seen in this batch's range: an earlier attempt at it may have stopped before routing.
+    const unfinished = again.length > 0 ? unfinishedRouting(again, await deps.messages.sightings(again.map((m) => m.message_id)), firstOffsets, batch) : [];
+    duplicates += again.length - unfinished.length;
     // Claimed but not stored: an earlier attempt stopped between claim and insert; numbered now (or given back its number).
     const fresh = events.filter((e) => !stored.has(e.message_id));
     step('dedup');
 
     // 3: the conversation must exist and sender and recipients be members.
-    const byConversation = new Map<string, ToNumber[]>();
     const states = new Map<string, SequenceState | undefined>();
     const ids = [...new Set(fresh.map((e) => e.conversation_id))];
     // Mostly cache hits; misses are point reads, a few at a time.
@@ -131,24 +91,8 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       chunk.forEach((id, j) => states.set(id, loaded[j]));
     }
     step('conversations');
-    const recordOf = new Map(records.map((r) => [(r.envelope?.payload as { message_id?: string } | undefined)?.message_id, r]));
-    for (const e of fresh) {
-      const state = states.get(e.conversation_id);
-      const record = recordOf.get(e.message_id)!;
-      if (!state) {
-        refuse(record, `conversation ${e.conversation_id} does not exist`, 'unknown_conversation', e.message_id);
-        continue;
-      }
-      const outsiders = [e.from, ...e.to].filter((u) => !state.members.includes(u));
-      if (outsiders.length > 0) {
-        refuse(record, `not members of conversation ${e.conversation_id}: ${outsiders.join(', ')}`, 'not_a_member', e.message_id);
-        continue;
-      }
-      const item: ToNumber = { event: e, partition: record.partition, offset: record.offset, orphan: claimedBefore.has(e.message_id) };
-      const list = byConversation.get(e.conversation_id);
-      if (list) list.push(item);
-      else byConversation.set(e.conversation_id, [item]);
-    }
+    const { byConversation, refusals } = admitNew(fresh, states, batch, claimedBefore);
+    for (const r of [...batch.refusals, ...taken, ...refusals]) refuse(r);
 
     // 4: number and store.
     const touched = [...byConversation.keys()];
@@ -184,8 +128,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
 
     // 5: route what was stored now, and stored messages whose routing an earlier attempt may have cut short.
     toRoute.push(...unfinished);
-    toRoute.sort((a, b) => (a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1));
-    const requests = toRoute.flatMap(deliveryRequests);
+    const requests = routingOrder(toRoute).flatMap(deliveryRequests);
     await heartbeat();
     const outcomes = requests.length > 0 ? await deps.handOver.deliver(requests) : [];
     step('deliver');
@@ -213,17 +156,6 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
 export type RouteHandler = MultiBatchHandler & { rebalanced(): void };
 
 const STATE_LOAD_CONCURRENCY = 16;
-
-/** Two records under one message_id are the same message (a re-send or redelivery) only from the same sender, caller and conversation. */
-function sameOrigin(a: MessageEvent, b: MessageEvent): boolean {
-  // Records from before submitted_by existed carry none; conversation and sender still tell them apart.
-  const callers = a.submitted_by === undefined || b.submitted_by === undefined || a.submitted_by === b.submitted_by;
-  return a.conversation_id === b.conversation_id && a.from === b.from && callers;
-}
-
-function idTakenReason(e: MessageEvent): string {
-  return `message_id ${e.message_id} is already used by a message of another sender or conversation; this one (from "${e.from}" in conversation ${e.conversation_id}) was not stored`;
-}
 
 /** Observes the time since the previous step (or the start) under the step's name. */
 function stepTimer(histogram: RouteMetrics['step']): (name: string) => void {
