@@ -8,6 +8,8 @@ export interface Held {
   dueAt: number;
   /** Until when the store's lease on it runs (0: none to keep). */
   leaseUntil: number;
+  /** Not before this time either: it waits for earlier statuses of its message (reorder window; 0: no wait). */
+  holdUntil: number;
   inFlight: boolean;
   /** Bumped on every (re)queueing, so older heap entries for it are skipped. */
   token: number;
@@ -55,7 +57,8 @@ export interface QueueLimits {
  *   turn, so a slow or dead receiver holds only its own slots.
  * - Order: the deliveries of one message to one endpoint go one at a time,
  *   lowest order_seq first (status rank, then arrival), including while the
- *   first waits for a retry.
+ *   first waits for a retry or for the statuses it implies (holdUntil, set
+ *   by the caller from its ReorderWindow).
  */
 export class EndpointQueues {
   private readonly queues = new Map<string, EndpointQueue>();
@@ -94,12 +97,14 @@ export class EndpointQueues {
     return [...this.held.keys()];
   }
 
-  /** Holds deliveries not held yet, each due at its next_attempt_at. */
-  add(records: readonly WebhookDeliveryRecord[]): void {
+  /** Holds deliveries not held yet, each due at its next_attempt_at, and not before `holdUntil(d)` (when given). */
+  add(records: readonly WebhookDeliveryRecord[], holdUntil: (d: WebhookDeliveryRecord) => number = () => 0): Held[] {
+    const added: Held[] = [];
     for (const d of records) {
       if (this.held.has(d.delivery_id)) continue;
       const eq = this.queueOf(d.webhook_id);
-      const h: Held = { d, dueAt: d.next_attempt_at.getTime(), leaseUntil: d.lease_until.getTime(), token: 0, inFlight: false, eq };
+      const h: Held = { d, dueAt: d.next_attempt_at.getTime(), leaseUntil: d.lease_until.getTime(), holdUntil: holdUntil(d), token: 0, inFlight: false, eq };
+      added.push(h);
       this.held.set(d.delivery_id, h);
       eq.held++;
       if (d.message_id !== undefined) {
@@ -113,6 +118,14 @@ export class EndpointQueues {
         this.schedule(h);
       }
     }
+    return added;
+  }
+
+  /** The wait of a held delivery ends now (what it waited for arrived). */
+  release(h: Held): void {
+    if (h.holdUntil === 0) return;
+    h.holdUntil = 0;
+    if (!h.inFlight) this.schedule(h);
   }
 
   /** Makes a held delivery (not in flight) due at `at`, e.g. now for a manual re-send. */
@@ -199,8 +212,9 @@ export class EndpointQueues {
   private schedule(h: Held): void {
     h.token++;
     if (!this.eligible(h)) return;
-    h.eq.heap.push({ at: h.dueAt, seq: this.seq++, h, token: h.token });
-    this.wake(h.dueAt);
+    const at = Math.max(h.dueAt, h.holdUntil);
+    h.eq.heap.push({ at, seq: this.seq++, h, token: h.token });
+    this.wake(at);
   }
 
   private peekLive(eq: EndpointQueue): Entry | undefined {

@@ -6,6 +6,7 @@ import { EndpointQueues, type Held } from './endpoint-queues';
 import { FinishedDeliveries } from './finished-deliveries';
 import { LeaseKeeper } from './lease-keeper';
 import type { NotifyMetrics } from './notify-metrics';
+import { ReorderHolds, ReorderWindow, type StatusOf } from './reorder-window';
 import { WebhookAttempt, type WebhookCaller } from './webhook-attempt';
 
 export type { WebhookCaller } from './webhook-attempt';
@@ -25,6 +26,8 @@ export interface DispatcherSettings {
   retentionMs: number;
   /** How long stop() lets calls in flight finish before cutting them off (their deliveries stay pending). */
   drainMs: number;
+  /** How long a delivered or read event waits for the earlier statuses of its recipient × channel (0: not at all). */
+  reorderWindowMs: number;
 }
 
 export interface DispatcherDeps {
@@ -66,6 +69,7 @@ export class WebhookDispatcher {
   private readonly finished: FinishedDeliveries;
   private readonly leases: LeaseKeeper;
   private readonly attempt: WebhookAttempt;
+  private readonly reorder: ReorderHolds;
   private running = false;
   private dueTimer: NodeJS.Timeout | undefined;
   private dueTimerAt = Infinity;
@@ -84,6 +88,7 @@ export class WebhookDispatcher {
     this.finished = new FinishedDeliveries(d.store, d.logger);
     this.leases = new LeaseKeeper(d.store, s.leaseMs);
     this.attempt = new WebhookAttempt({ ...d, finished: this.finished, retry: s.retry, leaseMs: s.leaseMs });
+    this.reorder = new ReorderHolds(new ReorderWindow(s.reorderWindowMs));
   }
 
   start(): void {
@@ -111,6 +116,7 @@ export class WebhookDispatcher {
       await this.d.store.release(ids).catch((err: unknown) => this.d.logger.warn({ err: { message: (err as Error).message }, held: ids.length }, 'could not release held webhook deliveries; they are taken over when their leases run out'));
     }
     this.queues.clear();
+    this.reorder.clear();
   }
 
   /** Room for n more deliveries in memory? The intake leases what it will hand over, and leaves the rest unleased. */
@@ -125,8 +131,20 @@ export class WebhookDispatcher {
 
   /** Takes over deliveries leased to this process (new ones from the intake, claimed ones from the store). */
   hold(records: readonly WebhookDeliveryRecord[]): void {
-    this.queues.add(records);
+    const now = Date.now();
+    this.reorder.track(this.queues.add(records, (d) => this.reorder.holdUntil(d, now)));
     this.d.metrics.held.set(this.queues.size);
+    this.releaseWaiting();
+  }
+
+  /** A status event the intake read, told before the deliveries made of it are held (reorder window). */
+  saw(event: StatusOf): void {
+    this.reorder.saw(event);
+  }
+
+  /** Lets go the deliveries that waited for statuses seen since (the intake calls it once its batch is held). */
+  releaseWaiting(): void {
+    for (const h of this.reorder.releasable(Date.now())) this.queues.release(h);
     this.pump();
   }
 
@@ -158,6 +176,7 @@ export class WebhookDispatcher {
   }
 
   private launch(h: Held): void {
+    this.reorder.untrack(h);
     this.d.metrics.inFlight.inc();
     const call = this.attempt
       .run(h, this.abort.signal)
