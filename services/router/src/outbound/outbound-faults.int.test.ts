@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BreakerState } from '@hub/connectors';
-import { eventually } from '../../../test/support/spawn-service';
-import { startOutboundFixture, type OutboundFixture } from '../test/outbound-fixture';
-import { ChannelHandOverRouter, PendingHandOver, type DeliveryRequest } from './ports/hand-over';
+import { eventually } from '../../../../test/support/spawn-service';
+import { startOutboundFixture, type OutboundFixture } from '../../test/outbound-fixture';
+import { ChannelHandOverRouter, PendingHandOver, type DeliveryRequest } from '../ports/hand-over';
 
 describe('external delivery under provider faults (real stack, fake Telegram Bot API)', () => {
   let f: OutboundFixture;

@@ -1,6 +1,6 @@
 import type { DeliveryResult, ResilientConnector } from '@hub/connectors';
 import type { ExternalChannel, IdentityDirectory, StoredMessage } from '@hub/domain';
-import type { FileLinks } from './ports/file-links';
+import type { FileLinks } from '../ports/file-links';
 
 export interface OutboundAttemptDeps {
   connector(channel: ExternalChannel): ResilientConnector | undefined;

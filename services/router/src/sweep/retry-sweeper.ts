@@ -5,8 +5,9 @@ import type { Logger } from '@hub/platform';
 /**
  * Finds external deliveries whose schedule was lost (a crash between
  * writing the ledger and publishing the retry record, or a worker that died
- * holding a claim) and publishes them again. Every router runs it; the
- * ledger lets one sweeper take each entry.
+ * holding a claim) and publishes them again: the `sweep` worker. Every
+ * router process that runs it sweeps; the ledger lets one sweeper take each
+ * entry.
  */
 export class RetrySweeper {
   private timer?: NodeJS.Timeout;
@@ -16,13 +17,14 @@ export class RetrySweeper {
     private readonly deps: { ledger: OutboundLedger; scheduler: RetryScheduler; logger: Logger; intervalMs: number; graceMs: number },
   ) {}
 
-  start(): void {
+  start(): Promise<void> {
     this.timer = setInterval(() => {
       this.running ??= this.sweepOnce()
         .catch((err: unknown) => this.deps.logger.warn({ err: { message: (err as Error).message } }, 'retry sweep failed'))
         .finally(() => (this.running = undefined));
     }, this.deps.intervalMs);
     this.timer.unref();
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {

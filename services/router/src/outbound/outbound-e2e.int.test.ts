@@ -5,10 +5,10 @@ import { makeEnvelope, MESSAGE_ACCEPTED, newId, Topics, type Channel, type Messa
 import { ChannelMappingsRepository } from '@hub/identity';
 import { MongoConversationStore, MongoStatusStore } from '@hub/messages';
 import { BatchingProducer, connectMongo, createKafka, createLogger, EtcdStore, type MongoHandle } from '@hub/platform';
-import { FakeTelegramServer } from '../../../test/support/fake-telegram-server';
-import { cleanupTestEnv } from '../../../test/support/identity';
-import { isolatedServiceEnv } from '../../../test/support/service-env';
-import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
+import { FakeTelegramServer } from '../../../../test/support/fake-telegram-server';
+import { cleanupTestEnv } from '../../../../test/support/identity';
+import { isolatedServiceEnv } from '../../../../test/support/service-env';
+import { eventually, spawnService, type ServiceProcess } from '../../../../test/support/spawn-service';
 
 // The router process as production runs it (route worker, external delivery,
 // retry worker, status writer) on the real stack, fed accepted messages on

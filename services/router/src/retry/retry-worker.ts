@@ -1,10 +1,14 @@
 import { laneOf, RETRY_RECORD, RetryRecordSchema, type OutboundLedger, type RetryScheduler, type RetryRecord } from '@hub/outbound';
-import { statusEvent, type Status, type StoredMessage } from '@hub/domain';
-import type { ConsumedRecord, Logger } from '@hub/platform';
-import { attemptOutbound, type OutboundAttemptDeps } from './outbound-attempt';
-import type { OutboundSteps, Step } from './outbound-steps';
-import type { DelayedTopicConsumer } from './ports/delayed-consumer';
-import type { StatusRecorder } from './ports/status-recorder';
+import { ConsumerGroups, statusEvent, Topics, type Status, type StoredMessage } from '@hub/domain';
+import { Gauge, type ConsumedRecord, type EventPublisher, type Infra, type Logger, type Registry } from '@hub/platform';
+import { KafkaDelayedConsumer } from '../adapters/kafka-delayed-consumer';
+import { PublishingStatusRecorder } from '../adapters/publishing-status-recorder';
+import type { Outbound } from '../outbound/outbound';
+import type { RouterOutboundConfig } from '../outbound/outbound-config';
+import { attemptOutbound, type OutboundAttemptDeps } from '../outbound/outbound-attempt';
+import type { OutboundSteps, Step } from '../outbound/outbound-steps';
+import type { DelayedTopicConsumer } from '../ports/delayed-consumer';
+import type { StatusRecorder } from '../ports/status-recorder';
 
 export interface RetryWorkerDeps {
   consumer: DelayedTopicConsumer;
@@ -16,6 +20,35 @@ export interface RetryWorkerDeps {
   logger: Logger;
   /** How long a claimed delivery is held before the sweeper may consider it lost (well above a connector call's deadline). */
   holdMs: number;
+}
+
+/**
+ * The `retry` worker as main.ts runs it: hub.retry.v1 through a delayed
+ * consumer (records wait in memory for their time), on the outbound parts
+ * this process shares with `route`.
+ */
+export function createRetryWorker(deps: { kafka: NonNullable<Infra['kafka']>; publisher: EventPublisher; outbound: Outbound; config: RouterOutboundConfig; logger: Logger; registry: Registry }): RetryWorker {
+  const { config, outbound } = deps;
+  const consumer = new KafkaDelayedConsumer(deps.kafka, { groupId: ConsumerGroups.retry, topic: Topics.retry, maxHeld: config.OUTBOUND_RETRY_MAX_IN_MEMORY }, deps.logger.child({ component: 'retry-consumer' }));
+  new Gauge({
+    name: 'retry_queue_held',
+    help: 'Retry records read and waiting in memory for their time',
+    registers: [deps.registry],
+    collect() {
+      this.set(consumer.held());
+    },
+  });
+  return new RetryWorker({
+    consumer,
+    ledger: outbound.ledger,
+    scheduler: outbound.scheduler,
+    steps: outbound.steps,
+    attempt: outbound.attempt,
+    status: new PublishingStatusRecorder(deps.publisher),
+    logger: deps.logger.child({ worker: 'retry' }),
+    // A claimed delivery is not "lost" while its connector call may still be running.
+    holdMs: Math.max(config.OUTBOUND_SWEEP_GRACE_MS, config.CONNECTOR_TIMEOUT_MS * 3),
+  });
 }
 
 /**

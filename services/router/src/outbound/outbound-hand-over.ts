@@ -3,7 +3,7 @@ import type { ExternalChannel, StoredMessage } from '@hub/domain';
 import type { Logger } from '@hub/platform';
 import { attemptOutbound, type OutboundAttemptDeps } from './outbound-attempt';
 import type { OutboundSteps, Step } from './outbound-steps';
-import type { ChannelHandOver, DeliveryOutcome, DeliveryRequest } from './ports/hand-over';
+import type { ChannelHandOver, DeliveryOutcome, DeliveryRequest } from '../ports/hand-over';
 
 /**
  * ChannelHandOver for the external channels (Telegram and the mocks): the

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayDeadLetter, RetryScheduler, deliveryId } from '@hub/outbound';
 import { buildStatusView, newId } from '@hub/domain';
-import { eventually } from '../../../test/support/spawn-service';
-import { startOutboundFixture, type OutboundFixture } from '../test/outbound-fixture';
+import { eventually } from '../../../../test/support/spawn-service';
+import { startOutboundFixture, type OutboundFixture } from '../../test/outbound-fixture';
 
 describe('external delivery through connectors (real stack, fake Telegram Bot API)', () => {
   let f: OutboundFixture;

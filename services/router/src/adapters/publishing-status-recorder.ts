@@ -1,6 +1,6 @@
 import { statusRecord, type StatusEvent } from '@hub/domain';
 import type { EventPublisher } from '@hub/platform';
-import type { StatusRecorder } from './ports/status-recorder';
+import type { StatusRecorder } from '../ports/status-recorder';
 
 /**
  * StatusRecorder that publishes StatusEvents on hub.status.v1 (key:
