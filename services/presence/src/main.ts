@@ -116,7 +116,7 @@ await runService({
     const statusConsumer = new EventConsumer(infra.kafka!, { groupId: 'presence-status', topics: [Topics.status], fromBeginning: false }, logger);
     const relay = new StatusRelay(fanout, logger);
     return {
-      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
+      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS }, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
       attach: (server) => gw.attach(server),
       start: async () => {
         unsubscribe.push(await bus.subscribe(node, (d) => gw.deliver(d)));
