@@ -19,7 +19,7 @@ await runService({
     etcd: config,
     redis: config,
     ...(config.S3_ENDPOINT && config.S3_ACCESS_KEY && config.S3_SECRET_KEY
-      ? { s3: { S3_ENDPOINT: config.S3_ENDPOINT, S3_ACCESS_KEY: config.S3_ACCESS_KEY, S3_SECRET_KEY: config.S3_SECRET_KEY, S3_REGION: config.S3_REGION ?? 'us-east-1', S3_BUCKET: config.S3_BUCKET ?? 'hub-files' } }
+      ? { s3: { S3_ENDPOINT: config.S3_ENDPOINT, S3_ACCESS_KEY: config.S3_ACCESS_KEY, S3_SECRET_KEY: config.S3_SECRET_KEY, S3_REGION: config.S3_REGION ?? 'us-east-1', S3_BUCKET: config.S3_BUCKET ?? 'hub-files', ...(config.S3_PUBLIC_ENDPOINT ? { S3_PUBLIC_ENDPOINT: config.S3_PUBLIC_ENDPOINT } : {}) } }
       : {}),
   }),
   address: (config) => ({ host: config.ROUTER_HOST, port: config.ROUTER_PORT }),
