@@ -6,6 +6,8 @@
 # as the nginx image's envsubst entrypoint does with its templates.
 #   deploy/gateway/render.sh OUT && nginx -p OUT -c OUT/nginx.conf
 set -euo pipefail
+# No globbing: a setting such as GATEWAY_CORS_ALLOWED_ORIGINS='*' is split, never expanded into file names.
+set -f
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-/etc/nginx}
 fail() { echo "gateway: $*" >&2; exit 1; }
@@ -47,7 +49,7 @@ if [[ $https_port == 443 ]]; then default_public="https://${GATEWAY_SERVER_NAME}
 [[ $GATEWAY_PUBLIC_URL =~ ^https://[^/?#]+$ ]] || fail "GATEWAY_PUBLIC_URL must be https://host[:port] without a path (got '$GATEWAY_PUBLIC_URL')"
 [[ -r $GATEWAY_TLS_CERT && -r $GATEWAY_TLS_KEY ]] || fail "no TLS certificate at $GATEWAY_TLS_CERT / $GATEWAY_TLS_KEY: set GATEWAY_TLS_CERT and GATEWAY_TLS_KEY, or run deploy/gateway/dev-cert.sh for a development one"
 # leaky bucket: one request per 60/rate s once the burst is spent
-export GATEWAY_RETRY_AFTER_S=$(( (60 + GATEWAY_RATE_LIMIT_PER_MIN - 1) / GATEWAY_RATE_LIMIT_PER_MIN ))
+GATEWAY_RETRY_AFTER_S=$(( (60 + GATEWAY_RATE_LIMIT_PER_MIN - 1) / GATEWAY_RATE_LIMIT_PER_MIN ))
 
 # "a:1,b:2" or "a:1 b:2" -> one `server` line each
 servers() {
@@ -59,17 +61,18 @@ servers() {
   [[ -n $lines ]] || fail "$name is empty"
   printf '%s' "$lines"
 }
-export GATEWAY_FRONTEND_UPSTREAM=$(servers GATEWAY_FRONTEND_SERVERS "$GATEWAY_FRONTEND_SERVERS")
-export GATEWAY_PRESENCE_UPSTREAM=$(servers GATEWAY_PRESENCE_SERVERS "$GATEWAY_PRESENCE_SERVERS")
-export GATEWAY_FILES_UPSTREAM=$(servers GATEWAY_FILES_SERVERS "$GATEWAY_FILES_SERVERS")
-if [[ -n $GATEWAY_OBJECTS_UPSTREAM ]]; then export GATEWAY_OBJECTS_UPSTREAM_SERVERS=$(servers GATEWAY_OBJECTS_UPSTREAM "$GATEWAY_OBJECTS_UPSTREAM"); fi
+# Plain assignments (exported below): `export X=$(…)` would hide a failure inside.
+GATEWAY_FRONTEND_UPSTREAM=$(servers GATEWAY_FRONTEND_SERVERS "$GATEWAY_FRONTEND_SERVERS")
+GATEWAY_PRESENCE_UPSTREAM=$(servers GATEWAY_PRESENCE_SERVERS "$GATEWAY_PRESENCE_SERVERS")
+GATEWAY_FILES_UPSTREAM=$(servers GATEWAY_FILES_SERVERS "$GATEWAY_FILES_SERVERS")
+if [[ -n $GATEWAY_OBJECTS_UPSTREAM ]]; then GATEWAY_OBJECTS_UPSTREAM_SERVERS=$(servers GATEWAY_OBJECTS_UPSTREAM "$GATEWAY_OBJECTS_UPSTREAM"); fi
 
 origin_map=""
 for o in ${GATEWAY_CORS_ALLOWED_ORIGINS//,/ }; do
   [[ $o =~ ^https?://[a-z0-9.-]+(:[0-9]{1,5})?$ ]] || fail "GATEWAY_CORS_ALLOWED_ORIGINS: '$o' is not an origin (scheme://host[:port], lower case, no path; '*' is not accepted)"
   origin_map+="  \"$o\" \$http_origin;"$'\n'
 done
-export GATEWAY_CORS_ORIGIN_MAP=$origin_map
+GATEWAY_CORS_ORIGIN_MAP=$origin_map
 
 real_ip=""
 if [[ -n $GATEWAY_TRUSTED_PROXIES ]]; then
@@ -81,7 +84,7 @@ if [[ -n $GATEWAY_TRUSTED_PROXIES ]]; then
   done
   real_ip+="real_ip_header X-Forwarded-For;"$'\n'"real_ip_recursive on;"
 fi
-export GATEWAY_REAL_IP_CONF=$real_ip
+GATEWAY_REAL_IP_CONF=$real_ip
 
 for v in $(compgen -v GATEWAY_); do export "$v"; done
 names=$(compgen -v GATEWAY_ | sed 's/^/$/' | tr '\n' ' ')
