@@ -131,6 +131,13 @@ describe('the edge limit', () => {
     expect((await get('/v1/x', { authorization: 'Bearer tok-calm' })).status).toBe(200);
   });
 
+  it("a WebSocket's ?access_token= counts per token too, apart from the address", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await get('/v1/x?access_token=tok-query')).status);
+    expect(statuses).toContain(429);
+    expect((await get('/v1/x?access_token=tok-query-2')).status).toBe(200);
+  });
+
   it('without a token, per client address', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push((await get('/openapi.json')).status);
