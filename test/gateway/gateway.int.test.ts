@@ -124,14 +124,16 @@ beforeAll(async () => {
     CORS_ALLOWED_ORIGINS: APP_ORIGIN,
     S3_PUBLIC_ENDPOINT: `https://127.0.0.1:${objectsPort}`,
   });
+  // Seven processes start at once: on a busy 2-core machine that takes a while.
+  const start = { timeoutMs: 150_000 };
   const spawned = await Promise.all([
-    spawnService('frontend', env),
-    spawnService('frontend', env),
-    spawnService('router', env),
-    spawnService('router', env),
-    spawnService('presence', { ...env, PRESENCE_NODE_ID: 'gw-node-a' }),
-    spawnService('presence', { ...env, PRESENCE_NODE_ID: 'gw-node-b' }),
-    spawnService('files', env),
+    spawnService('frontend', env, start),
+    spawnService('frontend', env, start),
+    spawnService('router', env, start),
+    spawnService('router', env, start),
+    spawnService('presence', { ...env, PRESENCE_NODE_ID: 'gw-node-a' }, start),
+    spawnService('presence', { ...env, PRESENCE_NODE_ID: 'gw-node-b' }, start),
+    spawnService('files', env, start),
   ]);
   services.push(...spawned);
   frontends = spawned.slice(0, 2);
@@ -152,7 +154,7 @@ beforeAll(async () => {
     GATEWAY_RATE_LIMIT_BURST: String(EDGE_BURST),
   });
   agent = new Agent({ ca: gw.ca, keepAlive: true, maxSockets: 64 });
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   for (const ws of sockets) ws.terminate();
