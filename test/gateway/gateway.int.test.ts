@@ -97,6 +97,12 @@ async function wsConnections(node: ServiceProcess): Promise<number> {
   return Number(/^ws_connections(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
+/** Messages a router stored so far (its own metrics port, not the gateway). */
+async function persisted(router: ServiceProcess): Promise<number> {
+  const text = await (await fetch(`${router.url}/metrics`)).text();
+  return Number(/^hub_messages_persisted_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
 /** A WebSocket through the gateway (wss, the development CA) that records frames. */
 async function connectWs(token: string): Promise<{ ws: WebSocket; frames: Array<{ op: string; d: any }> }> {
   const ws = new WebSocket(`${gw.url.replace('https', 'wss')}/v1/ws`, { headers: { authorization: `Bearer ${token}` }, ca: gw.ca });
@@ -335,14 +341,20 @@ describe('the production gateway (nginx) in front of a scaled-out hub', () => {
         done++;
       }
     };
+    let killedHadStored = 0;
     const killer = (async () => {
       await eventually(() => done >= (PER_SENDER * senders.length) / 2, { timeoutMs: 90_000, intervalMs: 20, what: 'half the load sent' });
-      routers[0]!.proc.kill('SIGKILL');
-      await routers[0]!.exited;
+      // The router that has stored the most so far: it certainly owns partitions this load uses.
+      const counts = await Promise.all(routers.map(persisted));
+      const victim = routers[counts[0]! >= counts[1]! ? 0 : 1]!;
+      killedHadStored = Math.max(...counts);
+      victim.proc.kill('SIGKILL');
+      await victim.exited;
     })();
     await Promise.all([...senders.map((_, i) => send(i)), killer]);
     const total = [...accepted.values()].reduce((n, ids) => n + ids.length, 0);
     expect(total).toBe(PER_SENDER * senders.length);
+    expect(killedHadStored).toBeGreaterThan(0);
 
     // The surviving router takes the killed one's partitions (session timeout) and stores the rest.
     for (const [i, conv] of convs.entries()) {
