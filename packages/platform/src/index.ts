@@ -11,6 +11,7 @@ export * from './http/app';
 export * from './http/body';
 export * from './http/serve';
 export * from './http/security-headers';
+export * from './http/cors';
 export * from './kafka/index';
 export * from './mongo/index';
 export * from './etcd/index';

@@ -113,7 +113,7 @@ await runService({
     const statusConsumer = new EventConsumer(infra.kafka!, { groupId: ConsumerGroups.presenceStatus, topics: [Topics.status], fromBeginning: false }, logger);
     const relay = new StatusRelay(fanout, logger);
     return {
-      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
+      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS }, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
       attach: (server) => gw.attach(server),
       start: async () => {
         unsubscribe.push(await bus.subscribe(node, (d) => gw.deliver(d)));

@@ -27,7 +27,7 @@ await runService({
       ...(needs.etcd ? { etcd: config } : {}),
       ...(needs.redis ? { redis: config } : {}),
       ...(needs.outbound && config.S3_ENDPOINT && config.S3_ACCESS_KEY && config.S3_SECRET_KEY
-        ? { s3: { S3_ENDPOINT: config.S3_ENDPOINT, S3_ACCESS_KEY: config.S3_ACCESS_KEY, S3_SECRET_KEY: config.S3_SECRET_KEY, S3_REGION: config.S3_REGION ?? 'us-east-1', S3_BUCKET: config.S3_BUCKET ?? 'hub-files' } }
+        ? { s3: { S3_ENDPOINT: config.S3_ENDPOINT, S3_ACCESS_KEY: config.S3_ACCESS_KEY, S3_SECRET_KEY: config.S3_SECRET_KEY, S3_REGION: config.S3_REGION ?? 'us-east-1', S3_BUCKET: config.S3_BUCKET ?? 'hub-files', ...(config.S3_PUBLIC_ENDPOINT ? { S3_PUBLIC_ENDPOINT: config.S3_PUBLIC_ENDPOINT } : {}) } }
         : {}),
     };
   },

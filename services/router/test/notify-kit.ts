@@ -38,7 +38,7 @@ export async function startNotifyKit(settings: Partial<NotifySettings> = {}): Pr
   const infra = await connectInfra(
     {
       kafka: {
-        config: { KAFKA_BROKERS: env.KAFKA_BROKERS!.split(','), KAFKA_CLIENT_ID: 'notify-test', KAFKA_SEND_TIMEOUT_MS: 5_000, KAFKA_PRODUCER_LINGER_MS: 0, KAFKA_TOPIC_PARTITIONS: 2, KAFKA_NAME_PREFIX: `t-${id}.` },
+        config: { KAFKA_BROKERS: env.KAFKA_BROKERS!.split(','), KAFKA_CLIENT_ID: 'notify-test', KAFKA_SEND_TIMEOUT_MS: 5_000, KAFKA_PRODUCER_LINGER_MS: 0, KAFKA_TOPIC_PARTITIONS: 2, KAFKA_NAME_PREFIX: `t-${id}.`, KAFKA_TLS: false },
         topics: [{ topic: Topics.status }, { topic: Topics.files }],
         producer: true,
       },
