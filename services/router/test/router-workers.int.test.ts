@@ -71,7 +71,8 @@ describe('ROUTER_WORKERS (spawned routers, real stack)', () => {
     // bob has no live session: `pending`, published by the route process, called out by the notify process.
     const call = await eventually(() => receiver.calls.find((k) => (JSON.parse(k.body) as { data: { message_id: string } }).data.message_id === sent.message_id), { what: 'the webhook call', timeoutMs: 30_000 });
     expect(JSON.parse(call.body)).toMatchObject({ type: 'message.pending', data: { message_id: sent.message_id, recipient: 'bob', channel: 'internal', status: 'pending' } });
-    expect(await metric(notifier, /^webhook_attempts_total\{[^}]*outcome="delivered"[^}]*\} (\d+)/m)).toBe(1);
+    // Counted once the call's outcome is recorded, a moment after the receiver answered.
+    await eventually(async () => (await metric(notifier, /^webhook_attempts_total\{[^}]*outcome="delivered"[^}]*\} (\d+)/m)) === 1, { what: 'the notify router to count its call' });
     expect(await metric(routing, /^webhook_attempts_total\{[^}]*\} (\d+)/m)).toBe(0);
     expect(await metric(routing, /^hub_messages_persisted_total(?:\{[^}]*\})? (\d+)/m)).toBe(1);
     expect(await metric(notifier, /^hub_messages_persisted_total(?:\{[^}]*\})? (\d+)/m)).toBe(0);
