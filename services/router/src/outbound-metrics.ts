@@ -1,13 +1,16 @@
-import { Counter, Gauge, type Registry } from '@hub/platform';
+import { Counter, Gauge, messageEndToEnd, type Histogram, type Registry } from '@hub/platform';
 
 /** Retry machinery metrics (connector calls themselves are counted by the connectors' wrapper). */
 export class OutboundMetrics {
   /** External deliveries by how one step ended: sent, retry, deferred, queued, dead_letter. */
   readonly steps: Counter<'channel' | 'step'>;
   readonly heldRetries: Gauge;
+  /** Accept to the provider taking the message, first try or retry. */
+  readonly handedOver: Histogram<'channel'>;
 
   constructor(registry: Registry, held: () => number) {
     this.steps = new Counter({ name: 'outbound_steps_total', help: 'Outbound delivery steps by result', labelNames: ['channel', 'step'], registers: [registry] });
+    this.handedOver = messageEndToEnd(registry);
     this.heldRetries = new Gauge({
       name: 'retry_queue_held',
       help: 'Retry records read and waiting in memory for their time',

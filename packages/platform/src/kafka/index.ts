@@ -4,3 +4,4 @@ export * from './event-publisher';
 export * from './batching-producer';
 export * from './event-consumer';
 export * from './coalesce-batches';
+export * from './consumer-lag';
