@@ -66,8 +66,15 @@ describe('deploy/observability files (issue 17, item 5)', () => {
     expect(text).not.toContain(':8080');
   });
 
-  it('amtool check-config passes on the Alertmanager routing', () => {
-    expect(tool('amtool', ['check-config', join(OBSERVABILITY_DIR, 'alertmanager', 'alertmanager.yml')])).toContain('SUCCESS');
+  it('amtool check-config passes on the Alertmanager routing, and every alert reaches the receiver of its severity', () => {
+    const config = join(OBSERVABILITY_DIR, 'alertmanager', 'alertmanager.yml');
+    expect(tool('amtool', ['check-config', config])).toContain('SUCCESS');
+    const rules = readFileSync(ALERTS_FILE, 'utf8');
+    const alerts = [...rules.matchAll(/alert: (\w+)\n(?:.*\n)*?\s+severity: (\w+)\n/g)].map((m) => [m[1]!, m[2]!] as const);
+    expect(alerts.length).toBe(7);
+    for (const [alert, severity] of alerts) {
+      expect(tool('amtool', ['config', 'routes', 'test', `--config.file=${config}`, `alertname=${alert}`, `severity=${severity}`]).trim(), alert).toBe(severity === 'page' ? 'hub-page' : 'hub-tickets');
+    }
   });
 
   it('the dashboard JSON files are the ones build-dashboards.ts writes', () => {
