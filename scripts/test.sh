@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 t0=$(date +%s)
 
 bash scripts/ensure-deps.sh
+# Prometheus, promtool and amtool for the alert and dashboard tests (test/observability).
+bash scripts/observability/ensure-tools.sh prometheus
 
 started_stack=0
 if [[ -z ${KAFKA_BROKERS:-} ]]; then

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { runHealthChecks, type HealthCheck } from '../health';
 import { LATENCY_BUCKETS } from '../metrics';
 import { ProblemError, problemBody } from './problem';
@@ -35,10 +35,18 @@ export type HubEnv = { Variables: AppVariables & Record<string, unknown> };
  */
 export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOptions): Hono<E> {
   const app = new Hono<E>();
+  // RED per route. Labels stay bounded: the route template (never the raw
+  // path), a known method or "other", the status class.
+  const httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by route template, method and status class (2xx, 4xx, 5xx)',
+    labelNames: ['method', 'route', 'status_class'],
+    registers: [opts.registry],
+  });
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by route and status',
-    labelNames: ['method', 'route', 'status'],
+    help: 'HTTP request duration by route template, method and status class',
+    labelNames: ['method', 'route', 'status_class'],
     buckets: LATENCY_BUCKETS,
     registers: [opts.registry],
   });
@@ -51,8 +59,9 @@ export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOpti
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
-    const route = c.req.routePath || 'unmatched';
-    httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
+    const labels = { method: methodLabel(c.req.method), route: routeLabel(c.req.routePath), status_class: `${Math.floor(c.res.status / 100)}xx` };
+    httpRequests.inc(labels);
+    httpDuration.observe(labels, (performance.now() - started) / 1000);
   });
   if (opts.cors && opts.cors.allowedOrigins.length > 0) app.use('*', cors(opts.cors));
 
@@ -78,6 +87,17 @@ export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOpti
     return problem(c, new ProblemError('internal', 'unexpected error; the request id identifies it in the logs'));
   });
   return app;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : 'other';
+}
+
+/** The matched route template; requests no route matched (404s, probes) share one label. */
+function routeLabel(routePath: string | undefined): string {
+  return !routePath || routePath === '*' || routePath === '/*' ? 'unmatched' : routePath;
 }
 
 export function problem(c: Context, err: ProblemError): Response {

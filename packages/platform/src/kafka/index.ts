@@ -5,3 +5,4 @@ export * from './batching-producer';
 export * from './event-consumer';
 export * from './coalesce-batches';
 export * from './kafka-security';
+export * from './consumer-lag';

@@ -1,6 +1,7 @@
 import type { DeliveryResult } from '@hub/connectors';
 import { backoffDelayMs, type BackoffPolicy, type RetryScheduler } from '@hub/outbound';
 import type { ExternalChannel, StoredMessage } from '@hub/domain';
+import { observeEndToEnd } from '@hub/platform';
 import type { OutboundMetrics } from './outbound-metrics';
 
 export interface RetrySettings {
@@ -55,6 +56,7 @@ export class OutboundSteps {
   async afterAttempt(ctx: DeliveryContext, result: DeliveryResult): Promise<Step> {
     const step = await this.decide(ctx, result);
     this.metrics?.steps.inc({ channel: ctx.channel, step: step.step });
+    if (step.step === 'sent' && this.metrics) observeEndToEnd(this.metrics.handedOver, ctx.channel, ctx.message.accepted_at);
     return step;
   }
 

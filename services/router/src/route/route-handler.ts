@@ -1,6 +1,6 @@
 import type { StoredMessage } from '@hub/domain';
 import { SequenceConflictError, type ConversationSequences, type MessageWriter, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
-import type { EventPublisher, Logger, MultiBatchHandler, OutgoingEvent, PartitionBatch } from '@hub/platform';
+import { observeEndToEnd, type EventPublisher, type Logger, type MultiBatchHandler, type OutgoingEvent, type PartitionBatch } from '@hub/platform';
 import type { HandOverRouter } from '../ports/hand-over';
 import { decodeMessageRecord, poisonDeadLetter, recordDeadLetters } from './message-records';
 import { admitNew, batchMessages, routingOrder, splitStored, unfinishedRouting, type Refusal } from './route-decisions';
@@ -135,6 +135,9 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     await heartbeat();
     const at = now();
     const statusEvents = requests.map((r, i) => routingStatusEvent(r, outcomes[i]!, at));
+    requests.forEach((r, i) => {
+      if (r.channel === 'internal' && outcomes[i]!.kind === 'sent') observeEndToEnd(deps.metrics.handedOver, r.channel, r.message.accepted_at, at.getTime());
+    });
     await recordDeadLetters(deps.rejected, deps.publisher, deadLetters, statusEvents);
     step('publish');
     await heartbeat();
