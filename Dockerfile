@@ -1,14 +1,17 @@
 # syntax=docker/dockerfile:1
 # One image for every hub service; the service is chosen by the command
-# (`docker run IMAGE router`) or by SERVICE. Three stages:
+# (`docker run IMAGE router`) or by SERVICE. Stages:
 #   deps    production dependencies only (npm ci --omit=dev)
 #   build   every dependency, then each service bundled to one JavaScript
 #           file (scripts/bundle-services.ts), so no TypeScript tooling ships
+#   gateway the nginx gateway image (a separate target)
 #   runtime node, the production node_modules and the bundles; runs as the
 #           unprivileged `node` user, read-only root filesystem friendly
+#           (the default target: the last stage)
 # The COPY list of workspace package.json files must name every workspace in
 # package.json; test/deploy/dockerfile.test.ts fails when one is missing.
 ARG NODE_IMAGE=node:20.19-bookworm-slim
+ARG GATEWAY_IMAGE=nginx:1.27-bookworm
 
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
@@ -39,6 +42,18 @@ COPY connectors connectors
 COPY services services
 COPY scripts scripts
 RUN node --import tsx scripts/bundle-services.ts /app/dist
+
+# The gateway (deploy/gateway, docs/gateway.md): nginx with the hub's
+# templates, rendered from GATEWAY_* at start into /tmp (the root filesystem
+# may be read-only). Listens on unprivileged ports (GATEWAY_HTTP_LISTEN,
+# GATEWAY_HTTPS_LISTEN) as user nginx. `docker build --target gateway .`
+FROM ${GATEWAY_IMAGE} AS gateway
+COPY --chown=root:root deploy/gateway /opt/gateway
+USER nginx
+ENV GATEWAY_HTTP_LISTEN=8080 GATEWAY_HTTPS_LISTEN=8443
+EXPOSE 8080 8443
+STOPSIGNAL SIGQUIT
+ENTRYPOINT ["/bin/bash", "-c", "/opt/gateway/render.sh /tmp/gateway && exec nginx -e stderr -p /tmp/gateway -c /tmp/gateway/nginx.conf -g 'daemon off;'"]
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
