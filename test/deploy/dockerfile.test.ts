@@ -72,6 +72,14 @@ describe('Dockerfile', () => {
     expect(JSON.parse(entry!.replace(/^ENTRYPOINT\s+/i, ''))[0]).toBe('node');
   });
 
+  it('builds the hub image by default (the last stage) and the gateway as its own target', () => {
+    expect(all.at(-1)!.name).toBe('runtime');
+    const gateway = stage('gateway').lines;
+    expect(gateway).toContain('COPY --chown=root:root deploy/gateway /opt/gateway');
+    expect(gateway.some((l) => /^USER\s+(?!root)/.test(l))).toBe(true);
+    expect(gateway.find((l) => l.startsWith('ENTRYPOINT'))).toMatch(/render\.sh .*exec nginx/);
+  });
+
   it('bundles every service there is', () => {
     const services = readdirSync(join(REPO_ROOT, 'services'), { withFileTypes: true })
       .filter((d) => d.isDirectory())

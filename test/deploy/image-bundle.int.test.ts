@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleServices } from '../../scripts/bundle-services';
@@ -16,6 +16,7 @@ describe('service bundles (the container image entry point)', () => {
   // Under the repository, so the bundles resolve node_modules as in /app.
   let dir: string;
   beforeAll(async () => {
+    mkdirSync(join(REPO_ROOT, 'dist'), { recursive: true });
     dir = mkdtempSync(join(REPO_ROOT, 'dist', 'bundle-test-'));
     await bundleServices(dir);
   }, 60_000);
