@@ -25,6 +25,8 @@ trap cleanup EXIT
 
 echo "test: type-check"
 npx tsc -p tsconfig.json
+echo "test: type-check @hub/sdk as published (browser DOM library, its own tsconfig)"
+npx tsc -p packages/sdk/tsconfig.build.json --noEmit
 echo "test: lint"
 npx eslint --max-warnings=0 .
 echo "test: import cycles"
