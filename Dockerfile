@@ -23,6 +23,7 @@ COPY packages/messages/package.json packages/messages/
 COPY packages/webhooks/package.json packages/webhooks/
 COPY packages/outbound/package.json packages/outbound/
 COPY packages/sdk/package.json packages/sdk/
+COPY packages/push/package.json packages/push/
 COPY connectors/package.json connectors/
 COPY services/frontend/package.json services/frontend/
 COPY services/router/package.json services/router/

@@ -4,6 +4,7 @@ export * from './logger';
 export * from './metrics';
 export * from './health';
 export * from './lifecycle';
+export * from './each-limited';
 export * from './telemetry';
 export * from './http/problem';
 export * from './http/app';

@@ -1,7 +1,7 @@
 import { Topics } from '@hub/domain';
 import { WatchedIdentityDirectory } from '@hub/identity';
 import { runService } from '@hub/platform';
-import { createLivePush } from '@hub/presence';
+import { createLivePush } from '@hub/push';
 import { createRouterApp } from './app';
 import { loadRouterConfig } from './config';
 import { createOutbound } from './outbound';

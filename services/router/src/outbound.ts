@@ -1,6 +1,6 @@
 import { buildConnectors, type ConnectorRegistry } from '@hub/connectors';
 import { deadLetterIndexes, RetryScheduler, outboundLedgerIndexes, MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound';
-import { Topics, type IdentityDirectory } from '@hub/domain';
+import { ConsumerGroups, Topics, type IdentityDirectory } from '@hub/domain';
 import { ensureIndexes, type EventPublisher, type Infra, type Logger, type MongoHandle, type ObjectStore, type Registry } from '@hub/platform';
 import { KafkaDelayedConsumer } from './adapters/kafka-delayed-consumer';
 import { S3FileLinks } from './adapters/s3-file-links';
@@ -13,9 +13,6 @@ import type { StatusRecorder } from './ports/status-recorder';
 import { PublishingStatusRecorder } from './publishing-status-recorder';
 import { RetrySweeper } from './retry-sweeper';
 import { RetryWorker } from './retry-worker';
-
-/** Consumer group of the retry worker (its own: it reads only hub.retry.v1, on its own schedule). */
-export const RETRY_GROUP = 'router-retry';
 
 
 export interface OutboundDeps {
@@ -61,7 +58,7 @@ export async function createOutbound(deps: OutboundDeps): Promise<Outbound> {
   const ledger = new MongoOutboundLedger(deps.db);
   const deadLetters = new MongoDeadLetterStore(deps.db);
   const scheduler = new RetryScheduler({ ledger, deadLetters, publisher: deps.publisher });
-  const consumer = new KafkaDelayedConsumer(deps.kafka, { groupId: RETRY_GROUP, topic: Topics.retry, maxHeld: config.OUTBOUND_RETRY_MAX_IN_MEMORY }, logger.child({ component: 'retry-consumer' }));
+  const consumer = new KafkaDelayedConsumer(deps.kafka, { groupId: ConsumerGroups.retry, topic: Topics.retry, maxHeld: config.OUTBOUND_RETRY_MAX_IN_MEMORY }, logger.child({ component: 'retry-consumer' }));
   const metrics = new OutboundMetrics(deps.registry, () => consumer.held());
   const steps = new OutboundSteps(
     scheduler,

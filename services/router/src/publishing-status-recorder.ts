@@ -1,4 +1,4 @@
-import { makeEnvelope, MESSAGE_STATUS, Topics, type StatusEvent } from '@hub/domain';
+import { statusRecord, type StatusEvent } from '@hub/domain';
 import type { EventPublisher } from '@hub/platform';
 import type { StatusRecorder } from './ports/status-recorder';
 
@@ -10,6 +10,6 @@ export class PublishingStatusRecorder implements StatusRecorder {
   constructor(private readonly publisher: EventPublisher) {}
 
   async record(events: StatusEvent[]): Promise<void> {
-    await this.publisher.publishMany(events.map((e) => ({ topic: Topics.status, key: e.conversation_id, envelope: makeEnvelope(MESSAGE_STATUS, e) })));
+    await this.publisher.publishMany(events.map((e) => statusRecord(e)));
   }
 }

@@ -1,5 +1,5 @@
 import { laneOf, RETRY_RECORD, RetryRecordSchema, type OutboundLedger, type RetryScheduler, type RetryRecord } from '@hub/outbound';
-import type { Status, StatusEvent, StoredMessage } from '@hub/domain';
+import { statusEvent, type Status, type StoredMessage } from '@hub/domain';
 import type { ConsumedRecord, Logger } from '@hub/platform';
 import { attemptOutbound, type OutboundAttemptDeps } from './outbound-attempt';
 import type { OutboundSteps, Step } from './outbound-steps';
@@ -69,7 +69,7 @@ export class RetryWorker {
       await this.deps.ledger.finish([{ message, recipient: record.recipient, channel: record.channel, first_attempt_at: entry.first_attempt_at, state: 'delivered', attempts: entry.attempts + 1, external_id: step.externalId }]);
     }
     const status = statusOf(step, record.reason === 'replay');
-    if (status) await this.deps.status.record([statusEvent(message, record, status.status, status.detail, step.step === 'sent' ? step.externalId : undefined)]);
+    if (status) await this.deps.status.record([statusEvent(message, { recipient: record.recipient, channel: record.channel, ...status, externalId: step.step === 'sent' ? step.externalId : undefined, at: new Date() })]);
     if (step.step === 'sent' || step.step === 'dead_letter') await this.promoteNext(record.delivery_id);
   }
 
@@ -89,20 +89,4 @@ function statusOf(step: Step, replay: boolean): { status: Status; detail?: strin
   if (step.step === 'sent') return { status: 'sent', ...(replay ? { detail: 'replayed from the dead-letter queue' } : {}) };
   if (step.step === 'dead_letter') return { status: 'failed', detail: `${step.reason}: ${step.detail}` };
   return undefined;
-}
-
-function statusEvent(m: StoredMessage, r: RetryRecord, status: Status, detail: string | undefined, externalId: string | undefined): StatusEvent {
-  return {
-    message_id: m.message_id,
-    conversation_id: m.conversation_id,
-    recipient: r.recipient,
-    channel: r.channel,
-    status,
-    ...(detail ? { detail } : {}),
-    ...(externalId ? { external_id: externalId } : {}),
-    sequence_number: m.sequence_number,
-    from: m.from,
-    submitted_by: m.submitted_by,
-    occurred_at: new Date().toISOString(),
-  };
 }

@@ -1,6 +1,6 @@
 import type { NodeBus, NodePush } from './ports/node-bus';
 import type { PresenceStore } from './ports/presence-store';
-import type { ServerFrame } from './ws/frames';
+import type { ServerFrame } from './server-frames';
 
 /**
  * Sends a frame to users wherever they are connected: looks up their live

@@ -1,7 +1,7 @@
 import type { Logger, Redis } from '@hub/platform';
-import { RedisNodeBus } from '../adapters/redis-node-bus';
-import { RedisPresenceStore } from '../adapters/redis-presence-store';
-import { Fanout } from '../fanout';
+import { RedisNodeBus } from './adapters/redis-node-bus';
+import { RedisPresenceStore } from './adapters/redis-presence-store';
+import { Fanout } from './fanout';
 import { LivePush } from './live-push';
 
 /**

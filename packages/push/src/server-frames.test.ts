@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredMessage } from '@hub/domain';
-import { messageFrame } from './message-stream';
+import { messageFrame } from './server-frames';
 
 const base: StoredMessage = {
   message_id: '0190f0a0-0000-7000-8000-000000000001',

@@ -1,4 +1,4 @@
-import type { ServerFrame } from '../ws/frames';
+import type { ServerFrame } from '../server-frames';
 
 /** A frame for some users connected to one node. */
 export interface NodePush {

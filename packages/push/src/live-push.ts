@@ -1,5 +1,5 @@
-import type { Fanout } from '../fanout';
-import { messageFrame } from './message-stream';
+import type { Fanout } from './fanout';
+import { messageFrame } from './server-frames';
 
 /** The routing port's request and outcome, as far as this delivery needs them (services/router/src/ports/hand-over.ts). */
 export interface LivePushRequest {

@@ -1,23 +1,25 @@
 import type { Collection, Db } from 'mongodb';
 import type { FileCatalog, FileView } from '@hub/domain';
-import type { FileRecord } from '../ports/file-repository';
-import { FILE_OUTCOMES_COLLECTION, FILES_COLLECTION } from './mongo-file-repository';
+import { FILE_OUTCOMES_COLLECTION, FILES_COLLECTION } from '../file-collections';
+
+/** The fields of a `files` document this catalog reads (the files service's FileRecord has more). */
+type FileDoc = FileView;
 
 type OutcomeDoc = { file_id: string; status: 'completed' | 'failed' | 'abandoned' };
 
 /**
  * Adapter: the read side of file metadata for other services (FileCatalog
- * from @hub/domain), over the files service's collections. Read-only: a
+ * from @hub/domain), over the files service's collections (file-collections.ts). Read-only: a
  * decision recorded in `file_outcomes` but not yet copied onto the file is
  * merged in memory, so a file reads as completed from the moment its
  * completion was decided.
  */
 export class MongoFileCatalog implements FileCatalog {
-  private readonly files: Collection<FileRecord>;
+  private readonly files: Collection<FileDoc>;
   private readonly outcomes: Collection<OutcomeDoc>;
 
   constructor(db: Db) {
-    this.files = db.collection<FileRecord>(FILES_COLLECTION);
+    this.files = db.collection<FileDoc>(FILES_COLLECTION);
     this.outcomes = db.collection<OutcomeDoc>(FILE_OUTCOMES_COLLECTION);
   }
 
