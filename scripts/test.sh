@@ -45,6 +45,10 @@ if command -v go >/dev/null 2>&1; then
   (cd deploy/local/ferretdb && GOFLAGS=-buildvcs=false go test ./...)
 fi
 
+# kustomize and deploy/validate for test/deploy (built once into ~/.cache/messaging-hub/bin).
+echo "test: deployment tools"
+bash scripts/ensure-deploy-tools.sh
+
 mkdir -p .stack
 report=.stack/vitest-report.json
 rm -f "$report"

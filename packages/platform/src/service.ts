@@ -45,8 +45,10 @@ export interface ServiceDefinition<C extends BaseConfig> {
  */
 export function runService<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<void> {
   let logger: Logger | undefined;
-  return runMain({ name: def.name, logger: () => logger }, async () => {
+  let shutdownTimeoutMs: number | undefined;
+  return runMain({ name: def.name, logger: () => logger, shutdownTimeoutMs: () => shutdownTimeoutMs }, async () => {
     const config = def.loadConfig();
+    shutdownTimeoutMs = config.SHUTDOWN_TIMEOUT_MS;
     logger = createLogger({ service: def.name, level: config.LOG_LEVEL });
     const telemetry = startTelemetry(def.name, config.OTEL_EXPORTER_OTLP_ENDPOINT);
     const registry = createMetricsRegistry(def.name);
