@@ -23,8 +23,10 @@ export interface HubClientOptions {
   onRetry?: HubFetchOptions['onRetry'];
   /** For `connect()`: the WebSocket constructor (default: the global one; Node 20: `import WebSocket from 'ws'`). */
   WebSocket?: HubSocketOptions['WebSocket'];
-  /** For `connect()`: the WebSocket URL when it is not `baseUrl` with ws(s): and `/v1/ws` (presence served elsewhere). */
+  /** For `connect()`: the WebSocket URL when it is not `baseUrl` with ws(s): and `/v1/ws` (presence served elsewhere, no gateway). */
   wsUrl?: string;
+  /** For uploads: the files service's base URL when `/v1/files` is not served at `baseUrl` (no gateway). */
+  filesUrl?: string;
 }
 
 type Data<T> = { data?: T; error?: unknown; response: Response };

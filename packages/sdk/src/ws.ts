@@ -186,6 +186,7 @@ export class HubSocket {
    */
   send(conversationId: string, payload: MessagePayload, opts: { clientMsgId?: string } = {}): Promise<AcceptedData> {
     const clientMsgId = opts.clientMsgId ?? (this.opts.newId ?? (() => globalThis.crypto.randomUUID()))();
+    if (this.stateValue === 'closed') return Promise.reject(new HubSocketError('closed', 'the socket is closed: connect() again first', clientMsgId));
     const existing = this.pending.get(clientMsgId);
     if (existing) return new Promise((resolve, reject) => this.chain(existing, resolve, reject));
     return new Promise<AcceptedData>((resolve, reject) => {

@@ -176,6 +176,7 @@ describe('HubSocket', () => {
     expect(s.state).toBe('closed');
     expect(closes).toEqual([false]);
     expect(await pending).toMatchObject({ name: 'HubSocketError', code: 'auth' });
+    await expect(s.send('c1', { type: 'text', text: 'after' })).rejects.toMatchObject({ code: 'closed' });
   });
 
   it('backs off between failed connection attempts and renews the token after two failures before hello', async () => {
