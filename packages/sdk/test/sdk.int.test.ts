@@ -114,6 +114,7 @@ describe('WebSocket: resume after the presence node dies', () => {
     const closes: number[] = [];
     socket.on('close', (c) => closes.push(c.code));
     await socket.once('open');
+    expect(await bob.hub.presence(bob.username)).toEqual({ user: bob.username, status: 'online' });
 
     const send = async (from: number, to: number) => {
       const ids: string[] = [];
@@ -172,7 +173,7 @@ describe('webhooks: verifyWebhook on real deliveries', () => {
     const sent = await hub.sendMessage({ conversation_id: conv.conversation_id, from: a, payload: { type: 'text', text: 'signed' } });
 
     const call = await eventually(() => receiver.calls.find((c) => c.body.includes(sent.message_id)), { what: 'a webhook call for the message', timeoutMs: 30_000 });
-    const event = await verifyWebhook<{ message_id: string }>(secret, call.headers as Record<string, string>, call.body);
+    const event = await verifyWebhook<{ message_id: string }>(secret, call.headers, call.body);
     expect(event.type).toMatch(/^message\./);
     expect(event.data.message_id).toBe(sent.message_id);
     // The same check with fetch-style Headers and a byte body.
@@ -180,19 +181,19 @@ describe('webhooks: verifyWebhook on real deliveries', () => {
     await expect(verifyWebhook(secret, headers, new TextEncoder().encode(call.body))).resolves.toMatchObject({ data: { message_id: sent.message_id } });
 
     const refusal = async (p: Promise<unknown>) => (await p.then(() => undefined, (e: unknown) => e)) as WebhookVerificationError | undefined;
-    const tampered = await refusal(verifyWebhook(secret, call.headers as Record<string, string>, call.body.replace(sent.message_id, sent.message_id.replace(/.$/, (c) => (c === '0' ? '1' : '0')))));
+    const tampered = await refusal(verifyWebhook(secret, call.headers, call.body.replace(sent.message_id, sent.message_id.replace(/.$/, (c) => (c === '0' ? '1' : '0')))));
     expect(tampered).toBeInstanceOf(WebhookVerificationError);
     expect(tampered!.reason).toBe('no_matching_signature');
 
     const ts = Number(call.headers['webhook-timestamp']);
-    const moved = await refusal(verifyWebhook(secret, { ...(call.headers as Record<string, string>), 'webhook-timestamp': String(ts + 1) }, call.body));
+    const moved = await refusal(verifyWebhook(secret, { ...call.headers, 'webhook-timestamp': String(ts + 1) }, call.body));
     expect(moved?.reason).toBe('no_matching_signature');
 
     // A replay ten minutes later: signature still valid, timestamp too old.
-    const late = await refusal(verifyWebhook(secret, call.headers as Record<string, string>, call.body, { now: (ts + 600) * 1000 }));
+    const late = await refusal(verifyWebhook(secret, call.headers, call.body, { now: (ts + 600) * 1000 }));
     expect(late?.reason).toBe('timestamp_too_old');
 
-    const wrongSecret = await refusal(verifyWebhook(`whsec_${randomBytes(24).toString('base64')}`, call.headers as Record<string, string>, call.body));
+    const wrongSecret = await refusal(verifyWebhook(`whsec_${randomBytes(24).toString('base64')}`, call.headers, call.body));
     expect(wrongSecret?.reason).toBe('no_matching_signature');
   }, 60_000);
 });
