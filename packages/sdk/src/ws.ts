@@ -355,6 +355,8 @@ export class HubSocket {
       return this.stop(new HubSocketError('closed', `gave up after ${this.attempts} reconnect attempts`), false);
     }
     this.emit('close', { code, reason, willReconnect: true });
+    // 1009: a frame was over the hub's size limit. Resending it would fail again, so the waiting sends fail instead of looping.
+    if (code === CloseCodes.tooBig) this.failPending(new HubSocketError('closed', `the hub closed the socket: a frame was too large (${code})`));
     // A rate-limit close asks for a longer pause than a restart does.
     if (code === CloseCodes.rateLimited) this.attempts = Math.max(this.attempts, 3);
     const renew = code === CloseCodes.tokenExpired || this.failuresBeforeHello >= 2;
@@ -384,7 +386,7 @@ export class HubSocket {
   private startHeartbeat(intervalMs: number): void {
     this.stopHeartbeat();
     this.lastFrameAt = Date.now();
-    const every = Math.max(1_000, Math.floor(intervalMs / 2));
+    const every = Math.max(100, Math.floor(intervalMs / 2));
     this.heartbeat = setInterval(() => {
       // No frame (not even a pong) for two intervals: the path is dead even if TCP has not noticed yet.
       if (Date.now() - this.lastFrameAt > 2 * intervalMs + every) return this.drop(CLIENT_HEARTBEAT_TIMEOUT, 'no pong from the hub');

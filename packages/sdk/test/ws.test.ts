@@ -179,6 +179,20 @@ describe('HubSocket', () => {
     await expect(s.send('c1', { type: 'text', text: 'after' })).rejects.toMatchObject({ code: 'closed' });
   });
 
+  it('fails waiting sends after 1009 (frame too large) instead of resending them forever, and reconnects', async () => {
+    const { s } = socket();
+    s.connect();
+    await tick();
+    last().hello();
+    const pending = s.send('c1', { type: 'text', text: 'x'.repeat(10) }).catch((e: unknown) => e);
+    last().drop(1009, 'too big');
+    expect(await pending).toMatchObject({ code: 'closed' });
+    await tick(20);
+    last().hello();
+    expect(last().sent).toEqual([]);
+    s.close();
+  });
+
   it('backs off between failed connection attempts and renews the token after two failures before hello', async () => {
     const { s, renewed } = socket();
     const waits: number[] = [];
