@@ -1,4 +1,4 @@
-import { DeliveryTracker } from './delivery-tracker.js';
+import { ResumeTracker } from './resume-tracker.js';
 import { backoffDelay, type BackoffOptions } from './retry.js';
 import { CloseCodes, type AcceptedData, type ClientFrame, type ErrorData, type FrameErrorCode, type HelloData, type MessageData, type MessagePayload, type PresenceData, type ServerFrame, type StatusData, type TypingData } from './ws-frames.js';
 
@@ -118,12 +118,12 @@ export class HubSocket {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private lastFrameAt = 0;
-  private readonly tracker: DeliveryTracker;
+  private readonly tracker: ResumeTracker;
   private readonly pending = new Map<string, PendingSend>();
   private readonly listeners = new Map<keyof HubSocketEvents, Set<(data: never) => void>>();
 
   constructor(private readonly opts: HubSocketOptions) {
-    this.tracker = new DeliveryTracker(opts.dedupCapacity ?? 10_000, opts.resumeFrom ?? {});
+    this.tracker = new ResumeTracker(opts.dedupCapacity ?? 10_000, opts.resumeFrom ?? {});
   }
 
   get state(): SocketState {
