@@ -113,6 +113,7 @@ export class HubSocket {
   private stateValue: SocketState = 'idle';
   private attempts = 0;
   private failuresBeforeHello = 0;
+  private handshakeStatus: number | undefined;
   private tokenInUse: string | undefined;
   private hello: HelloData | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -269,7 +270,12 @@ export class HubSocket {
       if (this.ws === ws) this.onClose(ev.code ?? 1006, ev.reason ?? '');
     });
     // Without an error listener the ws package would throw; the close event that follows decides what happens.
-    ws.addEventListener('error', () => undefined);
+    // The ws package names a refused handshake's status in the error ("Unexpected server response: 401"); browsers do not.
+    this.handshakeStatus = undefined;
+    ws.addEventListener('error', (ev) => {
+      const status = /Unexpected server response: (\d{3})/.exec(ev.message ?? '')?.[1];
+      if (this.ws === ws && status) this.handshakeStatus = Number(status);
+    });
   }
 
   private onFrame(raw: unknown): void {
@@ -349,6 +355,10 @@ export class HubSocket {
       this.emit('close', { code, reason, willReconnect: false });
       return this.stop(new HubSocketError('auth', `session revoked (${code}): log in again`), false);
     }
+    if (this.handshakeStatus === 403) {
+      this.emit('close', { code, reason, willReconnect: false });
+      return this.stop(new HubSocketError('auth', 'the hub refused the WebSocket for this token (403: API client tokens use REST and webhooks)'), false);
+    }
     const max = this.opts.reconnect?.maxAttempts ?? Infinity;
     if (this.attempts >= max) {
       this.emit('close', { code, reason, willReconnect: false });
@@ -359,7 +369,8 @@ export class HubSocket {
     if (code === CloseCodes.tooBig) this.failPending(new HubSocketError('closed', `the hub closed the socket: a frame was too large (${code})`));
     // A rate-limit close asks for a longer pause than a restart does.
     if (code === CloseCodes.rateLimited) this.attempts = Math.max(this.attempts, 3);
-    const renew = code === CloseCodes.tokenExpired || this.failuresBeforeHello >= 2;
+    // Renew after 4010, after a refused handshake (401), and once per streak of connections that never said hello (browsers cannot see the 401).
+    const renew = code === CloseCodes.tokenExpired || this.handshakeStatus === 401 || this.failuresBeforeHello === 2;
     const delayMs = code === CloseCodes.tokenExpired && this.attempts === 0 ? 0 : backoffDelay(this.attempts, { initialDelayMs: 500, maxDelayMs: 30_000, ...this.opts.reconnect });
     this.attempts++;
     this.setState('reconnecting');

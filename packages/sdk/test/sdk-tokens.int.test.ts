@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubClient, HubProblemError, MemoryTokenStore, type CloseInfo, type WebSocketConstructor } from '../src/index.js';
-import { cleanupTestEnv, randomUsername, testFrontendEnv, testPassword } from '../../../test/support/identity';
+import { adminToken, cleanupTestEnv, createApiClient, randomUsername, testFrontendEnv, testPassword } from '../../../test/support/identity';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 
 // Token handling against the real frontend and presence node, with access
@@ -89,4 +89,20 @@ describe('SDK token handling (real hub, 6 s access tokens)', () => {
       socket.close();
     }
   }, 40_000);
+
+  it('stops instead of reconnecting when the hub refuses the WebSocket to an API client token (403)', async () => {
+    const admin = await adminToken(frontend.url, env);
+    const client = await createApiClient(frontend.url, admin, ['messages:send']);
+    const hub = new HubClient({ baseUrl: frontend.url, WebSocket: WebSocket as unknown as WebSocketConstructor, wsUrl: `${presence.url.replace(/^http/, 'ws')}/v1/ws` });
+    await hub.loginWithClientCredentials(client.clientId, client.clientSecret);
+    const socket = hub.connect();
+    const errors: unknown[] = [];
+    socket.on('error', (e) => errors.push(e));
+    await eventually(() => socket.state === 'closed', { what: 'the client giving up' });
+    expect(errors.at(-1)).toMatchObject({ name: 'HubSocketError', code: 'auth' });
+    const reconnects: number[] = [];
+    socket.on('reconnecting', (r) => reconnects.push(r.attempt));
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(reconnects).toEqual([]);
+  });
 });
