@@ -4,6 +4,9 @@ import { HubClient, HubProblemError, MemoryTokenStore, type CloseInfo, type WebS
 import { adminToken, cleanupTestEnv, createApiClient, randomUsername, testFrontendEnv, testPassword } from '../../../test/support/identity';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 
+// Four services start at once on a shared 2-core machine: give them longer than spawnService's default minute.
+const SLOW_START = { timeoutMs: 150_000 };
+
 // Token handling against the real frontend and presence node, with access
 // tokens that live 6 seconds: the SDK renews them ahead of expiry, after a
 // 401, and after the WebSocket gateway closes with 4010.
@@ -14,7 +17,7 @@ let presence: ServiceProcess;
 
 beforeAll(async () => {
   env = testFrontendEnv({ ACCESS_TOKEN_TTL_S: '6', WS_HEARTBEAT_INTERVAL_MS: '500', WS_HEARTBEAT_MISSES: '4', RATE_LIMIT_PER_MIN: '1000000' });
-  [frontend, presence] = await Promise.all([spawnService('frontend', env), spawnService('presence', env)]);
+  [frontend, presence] = await Promise.all([spawnService('frontend', env, SLOW_START), spawnService('presence', env, SLOW_START)]);
 }, 180_000);
 
 afterAll(async () => {

@@ -12,6 +12,9 @@ import { eventually, spawnService, type ServiceProcess } from '../../../test/sup
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/support/webhook-receiver';
 import { startFaultProxy } from './support.js';
 
+// Four services start at once on a shared 2-core machine: give them longer than spawnService's default minute.
+const SLOW_START = { timeoutMs: 150_000 };
+
 // The SDK against the real hub: every service its own process on the local
 // stack, behind the local gateway (one base URL, as integrators see it).
 
@@ -35,7 +38,7 @@ beforeAll(async () => {
     FILES_MULTIPART_THRESHOLD_BYTES: String(6 * MiB),
     FILES_PART_SIZE_BYTES: String(5 * MiB),
   });
-  [frontend, router, presence, files] = await Promise.all([spawnService('frontend', env), spawnService('router', env), spawnService('presence', env), spawnService('files', env)]);
+  [frontend, router, presence, files] = await Promise.all([spawnService('frontend', env, SLOW_START), spawnService('router', env, SLOW_START), spawnService('presence', env, SLOW_START), spawnService('files', env, SLOW_START)]);
   gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: { frontend: frontend.url, router: router.url, presence: presence.url, files: files.url } });
 }, 180_000);
 
@@ -129,7 +132,7 @@ describe('WebSocket: resume after the presence node dies', () => {
     await presence.stop('SIGKILL');
     await eventually(() => closes.length > 0, { what: 'the client noticing the drop' });
     const during = await send(6, 10);
-    presence = await spawnService('presence', { ...env, PRESENCE_PORT: String(port) });
+    presence = await spawnService('presence', { ...env, PRESENCE_PORT: String(port) }, SLOW_START);
 
     await eventually(() => socket.state === 'open', { what: 'reconnected', timeoutMs: 30_000 });
     const after = await send(11, 15);
