@@ -20,6 +20,7 @@ import { createFrontendApp, type FrontendDeps } from '../services/frontend/src/a
 import { frontendConfigSchema } from '../services/frontend/src/config';
 import { createFilesApp } from '../services/files/src/app';
 import { filesConfigSchema } from '../services/files/src/config';
+import { createPresenceApp } from '../services/presence/src/app';
 import { filesSchemas } from '../services/files/src/files.schemas';
 import { ContentTypePolicy } from '../services/files/src/content-type-policy';
 import { REPO_ROOT } from '../test/support/stack-env';
@@ -49,6 +50,7 @@ function inert(name: string, values: Record<string, unknown> = {}): never {
 }
 
 async function documentOf(app: { request(path: string): Response | Promise<Response> }): Promise<OpenApiDoc> {
+  // (Hono's request() answers in-process: no port is opened.)
   const res = await app.request('/openapi.json');
   if (!res.ok) throw new Error(`/openapi.json answered ${res.status}`);
   return (await res.json()) as OpenApiDoc;
@@ -89,7 +91,11 @@ export async function buildHubOpenApi(): Promise<OpenApiDoc> {
   );
   const files = await documentOf(createFilesApp({ ...base(), service: inert('files.service'), schemas, authenticate: inert('files.authenticate'), maxBodyBytes: 1024 * 1024 }));
 
-  return mergeDocuments({ title: 'Messaging hub API', version: '1' }, [frontend, files]);
+  // The presence node serves no document of its own yet (GET /v1/presence/{username}); it joins as soon as it does.
+  const presenceApp = createPresenceApp({ ...base(), presence: inert('presence') });
+  const presence = (await presenceApp.request('/openapi.json')).ok ? await documentOf(presenceApp) : undefined;
+
+  return mergeDocuments({ title: 'Messaging hub API', version: '1' }, [frontend, files, ...(presence ? [presence] : [])]);
 }
 
 /** Merges documents; the same path+method or component name defined differently in two of them is an error, not a silent overwrite. */

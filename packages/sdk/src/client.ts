@@ -1,6 +1,6 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './generated/hub-api.js';
-import { asProblem, HubProblemError } from './errors.js';
+import { asProblem, HubProblemError, problemFromResponse } from './errors.js';
 import { createHubFetch, type HubFetchOptions } from './http.js';
 import type { RetryOptions } from './retry.js';
 import { parseRetryAfter } from './retry.js';
@@ -23,8 +23,10 @@ export interface HubClientOptions {
   onRetry?: HubFetchOptions['onRetry'];
   /** For `connect()`: the WebSocket constructor (default: the global one; Node 20: `import WebSocket from 'ws'`). */
   WebSocket?: HubSocketOptions['WebSocket'];
-  /** For `connect()`: the WebSocket URL when it is not `baseUrl` with ws(s): and `/v1/ws` (presence served elsewhere). */
+  /** For `connect()`: the WebSocket URL when it is not `baseUrl` with ws(s): and `/v1/ws` (presence served elsewhere, no gateway). */
   wsUrl?: string;
+  /** For uploads: the files service's base URL when `/v1/files` is not served at `baseUrl` (no gateway). */
+  filesUrl?: string;
 }
 
 type Data<T> = { data?: T; error?: unknown; response: Response };
@@ -108,6 +110,17 @@ export class HubClient {
   /** A page of a conversation's history (oldest first after `after`). */
   async history(conversationId: string, query: NonNullable<paths['/v1/conversations/{conversation_id}/messages']['get']['parameters']['query']> = {}): Promise<Schemas['MessageHistory']> {
     return unwrap(await this.api.GET('/v1/conversations/{conversation_id}/messages', { params: { path: { conversation_id: conversationId }, query } }));
+  }
+
+  /**
+   * `GET /v1/presence/{username}`: online or offline (yourself, members of a
+   * shared conversation they accepted; API clients with messages:read).
+   * Typed by hand until the presence node documents it in OpenAPI.
+   */
+  async presence(username: string): Promise<{ user: string; status: 'online' | 'offline' }> {
+    const res = await this.fetch(new Request(url(this.options.baseUrl, `/v1/presence/${encodeURIComponent(username)}`), { headers: { accept: 'application/json' } }));
+    if (!res.ok) throw await problemFromResponse(res, parseRetryAfter(res.headers.get('retry-after')));
+    return (await res.json()) as { user: string; status: 'online' | 'offline' };
   }
 
   /** A WebSocket connection to `/v1/ws` with this client's tokens (renewed on 4010). */

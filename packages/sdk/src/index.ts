@@ -4,7 +4,7 @@ export { HubNetworkError, HubProblemError, type Problem, type ProblemFieldError 
 export { createHubFetch, isSend, type HubFetchOptions } from './http.js';
 export { backoffDelay, DEFAULT_RETRY, nextRetryDelay, parseRetryAfter, type BackoffOptions, type RetryOptions } from './retry.js';
 export { MemoryTokenStore, TokenManager, WebStorageTokenStore, type FetchLike, type StoredTokens, type TokenManagerOptions, type TokenStore, type WebStorageLike } from './tokens.js';
-export { DeliveryTracker, type TrackedMessage } from './delivery-tracker.js';
+export { ResumeTracker, type TrackedMessage } from './resume-tracker.js';
 export {
   HubSocket,
   HubSocketError,

@@ -175,14 +175,16 @@ export class TokenManager {
   /** Revokes the session on the server (end users) and forgets the tokens either way. */
   async logout(): Promise<void> {
     const tokens = await this.store.get();
-    this.credentials = undefined;
     try {
-      if (tokens?.refreshToken && tokens.expiresAt > this.now()) {
-        const res = await this.fetchFn(new Request(url(this.opts.baseUrl, '/v1/auth/logout'), { method: 'POST', headers: { authorization: `Bearer ${tokens.accessToken}` } }));
+      // Only user sessions can be revoked; an expired access token is renewed first so the session does not outlive the logout.
+      const access = tokens?.refreshToken ? await this.getAccessToken().catch(() => undefined) : undefined;
+      if (access) {
+        const res = await this.fetchFn(new Request(url(this.opts.baseUrl, '/v1/auth/logout'), { method: 'POST', headers: { authorization: `Bearer ${access}` } }));
         if (!res.ok && res.status !== 401) throw await problemFromResponse(res);
         await res.body?.cancel();
       }
     } finally {
+      this.credentials = undefined;
       await this.setTokens(undefined);
     }
   }

@@ -91,8 +91,10 @@ export async function upload(hub: HubClient, source: UploadSource, opts: UploadO
       onChunk: (n) => progress('hashing', (hashed += n)),
     }));
 
+  const at = hub.options.filesUrl ? { baseUrl: hub.options.filesUrl.replace(/\/+$/, '') } : {};
   const init = unwrap(
     await hub.api.POST('/v1/files/initiate', {
+      ...at,
       body: { filename: opts.filename, size: total, content_type: opts.contentType ?? 'application/octet-stream', sha256: digest, ...(opts.conversationId ? { conversation_id: opts.conversationId } : {}) },
       ...(signal ? { signal } : {}),
     }),
@@ -123,7 +125,7 @@ export async function upload(hub: HubClient, source: UploadSource, opts: UploadO
   }
 
   progress('completing', stored);
-  const done = unwrap(await hub.api.POST('/v1/files/complete', { body: { file_id: init.file_id, ...(parts ? { parts } : {}) }, ...(signal ? { signal } : {}) }));
+  const done = unwrap(await hub.api.POST('/v1/files/complete', { ...at, body: { file_id: init.file_id, ...(parts ? { parts } : {}) }, ...(signal ? { signal } : {}) }));
   progress('done', total);
   return done;
 }

@@ -1,4 +1,4 @@
-import { DeliveryTracker } from './delivery-tracker.js';
+import { ResumeTracker } from './resume-tracker.js';
 import { backoffDelay, type BackoffOptions } from './retry.js';
 import { CloseCodes, type AcceptedData, type ClientFrame, type ErrorData, type FrameErrorCode, type HelloData, type MessageData, type MessagePayload, type PresenceData, type ServerFrame, type StatusData, type TypingData } from './ws-frames.js';
 
@@ -113,17 +113,18 @@ export class HubSocket {
   private stateValue: SocketState = 'idle';
   private attempts = 0;
   private failuresBeforeHello = 0;
+  private handshakeStatus: number | undefined;
   private tokenInUse: string | undefined;
   private hello: HelloData | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private lastFrameAt = 0;
-  private readonly tracker: DeliveryTracker;
+  private readonly tracker: ResumeTracker;
   private readonly pending = new Map<string, PendingSend>();
   private readonly listeners = new Map<keyof HubSocketEvents, Set<(data: never) => void>>();
 
   constructor(private readonly opts: HubSocketOptions) {
-    this.tracker = new DeliveryTracker(opts.dedupCapacity ?? 10_000, opts.resumeFrom ?? {});
+    this.tracker = new ResumeTracker(opts.dedupCapacity ?? 10_000, opts.resumeFrom ?? {});
   }
 
   get state(): SocketState {
@@ -186,6 +187,7 @@ export class HubSocket {
    */
   send(conversationId: string, payload: MessagePayload, opts: { clientMsgId?: string } = {}): Promise<AcceptedData> {
     const clientMsgId = opts.clientMsgId ?? (this.opts.newId ?? (() => globalThis.crypto.randomUUID()))();
+    if (this.stateValue === 'closed') return Promise.reject(new HubSocketError('closed', 'the socket is closed: connect() again first', clientMsgId));
     const existing = this.pending.get(clientMsgId);
     if (existing) return new Promise((resolve, reject) => this.chain(existing, resolve, reject));
     return new Promise<AcceptedData>((resolve, reject) => {
@@ -268,7 +270,12 @@ export class HubSocket {
       if (this.ws === ws) this.onClose(ev.code ?? 1006, ev.reason ?? '');
     });
     // Without an error listener the ws package would throw; the close event that follows decides what happens.
-    ws.addEventListener('error', () => undefined);
+    // The ws package names a refused handshake's status in the error ("Unexpected server response: 401"); browsers do not.
+    this.handshakeStatus = undefined;
+    ws.addEventListener('error', (ev) => {
+      const status = /Unexpected server response: (\d{3})/.exec(ev.message ?? '')?.[1];
+      if (this.ws === ws && status) this.handshakeStatus = Number(status);
+    });
   }
 
   private onFrame(raw: unknown): void {
@@ -348,15 +355,22 @@ export class HubSocket {
       this.emit('close', { code, reason, willReconnect: false });
       return this.stop(new HubSocketError('auth', `session revoked (${code}): log in again`), false);
     }
+    if (this.handshakeStatus === 403) {
+      this.emit('close', { code, reason, willReconnect: false });
+      return this.stop(new HubSocketError('auth', 'the hub refused the WebSocket for this token (403: API client tokens use REST and webhooks)'), false);
+    }
     const max = this.opts.reconnect?.maxAttempts ?? Infinity;
     if (this.attempts >= max) {
       this.emit('close', { code, reason, willReconnect: false });
       return this.stop(new HubSocketError('closed', `gave up after ${this.attempts} reconnect attempts`), false);
     }
     this.emit('close', { code, reason, willReconnect: true });
+    // 1009: a frame was over the hub's size limit. Resending it would fail again, so the waiting sends fail instead of looping.
+    if (code === CloseCodes.tooBig) this.failPending(new HubSocketError('closed', `the hub closed the socket: a frame was too large (${code})`));
     // A rate-limit close asks for a longer pause than a restart does.
     if (code === CloseCodes.rateLimited) this.attempts = Math.max(this.attempts, 3);
-    const renew = code === CloseCodes.tokenExpired || this.failuresBeforeHello >= 2;
+    // Renew after 4010, after a refused handshake (401), and once per streak of connections that never said hello (browsers cannot see the 401).
+    const renew = code === CloseCodes.tokenExpired || this.handshakeStatus === 401 || this.failuresBeforeHello === 2;
     const delayMs = code === CloseCodes.tokenExpired && this.attempts === 0 ? 0 : backoffDelay(this.attempts, { initialDelayMs: 500, maxDelayMs: 30_000, ...this.opts.reconnect });
     this.attempts++;
     this.setState('reconnecting');
@@ -383,7 +397,7 @@ export class HubSocket {
   private startHeartbeat(intervalMs: number): void {
     this.stopHeartbeat();
     this.lastFrameAt = Date.now();
-    const every = Math.max(1_000, Math.floor(intervalMs / 2));
+    const every = Math.max(100, Math.floor(intervalMs / 2));
     this.heartbeat = setInterval(() => {
       // No frame (not even a pong) for two intervals: the path is dead even if TCP has not noticed yet.
       if (Date.now() - this.lastFrameAt > 2 * intervalMs + every) return this.drop(CLIENT_HEARTBEAT_TIMEOUT, 'no pong from the hub');

@@ -12,6 +12,9 @@ import { eventually, spawnService, type ServiceProcess } from '../../../test/sup
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/support/webhook-receiver';
 import { startFaultProxy } from './support.js';
 
+// Four services start at once on a shared 2-core machine: give them longer than spawnService's default minute.
+const SLOW_START = { timeoutMs: 150_000 };
+
 // The SDK against the real hub: every service its own process on the local
 // stack, behind the local gateway (one base URL, as integrators see it).
 
@@ -35,7 +38,7 @@ beforeAll(async () => {
     FILES_MULTIPART_THRESHOLD_BYTES: String(6 * MiB),
     FILES_PART_SIZE_BYTES: String(5 * MiB),
   });
-  [frontend, router, presence, files] = await Promise.all([spawnService('frontend', env), spawnService('router', env), spawnService('presence', env), spawnService('files', env)]);
+  [frontend, router, presence, files] = await Promise.all([spawnService('frontend', env, SLOW_START), spawnService('router', env, SLOW_START), spawnService('presence', env, SLOW_START), spawnService('files', env, SLOW_START)]);
   gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: { frontend: frontend.url, router: router.url, presence: presence.url, files: files.url } });
 }, 180_000);
 
@@ -114,6 +117,7 @@ describe('WebSocket: resume after the presence node dies', () => {
     const closes: number[] = [];
     socket.on('close', (c) => closes.push(c.code));
     await socket.once('open');
+    expect(await bob.hub.presence(bob.username)).toEqual({ user: bob.username, status: 'online' });
 
     const send = async (from: number, to: number) => {
       const ids: string[] = [];
@@ -128,7 +132,7 @@ describe('WebSocket: resume after the presence node dies', () => {
     await presence.stop('SIGKILL');
     await eventually(() => closes.length > 0, { what: 'the client noticing the drop' });
     const during = await send(6, 10);
-    presence = await spawnService('presence', { ...env, PRESENCE_PORT: String(port) });
+    presence = await spawnService('presence', { ...env, PRESENCE_PORT: String(port) }, SLOW_START);
 
     await eventually(() => socket.state === 'open', { what: 'reconnected', timeoutMs: 30_000 });
     const after = await send(11, 15);
@@ -172,7 +176,7 @@ describe('webhooks: verifyWebhook on real deliveries', () => {
     const sent = await hub.sendMessage({ conversation_id: conv.conversation_id, from: a, payload: { type: 'text', text: 'signed' } });
 
     const call = await eventually(() => receiver.calls.find((c) => c.body.includes(sent.message_id)), { what: 'a webhook call for the message', timeoutMs: 30_000 });
-    const event = await verifyWebhook<{ message_id: string }>(secret, call.headers as Record<string, string>, call.body);
+    const event = await verifyWebhook<{ message_id: string }>(secret, call.headers, call.body);
     expect(event.type).toMatch(/^message\./);
     expect(event.data.message_id).toBe(sent.message_id);
     // The same check with fetch-style Headers and a byte body.
@@ -180,19 +184,19 @@ describe('webhooks: verifyWebhook on real deliveries', () => {
     await expect(verifyWebhook(secret, headers, new TextEncoder().encode(call.body))).resolves.toMatchObject({ data: { message_id: sent.message_id } });
 
     const refusal = async (p: Promise<unknown>) => (await p.then(() => undefined, (e: unknown) => e)) as WebhookVerificationError | undefined;
-    const tampered = await refusal(verifyWebhook(secret, call.headers as Record<string, string>, call.body.replace(sent.message_id, sent.message_id.replace(/.$/, (c) => (c === '0' ? '1' : '0')))));
+    const tampered = await refusal(verifyWebhook(secret, call.headers, call.body.replace(sent.message_id, sent.message_id.replace(/.$/, (c) => (c === '0' ? '1' : '0')))));
     expect(tampered).toBeInstanceOf(WebhookVerificationError);
     expect(tampered!.reason).toBe('no_matching_signature');
 
     const ts = Number(call.headers['webhook-timestamp']);
-    const moved = await refusal(verifyWebhook(secret, { ...(call.headers as Record<string, string>), 'webhook-timestamp': String(ts + 1) }, call.body));
+    const moved = await refusal(verifyWebhook(secret, { ...call.headers, 'webhook-timestamp': String(ts + 1) }, call.body));
     expect(moved?.reason).toBe('no_matching_signature');
 
     // A replay ten minutes later: signature still valid, timestamp too old.
-    const late = await refusal(verifyWebhook(secret, call.headers as Record<string, string>, call.body, { now: (ts + 600) * 1000 }));
+    const late = await refusal(verifyWebhook(secret, call.headers, call.body, { now: (ts + 600) * 1000 }));
     expect(late?.reason).toBe('timestamp_too_old');
 
-    const wrongSecret = await refusal(verifyWebhook(`whsec_${randomBytes(24).toString('base64')}`, call.headers as Record<string, string>, call.body));
+    const wrongSecret = await refusal(verifyWebhook(`whsec_${randomBytes(24).toString('base64')}`, call.headers, call.body));
     expect(wrongSecret?.reason).toBe('no_matching_signature');
   }, 60_000);
 });

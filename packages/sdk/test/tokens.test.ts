@@ -69,6 +69,23 @@ describe('TokenManager', () => {
     expect(store.get()).toBeUndefined();
   });
 
+  it('logs out with a renewed token when the stored one expired, and forgets the tokens', async () => {
+    let now = 0;
+    let issued = 0;
+    const hub = fakeHub((req) => (new URL(req.url).pathname === '/v1/auth/logout' ? new Response(null, { status: 204 }) : json(200, tokenBody(++issued))));
+    const store = new MemoryTokenStore();
+    const tm = new TokenManager({ baseUrl: 'http://hub.test', fetch: hub.fetch, store, now: () => now });
+    await tm.loginWithPassword('alice', 'pw');
+    now = 7200_000;
+    await tm.logout();
+    expect(hub.calls.map((c) => [c.path, c.auth ?? c.body?.grant_type])).toEqual([
+      ['/v1/auth/token', 'password'],
+      ['/v1/auth/token', 'refresh_token'],
+      ['/v1/auth/logout', 'Bearer at2'],
+    ]);
+    expect(store.get()).toBeUndefined();
+  });
+
   it('gets a new client_credentials token when the old one runs out (clients have no refresh token)', async () => {
     let now = 0;
     let n = 0;

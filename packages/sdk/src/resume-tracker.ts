@@ -17,7 +17,7 @@ export interface TrackedMessage {
  * position was handed to the application already (this also covers ids
  * forgotten, and positions restored from storage in a new process).
  */
-export class DeliveryTracker {
+export class ResumeTracker {
   private readonly seen = new Map<string, { acked: boolean }>();
   private readonly acked = new Map<string, number>();
 
