@@ -19,19 +19,53 @@ export interface InfraNeeds {
   s3?: z.infer<typeof s3ConfigSchema>;
 }
 
-/** The connected clients of one process, built once at boot by main.ts. */
-export interface Infra {
-  kafka?: Kafka;
-  kafkaAdmin?: Admin;
-  producer?: BatchingProducer;
-  mongo?: MongoHandle;
-  etcd?: EtcdStore;
-  redis?: Redis;
+/** Every client connectInfra can connect. */
+export interface InfraClients {
+  kafka: Kafka;
+  kafkaAdmin: Admin;
+  producer: BatchingProducer;
+  mongo: MongoHandle;
+  etcd: EtcdStore;
+  redis: Redis;
   /** A second connection for SUBSCRIBE, which blocks a connection for anything else. */
-  redisSub?: Redis;
-  s3?: S3ObjectStore;
+  redisSub: Redis;
+  s3: S3ObjectStore;
+}
+
+interface InfraBase {
   checks: HealthCheck[];
   close(): Promise<void>;
+}
+
+/** Some clients, all present: what a composition function asks for (e.g. `InfraWith<'mongo' | 'producer'>`). */
+export type InfraWith<K extends keyof InfraClients> = Pick<InfraClients, K> & { checks: HealthCheck[] };
+
+/** Present when the need is always there, optional when the need is, absent (`unknown` adds nothing) when it is not named. */
+type Part<N, K extends keyof InfraNeeds, V> = K extends keyof N ? (Pick<N, K> extends Required<Pick<N, K>> ? V : Partial<V>) : unknown;
+/** `producer: true` always gives a producer; a producer decided at run time (`boolean`) is optional. */
+type ProducerPart<N> = N extends { kafka: { producer: true } } ? Pick<InfraClients, 'producer'> : N extends { kafka?: { producer: false } } ? unknown : N extends { kafka?: object } ? Partial<Pick<InfraClients, 'producer'>> : unknown;
+
+/**
+ * The connected clients of one process, built once at boot by main.ts:
+ * exactly the clients its needs name, so a service gets non-optional
+ * adapters for what it always needs. `Infra` alone has every client optional.
+ */
+export type Infra<N extends InfraNeeds = InfraNeeds> = InfraBase &
+  Part<N, 'kafka', Pick<InfraClients, 'kafka' | 'kafkaAdmin'>> &
+  ProducerPart<N> &
+  Part<N, 'mongo', Pick<InfraClients, 'mongo'>> &
+  Part<N, 'etcd', Pick<InfraClients, 'etcd'>> &
+  Part<N, 'redis', Pick<InfraClients, 'redis' | 'redisSub'>> &
+  Part<N, 's3', Pick<InfraClients, 's3'>>;
+
+/**
+ * A client that the needs name only under a condition (the router's workers
+ * choose theirs), for code that runs only under the same condition: fails
+ * with a message naming the client instead of a non-null assertion.
+ */
+export function connected<T>(client: T | undefined, name: string): T {
+  if (client === undefined) throw new Error(`${name} is not connected: no part of this process asked for it (InfraNeeds)`);
+  return client;
 }
 
 /**
@@ -39,8 +73,8 @@ export interface Infra {
  * the system that did not answer. Closing is best-effort per client so one
  * stuck client does not keep the others open.
  */
-export async function connectInfra(needs: InfraNeeds, service: string, logger: Logger): Promise<Infra> {
-  const infra: Infra = { checks: [], close: async () => {} };
+export async function connectInfra<const N extends InfraNeeds>(needs: N, service: string, logger: Logger): Promise<Infra<N>> {
+  const infra: InfraBase & Partial<InfraClients> = { checks: [], close: async () => {} };
   const closers: Array<[string, () => Promise<void> | void]> = [];
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -130,5 +164,6 @@ export async function connectInfra(needs: InfraNeeds, service: string, logger: L
     infra.checks.push(store.healthCheck());
   }
   infra.close = closeAll;
-  return infra;
+  // Each client above is set exactly when its need is named, which is what Infra<N> says.
+  return infra as Infra<N>;
 }

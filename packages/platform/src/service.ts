@@ -11,11 +11,12 @@ import { startTelemetry } from './telemetry';
 
 type BaseConfig = z.infer<typeof baseConfigSchema>;
 
-export interface ServiceContext<C> {
+export interface ServiceContext<C, N extends InfraNeeds = InfraNeeds> {
   config: C;
   logger: Logger;
   registry: Registry;
-  infra: Infra;
+  /** Exactly the clients `needs` named (non-optional where always needed). */
+  infra: Infra<N>;
   isDraining: () => boolean;
 }
 
@@ -29,12 +30,12 @@ export interface BuiltService {
   attach?(server: import('node:http').Server): void;
 }
 
-export interface ServiceDefinition<C extends BaseConfig> {
+export interface ServiceDefinition<C extends BaseConfig, N extends InfraNeeds> {
   name: string;
   loadConfig: () => C;
-  needs: (config: C) => InfraNeeds;
+  needs: (config: C) => N;
   address: (config: C) => { host: string; port: number };
-  build: (ctx: ServiceContext<C>) => Promise<BuiltService> | BuiltService;
+  build: (ctx: ServiceContext<C, N>) => Promise<BuiltService> | BuiltService;
 }
 
 /**
@@ -43,7 +44,7 @@ export interface ServiceDefinition<C extends BaseConfig> {
  * listen, start workers; on SIGTERM fail readiness, stop intake, drain
  * workers, close clients.
  */
-export function runService<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<void> {
+export function runService<C extends BaseConfig, const N extends InfraNeeds>(def: ServiceDefinition<C, N>): Promise<void> {
   let logger: Logger | undefined;
   let shutdownTimeoutMs: number | undefined;
   return runMain({ name: def.name, logger: () => logger, shutdownTimeoutMs: () => shutdownTimeoutMs }, async () => {

@@ -25,7 +25,7 @@ await runService({
   }),
   address: (config) => ({ host: config.FILES_HOST, port: config.FILES_PORT }),
   build: async ({ config, logger, registry, infra, isDraining }) => {
-    const db = infra.mongo!.db;
+    const db = infra.mongo.db;
     await ensureIndexes(db, filesIndexes);
     const limits = {
       maxSize: config.FILES_MAX_SIZE_BYTES,
@@ -38,17 +38,17 @@ await runService({
     const files = new MongoFileRepository(db);
     const service = new FileService({
       files,
-      objects: infra.s3!,
+      objects: infra.s3,
       // Members are fixed at creation (the store's contract), but a lookup is one _id read: no cache needed at upload rates.
       conversations: new ConversationStoreMembers(new MongoConversationStore(db)),
-      events: infra.producer!,
+      events: infra.producer,
       logger,
       metrics,
       limits,
     });
     const housekeeping = new Housekeeping({
       files,
-      objects: infra.s3!,
+      objects: infra.s3,
       service,
       logger,
       metrics,
@@ -56,14 +56,14 @@ await runService({
       intervalMs: config.FILES_HOUSEKEEPING_INTERVAL_MS,
     });
     // The hub's shared request stack: token, revocation, API client still registered, per-caller rate limit.
-    const directory = new WatchedIdentityDirectory(infra.etcd!, logger);
+    const directory = new WatchedIdentityDirectory(infra.etcd, logger);
     await directory.ready();
     const authStack = createAuthStack({
       tokens: new AccessTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, accessTtlSeconds: config.ACCESS_TOKEN_TTL_S }),
-      revocations: new RedisSessionRevocations(infra.redis!, config.ACCESS_TOKEN_TTL_S * 1000),
+      revocations: new RedisSessionRevocations(infra.redis, config.ACCESS_TOKEN_TTL_S * 1000),
       clients: directory,
       // The same bucket as the frontend's: one request budget per caller across the hub's REST API.
-      rateLimiter: new RedisRateLimiter(infra.redis!, { name: 'api', windowSeconds: 60 }),
+      rateLimiter: new RedisRateLimiter(infra.redis, { name: 'api', windowSeconds: 60 }),
       defaultLimitPerMin: config.RATE_LIMIT_PER_MIN,
       tokenCacheSize: config.TOKEN_CACHE_SIZE,
     });

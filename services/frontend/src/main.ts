@@ -25,10 +25,10 @@ await runService({
     const reserved = reservedPortsFromConfig(config);
     const webhooks = await composeWebhooks(config, infra, identity.deps.authStack.middleware, logger, { reserved });
     const dlq = await composeDlq(infra, identity.deps.authStack.middleware, logger);
-    const messages = await composeMessages(config, infra, identity.deps, registry, logger, new MongoFileCatalog(infra.mongo!.db));
+    const messages = await composeMessages(config, infra, identity.deps, registry, logger, new MongoFileCatalog(infra.mongo.db));
     const telegram = await composeTelegram(config, infra, identity.deps, messages, registry, logger);
     // Lag of every consumer group, measured here too so that it is seen while no router runs.
-    registerConsumerLag(registry, { admin: infra.kafkaAdmin!, namePrefix: config.KAFKA_NAME_PREFIX, logger });
+    registerConsumerLag(registry, { admin: infra.kafkaAdmin, namePrefix: config.KAFKA_NAME_PREFIX, logger });
     return {
       app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS }, identity: identity.deps, webhooks, dlq, messages, ...(telegram ? { telegram } : {}) }),
       // FRONTEND_PORT may be 0 (tests): the port actually bound is the hub's too.

@@ -33,10 +33,10 @@ await runService({
   address: (config) => ({ host: config.PRESENCE_HOST, port: config.PRESENCE_PORT }),
   build: async ({ config, logger, registry, infra, isDraining }) => {
     const node = config.PRESENCE_NODE_ID;
-    const redis = infra.redis!;
+    const redis = infra.redis;
     // The hub's shared request stack (token, revocation, API client still registered, per-caller rate limit),
     // for the REST endpoint and the WebSocket handshake alike.
-    const identity = new WatchedIdentityDirectory(infra.etcd!, logger);
+    const identity = new WatchedIdentityDirectory(infra.etcd, logger);
     await identity.ready();
     const authStack = createAuthStack({
       tokens: new AccessTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, accessTtlSeconds: config.ACCESS_TOKEN_TTL_S }),
@@ -47,16 +47,16 @@ await runService({
       tokenCacheSize: config.TOKEN_CACHE_SIZE,
     });
     const store = new RedisPresenceStore(redis, { ttlMs: config.PRESENCE_TTL_MS });
-    const bus = new RedisNodeBus(redis, infra.redisSub!, config.REDIS_KEY_PREFIX, logger);
-    const db = infra.mongo!.db;
+    const bus = new RedisNodeBus(redis, infra.redisSub, config.REDIS_KEY_PREFIX, logger);
+    const db = infra.mongo.db;
     const conversations = new MongoConversationStore(db);
     const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
     const members = new StoreConversationMembers(conversations, lookup, new CachedAcceptances(new MongoConversationAcceptances(db), config.CONVERSATION_CACHE_SIZE));
     // The same accept path as POST /v1/messages, for WebSocket `send`.
-    const history = messageStoreFor(infra.mongo!);
+    const history = messageStoreFor(infra.mongo);
     const accept = new MessageAccept({
       conversations: lookup,
-      publisher: infra.producer!,
+      publisher: infra.producer,
       claims: new RedisMessageIdClaims(redis, config.MESSAGE_ID_CLAIM_TTL_S * 1000),
       messages: history,
       registry,
@@ -73,7 +73,7 @@ await runService({
       store,
       peersOf: (user) => userConversations.peersOf(user),
       fanout,
-      events: infra.producer!,
+      events: infra.producer,
       logger,
       ttlMs: config.PRESENCE_TTL_MS,
       liveConnections: () => connections.connections(),
@@ -82,7 +82,7 @@ await runService({
     const live = liveSessions({
       history,
       memberships,
-      receipts: new Receipts({ history, memberships, statuses: new PublishingStatusRecorder(infra.producer!), pageSize: config.CATCH_UP_PAGE_SIZE }),
+      receipts: new Receipts({ history, memberships, statuses: new PublishingStatusRecorder(infra.producer), pageSize: config.CATCH_UP_PAGE_SIZE }),
       submitter: new AcceptSubmitter(accept),
       onNewConversation: (user, conversationId) => userConversations.add(user, conversationId),
       logger,
@@ -107,10 +107,10 @@ await runService({
     });
     // Before listening: entries a previous process with this node id left behind are cleared (its users announced offline).
     await tracker.clearPrevious();
-    const revocationFeed = new RedisRevocationFeed(infra.redisSub!, config.REDIS_KEY_PREFIX);
+    const revocationFeed = new RedisRevocationFeed(infra.redisSub, config.REDIS_KEY_PREFIX);
     const unsubscribe: Array<() => Promise<void>> = [];
     // One group for all nodes: each status reaches the sender once, via whichever node consumed it.
-    const statusConsumer = new EventConsumer(infra.kafka!, { groupId: ConsumerGroups.presenceStatus, topics: [Topics.status], fromBeginning: false }, logger);
+    const statusConsumer = new EventConsumer(infra.kafka, { groupId: ConsumerGroups.presenceStatus, topics: [Topics.status], fromBeginning: false }, logger);
     const relay = new StatusRelay(fanout, logger);
     return {
       app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS }, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),

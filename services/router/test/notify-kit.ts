@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FILE_COMPLETED, makeEnvelope, MESSAGE_STATUS, newId, Topics, type FileEvent, type Status, type StatusEvent } from '@hub/domain';
-import { connectInfra, createLogger, Registry, type Infra } from '@hub/platform';
+import { connectInfra, createLogger, Registry, type InfraWith } from '@hub/platform';
 import { SystemHostResolver, WebhooksRepository, MongoWebhookDeliveryStore, type HostResolver, type ResolvedAddress } from '@hub/webhooks';
 import { stackEnv } from '../../../test/support/stack-env';
 import { createNotifyWorker, type NotifySettings, type NotifyWorker } from '../src/notify/notify-worker';
@@ -15,7 +15,7 @@ export class MappedResolver implements HostResolver {
 }
 
 export interface NotifyKit {
-  infra: Infra;
+  infra: InfraWith<'kafka' | 'producer' | 'mongo' | 'etcd'> & { close(): Promise<void> };
   worker: NotifyWorker;
   repo: WebhooksRepository;
   store: MongoWebhookDeliveryStore;
@@ -79,19 +79,19 @@ export async function startNotifyKit(settings: Partial<NotifySettings> = {}): Pr
     infra,
     worker,
     resolver,
-    repo: new WebhooksRepository(infra.etcd!),
-    store: new MongoWebhookDeliveryStore(infra.mongo!.db),
+    repo: new WebhooksRepository(infra.etcd),
+    store: new MongoWebhookDeliveryStore(infra.mongo.db),
     async publishStatus(e, envelopeId) {
       let conversation = e.conversation_id ?? conversationOf.get(e.message_id);
       if (!conversation) conversationOf.set(e.message_id, (conversation = newId()));
       const event: StatusEvent = { conversation_id: conversation, recipient: 'bob', channel: 'internal', from: 'crm', occurred_at: new Date().toISOString(), ...e };
       const envelope = makeEnvelope(MESSAGE_STATUS, event, envelopeId ? { id: envelopeId } : {});
-      await infra.producer!.publish({ topic: Topics.status, key: conversation, envelope });
+      await infra.producer.publish({ topic: Topics.status, key: conversation, envelope });
       return envelope.id;
     },
     async publishFile(e) {
       const envelope = makeEnvelope(FILE_COMPLETED, e);
-      await infra.producer!.publish({ topic: Topics.files, key: e.file_id, envelope });
+      await infra.producer.publish({ topic: Topics.files, key: e.file_id, envelope });
       return envelope.id;
     },
     async close() {

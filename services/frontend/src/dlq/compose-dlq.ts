@@ -1,12 +1,11 @@
 import { deadLetterIndexes, RetryScheduler, outboundLedgerIndexes, MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound';
 import { Collections, MongoRejectedRecords, pipelineIndexes } from '@hub/messages';
-import { ensureIndexes, type Infra, type Logger } from '@hub/platform';
+import { ensureIndexes, type InfraWith, type Logger } from '@hub/platform';
 import type { MiddlewareHandler } from 'hono';
 import type { DlqDeps } from './dlq-deps';
 
 /** Builds the dead-letter admin side of the frontend once at boot (called from main.ts). */
-export async function composeDlq(infra: Infra, authenticate: MiddlewareHandler, logger: Logger): Promise<DlqDeps> {
-  if (!infra.mongo || !infra.producer) throw new Error('the dead-letter routes need MongoDB and a Kafka producer');
+export async function composeDlq(infra: InfraWith<'mongo' | 'producer'>, authenticate: MiddlewareHandler, logger: Logger): Promise<DlqDeps> {
   await ensureIndexes(infra.mongo.db, { ...outboundLedgerIndexes, ...deadLetterIndexes, [Collections.rejectedRecords]: pipelineIndexes[Collections.rejectedRecords]! });
   const ledger = new MongoOutboundLedger(infra.mongo.db);
   const deadLetters = new MongoDeadLetterStore(infra.mongo.db);

@@ -11,7 +11,7 @@ import {
   UsersRepository,
   WatchedIdentityDirectory,
 } from '@hub/identity';
-import { AccessTokens, ConfigError, type Infra, type Logger } from '@hub/platform';
+import { AccessTokens, ConfigError, type InfraWith, type Logger } from '@hub/platform';
 import type { FrontendConfig } from '../config';
 import type { IdentityDeps } from './identity-deps';
 
@@ -21,13 +21,12 @@ import type { IdentityDeps } from './identity-deps';
  * before the server listens), Redis-backed sessions and limits, and the
  * bootstrapped admin client.
  */
-export async function composeIdentity(config: FrontendConfig, infra: Infra, logger: Logger): Promise<{ deps: IdentityDeps; stop(): Promise<void> }> {
+export async function composeIdentity(config: FrontendConfig, infra: InfraWith<'etcd' | 'redis'>, logger: Logger): Promise<{ deps: IdentityDeps; stop(): Promise<void> }> {
   if (Boolean(config.ADMIN_CLIENT_ID) !== Boolean(config.ADMIN_CLIENT_SECRET)) {
     throw new ConfigError([`${config.ADMIN_CLIENT_ID ? 'ADMIN_CLIENT_SECRET' : 'ADMIN_CLIENT_ID'} is missing: set ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET together, or neither`]);
   }
   const kv = infra.etcd;
   const redis = infra.redis;
-  if (!kv || !redis) throw new Error('identity needs etcd and Redis connections');
 
   const directory = new WatchedIdentityDirectory(kv, logger);
   await directory.ready();

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { FileCatalog } from '@hub/domain';
 import { RedisRateLimiter } from '@hub/identity';
 import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, RedisMessageIdClaims, messageStoreFor, MongoConversationStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
-import { ensureIndexes, Histogram, LATENCY_BUCKETS, type AuthVariables, type Infra, type Logger, type Registry } from '@hub/platform';
+import { ensureIndexes, Histogram, LATENCY_BUCKETS, type AuthVariables, type InfraWith, type Logger, type Registry } from '@hub/platform';
 import type { FrontendConfig } from '../config';
 import type { IdentityDeps } from '../identity/index';
 import type { MessagesDeps } from './messages-deps';
@@ -14,13 +14,12 @@ import type { MessagesDeps } from './messages-deps';
  */
 export async function composeMessages(
   config: Pick<FrontendConfig, 'MAX_BODY_BYTES' | 'CONVERSATION_CACHE_SIZE' | 'ACCEPT_RETRY_AFTER_S' | 'UNKNOWN_MEMBER_LIMIT' | 'UNKNOWN_MEMBER_WINDOW_S' | 'MESSAGE_ID_CLAIM_TTL_S'>,
-  infra: Infra,
+  infra: InfraWith<'mongo' | 'producer' | 'redis'>,
   identity: IdentityDeps,
   registry: Registry,
   logger: Logger,
   files?: FileCatalog,
 ): Promise<MessagesDeps> {
-  if (!infra.mongo || !infra.producer || !infra.redis) throw new Error('messages need MongoDB, Redis and a Kafka producer');
   const db = infra.mongo.db;
   await ensureIndexes(db, pipelineIndexes);
   const conversations = new MongoConversationStore(db);

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { ConnectorMetrics, FlexibleRateLimiter, ResilientConnector, TelegramConnector } from '@hub/connectors';
 import { MongoOutboundLedger } from '@hub/outbound';
 import { EtcdKeys } from '@hub/domain';
-import { AccessTokens, ConfigError, RedisExpiringStore, type Infra, type Logger, type Registry } from '@hub/platform';
+import { AccessTokens, ConfigError, RedisExpiringStore, type InfraWith, type Logger, type Registry } from '@hub/platform';
 import type { IdentityDeps } from '../identity/index';
 import type { MessagesDeps } from '../messages/index';
 import { FilesApiInboundFiles } from './adapters/files-api-inbound-files';
@@ -21,7 +21,7 @@ import type { TelegramDeps } from './telegram-deps';
  */
 export async function composeTelegram(
   config: TelegramBridgeConfig & { JWT_SECRET: string; JWT_ISSUER: string; ACCESS_TOKEN_TTL_S: number },
-  infra: Infra,
+  infra: InfraWith<'redis' | 'mongo'>,
   identity: IdentityDeps,
   messages: MessagesDeps,
   registry: Registry,
@@ -30,7 +30,6 @@ export async function composeTelegram(
   const token = config.TELEGRAM_BOT_TOKEN;
   if (!token) return undefined;
   if (!config.TELEGRAM_WEBHOOK_SECRET) throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET is missing: the Telegram bridge needs it to verify webhook calls (set it together with TELEGRAM_BOT_TOKEN)']);
-  if (!infra.redis || !infra.mongo) throw new Error('the Telegram bridge needs Redis and MongoDB');
   const log = logger.child({ component: 'telegram-bridge' });
 
   const telegram = new TelegramConnector({ token, apiRoot: config.TELEGRAM_API_ROOT, requestTimeoutSeconds: Math.ceil(config.CONNECTOR_TIMEOUT_MS / 1000) + 5 });

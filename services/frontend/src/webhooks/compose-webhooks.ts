@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { AuthVariables, Infra, Logger } from '@hub/platform';
+import type { AuthVariables, InfraWith, Logger } from '@hub/platform';
 import {
   AddressPolicy,
   allowHttpWebhooks,
@@ -25,14 +25,13 @@ export interface ComposeWebhooksOptions {
 /** Builds the webhook routes' dependencies once at boot (called from main.ts). */
 export async function composeWebhooks(
   config: FrontendConfig,
-  infra: Infra,
+  infra: InfraWith<'etcd' | 'mongo'>,
   auth: MiddlewareHandler<{ Variables: AuthVariables }>,
   logger: Logger,
   opts: ComposeWebhooksOptions = {},
 ): Promise<WebhooksDeps> {
   const resolver = opts.resolver ?? new SystemHostResolver();
   const reserved = opts.reserved ?? reservedPortsFromConfig(config);
-  if (!infra.etcd || !infra.mongo) throw new Error('webhooks need etcd and MongoDB connections');
   const secrets = webhookSecretCodec(config);
   if (!secrets.encrypting) logger.warn('WEBHOOK_SECRETS_KEY is not set: webhook signing secrets are stored unencrypted in etcd');
   const deliveries = new MongoWebhookDeliveryStore(infra.mongo.db);

@@ -1,5 +1,5 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
-import { EventConsumer, type Infra, type Logger, type Registry } from '@hub/platform';
+import { EventConsumer, type InfraWith, type Logger, type Registry } from '@hub/platform';
 import {
   AddressPolicy,
   MongoWebhookDeliveryStore,
@@ -43,7 +43,7 @@ export interface NotifySettings {
 
 export interface NotifyWorkerDeps {
   /** Connected Kafka, MongoDB and etcd clients. */
-  infra: Infra;
+  infra: InfraWith<'kafka' | 'mongo' | 'etcd'>;
   logger: Logger;
   registry: Registry;
   settings: NotifySettings;
@@ -65,7 +65,6 @@ export interface NotifyWorker {
  */
 export function createNotifyWorker(d: NotifyWorkerDeps): NotifyWorker {
   const { kafka, mongo, etcd: kv } = d.infra;
-  if (!kafka || !mongo || !kv) throw new Error('the notify worker needs Kafka, MongoDB and etcd connections');
   const logger = d.logger.child({ worker: 'notify' });
   const s = d.settings;
   const metrics = new NotifyMetrics(d.registry);
