@@ -41,7 +41,8 @@ const q = (quantile: number, metric: string, by: string, selector = '') =>
 
 const SERVICE_VAR = { name: 'service', query: 'label_values(http_requests_total, service)' };
 const CHANNEL_VAR = { name: 'channel', query: 'label_values(hub_delivery_statuses_total, channel)' };
-const CONNECTOR_VAR = { name: 'connector', query: 'label_values(connector_calls_total, connector)' };
+// The breaker gauge exists from start for every enabled connector, traffic or not.
+const CONNECTOR_VAR = { name: 'connector', query: 'label_values(connector_breaker_state, connector)' };
 
 export const DASHBOARDS: DashboardSpec[] = [
   {

@@ -27,19 +27,30 @@ export interface LocalPrometheus {
   url: string;
   proc: ChildProcess;
   output: string[];
+  /** Points a job at another address (a service restarted on another port); Prometheus follows the file. */
+  setTarget(service: string, url: string): void;
   stop(): Promise<void>;
 }
 
+/** The file a job's targets are read from (file-based discovery, so they can change while Prometheus runs). */
+export function targetsFile(dir: string, service: string): string {
+  return join(dir, 'targets', `${service}.json`);
+}
+
+function writeTargets(dir: string, service: string, url: string): void {
+  writeFileSync(targetsFile(dir, service), `${JSON.stringify([{ targets: [new URL(url).host] }])}\n`);
+}
+
 /** The scrape config as JSON, which is YAML too (Prometheus reads either). */
-export function prometheusConfig(o: Omit<LocalPrometheusOptions, 'dir' | 'port' | 'rules'> & { rulesFile: string }): string {
+export function prometheusConfig(o: Omit<LocalPrometheusOptions, 'port' | 'rules'> & { rulesFile: string }): string {
   const config = {
     global: { scrape_interval: o.scrapeInterval ?? '15s', evaluation_interval: o.evaluationInterval ?? o.scrapeInterval ?? '15s', external_labels: { system: 'messaging-hub' } },
     rule_files: [o.rulesFile],
     ...(o.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [o.alertmanager] }] }] } } : {}),
-    scrape_configs: Object.entries(o.targets).map(([service, url]) => ({
+    scrape_configs: Object.keys(o.targets).map((service) => ({
       job_name: `hub-${service}`,
       scrape_timeout: '1s',
-      static_configs: [{ targets: [new URL(url).host] }],
+      file_sd_configs: [{ files: [targetsFile(o.dir, service)], refresh_interval: '5s' }],
     })),
   };
   return `${JSON.stringify(config, null, 2)}\n`;
@@ -47,6 +58,8 @@ export function prometheusConfig(o: Omit<LocalPrometheusOptions, 'dir' | 'port' 
 
 export function startLocalPrometheus(o: LocalPrometheusOptions): Promise<LocalPrometheus> {
   mkdirSync(join(o.dir, 'data'), { recursive: true });
+  mkdirSync(join(o.dir, 'targets'), { recursive: true });
+  for (const [service, url] of Object.entries(o.targets)) writeTargets(o.dir, service, url);
   const rulesFile = join(o.dir, 'alerts.yml');
   writeFileSync(rulesFile, o.rules);
   const configFile = join(o.dir, 'prometheus.yml');
@@ -64,6 +77,7 @@ export function startLocalPrometheus(o: LocalPrometheusOptions): Promise<LocalPr
     url,
     proc,
     output,
+    setTarget: (service, target) => writeTargets(o.dir, service, target),
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       await exited;

@@ -51,7 +51,7 @@ describe('deploy/observability files (issue 17, item 5)', () => {
     try {
       writeFileSync(join(dir, 'alerts.yml'), renderAlerts({ ...SHIPPED_ALERT_SETTINGS, FOR_SLOW: '2s', LAG_THRESHOLD: '5' }));
       const config = join(dir, 'prometheus.yml');
-      writeFileSync(config, prometheusConfig({ targets: { frontend: 'http://127.0.0.1:8081', router: 'http://127.0.0.1:8082' }, rulesFile: join(dir, 'alerts.yml'), scrapeInterval: '1s' }));
+      writeFileSync(config, prometheusConfig({ dir, targets: { frontend: 'http://127.0.0.1:8081', router: 'http://127.0.0.1:8082' }, rulesFile: join(dir, 'alerts.yml'), scrapeInterval: '1s' }));
       expect(tool('promtool', ['check', 'config', config])).toContain('SUCCESS: 7 rules found');
     } finally {
       rmSync(dir, { recursive: true, force: true });
