@@ -4,7 +4,7 @@ export * from './logger';
 export * from './metrics';
 export * from './health';
 export * from './lifecycle';
-export * from './telemetry';
+export * from './telemetry/index';
 export * from './http/problem';
 export * from './http/app';
 export * from './http/body';

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from './logger';
 import { runMain } from './lifecycle';
 import { createMetricsRegistry } from './metrics';
 import { listen } from './http/serve';
-import { startTelemetry } from './telemetry';
+import { startTracing } from './telemetry/start-tracing';
 
 type BaseConfig = z.infer<typeof baseConfigSchema>;
 
@@ -48,7 +48,8 @@ export function runService<C extends BaseConfig>(def: ServiceDefinition<C>): Pro
   return runMain({ name: def.name, logger: () => logger }, async () => {
     const config = def.loadConfig();
     logger = createLogger({ service: def.name, level: config.LOG_LEVEL });
-    const telemetry = startTelemetry(def.name, config.OTEL_EXPORTER_OTLP_ENDPOINT);
+    // Started already by the service's tracing.ts (first import of its main.ts); this returns that handle.
+    const telemetry = await startTracing(def.name);
     const registry = createMetricsRegistry(def.name);
     const infra = await connectInfra(def.needs(config), def.name, logger);
     let draining = false;
