@@ -19,6 +19,8 @@ import { PublishingStatusRecorder } from './live/publishing-status-recorder';
 import { Receipts } from './live/receipts';
 import { StatusRelay } from './live/status-relay';
 import { Fanout } from './fanout';
+import { PushTraces } from './live/push-traces';
+import type { NodePush } from './ports/node-bus';
 import { PresenceTracker } from './presence-tracker';
 import { TypingRelay } from './typing';
 import { UserConversations } from './user-conversations';
@@ -71,7 +73,9 @@ await runService({
     const memberships = new MongoMemberships(db, new MongoSequenceSlots(db));
     const userConversations = new UserConversations(memberships, members);
     // The gateway is built below; this node's share of a fan-out reaches it only once it runs.
-    const fanout = new Fanout(store, bus, { node, deliver: (d) => gw.deliver(d) });
+    const pushTraces = new PushTraces();
+    const deliver = (push: NodePush) => pushTraces.deliver(push, (p) => gw.deliver(p));
+    const fanout = new Fanout(store, bus, { node, deliver });
     const tracker = new PresenceTracker({
       node,
       store,
@@ -92,6 +96,7 @@ await runService({
       logger,
       pageSize: config.CATCH_UP_PAGE_SIZE,
       highWaterBytes: Math.floor(config.WS_SEND_BUFFER_BYTES / 2),
+      pushTraces,
     });
     const gw = new Gateway({
       node,
@@ -120,7 +125,7 @@ await runService({
       app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
       attach: (server) => gw.attach(server),
       start: async () => {
-        unsubscribe.push(await bus.subscribe(node, (d) => gw.deliver(d)));
+        unsubscribe.push(await bus.subscribe(node, deliver));
         unsubscribe.push(await revocationFeed.subscribe((sessionId) => gw.revokeSession(sessionId)));
         tracker.start();
         await statusConsumer.start((records) => relay.handle(records));

@@ -80,6 +80,8 @@ export interface MessageFrameData {
   /** File messages: the file's details (fetch a download URL with GET /v1/files/{file_id}). */
   file?: FileInfo;
   created_at: string;
+  /** The message's trace id (W3C, 32 hex digits): quote it to find the message's trace and timeline. */
+  trace_id?: string;
 }
 
 export interface StatusFrameData {

@@ -34,5 +34,6 @@ export function routingStatusEvent(request: DeliveryRequest, outcome: DeliveryOu
   if (detail) event.detail = detail;
   if (outcome.kind === 'sent' && outcome.externalId) event.external_id = outcome.externalId;
   const id = nameBasedId(ROUTING_STATUS_NAMESPACE, `${m.message_id}|${request.recipient}|${request.channel}|${status}`);
-  return { topic: Topics.status, key: m.conversation_id, envelope: makeEnvelope(MESSAGE_STATUS, event, { id }) };
+  // The status continues the hand-over's trace (status writer, webhooks).
+  return { topic: Topics.status, key: m.conversation_id, envelope: makeEnvelope(MESSAGE_STATUS, event, { id }), messageId: m.message_id, ...(request.trace ? { traceContext: request.trace } : {}) };
 }
