@@ -74,14 +74,20 @@ export function buildTimeline(message: StoredMessage, statuses: readonly StatusR
     const key = `${s.recipient}|${s.channel}`;
     byPath.set(key, [...(byPath.get(key) ?? []), s]);
   }
-  for (const list of byPath.values()) {
+  const ledgerOf = new Map(ledger.map((e) => [`${e.recipient}|${e.channel}`, e]));
+  for (const [path, list] of byPath) {
     list.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || statusOrder(a.status) - statusOrder(b.status));
     let previous = storedAt;
-    let tries = 0;
+    let retrying = 0;
+    const entry = ledgerOf.get(path);
     for (const s of list) {
       const at = Date.parse(s.at);
-      // Attempts of the delivery: the first hand-over, then one per `retrying`.
-      if (s.status === 'retrying' || tries === 0) tries++;
+      // `retrying` is recorded once per failed run of attempts, so the
+      // attempt that ended a delivery is the ledger's count; without an
+      // entry (yet), the one after the retries seen.
+      if (s.status === 'retrying') retrying++;
+      const ended = s.status === 'sent' || s.status === 'failed';
+      const tries = s.status === 'retrying' ? retrying : ended && entry && entry.state !== 'scheduled' ? entry.attempts : retrying + 1;
       hops.push({
         hop: 'status',
         at: s.at,
