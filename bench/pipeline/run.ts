@@ -18,6 +18,8 @@
  *   an OTLP endpoint (tracing not loaded), `on` exporting (http/protobuf) to a
  *   sink in this process that accepts and discards, sampling BENCH_TRACING_RATIO
  *   (0.1) with parentbased_traceidratio. Prints the ratio of accepted msg/s on/off.
+ * BENCH_LOADGEN=node: the max phase's load comes from a closed loop in this process
+ *   (bench/pipeline/closed-loop.ts) instead of wrk (figures comparable only among such runs).
  * Other knobs: BENCH_CONNECTIONS (64), BENCH_USERS (40), BENCH_CONVERSATIONS (200),
  * BENCH_ROUTERS (1; ROUTER_* variables in the environment are passed to them; KAFKA_PRODUCER_* to frontend and routers), BENCH_DRAIN_S (90: longest wait for the router to catch up
  * after a phase), BENCH_PROFILE=1 (CPU profiles of frontend and router, top
@@ -51,6 +53,7 @@ import { parseEnvFile, REPO_ROOT, STACK_KEYS } from '../../test/support/stack-en
 import { buckets, percentile, quantileFromBuckets, scrape, sumByLabel, sumMetric } from './metrics';
 import { cpuShares, stackServers, type Watched } from './cpu';
 import { summarizeProfile } from './profile';
+import { runClosedLoop } from './closed-loop';
 import { assertWrkInstalled, runWrk, type WrkResult } from './wrk';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
@@ -69,6 +72,8 @@ const cfg = {
   drainS: num('BENCH_DRAIN_S', 90),
   profile: process.env.BENCH_PROFILE === '1',
   traceGc: process.env.BENCH_TRACE_GC === '1',
+  /** Load generator of the max phase: wrk, or `node` (bench/pipeline/closed-loop.ts) where wrk is not installed. */
+  loadgen: process.env.BENCH_LOADGEN === 'node' ? ('node' as const) : ('wrk' as const),
   tracing: process.env.BENCH_TRACING === 'compare',
   tracingOrder: (process.env.BENCH_TRACING_ORDER ?? 'off,on').split(',').map((s) => s.trim()) as Array<'on' | 'off'>,
   tracingRatio: num('BENCH_TRACING_RATIO', 0.1),
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
   for (const k of STACK_KEYS) process.env[k] ??= stackFile[k];
   const missing = STACK_KEYS.filter((k) => !process.env[k]);
   if (missing.length) throw new Error(`stack settings missing (${missing.join(', ')}): run npm run stack:up`);
-  const wrkPhases = cfg.phases.filter((p) => p === 'echo' || p === 'max');
+  const wrkPhases = cfg.phases.filter((p) => p === 'echo' || (p === 'max' && cfg.loadgen === 'wrk'));
   if (wrkPhases.length > 0) assertWrkInstalled(wrkPhases);
 
   say(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; phases ${cfg.phases.join(',')}; ${cfg.connections} connections`);
@@ -367,8 +372,21 @@ end`;
   const scrape0 = await Promise.all(routers.map((x) => scrape(x.url)));
   const front0 = await scrape(url);
   const t0 = Date.now();
-  const wrk = runWrk({ url, seconds: cfg.maxS, connections: cfg.connections, requestLua: lua });
-  const cpu = cpuShares(wrk.pid ? [...watched, { name: 'wrk', pid: wrk.pid }] : watched);
+  const wrk =
+    cfg.loadgen === 'wrk'
+      ? runWrk({ url, seconds: cfg.maxS, connections: cfg.connections, requestLua: lua })
+      : runClosedLoop({
+          url,
+          seconds: cfg.maxS,
+          connections: cfg.connections,
+          path: '/v1/messages',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.token}` },
+          body: () => {
+            const c = setup.conversations[Math.floor(Math.random() * setup.conversations.length)]!;
+            return JSON.stringify({ conversation_id: c.id, from: c.from, payload: { type: 'text', text: text() } });
+          },
+        });
+  const cpu = cpuShares(wrk.pid ? [...watched, { name: 'wrk', pid: wrk.pid }] : [...watched, { name: 'load generator', pid: process.pid }]);
   let done = false;
   let r: WrkResult | undefined;
   void wrk.result.then(
