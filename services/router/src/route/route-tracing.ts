@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, trace, type Context, type Link, type Span } from '@opentelemetry/api';
 import { Topics, type MessageEvent } from '@hub/domain';
-import { failSpan, linkTo, SpanAttr, startHubSpan, startProcessSpan, withMessage, type ConsumedRecord } from '@hub/platform';
+import { failSpan, hubTracer, linkTo, SpanAttr, startHubSpan, startProcessSpan, withMessage, type ConsumedRecord } from '@hub/platform';
 import type { DeliveryOutcome, DeliveryRequest } from '../ports/hand-over';
 
 /** Span limits keep 128 links per span; a batch links to at most that many of its messages. */
@@ -22,6 +22,7 @@ export class RouteTracing {
   private readonly batch: Span;
   private readonly batchLink: Link[];
   private readonly messages = new Map<string, { span: Span; ctx: Context }>();
+  /** When the previous step ended (the batch's start before the first). */
   private lastStep = Date.now();
 
   constructor(records: readonly ConsumedRecord[]) {
@@ -70,7 +71,7 @@ export class RouteTracing {
   /** A child of the batch span covering the time since the previous step. */
   step(name: string): void {
     const now = Date.now();
-    startHubSpan(`route ${name}`, {}, trace.setSpan(ROOT_CONTEXT, this.batch)).end(now);
+    hubTracer().startSpan(`route ${name}`, { startTime: this.lastStep }, trace.setSpan(ROOT_CONTEXT, this.batch)).end(now);
     this.lastStep = now;
   }
 
