@@ -10,6 +10,7 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, type Upstreams } from './gateway';
 import { SERVICE_NODE_FLAGS } from './node-flags';
+import { prepareLocalObservability, type LocalObservability } from './observability/local-observability';
 import { stopWithThisProcess } from './own-session';
 import { parseEnvFile, REPO_ROOT } from '../test/support/stack-env';
 
@@ -26,8 +27,11 @@ const children = new Map<Service, ChildProcess>();
 let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
 let startedStack = false;
 let stopping = false;
+let observability: LocalObservability | undefined;
 
 async function main(): Promise<void> {
+  // Opt-in: Prometheus and Jaeger beside the hub (README "Observability").
+  if (process.env.HUB_OBSERVABILITY === '1') observability = prepareLocalObservability({ repoRoot: REPO_ROOT, stackDir, say });
   const stackGiven = Boolean(process.env.KAFKA_BROKERS && process.env.MONGO_URL && process.env.ETCD_HOSTS && process.env.REDIS_URL && process.env.S3_ENDPOINT);
   let stackEnv: Record<string, string> = {};
   if (stackGiven) {
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
       TRUST_PROXY: 'true',
       ...secrets,
       ...stackEnv,
+      ...(observability?.serviceEnv ?? {}),
       ...(process.env as Record<string, string>),
       [`${svc.toUpperCase()}_HOST`]: '127.0.0.1',
       [`${svc.toUpperCase()}_PORT`]: String(portOf(svc)),
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
   say('waiting for every service to be ready…');
   for (const svc of SERVICES) await waitReady(svc, upstreams[svc]);
   gateway = await startGateway({ host, port: portOf('gateway'), upstreams });
+  const observabilityLines = observability ? await observability.start({ ...upstreams }) : [];
 
   const rows = [
     ['gateway (API base URL)', gateway.url, `${gateway.url}/health/ready`],
@@ -99,7 +105,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\n  REST API      ${gateway.url}/v1   (OpenAPI: ${gateway.url}/openapi.json, docs: ${gateway.url}/docs)\n`);
   process.stdout.write(`  WebSocket     ${gateway.url.replace('http', 'ws')}/v1/ws\n`);
   process.stdout.write(`  Admin client  ${secrets.ADMIN_CLIENT_ID} (secret in ${join(stackDir, 'dev-secrets.env')})\n`);
-  process.stdout.write(`  Logs          ${join(stackDir, 'logs')}/<service>.log\n\n`);
+  process.stdout.write(`  Logs          ${join(stackDir, 'logs')}/<service>.log\n`);
+  for (const line of observabilityLines) process.stdout.write(`${line}\n`);
+  process.stdout.write('\n');
   say('hub is up. Press Ctrl-C to stop.');
 }
 
@@ -161,6 +169,7 @@ async function shutdown(code: number): Promise<void> {
   stopping = true;
   say('stopping…');
   await gateway?.close();
+  await observability?.stop();
   await Promise.all(
     [...children.entries()].map(
       ([svc, child]) =>

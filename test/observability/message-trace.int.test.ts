@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestClient } from '../../services/presence/test/ws-client';
+import { TestClient } from '../support/ws-client';
 import { FakeTelegramServer } from '../support/fake-telegram-server';
 import { adminToken, cleanupTestEnv, createApiClient, registerAndLogin, testFrontendEnv } from '../support/identity';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';

@@ -6,6 +6,7 @@ export * from './errors';
 export * from './identity';
 export * from './message';
 export * from './status';
+export * from './status-event';
 export * from './directory';
 export * from './file';
 export * from './conversation';

@@ -20,3 +20,5 @@ export * from './acceptance/accepted-at-creation';
 export * from './acceptance/cached-acceptances';
 export * from './accept/request-fingerprint';
 export * from './accept/stored-id-verdict';
+export * from './file-collections';
+export * from './adapters/mongo-file-catalog';

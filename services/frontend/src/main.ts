@@ -1,6 +1,6 @@
 import './tracing';
 import { Topics } from '@hub/domain';
-import { runService } from '@hub/platform';
+import { registerConsumerLag, runService } from '@hub/platform';
 import { createFrontendApp } from './app';
 import { loadFrontendConfig } from './config';
 import { composeIdentity } from './identity/index';
@@ -8,7 +8,7 @@ import { composeWebhooks } from './webhooks/index';
 import { composeDlq } from './dlq/index';
 import { composeMessages } from './messages/index';
 import { composeTelegram } from './telegram/index';
-import { MongoFileCatalog } from '@hub/files';
+import { MongoFileCatalog } from '@hub/messages';
 import { reservedPortsFromConfig } from '@hub/webhooks';
 
 await runService({
@@ -28,8 +28,10 @@ await runService({
     const dlq = await composeDlq(infra, identity.deps.authStack.middleware, logger);
     const messages = await composeMessages(config, infra, identity.deps, registry, logger, new MongoFileCatalog(infra.mongo!.db));
     const telegram = await composeTelegram(config, infra, identity.deps, messages, registry, logger);
+    // Lag of every consumer group, measured here too so that it is seen while no router runs.
+    registerConsumerLag(registry, { admin: infra.kafkaAdmin!, namePrefix: config.KAFKA_NAME_PREFIX, logger });
     return {
-      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps, webhooks, dlq, messages, ...(telegram ? { telegram } : {}) }),
+      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS }, identity: identity.deps, webhooks, dlq, messages, ...(telegram ? { telegram } : {}) }),
       // FRONTEND_PORT may be 0 (tests): the port actually bound is the hub's too.
       attach: (server) => reserved.addListening(server, 'frontend service (FRONTEND_PORT)'),
       stop: () => identity.stop(),

@@ -2,10 +2,11 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { runHealthChecks, type HealthCheck } from '../health';
 import { LATENCY_BUCKETS } from '../metrics';
 import { ProblemError, problemBody } from './problem';
+import { cors, type CorsPolicy } from './cors';
 import { securityHeaders } from './security-headers';
 
 export interface AppVariables {
@@ -20,22 +21,32 @@ export interface ServiceAppOptions {
   checks: HealthCheck[];
   /** Set while draining so readiness fails and load balancers stop sending traffic. */
   isDraining?: () => boolean;
+  /** Browser access from other origins (CORS_ALLOWED_ORIGINS); left out or empty, no CORS headers. */
+  cors?: CorsPolicy;
 }
 
 export type HubEnv = { Variables: AppVariables & Record<string, unknown> };
 
 /**
- * The common shell of every service: request ids, security headers, HTTP
+ * The common shell of every service: request ids, security headers, CORS, HTTP
  * metrics, health and metrics endpoints, and one error handler that renders
  * problem+json.
  * Routes are mounted on the returned app by the service.
  */
 export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOptions): Hono<E> {
   const app = new Hono<E>();
+  // RED per route. Labels stay bounded: the route template (never the raw
+  // path), a known method or "other", the status class.
+  const httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by route template, method and status class (2xx, 4xx, 5xx)',
+    labelNames: ['method', 'route', 'status_class'],
+    registers: [opts.registry],
+  });
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by route and status',
-    labelNames: ['method', 'route', 'status'],
+    help: 'HTTP request duration by route template, method and status class',
+    labelNames: ['method', 'route', 'status_class'],
     buckets: LATENCY_BUCKETS,
     registers: [opts.registry],
   });
@@ -48,9 +59,11 @@ export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOpti
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
-    const route = c.req.routePath || 'unmatched';
-    httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
+    const labels = { method: methodLabel(c.req.method), route: routeLabel(c.req.routePath), status_class: `${Math.floor(c.res.status / 100)}xx` };
+    httpRequests.inc(labels);
+    httpDuration.observe(labels, (performance.now() - started) / 1000);
   });
+  if (opts.cors && opts.cors.allowedOrigins.length > 0) app.use('*', cors(opts.cors));
 
   app.get('/health/live', (c) => c.json({ status: 'ok' }));
   app.get('/health/ready', async (c) => {
@@ -74,6 +87,17 @@ export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOpti
     return problem(c, new ProblemError('internal', 'unexpected error; the request id identifies it in the logs'));
   });
   return app;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : 'other';
+}
+
+/** The matched route template; requests no route matched (404s, probes) share one label. */
+function routeLabel(routePath: string | undefined): string {
+  return !routePath || routePath === '*' || routePath === '/*' ? 'unmatched' : routePath;
 }
 
 export function problem(c: Context, err: ProblemError): Response {

@@ -1,6 +1,6 @@
 import { context, ROOT_CONTEXT, SpanKind, trace, type Context } from '@opentelemetry/api';
 import { contextFromTraceparent, SpanAttr, startHubSpan, withMessage } from '@hub/platform';
-import type { NodePush } from '../ports/node-bus';
+import type { NodePush } from '@hub/push';
 
 /**
  * Traces pushes on this node: a `websocket push` span per pushed message

@@ -35,6 +35,7 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     now: number,
     private readonly onSlowConsumer: () => void = () => {},
+    private readonly onSent: (op: ServerFrame['op']) => void = () => {},
   ) {
     this.user = principal.subject;
     this.sessionId = principal.sessionId;
@@ -56,6 +57,7 @@ export class Connection {
       return false;
     }
     this.ws.send(data);
+    this.onSent(frame.op);
     return true;
   }
 

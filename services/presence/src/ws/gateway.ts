@@ -4,11 +4,11 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Principal } from '@hub/domain';
 import { Counter, Gauge, ProblemError, type Logger, type Registry } from '@hub/platform';
-import type { NodePush } from '../ports/node-bus';
+import type { NodePush } from '@hub/push';
 import { CloseCodes } from './close-codes';
 import { Connection, type ConnectionLimits } from './connection';
 import { FrameError } from './frame-error';
-import { errorFrame, parseClientFrame, type ClientFrame, type ServerFrame } from './frames';
+import { ClientFrames, errorFrame, parseClientFrame, type ClientFrame, type ServerFrame } from './frames';
 import { authenticateUpgrade, refuseUpgrade, type TokenAuthenticator } from './handshake';
 import type { LocalConnections } from './local-connections';
 
@@ -60,13 +60,14 @@ export class Gateway {
   private readonly closing = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
   private draining = false;
-  private readonly metrics: { connections: Gauge; frames: Counter; closes: Counter; refused: Counter; slow: Counter };
+  private readonly metrics: { connections: Gauge; frames: Counter; sent: Counter; closes: Counter; refused: Counter; slow: Counter };
 
   constructor(private readonly d: GatewayDeps) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: d.settings.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
     this.metrics = {
       connections: new Gauge({ name: 'ws_connections', help: 'Open WebSocket connections on this node', registers: [d.registry] }),
       frames: new Counter({ name: 'ws_frames_received_total', help: 'Client frames by op and outcome', labelNames: ['op', 'outcome'], registers: [d.registry] }),
+      sent: new Counter({ name: 'ws_frames_sent_total', help: 'Server frames queued on connections, by op', labelNames: ['op'], registers: [d.registry] }),
       closes: new Counter({ name: 'ws_closes_total', help: 'Closed WebSocket connections by close code', labelNames: ['code'], registers: [d.registry] }),
       slow: new Counter({ name: 'ws_slow_consumers_total', help: 'Connections cut because their send buffer overflowed', registers: [d.registry] }),
       refused: new Counter({ name: 'ws_upgrades_refused_total', help: 'Upgrade requests refused by HTTP status', labelNames: ['status'], registers: [d.registry] }),
@@ -131,7 +132,7 @@ export class Gateway {
 
   private open(ws: WebSocket, principal: Extract<Principal, { kind: 'user' }>, expiresAt: number): void {
     const user = principal.subject;
-    const conn = new Connection(randomUUID(), principal, expiresAt, ws, this.d.settings, Date.now(), () => this.metrics.slow.inc());
+    const conn = new Connection(randomUUID(), principal, expiresAt, ws, this.d.settings, Date.now(), () => this.metrics.slow.inc(), (op) => this.metrics.sent.inc({ op }));
     this.d.connections.add(conn);
     this.metrics.connections.inc();
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
@@ -172,7 +173,8 @@ export class Gateway {
     }
     const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) {
-      this.metrics.frames.inc({ op: parsed.op ?? 'unknown', outcome: parsed.code });
+      // The op of a refused frame is the client's text: only known ops become label values.
+      this.metrics.frames.inc({ op: parsed.op !== undefined && Object.hasOwn(ClientFrames, parsed.op) ? parsed.op : 'unknown', outcome: parsed.code });
       conn.send(errorFrame(parsed.code, parsed.message, parsed.op ? { op: parsed.op } : {}));
       return;
     }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type Registry } from '@hub/platform';
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS, messageEndToEnd, type Registry } from '@hub/platform';
 
 /** Finer than LATENCY_BUCKETS around the 250 ms target, so quantiles read from the histogram are close. */
 export const PERSIST_LATENCY_BUCKETS = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2, 5, 10, 30, 60];
@@ -15,6 +15,8 @@ export function createRouteMetrics(registry: Registry) {
     lag: new Gauge({ name: 'hub_router_consumer_lag', help: 'Records behind the partition end after the last batch, by topic and partition', labelNames: ['topic', 'partition'], registers: [registry] }),
     statuses: new Counter({ name: 'hub_router_statuses_published_total', help: 'Routing statuses published on hub.status.v1, by status', labelNames: ['status'], registers: [registry] }),
     step: new Histogram({ name: 'hub_router_batch_step_seconds', help: 'Time per step of a route batch (dedup, conversations, sequence, insert, deliver, publish): where a batch spends its time', labelNames: ['step'], buckets: LATENCY_BUCKETS, registers: [registry] }),
+    /** Accept to hand-over of WebSocket pushes (the outbound steps observe the connectors'). */
+    handedOver: messageEndToEnd(registry),
     anomalies: new Counter({ name: 'hub_router_sequence_anomalies_total', help: 'Reserved sequence numbers found never stored or already taken (should stay 0)', registers: [registry] }),
   };
 }

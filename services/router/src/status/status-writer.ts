@@ -24,6 +24,8 @@ export interface StatusWriterDeps {
  */
 export function createStatusWriterHandler(deps: StatusWriterDeps): BatchHandler {
   const appended = new Counter({ name: 'hub_status_events_recorded_total', help: 'Status events appended to the status log', registers: [deps.registry] });
+  // Every status change of every delivery passes here: the one place to count delivered / failed per channel.
+  const statuses = new Counter({ name: 'hub_delivery_statuses_total', help: 'Status events of deliveries read from hub.status.v1, by channel and status (a redelivered record counts again)', labelNames: ['channel', 'status'], registers: [deps.registry] });
   const refused = new Counter({ name: 'hub_status_events_dead_lettered_total', help: 'Records on hub.status.v1 that were not StatusEvents (sent to hub.dlq.v1)', registers: [deps.registry] });
 
   return async (records) => {
@@ -50,6 +52,7 @@ export function createStatusWriterHandler(deps: StatusWriterDeps): BatchHandler 
       const ids = traceIds(record.traceContext);
       if (ids) Object.assign(row, ids);
       rows.push(row);
+      statuses.inc({ channel: e.channel, status: e.status });
     }
     if (deadLetters.length > 0) {
       await recordDeadLetters(deps.rejected, deps.publisher, deadLetters);
