@@ -13,6 +13,13 @@
  *   rate   POST /v1/messages at a fixed offered rate           BENCH_RATE_S  (60), BENCH_RATE (1667 msg/s),
  *          measured after BENCH_WARMUP_S (10) at the same rate (cold JIT, new connections and the
  *          router's first fetches are not what "sustained" means)
+ * BENCH_TRACING=compare: the max phase runs once per entry of BENCH_TRACING_ORDER
+ *   (default off,on), frontend and router(s) restarted in between: `off` without
+ *   an OTLP endpoint (tracing not loaded), `on` exporting (http/protobuf) to a
+ *   sink in this process that accepts and discards, sampling BENCH_TRACING_RATIO
+ *   (0.1) with parentbased_traceidratio. Prints the ratio of accepted msg/s on/off.
+ * BENCH_LOADGEN=node: the max phase's load comes from a closed loop in this process
+ *   (bench/pipeline/closed-loop.ts) instead of wrk (figures comparable only among such runs).
  * Other knobs: BENCH_CONNECTIONS (64), BENCH_USERS (40), BENCH_CONVERSATIONS (200),
  * BENCH_ROUTERS (1; ROUTER_* variables in the environment are passed to them; KAFKA_PRODUCER_* to frontend and routers), BENCH_DRAIN_S (90: longest wait for the router to catch up
  * after a phase), BENCH_PROFILE=1 (CPU profiles of frontend and router, top
@@ -28,7 +35,8 @@
  * stack (stack settings from the environment, else .stack/env).
  */
 import { spawn } from 'node:child_process';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -45,6 +53,7 @@ import { parseEnvFile, REPO_ROOT, STACK_KEYS } from '../../test/support/stack-en
 import { buckets, percentile, quantileFromBuckets, scrape, sumByLabel, sumMetric } from './metrics';
 import { cpuShares, stackServers, type Watched } from './cpu';
 import { summarizeProfile } from './profile';
+import { runClosedLoop } from './closed-loop';
 import { assertWrkInstalled, runWrk, type WrkResult } from './wrk';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
@@ -63,6 +72,11 @@ const cfg = {
   drainS: num('BENCH_DRAIN_S', 90),
   profile: process.env.BENCH_PROFILE === '1',
   traceGc: process.env.BENCH_TRACE_GC === '1',
+  /** Load generator of the max phase: wrk, or `node` (bench/pipeline/closed-loop.ts) where wrk is not installed. */
+  loadgen: process.env.BENCH_LOADGEN === 'node' ? ('node' as const) : ('wrk' as const),
+  tracing: process.env.BENCH_TRACING === 'compare',
+  tracingOrder: (process.env.BENCH_TRACING_ORDER ?? 'off,on').split(',').map((s) => s.trim()) as Array<'on' | 'off'>,
+  tracingRatio: num('BENCH_TRACING_RATIO', 0.1),
 };
 const say = (line: string) => process.stdout.write(`bench/pipeline: ${line}\n`);
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
@@ -89,7 +103,7 @@ async function main(): Promise<void> {
   for (const k of STACK_KEYS) process.env[k] ??= stackFile[k];
   const missing = STACK_KEYS.filter((k) => !process.env[k]);
   if (missing.length) throw new Error(`stack settings missing (${missing.join(', ')}): run npm run stack:up`);
-  const wrkPhases = cfg.phases.filter((p) => p === 'echo' || p === 'max');
+  const wrkPhases = cfg.phases.filter((p) => p === 'echo' || (p === 'max' && cfg.loadgen === 'wrk'));
   if (wrkPhases.length > 0) assertWrkInstalled(wrkPhases);
 
   say(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; phases ${cfg.phases.join(',')}; ${cfg.connections} connections`);
@@ -104,18 +118,10 @@ async function main(): Promise<void> {
     if (cfg.phases.includes('echo')) await echoPhase();
     if (cfg.phases.includes('kafka')) await kafkaPhase(env);
 
-    if (cfg.phases.includes('max') || cfg.phases.includes('rate')) {
-      say('starting frontend and router(s)…');
-      const frontend = await spawnService('frontend', env, { nodeArgs, ownSession: true });
-      started.push(frontend);
-      const routers: ServiceProcess[] = [];
-      for (let i = 0; i < cfg.routers; i++) {
-        // ROUTER_* settings from the environment reach the router(s), to compare configurations.
-        const routerEnv = { ...env, ...envWithPrefix('ROUTER_') };
-        const r = await spawnService('router', routerEnv, { nodeArgs, ownSession: true });
-        routers.push(r);
-        started.push(r);
-      }
+    if (cfg.tracing && cfg.phases.includes('max')) {
+      await tracingComparison(env, nodeArgs, started);
+    } else if (cfg.phases.includes('max') || cfg.phases.includes('rate')) {
+      const { frontend, routers } = await startServices(env, nodeArgs, started);
       const setup = await prepare(frontend.url, env);
       say(`setup: ${setup.conversations.length} conversations among ${cfg.users} users; API client token ready`);
       const persisted = async () => sumMetric(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_messages_persisted_total');
@@ -286,7 +292,69 @@ async function drain(target: number, persisted: () => Promise<number>, label: st
   }
 }
 
-async function maxPhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>, watched: Watched[]): Promise<void> {
+async function startServices(env: Record<string, string>, nodeArgs: string[], started: ServiceProcess[]): Promise<{ frontend: ServiceProcess; routers: ServiceProcess[] }> {
+  say('starting frontend and router(s)…');
+  const frontend = await spawnService('frontend', env, { nodeArgs, ownSession: true });
+  started.push(frontend);
+  const routers: ServiceProcess[] = [];
+  for (let i = 0; i < cfg.routers; i++) {
+    // ROUTER_* settings from the environment reach the router(s), to compare configurations.
+    const routerEnv = { ...env, ...envWithPrefix('ROUTER_') };
+    const r = await spawnService('router', routerEnv, { nodeArgs, ownSession: true });
+    routers.push(r);
+    started.push(r);
+  }
+  return { frontend, routers };
+}
+
+/** An OTLP/HTTP endpoint that reads and discards whatever it is sent (the tracing backend's share of the cost is not the hub's). */
+async function startOtlpSink(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests: () => requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** The max phase with tracing off and on, services restarted in between, in one run: the ratio of accepted msg/s. */
+async function tracingComparison(env: Record<string, string>, nodeArgs: string[], started: ServiceProcess[]): Promise<void> {
+  const sink = await startOtlpSink();
+  const rates: Record<string, number[]> = { on: [], off: [] };
+  let setup: Setup | undefined;
+  try {
+    for (const mode of cfg.tracingOrder) {
+      const modeEnv = mode === 'on' ? { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(cfg.tracingRatio) } : env;
+      const mine: ServiceProcess[] = [];
+      const { frontend, routers } = await startServices(modeEnv, nodeArgs, mine);
+      started.push(...mine);
+      try {
+        setup ??= await prepare(frontend.url, env);
+        const persisted = async () => sumMetric(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_messages_persisted_total');
+        const watched: Watched[] = [...stackServers(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack')), { name: 'frontend', pid: frontend.proc.pid! }, ...routers.map((r, i) => ({ name: routers.length > 1 ? `router ${i + 1}` : 'router', pid: r.proc.pid! }))];
+        say(`tracing ${mode}${mode === 'on' ? ` (sampling ${cfg.tracingRatio})` : ''}:`);
+        rates[mode]!.push(await maxPhase(frontend.url, setup, routers, persisted, watched, `tracing ${mode}`));
+      } finally {
+        for (const s of mine.reverse()) await s.stop('SIGTERM');
+        started.splice(0, started.length, ...started.filter((s) => !mine.includes(s)));
+      }
+    }
+  } finally {
+    await sink.close();
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const ratio = mean(rates.on!) / mean(rates.off!);
+  say(`tracing: accepted msg/s on ${rates.on!.map((x) => fmt(x)).join(', ')} / off ${rates.off!.map((x) => fmt(x)).join(', ')}; ratio ${fmt(ratio, 3)}; the sink received ${sink.requests()} export requests`);
+  rows.push({ figure: `accepted msg/s, tracing on (${cfg.tracingRatio} sampled) / off`, value: `${fmt(ratio, 3)} (${rates.on!.map((x) => fmt(x)).join(', ')} / ${rates.off!.map((x) => fmt(x)).join(', ')} msg/s)`, target: '≥ 0.9', verdict: ratio >= 0.9 ? 'met' : 'missed' });
+}
+
+async function maxPhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>, watched: Watched[], label = ''): Promise<number> {
+  const tag = label ? ` (${label})` : '';
   say(`max: POST /v1/messages, wrk ${cfg.connections} connections, ${cfg.maxS} s…`);
   const lua = `local convs = { ${setup.conversations.map((c) => `{ '${c.id}', '${c.from}' }`).join(', ')} }
 local words = { ${WORDS.map((w) => `'${w}'`).join(', ')} }
@@ -304,8 +372,21 @@ end`;
   const scrape0 = await Promise.all(routers.map((x) => scrape(x.url)));
   const front0 = await scrape(url);
   const t0 = Date.now();
-  const wrk = runWrk({ url, seconds: cfg.maxS, connections: cfg.connections, requestLua: lua });
-  const cpu = cpuShares(wrk.pid ? [...watched, { name: 'wrk', pid: wrk.pid }] : watched);
+  const wrk =
+    cfg.loadgen === 'wrk'
+      ? runWrk({ url, seconds: cfg.maxS, connections: cfg.connections, requestLua: lua })
+      : runClosedLoop({
+          url,
+          seconds: cfg.maxS,
+          connections: cfg.connections,
+          path: '/v1/messages',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.token}` },
+          body: () => {
+            const c = setup.conversations[Math.floor(Math.random() * setup.conversations.length)]!;
+            return JSON.stringify({ conversation_id: c.id, from: c.from, payload: { type: 'text', text: text() } });
+          },
+        });
+  const cpu = cpuShares(wrk.pid ? [...watched, { name: 'wrk', pid: wrk.pid }] : [...watched, { name: 'load generator', pid: process.pid }]);
   let done = false;
   let r: WrkResult | undefined;
   void wrk.result.then(
@@ -326,7 +407,7 @@ end`;
   r ??= await wrk.result;
   const accepted = r.requests - r.non2xx;
   say(`max: CPU by process: ${cpuByProcess}`);
-  rows.push({ figure: 'CPU by process (max phase)', value: cpuByProcess, target: '(2 cores = 200 %)' });
+  rows.push({ figure: `CPU by process (max phase${tag})`, value: cpuByProcess, target: '(2 cores = 200 %)' });
   const storedDuring = (await persisted()) - before;
   const front1 = await scrape(url);
   const mean = (name: string) => (sumMetric([front1], `${name}_sum`) - sumMetric([front0], `${name}_sum`)) / Math.max(1, sumMetric([front1], `${name}_count`) - sumMetric([front0], `${name}_count`));
@@ -338,11 +419,12 @@ end`;
   if (Number.isFinite(drainS)) say(`max: router caught up ${fmt(drainS, 1)} s after the load stopped`);
   const steps = stepBreakdown(scrape0, await Promise.all(routers.map((x) => scrape(x.url))));
   say(`max: router time by step: ${steps}`);
-  rows.push({ figure: `accepted msg/s (wrk -c${cfg.connections}, ${cfg.maxS} s)`, value: `${fmt(accepted / r.seconds)} msg/s (${r.non2xx} non-2xx)`, target: '≥ 5,000 msg/s for 60 s', verdict: accepted / r.seconds >= 5000 && cfg.maxS >= 60 ? 'met' : 'missed' });
+  rows.push({ figure: `accepted msg/s (wrk -c${cfg.connections}, ${cfg.maxS} s)${tag}`, value: `${fmt(accepted / r.seconds)} msg/s (${r.non2xx} non-2xx)`, target: '≥ 5,000 msg/s for 60 s', verdict: accepted / r.seconds >= 5000 && cfg.maxS >= 60 ? 'met' : 'missed' });
   rows.push({ figure: 'accept latency p50 / p95 / p99', value: `${fmt(r.p50, 1)} / ${fmt(r.p95, 1)} / ${fmt(r.p99, 1)} ms`, target: 'p99 ≤ 50 ms', verdict: r.p99 <= 50 ? 'met' : 'missed' });
   rows.push({ figure: 'frontend time per accept (max phase)', value: split.replace('frontend mean: ', ''), target: '(where the frontend waits)' });
   rows.push({ figure: 'router batch time by step (max phase)', value: steps, target: '(where the router waits)' });
-  rows.push({ figure: 'router store rate under max load', value: `${fmt(storedDuring / r.seconds)} msg/s; caught up ${Number.isFinite(drainS) ? `${fmt(drainS, 1)} s` : 'not within BENCH_DRAIN_S'} after`, target: '(keeps up with accepts?)' });
+  rows.push({ figure: `router store rate under max load${tag}`, value: `${fmt(storedDuring / r.seconds)} msg/s; caught up ${Number.isFinite(drainS) ? `${fmt(drainS, 1)} s` : 'not within BENCH_DRAIN_S'} after`, target: '(keeps up with accepts?)' });
+  return accepted / r.seconds;
 }
 
 async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>, watched: Watched[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { makeEnvelope, newId, statusEvent, statusRecord, Topics, type ExternalChannel, type StoredMessage } from '@hub/domain';
-import type { EventPublisher } from '@hub/platform';
+import { inSpan, type EventPublisher } from '@hub/platform';
 import type { DeadLetterStore } from './ports/dead-letter-store';
 import type { OutboundLedger, LedgerEntry } from './ports/outbound-ledger';
 import { DEAD_LETTER, deliveryId, RETRY_RECORD, type DeadLetter, type RetryReason, type RetryRecord } from './records';
@@ -44,7 +44,12 @@ export class RetryScheduler {
     private readonly deps: { ledger: OutboundLedger; deadLetters: DeadLetterStore; publisher: EventPublisher },
   ) {}
 
-  async scheduleRetry(req: ScheduleRequest): Promise<RetryRecord> {
+  /** In a `schedule retry` span: the retry record it publishes carries that span's context, so the retry continues the trace. */
+  scheduleRetry(req: ScheduleRequest): Promise<RetryRecord> {
+    return inSpan('schedule retry', { 'messaging.message.id': req.message.message_id, 'hub.channel': req.channel, 'hub.attempt': req.nextAttempt, 'hub.retry_reason': req.reason, 'hub.retry_delay_ms': Math.round(req.delayMs) }, () => this.schedule(req));
+  }
+
+  private async schedule(req: ScheduleRequest): Promise<RetryRecord> {
     const scheduleId = newId();
     const notBefore = new Date(Date.now() + Math.max(0, Math.round(req.delayMs)));
     await this.deps.ledger.schedule({

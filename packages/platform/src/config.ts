@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { withRenamedEnv } from './renamed-env';
+import { tracingConfigSchema } from './telemetry/tracing-config';
 
 /** Raised at boot when the environment does not satisfy a service's config schema. */
 export class ConfigError extends Error {
@@ -70,5 +71,4 @@ export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: env.logLevel(),
   SHUTDOWN_TIMEOUT_MS: env.durationMs(15_000),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
-});
+}).extend(tracingConfigSchema.shape);

@@ -5,7 +5,7 @@ export * from './metrics';
 export * from './health';
 export * from './lifecycle';
 export * from './each-limited';
-export * from './telemetry';
+export * from './telemetry/index';
 export * from './http/problem';
 export * from './http/app';
 export * from './http/body';

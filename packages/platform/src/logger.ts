@@ -1,4 +1,5 @@
-import { trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
+import { activeMessage } from './telemetry/spans';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -40,7 +41,11 @@ export interface LoggerSettings {
   destination?: NodeJS.WritableStream;
 }
 
-/** JSON logs with the service name and, inside a span, its trace_id. */
+/**
+ * JSON logs with the service name and, inside a span, its trace_id and
+ * span_id; inside work on one message (withMessage), its message_id and
+ * conversation_id too. Fields a call passes itself win.
+ */
 export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     level: settings.level ?? 'info',
@@ -48,11 +53,16 @@ export function createLogger(settings: LoggerSettings): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
+    mixinMergeStrategy: (mergeObject, mixinObject) => Object.assign(mixinObject, mergeObject),
     mixin() {
-      const span = trace.getActiveSpan();
-      if (!span) return {};
-      const ctx = span.spanContext();
-      return { trace_id: ctx.traceId, span_id: ctx.spanId };
+      const active = context.active();
+      const sc = trace.getSpanContext(active);
+      const message = activeMessage(active);
+      if (!sc && !message) return {};
+      return {
+        ...(sc && trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {}),
+        ...(message ? { message_id: message.message_id, ...(message.conversation_id ? { conversation_id: message.conversation_id } : {}) } : {}),
+      };
     },
   };
   return settings.destination ? pino(options, settings.destination as never) : pino(options);

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from './logger';
 import { runMain } from './lifecycle';
 import { createMetricsRegistry } from './metrics';
 import { listen } from './http/serve';
-import { startTelemetry } from './telemetry';
+import { startTracing } from './telemetry/start-tracing';
 
 type BaseConfig = z.infer<typeof baseConfigSchema>;
 
@@ -51,7 +51,8 @@ export function runService<C extends BaseConfig, const N extends InfraNeeds>(def
     const config = def.loadConfig();
     shutdownTimeoutMs = config.SHUTDOWN_TIMEOUT_MS;
     logger = createLogger({ service: def.name, level: config.LOG_LEVEL });
-    const telemetry = startTelemetry(def.name, config.OTEL_EXPORTER_OTLP_ENDPOINT);
+    // Started already by the service's tracing.ts (first import of its main.ts); this returns that handle.
+    const telemetry = await startTracing(def.name);
     const registry = createMetricsRegistry(def.name);
     const infra = await connectInfra(def.needs(config), def.name, logger);
     let draining = false;

@@ -26,12 +26,12 @@ export class Fanout {
    * Redis' order per channel), so one conversation's messages reach a node
    * in sequence. Resolves with the users reached, per frame.
    */
-  async many(items: ReadonlyArray<{ users: readonly string[]; frame: ServerFrame }>): Promise<Set<string>[]> {
+  async many(items: ReadonlyArray<{ users: readonly string[]; frame: ServerFrame; traceparent?: string }>): Promise<Set<string>[]> {
     const all = [...new Set(items.flatMap((i) => i.users))];
     const nodesOf = new Map<string, Set<string>>();
     if (all.length > 0) for (const { user, connections } of await this.store.connectionsOf(all)) nodesOf.set(user, new Set(connections.map((c) => c.node)));
     const publishes: Promise<void>[] = [];
-    const reached = items.map(({ users, frame }) => {
+    const reached = items.map(({ users, frame, traceparent }) => {
       const got = new Set<string>();
       const byNode = new Map<string, string[]>();
       for (const user of users) {
@@ -45,8 +45,9 @@ export class Fanout {
         }
       }
       for (const [node, nodeUsers] of byNode) {
-        if (this.self && node === this.self.node) this.self.deliver({ users: nodeUsers, frame });
-        else publishes.push(this.bus.publish(node, { users: nodeUsers, frame }));
+        const push: NodePush = traceparent ? { users: nodeUsers, frame, traceparent } : { users: nodeUsers, frame };
+        if (this.self && node === this.self.node) this.self.deliver(push);
+        else publishes.push(this.bus.publish(node, push));
       }
       return got;
     });

@@ -1,3 +1,5 @@
+import type { Context } from '@opentelemetry/api';
+import { traceparentOf } from '@hub/platform';
 import type { Fanout } from './fanout';
 import { messageFrame } from './server-frames';
 
@@ -6,6 +8,8 @@ export interface LivePushRequest {
   message: Parameters<typeof messageFrame>[0];
   recipient: string;
   channel: string;
+  /** The hand-over's trace; the presence node's `websocket push` continues it. */
+  trace?: Context;
 }
 export type LivePushOutcome = { kind: 'sent'; detail?: string } | { kind: 'pending'; detail?: string };
 
@@ -33,7 +37,8 @@ export class LivePush {
     const reachedList = await this.fanout.many(
       messages.map(({ request, recipients }) => {
         const from = request.message.from;
-        return { users: recipients.includes(from) ? recipients : [...recipients, from], frame: { op: 'message' as const, d: messageFrame(request.message) } };
+        const traceparent = request.trace ? traceparentOf(request.trace) : undefined;
+        return { users: recipients.includes(from) ? recipients : [...recipients, from], frame: { op: 'message' as const, d: messageFrame(request.message) }, ...(traceparent ? { traceparent } : {}) };
       }),
     );
     const reached = new Map(messages.map(({ request }, i) => [request.message.message_id, reachedList[i]!]));

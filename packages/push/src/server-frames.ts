@@ -32,6 +32,8 @@ export interface MessageFrameData {
   /** File messages: the file's details (fetch a download URL with GET /v1/files/{file_id}). */
   file?: FileInfo;
   created_at: string;
+  /** The message's trace id (W3C, 32 hex digits): quote it to find the message's trace and timeline. */
+  trace_id?: string;
 }
 
 export interface StatusFrameData {
@@ -59,5 +61,5 @@ export function errorFrame(code: FrameErrorCode, message: string, extra: { op?: 
 
 /** The `message` frame of a stored message. */
 export function messageFrame(m: StoredMessage): MessageFrameData {
-  return { message_id: m.message_id, conversation_id: m.conversation_id, sequence_number: m.sequence_number, from: m.from, payload: m.payload, ...(m.file ? { file: m.file } : {}), created_at: m.accepted_at };
+  return { message_id: m.message_id, conversation_id: m.conversation_id, sequence_number: m.sequence_number, from: m.from, payload: m.payload, ...(m.file ? { file: m.file } : {}), created_at: m.accepted_at, ...(m.trace_id ? { trace_id: m.trace_id } : {}) };
 }

@@ -27,6 +27,8 @@ export interface NewWebhookDelivery {
   /** Deliveries of one message to one webhook go out one at a time in order_seq order. */
   message_id?: string;
   order_seq?: number;
+  /** W3C traceparent of the event's intake: every attempt's `webhook dispatch` span continues that trace. */
+  traceparent?: string;
   created_at: Date;
   max_attempts: number;
 }

@@ -1,5 +1,5 @@
 import { FILE_COMPLETED, makeEnvelope, newId, Topics, principalRef, type FileEvent, type FileFailureReason, type Principal } from '@hub/domain';
-import { ProblemError, PublishUnavailableError, type EventPublisher, type Logger, type ObjectStore } from '@hub/platform';
+import { inSpan, ProblemError, PublishUnavailableError, SpanAttr, type EventPublisher, type Logger, type ObjectStore } from '@hub/platform';
 import type { FilesMetrics } from './files-metrics';
 import type { ConversationMembers } from './ports/conversation-members';
 import type { FileRecord, FileRepository } from './ports/file-repository';
@@ -194,7 +194,12 @@ export class FileService {
   }
 
   /** Publishes a completed file's event (again, with the same envelope id) and records that the broker has it. */
-  async publishCompleted(rec: FileRecord): Promise<void> {
+  publishCompleted(rec: FileRecord): Promise<void> {
+    // `file complete`: the file's trace (its hub.files.v1 record and the webhook deliveries it makes continue it).
+    return inSpan('file complete', { 'hub.file_id': rec.file_id, 'hub.file_size': rec.size, ...(rec.conversation_id ? { [SpanAttr.conversationId]: rec.conversation_id } : {}) }, () => this.publishCompletedIn(rec));
+  }
+
+  private async publishCompletedIn(rec: FileRecord): Promise<void> {
     const event: FileEvent = {
       status: 'completed',
       file_id: rec.file_id,

@@ -1,3 +1,4 @@
+import './tracing';
 import type { MiddlewareHandler } from 'hono';
 import { Topics } from '@hub/domain';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';

@@ -1,3 +1,4 @@
+import './tracing';
 import { Topics } from '@hub/domain';
 import { registerConsumerLag, runService } from '@hub/platform';
 import { createFrontendApp } from './app';

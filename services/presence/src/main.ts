@@ -1,7 +1,8 @@
+import './tracing';
 import { ConsumerGroups, Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
 import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
-import { Fanout, RedisNodeBus, RedisPresenceStore } from '@hub/push';
+import { Fanout, RedisNodeBus, RedisPresenceStore, type NodePush } from '@hub/push';
 import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoFileCatalog, MongoConversationAcceptances, messageStoreFor, RedisMessageIdClaims, MongoConversationStore, MongoSequenceSlots } from '@hub/messages';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoMemberships } from './adapters/mongo-memberships';
@@ -15,6 +16,7 @@ import { liveSessions } from './live/live-session';
 import { PublishingStatusRecorder } from './live/publishing-status-recorder';
 import { Receipts } from './live/receipts';
 import { StatusRelay } from './live/status-relay';
+import { PushTraces } from './live/push-traces';
 import { PresenceTracker } from './presence-tracker';
 import { TypingRelay } from './typing';
 import { UserConversations } from './user-conversations';
@@ -67,7 +69,9 @@ await runService({
     const memberships = new MongoMemberships(db, new MongoSequenceSlots(db));
     const userConversations = new UserConversations(memberships, members);
     // The gateway is built below; this node's share of a fan-out reaches it only once it runs.
-    const fanout = new Fanout(store, bus, { node, deliver: (d) => gw.deliver(d) });
+    const pushTraces = new PushTraces();
+    const deliver = (push: NodePush) => pushTraces.deliver(push, (p) => gw.deliver(p));
+    const fanout = new Fanout(store, bus, { node, deliver });
     const tracker = new PresenceTracker({
       node,
       store,
@@ -88,6 +92,7 @@ await runService({
       logger,
       pageSize: config.CATCH_UP_PAGE_SIZE,
       highWaterBytes: Math.floor(config.WS_SEND_BUFFER_BYTES / 2),
+      pushTraces,
     });
     const gw = new Gateway({
       node,
@@ -116,7 +121,7 @@ await runService({
       app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS }, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
       attach: (server) => gw.attach(server),
       start: async () => {
-        unsubscribe.push(await bus.subscribe(node, (d) => gw.deliver(d)));
+        unsubscribe.push(await bus.subscribe(node, deliver));
         unsubscribe.push(await revocationFeed.subscribe((sessionId) => gw.revokeSession(sessionId)));
         tracker.start();
         await statusConsumer.start((records) => relay.handle(records));

@@ -1,3 +1,4 @@
+import './tracing';
 import { Topics } from '@hub/domain';
 import { WatchedIdentityDirectory } from '@hub/identity';
 import { connected, runService, type HealthCheck } from '@hub/platform';

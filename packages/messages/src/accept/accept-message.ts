@@ -1,7 +1,7 @@
-import { trace } from '@opentelemetry/api';
+import { trace, type Span } from '@opentelemetry/api';
 import { fileUnusableReason, MESSAGE_ACCEPTED, makeEnvelope, newId, randomHex, Topics, principalRef, type FileCatalog, type FileInfo, type MessageEvent, type MessageSource, type Principal, type SendMessageRequest, type StoredMessage } from '@hub/domain';
 import { maySendAs, sendAsRefusal } from '@hub/identity';
-import { Counter, Histogram, LATENCY_BUCKETS, ProblemError, PublishUnavailableError, type EventPublisher, type FieldError, type Registry } from '@hub/platform';
+import { Counter, Histogram, inSpan, LATENCY_BUCKETS, ProblemError, PublishUnavailableError, SpanAttr, type EventPublisher, type FieldError, type Registry } from '@hub/platform';
 import type { ClaimOutcome, MessageIdClaims } from '../ports/message-id-claims';
 import type { MessageReader } from '../ports/message-store';
 import type { ConversationLookup } from './conversation-lookup';
@@ -80,7 +80,12 @@ export class MessageAccept {
     this.publishLatency = new Histogram({ name: 'hub_message_accept_publish_seconds', help: 'Time from handing a message to the producer to the broker acknowledgement', buckets: LATENCY_BUCKETS, registers: [d.registry] });
   }
 
-  async accept(input: AcceptInput): Promise<AcceptResult> {
+  /** One `accept message` span (child of the HTTP request's, or a root for a WebSocket send): the trace every hop of the message joins. */
+  accept(input: AcceptInput): Promise<AcceptResult> {
+    return inSpan('accept message', { 'hub.source': input.source, [SpanAttr.conversationId]: input.request.conversation_id }, (span) => this.acceptIn(input, span));
+  }
+
+  private async acceptIn(input: AcceptInput, span: Span): Promise<AcceptResult> {
     const { request: req, origin } = input;
     const submittedBy = origin.kind === 'principal' ? principalRef(origin.principal) : `bridge:${origin.name}`;
     if (origin.kind === 'principal' && !maySendAs(origin.principal, req.from)) {
@@ -109,7 +114,9 @@ export class MessageAccept {
     // A server-made UUIDv7 is nobody else's; only ids a client chose are claimed.
     if (clientChosen !== undefined) await this.claim(clientChosen, submittedBy, req, input);
     const messageId = clientChosen ?? newId();
-    const traceId = input.traceId ?? currentTraceId() ?? randomHex(16);
+    span.setAttribute(SpanAttr.messageId, messageId);
+    // The real trace id while tracing is on (sampled or not); a random one only when it is off.
+    const traceId = currentTraceId() ?? input.traceId ?? randomHex(16);
     const event: MessageEvent = {
       message_id: messageId,
       conversation_id: req.conversation_id,
@@ -127,7 +134,7 @@ export class MessageAccept {
 
     const started = performance.now();
     try {
-      await this.d.publisher.publish({ topic: Topics.messages, key: req.conversation_id, envelope: makeEnvelope(MESSAGE_ACCEPTED, event) });
+      await this.d.publisher.publish({ topic: Topics.messages, key: req.conversation_id, envelope: makeEnvelope(MESSAGE_ACCEPTED, event), messageId });
     } catch (err) {
       if (err instanceof PublishUnavailableError) {
         this.refused.inc({ reason: 'unavailable' });

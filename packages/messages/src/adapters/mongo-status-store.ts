@@ -27,6 +27,11 @@ export class MongoStatusStore implements StatusStore {
     }
   }
 
+  async records(messageId: string, limit: number): Promise<StatusRecord[]> {
+    const docs = await this.events.find({ message_id: messageId }).limit(limit).toArray();
+    return docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+  }
+
   async forMessage(messageId: string): Promise<RecordedStatus[]> {
     const docs = await this.events.find({ message_id: messageId }).toArray();
     return docs.map((d) => {

@@ -5,6 +5,9 @@ export interface StatusRecord extends RecordedStatus {
   id: string;
   message_id: string;
   conversation_id: string;
+  /** The span that published the change (its record's traceparent), when the record carried one. */
+  trace_id?: string;
+  span_id?: string;
 }
 
 /**
@@ -16,4 +19,6 @@ export interface StatusStore {
   /** Appends; records whose id is already stored are skipped. */
   append(records: readonly StatusRecord[]): Promise<{ appended: number }>;
   forMessage(messageId: string): Promise<RecordedStatus[]>;
+  /** The message's status changes as stored, with their ids and trace ids, at most `limit` (the timeline). */
+  records(messageId: string, limit: number): Promise<StatusRecord[]>;
 }

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { Envelope } from '@hub/domain';
 
 export interface OutgoingEvent {
@@ -5,6 +6,14 @@ export interface OutgoingEvent {
   key: string;
   envelope: Envelope;
   headers?: Record<string, string>;
+  /**
+   * The trace this record continues (its `send` span's parent); default
+   * the caller's active context. Set it when one call publishes records of
+   * several messages, each in its own trace.
+   */
+  traceContext?: Context;
+  /** messaging.message.id of the `send` span (the hub's message_id, when the record is about one). */
+  messageId?: string;
 }
 
 /**

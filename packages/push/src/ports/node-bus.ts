@@ -4,6 +4,8 @@ import type { ServerFrame } from '../server-frames';
 export interface NodePush {
   users: string[];
   frame: ServerFrame;
+  /** W3C traceparent of the hand-over that sent it: the node's `websocket push` span continues that trace. */
+  traceparent?: string;
 }
 
 /**

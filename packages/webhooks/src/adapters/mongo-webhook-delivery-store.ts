@@ -52,10 +52,12 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
       // One pending delivery per event and webhook: a Kafka redelivery of an event queues nothing new.
       [WEBHOOK_QUEUE]: [
         { key: { webhook_id: 1, event_id: 1 }, name: 'webhook_event_unique', unique: true },
+        { key: { message_id: 1 }, name: 'by_message' },
         { key: { lease_until: 1, next_attempt_at: 1 }, name: 'recoverable' },
       ],
       [WEBHOOK_DELIVERIES]: [
         { key: { webhook_id: 1, _id: -1 }, name: 'log' },
+        { key: { message_id: 1 }, name: 'by_message' },
         { key: { created_at: 1 }, name: 'retention' },
       ],
       [WEBHOOK_REQUESTS]: [{ key: { requested_at: 1 }, name: 'oldest_first' }],
@@ -201,6 +203,13 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
     const [queued, logged] = await Promise.all([this.queue.findOne({ _id: deliveryId }), this.log.findOne({ _id: deliveryId })]);
     const doc = newer(queued, logged);
     return doc && doc.webhook_id === webhookId ? toRecord(doc) : undefined;
+  }
+
+  async forMessage(messageId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
+    const [queued, logged] = await Promise.all([this.queue.find({ message_id: messageId }).limit(limit).toArray(), this.log.find({ message_id: messageId }).limit(limit).toArray()]);
+    const byId = new Map<string, Doc>();
+    for (const d of [...queued, ...logged]) byId.set(d._id, newer(byId.get(d._id) ?? null, d)!);
+    return [...byId.values()].slice(0, limit).map(toRecord);
   }
 
   async pending(deliveryId: string): Promise<WebhookDeliveryRecord | undefined> {

@@ -29,6 +29,8 @@ export interface AttemptRequest {
  */
 export interface WebhookDeliveryStore {
   ensureIndexes(): Promise<void>;
+  /** A message's webhook deliveries (queued or finished), at most `limit`: the message timeline. */
+  forMessage(messageId: string, limit: number): Promise<WebhookDeliveryRecord[]>;
   /**
    * Queues new deliveries, leased to `owner` until `leaseUntil`, skipping
    * any still pending for the same webhook and event (a Kafka redelivery).

@@ -3,6 +3,8 @@ import type { FileCatalog } from '@hub/domain';
 import { RedisRateLimiter } from '@hub/identity';
 import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, RedisMessageIdClaims, messageStoreFor, MongoConversationStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
 import { ensureIndexes, Histogram, LATENCY_BUCKETS, type AuthVariables, type InfraWith, type Logger, type Registry } from '@hub/platform';
+import { deliveryId, MongoOutboundLedger } from '@hub/outbound';
+import { MongoWebhookDeliveryStore } from '@hub/webhooks';
 import type { FrontendConfig } from '../config';
 import type { IdentityDeps } from '../identity/index';
 import type { MessagesDeps } from './messages-deps';
@@ -26,6 +28,8 @@ export async function composeMessages(
   const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
   const claims = new RedisMessageIdClaims(infra.redis, config.MESSAGE_ID_CLAIM_TTL_S * 1000);
   const store = messageStoreFor(infra.mongo);
+  const statuses = new MongoStatusStore(db);
+  const ledger = new MongoOutboundLedger(db);
   const accept = new MessageAccept({ conversations: lookup, publisher: infra.producer, claims, messages: store, registry, retryAfterS: config.ACCEPT_RETRY_AFTER_S, ...(files ? { files } : {}) });
   return {
     auth: identity.authStack.middleware as MiddlewareHandler<{ Variables: AuthVariables }>,
@@ -35,7 +39,12 @@ export async function composeMessages(
     acceptances: new CachedAcceptances(new MongoConversationAcceptances(db), config.CONVERSATION_CACHE_SIZE),
     unknownMembers: { limiter: new RedisRateLimiter(infra.redis, { name: 'unknown-member', windowSeconds: config.UNKNOWN_MEMBER_WINDOW_S }), limit: config.UNKNOWN_MEMBER_LIMIT },
     messages: store,
-    statuses: new MongoStatusStore(db),
+    statuses,
+    timeline: {
+      statuses,
+      outbound: (messageId, recipient, channel) => ledger.get(deliveryId(messageId, recipient, channel), { withMessage: false }),
+      webhooks: new MongoWebhookDeliveryStore(db),
+    },
     userExists: async (username) => Boolean(identity.directory.getUser(username) ?? (await identity.users.get(username))),
     maxBodyBytes: config.MAX_BODY_BYTES,
     acceptLatency: new Histogram({ name: 'hub_message_accept_seconds', help: 'POST /v1/messages from request to answer, by outcome (accepted or the HTTP status)', labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers: [registry] }),

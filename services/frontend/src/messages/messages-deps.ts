@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { RateLimiter } from '@hub/identity';
 import type { CachedConversationLookup, ConversationAcceptances, ConversationStore, MessageAccept, MessageReader, StatusStore } from '@hub/messages';
 import type { AuthVariables, Histogram, Logger } from '@hub/platform';
+import type { TimelineSources } from './timeline';
 
 /** What the conversation and message routes need, built once at boot (compose-messages.ts). */
 export interface MessagesDeps {
@@ -16,6 +17,8 @@ export interface MessagesDeps {
   unknownMembers: { limiter: RateLimiter; limit: number };
   messages: MessageReader;
   statuses: StatusStore;
+  /** The records a message's timeline is read from. */
+  timeline: TimelineSources;
   /** Does this registered user exist (directory cache first, then the store)? */
   userExists(username: string): Promise<boolean>;
   maxBodyBytes: number;

@@ -6,7 +6,8 @@ import { ProblemError, problemResponses, readJson, type AuthVariables, type Open
 import { mayRead } from './access';
 import { params } from './conversations.routes';
 import type { MessagesDeps } from './messages-deps';
-import { AcceptedSchema, MessageIdParamsSchema, MessageStatusSchema, SendMessageSchema } from './schemas';
+import { AcceptedSchema, MessageIdParamsSchema, MessageStatusSchema, MessageTimelineSchema, SendMessageSchema } from './schemas';
+import { readTimeline } from './timeline';
 
 type Env = { Variables: AuthVariables };
 
@@ -35,7 +36,8 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<
     }
   });
 
-  app.get('/:message_id/status', async (c) => {
+  /** The message, if this caller may see its status and timeline (members, `messages:read` clients, its sender); 404 otherwise. */
+  const readable = async (c: Parameters<typeof principalOf>[0]) => {
     const p = principalOf(c);
     const { message_id } = params(c, MessageIdParamsSchema);
     const notFound = new ProblemError('not_found', `no message ${message_id} (an accepted message is listed here once the router stored it, normally within a second)`);
@@ -46,8 +48,18 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<
       const conversation = await d.lookup.get(message.conversation_id);
       if (!conversation || !mayRead(p, conversation)) throw notFound;
     }
-    const recorded = await d.statuses.forMessage(message_id);
+    return message;
+  };
+
+  app.get('/:message_id/status', async (c) => {
+    const message = await readable(c);
+    const recorded = await d.statuses.forMessage(message.message_id);
     return c.json(buildStatusView(message, recorded));
+  });
+
+  app.get('/:message_id/timeline', async (c) => {
+    const message = await readable(c);
+    return c.json(await readTimeline(message, d.timeline));
   });
 
   openapi.registerPath({
@@ -80,6 +92,17 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<
     security: [{ bearer: [] }],
     request: { params: MessageIdParamsSchema },
     responses: { 200: { description: 'Status', content: { 'application/json': { schema: MessageStatusSchema } } }, ...problemResponses(400, 401, 404, 429) },
+  });
+  openapi.registerPath({
+    method: 'get',
+    path: '/v1/messages/{message_id}/timeline',
+    tags: ['messages'],
+    summary: 'Every hop of a message: accept, store, each status per recipient × channel, external attempts, webhook attempts',
+    description:
+      'Built from the stored records (status changes, the outbound ledger, webhook deliveries), so it works with tracing off; with tracing on each hop names its trace and span (docs/observability.md). Retries appear as `retrying` statuses with their attempt number and as further webhook attempts. Same access as the status: members of the conversation, API clients with `messages:read`, and the client that sent it; anyone else gets 404.',
+    security: [{ bearer: [] }],
+    request: { params: MessageIdParamsSchema },
+    responses: { 200: { description: 'Timeline', content: { 'application/json': { schema: MessageTimelineSchema } } }, ...problemResponses(400, 401, 404, 429) },
   });
   return app;
 }

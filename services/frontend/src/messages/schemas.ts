@@ -95,3 +95,35 @@ export const StoredMessageSchema = z
 export const HistorySchema = z
   .object({ messages: z.array(StoredMessageSchema), next_cursor: z.number().int().optional().openapi({ description: 'Pass as `since` for the next page; absent when there are no more messages now.' }) })
   .openapi('MessageHistory');
+
+const TraceIdSchema = z.string().regex(/^[0-9a-f]{32}$/);
+const SpanIdSchema = z.string().regex(/^[0-9a-f]{16}$/);
+
+export const TimelineHopSchema = z
+  .object({
+    hop: z.enum(['accepted', 'stored', 'status', 'outbound', 'webhook']).openapi({
+      description: '`accepted`: the hub acknowledged it; `stored`: the router numbered and stored it; `status`: a status change of one recipient × channel; `outbound`: an external delivery as the outbound ledger has it (attempts used); `webhook`: one webhook attempt (or a webhook delivery not tried yet).',
+    }),
+    at: z.string().openapi({ description: 'When the hop happened (ISO 8601).' }),
+    duration_ms: z.number().nonnegative().optional().openapi({ description: 'Time since the previous hop on the same path (the message; the recipient × channel; for webhooks the attempt\'s own latency).' }),
+    outcome: z.string().openapi({ description: 'What came of it: a status (`sent`, `retrying`, `delivered`, ...), a ledger state (`scheduled`, `delivered`, `failed`) or a webhook attempt\'s result (`delivered`, `failed`, `pending`).' }),
+    channel: z.enum(CHANNELS).optional(),
+    recipient: z.string().optional(),
+    attempt: z.number().int().nonnegative().optional().openapi({ description: 'External deliveries and webhooks: the attempt number (1 = the first try).' }),
+    trace_id: TraceIdSchema.optional().openapi({ description: 'The trace the hop belongs to (absent when tracing was off).' }),
+    span_id: SpanIdSchema.optional().openapi({ description: 'The span that recorded the hop: for a status the span that published it, for a webhook the intake span its attempts hang under.' }),
+    detail: z.string().optional(),
+    webhook_id: z.string().optional(),
+    event_type: z.string().optional(),
+    status_code: z.number().int().optional().openapi({ description: 'Webhook attempts: the receiver\'s HTTP status.' }),
+  })
+  .openapi('TimelineHop');
+
+export const MessageTimelineSchema = z
+  .object({
+    message_id: z.string(),
+    conversation_id: z.string(),
+    trace_id: TraceIdSchema.optional().openapi({ description: 'The message\'s trace (from its accept); look it up in the tracing backend.' }),
+    hops: z.array(TimelineHopSchema).openapi({ description: 'In time order. Bounded: at most 500 status changes and 100 webhook deliveries are read.' }),
+  })
+  .openapi('MessageTimeline');

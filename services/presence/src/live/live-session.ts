@@ -1,4 +1,5 @@
-import { ProblemError, type Logger } from '@hub/platform';
+import { inSpan, ProblemError, SpanAttr, type Logger } from '@hub/platform';
+import { SpanKind } from '@opentelemetry/api';
 import type { LiveSessionHooks } from '../connection-hooks';
 import type { MessageHistory } from '../ports/message-history';
 import type { Memberships } from '../ports/memberships';
@@ -7,6 +8,7 @@ import type { Connection } from '../ws/connection';
 import { FrameError } from '../ws/frame-error';
 import type { FrameErrorCode } from '../ws/frames';
 import { MessageStream } from './message-stream';
+import type { PushTraces } from './push-traces';
 import type { Receipts } from './receipts';
 
 export interface LiveSessionDeps {
@@ -21,6 +23,8 @@ export interface LiveSessionDeps {
   onNewConversation?: (user: string, conversationId: string) => void;
   /** Catch-up pauses while more than this many bytes wait on a socket (half the send buffer). */
   highWaterBytes: number;
+  /** Where pushes were traced: an `ack` continues its message's trace. */
+  pushTraces?: PushTraces;
 }
 
 /**
@@ -71,8 +75,12 @@ export function liveSessions(d: LiveSessionDeps): LiveSessionHooks {
 
     async frame(conn, frame) {
       switch (frame.op) {
-        case 'ack':
-          return d.receipts.ack(conn.user, frame.d.message_id);
+        case 'ack': {
+          const messageId = frame.d.message_id;
+          const parent = d.pushTraces?.parentOf(messageId);
+          if (!parent) return d.receipts.ack(conn.user, messageId);
+          return inSpan('websocket ack', { [SpanAttr.messageId]: messageId, [SpanAttr.channel]: 'internal' }, () => d.receipts.ack(conn.user, messageId), parent, SpanKind.CONSUMER);
+        }
         case 'read':
           return d.receipts.read(conn.user, frame.d.conversation_id, frame.d.up_to_seq);
         case 'resume': {

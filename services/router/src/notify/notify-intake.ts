@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { FILE_COMPLETED, MESSAGE_STATUS, newId, StatusEventSchema, statusRank, type FileEvent, type StatusEvent } from '@hub/domain';
-import type { ConsumedRecord, Logger } from '@hub/platform';
+import { SpanAttr, startProcessSpan, traceparentOf, type ConsumedRecord, type Logger } from '@hub/platform';
+import { trace } from '@opentelemetry/api';
 import { eventIdOf, eventTypeForStatus, filePayload, newWebhookDeliveryRecord, ownerOfSubmitter, statusPayload, type WebhookDeliveryRecord, type WebhookDeliveryStore, type NewWebhookDelivery, type WebhookRegistrations } from '@hub/webhooks';
 import type { NotifyMetrics } from './notify-metrics';
 
@@ -55,7 +56,15 @@ export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) =
     const now = new Date();
     const inBatch = new Set<string>();
     for (const record of records) {
-      for (const nd of deliveriesFor(record, d, now)) {
+      // The event's trace continues here (one `process` span per record) and, through the stored traceparent, in every attempt.
+      const span = startProcessSpan(record.topic, 'notify', record.traceContext, { [SpanAttr.partition]: String(record.partition), [SpanAttr.offset]: record.offset });
+      const traceparent = traceparentOf(trace.setSpan(record.traceContext, span));
+      const made = deliveriesFor(record, d, now);
+      span.setAttribute('hub.webhook_deliveries', made.length);
+      if (made[0]?.message_id) span.setAttribute(SpanAttr.messageId, made[0].message_id);
+      span.end();
+      for (const nd of made) {
+        if (traceparent) nd.traceparent = traceparent;
         const key = `${nd.webhook_id}|${nd.event_id}`;
         if (recent.has(key) || inBatch.has(key)) continue;
         inBatch.add(key);

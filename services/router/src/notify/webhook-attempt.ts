@@ -1,4 +1,5 @@
-import type { Logger } from '@hub/platform';
+import { contextFromTraceparent, SpanAttr, startHubSpan, type Logger } from '@hub/platform';
+import { SpanKind } from '@opentelemetry/api';
 import {
   isDeliverable,
   nextRetryDelay,
@@ -58,9 +59,19 @@ export class WebhookAttempt {
       return 'done';
     }
     const at = new Date();
-    const outcome = await caller.send({ url: reg.url, eventId: d.event_id, body: d.body, secrets: signingSecrets(reg, at), signal });
-    if (outcome.kind === 'aborted') return 'retry';
     const number = d.attempt_count + 1;
+    // Each attempt a child of the event's intake: retries show as siblings under it, numbered.
+    const span = startHubSpan(
+      'webhook dispatch',
+      { [SpanAttr.webhookId]: d.webhook_id, 'hub.webhook_delivery_id': d.delivery_id, 'hub.event_type': d.event_type, [SpanAttr.attempt]: number, ...(d.message_id ? { [SpanAttr.messageId]: d.message_id } : {}) },
+      contextFromTraceparent(d.traceparent),
+      SpanKind.CLIENT,
+    );
+    const outcome = await caller.send({ url: reg.url, eventId: d.event_id, body: d.body, secrets: signingSecrets(reg, at), signal });
+    span.setAttribute(SpanAttr.outcome, outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'aborted' ? 'aborted' : outcome.retryable ? 'failed' : 'refused');
+    if (outcome.kind !== 'aborted' && outcome.statusCode !== undefined) span.setAttribute('http.response.status_code', outcome.statusCode);
+    span.end();
+    if (outcome.kind === 'aborted') return 'retry';
     const attempt: AttemptRecord = { attempt: number, at, latency_ms: outcome.latencyMs, ...(d.manual_retry ? { manual: true } : {}) };
     const now = new Date();
     if (outcome.statusCode !== undefined) attempt.status_code = outcome.statusCode;

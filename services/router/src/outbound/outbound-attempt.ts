@@ -1,4 +1,6 @@
+import { SpanKind } from '@opentelemetry/api';
 import type { DeliveryResult, ResilientConnector } from '@hub/connectors';
+import { inSpan, SpanAttr } from '@hub/platform';
 import type { ExternalChannel, IdentityDirectory, StoredMessage } from '@hub/domain';
 import type { FileLinks } from '../ports/file-links';
 
@@ -14,7 +16,21 @@ export interface OutboundAttemptDeps {
  * through its resilience wrapper. Never throws; a missing mapping or
  * connector is a permanent failure that is not worth retrying.
  */
-export async function attemptOutbound(deps: OutboundAttemptDeps, message: StoredMessage, recipient: string, channel: ExternalChannel): Promise<DeliveryResult> {
+export function attemptOutbound(deps: OutboundAttemptDeps, message: StoredMessage, recipient: string, channel: ExternalChannel): Promise<DeliveryResult> {
+  return inSpan(
+    `connector call ${channel}`,
+    { [SpanAttr.messageId]: message.message_id, [SpanAttr.conversationId]: message.conversation_id, [SpanAttr.recipient]: recipient, [SpanAttr.channel]: channel },
+    async (span) => {
+      const result = await attempt(deps, message, recipient, channel);
+      span.setAttribute(SpanAttr.outcome, result.outcome === 'retryable' || result.outcome === 'permanent' ? `${result.outcome}: ${result.reason}` : result.outcome);
+      return result;
+    },
+    undefined,
+    SpanKind.CLIENT,
+  );
+}
+
+async function attempt(deps: OutboundAttemptDeps, message: StoredMessage, recipient: string, channel: ExternalChannel): Promise<DeliveryResult> {
   const connector = deps.connector(channel);
   if (!connector) return { outcome: 'permanent', reason: 'channel_disabled', error: `no ${channel} connector is enabled on this router` };
   const mapping = deps.directory.getMapping(recipient, channel);

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { deliveryId, laneOf, type OutboundLedger } from '@hub/outbound';
 import type { ExternalChannel, StoredMessage } from '@hub/domain';
 import type { Logger } from '@hub/platform';
@@ -50,7 +51,10 @@ export class OutboundHandOver implements ChannelHandOver {
           const waitFor = tail && tail.seq < r.message.sequence_number ? tail.delivery_id : undefined;
           const ctx = { message: r.message, recipient: r.recipient, channel: r.channel, attempts: 0, firstAttemptAt: new Date(), generation: 0, fresh: true, ...(waitFor ? { prev: waitFor } : {}) };
           try {
-            const step = waitFor ? await this.deps.steps.queue(ctx, 1) : await this.deps.steps.afterAttempt(ctx, await attemptOutbound(this.deps.attempt, r.message, r.recipient, r.channel));
+            // Inside the hand-over's span: the connector call and the retry scheduling nest below it.
+            const step = await context.with(r.trace ?? context.active(), async () =>
+              waitFor ? this.deps.steps.queue(ctx, 1) : this.deps.steps.afterAttempt(ctx, await attemptOutbound(this.deps.attempt, r.message, r.recipient, r.channel)),
+            );
             if (step.step === 'sent') delivered.push({ message: r.message, recipient: r.recipient, channel: r.channel, externalId: step.externalId, at: ctx.firstAttemptAt });
             else if (step.step !== 'dead_letter') tail = { delivery_id: r.id, seq: r.message.sequence_number };
             outcomes[i] = toOutcome(step);

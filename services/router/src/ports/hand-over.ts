@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import { PermanentError, isTransient, type Channel, type Status, type StoredMessage } from '@hub/domain';
 
 /** One hand-over the router asks for: this stored message, to this recipient, on this channel. */
@@ -5,6 +6,8 @@ export interface DeliveryRequest {
   message: StoredMessage;
   recipient: string;
   channel: Channel;
+  /** The trace this hand-over belongs to (its `hand-over {channel}` span); the channel's spans nest below it. */
+  trace?: Context;
 }
 
 /**

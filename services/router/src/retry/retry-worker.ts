@@ -1,6 +1,6 @@
 import { laneOf, RETRY_RECORD, RetryRecordSchema, type OutboundLedger, type RetryScheduler, type RetryRecord } from '@hub/outbound';
 import { ConsumerGroups, statusEvent, Topics, type Status, type StoredMessage } from '@hub/domain';
-import { Gauge, type ConsumedRecord, type EventPublisher, type Infra, type Logger, type Registry } from '@hub/platform';
+import { failSpan, Gauge, SpanAttr, startProcessSpan, withMessage, type ConsumedRecord, type EventPublisher, type Infra, type Logger, type Registry } from '@hub/platform';
 import { KafkaDelayedConsumer } from '../adapters/kafka-delayed-consumer';
 import { PublishingStatusRecorder } from '../adapters/publishing-status-recorder';
 import type { Outbound } from '../outbound/outbound';
@@ -9,6 +9,7 @@ import { attemptOutbound, type OutboundAttemptDeps } from '../outbound/outbound-
 import type { OutboundSteps, Step } from '../outbound/outbound-steps';
 import type { DelayedTopicConsumer } from '../ports/delayed-consumer';
 import type { StatusRecorder } from '../ports/status-recorder';
+import { context, trace } from '@opentelemetry/api';
 
 export interface RetryWorkerDeps {
   consumer: DelayedTopicConsumer;
@@ -79,7 +80,32 @@ export class RetryWorker {
     return this.deps.consumer.stop();
   }
 
+  /**
+   * A retry continues its delivery's trace: `process hub.retry.v1` is a
+   * CHILD of the context the record carries (the hand-over or retry that
+   * scheduled it), so every attempt hangs under the message's one trace.
+   */
   async handle(r: ConsumedRecord): Promise<void> {
+    const p = r.envelope?.payload as Partial<RetryRecord> | undefined;
+    const span = startProcessSpan(r.topic, 'retry', r.traceContext, {
+      [SpanAttr.partition]: String(r.partition),
+      [SpanAttr.offset]: r.offset,
+      ...(p?.message?.message_id ? { [SpanAttr.messageId]: p.message.message_id, [SpanAttr.conversationId]: p.message.conversation_id } : {}),
+      ...(typeof p?.attempt === 'number' ? { [SpanAttr.attempt]: p.attempt } : {}),
+      ...(p?.channel ? { [SpanAttr.channel]: p.channel } : {}),
+    });
+    let ctx = trace.setSpan(r.traceContext, span);
+    if (p?.message?.message_id) ctx = withMessage(ctx, { message_id: p.message.message_id, conversation_id: p.message.conversation_id });
+    try {
+      await context.with(ctx, () => this.handleIn(r));
+      span.end();
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    }
+  }
+
+  private async handleIn(r: ConsumedRecord): Promise<void> {
     const parsed = r.envelope?.type === RETRY_RECORD ? RetryRecordSchema.safeParse(r.envelope.payload) : undefined;
     if (!parsed?.success) {
       // Nothing can be done with it; dropping keeps the partition moving.

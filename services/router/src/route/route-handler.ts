@@ -1,11 +1,12 @@
 import type { StoredMessage } from '@hub/domain';
 import { SequenceConflictError, type ConversationSequences, type MessageWriter, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
-import { observeEndToEnd, type EventPublisher, type Logger, type MultiBatchHandler, type OutgoingEvent, type PartitionBatch } from '@hub/platform';
+import { observeEndToEnd, type ConsumedRecord, type EventPublisher, type Logger, type MultiBatchHandler, type OutgoingEvent, type PartitionBatch } from '@hub/platform';
 import type { HandOverRouter } from '../ports/hand-over';
 import { decodeMessageRecord, poisonDeadLetter, recordDeadLetters } from './message-records';
 import { admitNew, batchMessages, routingOrder, splitStored, unfinishedRouting, type Refusal } from './route-decisions';
 import type { RouteMetrics } from './route-metrics';
 import type { SenderAcceptances } from './sender-acceptances';
+import { RouteTracing } from './route-tracing';
 import { deliveryRequests, routingStatusEvent } from './routing-statuses';
 import { SequenceAllocator } from './sequence-allocator';
 
@@ -51,8 +52,19 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
   const log = deps.logger;
 
   const handler = async (batches: PartitionBatch[]) => {
-    const started = performance.now();
     const records = batches.flatMap((b) => b.records);
+    const tracing = new RouteTracing(records);
+    try {
+      await route(batches, records, tracing);
+      tracing.end();
+    } catch (err) {
+      tracing.fail(err);
+      throw err;
+    }
+  };
+
+  const route = async (batches: PartitionBatch[], records: ConsumedRecord[], tracing: RouteTracing) => {
+    const started = performance.now();
     const heartbeat = () => Promise.all(batches.map((b) => b.ctx.heartbeat())).then(() => {});
     // Everything before a partition's first offset in this call was processed to the end (or it would be redelivered).
     const firstOffsets = new Map(batches.map((b) => [b.ctx.partition, b.records[0]!.offset]));
@@ -61,6 +73,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     const refuse = ({ record, reason, label, messageId }: Refusal) => {
       deadLetters.push(poisonDeadLetter(record, reason, messageId, now()));
       deps.metrics.deadLettered.inc({ reason: label });
+      tracing.finish(messageId, `dead_lettered: ${label}`);
       log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason, message_id: messageId }, 'record dead-lettered');
     };
 
@@ -68,8 +81,13 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     // (bulk claims; only re-seen ids are looked up).
     const batch = batchMessages(records.map(decodeMessageRecord));
     const events = batch.events;
+    for (const e of events) tracing.begin(batch.byId.get(e.message_id)!.record, e);
     let duplicates = batch.duplicates;
-    const step = stepTimer(deps.metrics.step);
+    const timeStep = stepTimer(deps.metrics.step);
+    const step = (name: string) => {
+      timeStep(name);
+      tracing.step(name);
+    };
     const claimedBefore = await deps.messages.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, partition: batch.byId.get(e.message_id)!.record.partition, offset: batch.byId.get(e.message_id)!.record.offset })));
     await heartbeat();
     const stored = claimedBefore.size > 0 ? await deps.messages.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
@@ -109,6 +127,7 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       const persistedAt = Date.now();
       for (const m of numbered) {
         toRoute.push(m);
+        tracing.event(m.message_id, 'stored', { 'hub.sequence_number': m.sequence_number });
         deps.metrics.endToEnd.observe(Math.max(0, persistedAt - Date.parse(m.accepted_at)) / 1000);
       }
       deps.metrics.persisted.inc(toRoute.length);
@@ -128,9 +147,14 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
 
     // 5: route what was stored now, and stored messages whose routing an earlier attempt may have cut short.
     toRoute.push(...unfinished);
-    const requests = routingOrder(toRoute).flatMap(deliveryRequests);
+    for (const m of unfinished) tracing.event(m.message_id, 'routing resumed', { 'hub.sequence_number': m.sequence_number });
+    const routedIds = new Set(toRoute.map((m) => m.message_id));
+    for (const e of events) if (!routedIds.has(e.message_id)) tracing.finish(e.message_id, 'duplicate');
+    const handOver = tracing.handOver(routingOrder(toRoute).flatMap(deliveryRequests));
+    const requests = handOver.requests;
     await heartbeat();
     const outcomes = requests.length > 0 ? await deps.handOver.deliver(requests) : [];
+    handOver.done(outcomes);
     step('deliver');
     await heartbeat();
     const at = now();

@@ -1,6 +1,6 @@
 import { MESSAGE_STATUS, StatusEventSchema } from '@hub/domain';
 import type { RejectedRecords, StatusRecord, StatusStore } from '@hub/messages';
-import { Counter, type BatchHandler, type EventPublisher, type Logger, type Registry } from '@hub/platform';
+import { Counter, traceIds, type BatchHandler, type EventPublisher, type Logger, type Registry } from '@hub/platform';
 import { poisonDeadLetter, recordDeadLetters } from '../route/message-records';
 
 export interface StatusWriterDeps {
@@ -48,6 +48,9 @@ export function createStatusWriterHandler(deps: StatusWriterDeps): BatchHandler 
       if (e.detail !== undefined) row.detail = e.detail;
       if (e.external_id !== undefined) row.external_id = e.external_id;
       if (e.reopened) row.reopened = true;
+      // The hop that published it, for the message's timeline (tracing off: none, unless a caller passed one through).
+      const ids = traceIds(record.traceContext);
+      if (ids) Object.assign(row, ids);
       rows.push(row);
       statuses.inc({ channel: e.channel, status: e.status });
     }
