@@ -51,6 +51,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -60,6 +61,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -112,6 +114,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -121,6 +124,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -212,6 +216,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -221,6 +226,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -310,6 +316,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -319,6 +326,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -408,6 +416,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -417,6 +426,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -480,6 +490,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -563,6 +574,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -572,6 +584,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -663,6 +676,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -672,6 +686,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -771,6 +786,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -847,6 +863,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -939,6 +956,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -948,6 +966,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1034,6 +1053,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1043,6 +1063,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1122,6 +1143,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1205,6 +1227,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1214,6 +1237,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1306,6 +1330,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1315,6 +1340,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1395,6 +1421,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1404,6 +1431,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1482,6 +1510,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1491,6 +1520,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1617,6 +1647,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1626,6 +1657,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1732,6 +1764,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1741,6 +1774,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1868,6 +1902,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1877,6 +1912,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1952,6 +1988,102 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/presence/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether a user is online
+         * @description An end user may ask about themselves and about members of a conversation they share that the other user accepted (created, replied in or accepted); anyone else gets 403, the same answer for an unknown name. An API client needs the `messages:read` scope. Live changes arrive on the WebSocket as `presence` frames (see /docs/websocket).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example alice */
+                    username: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user and their status */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "user": "alice",
+                         *       "status": "online"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Presence"];
+                    };
+                };
+                /** @description Invalid request (the `errors` array names each bad field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
+                429: {
+                    headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2031,6 +2163,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2118,6 +2251,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2230,6 +2364,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2239,6 +2374,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2310,6 +2446,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2319,6 +2456,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2404,6 +2542,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2413,6 +2552,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2476,6 +2616,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2485,6 +2626,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2577,6 +2719,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2586,6 +2729,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2667,6 +2811,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2676,6 +2821,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2744,6 +2890,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2753,6 +2900,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2845,6 +2993,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2854,6 +3003,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2940,6 +3090,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2949,6 +3100,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3033,6 +3185,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3042,6 +3195,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3140,6 +3294,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3149,6 +3304,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3257,6 +3413,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3266,6 +3423,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3361,6 +3519,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3370,6 +3529,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3378,6 +3538,74 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open the WebSocket (live messages, statuses, typing, presence)
+         * @description An HTTP/1.1 upgrade (`Connection: Upgrade`, `Upgrade: websocket`) with an end user's access token, in the Authorization header or, for browsers, as `access_token` in the query string. The frames, heartbeats, resume and close codes are described in the AsyncAPI document at /asyncapi.json (rendered at /docs/websocket). "Try it" cannot open a WebSocket.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The access token, for clients that cannot set headers (prefer the header: query strings end up in proxy logs). */
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Switching protocols: the socket is open; the first frame is `hello` */
+                101: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, malformed, forged, expired or revoked token (no socket) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An API client's token: business systems use REST and webhooks (no socket) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The node is shutting down or cannot take the connection; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3666,6 +3894,11 @@ export interface components {
             /** @description Messenger page-scoped user id (PSID). */
             external_id: string;
         };
+        Presence: {
+            /** @enum {string} */
+            status: "online" | "offline";
+            user: string;
+        };
         Principal: {
             /** @enum {string} */
             kind: "user" | "client";
@@ -3879,7 +4112,13 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description Seconds to wait before sending the request again
+         * @example 1
+         */
+        RetryAfter: number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
