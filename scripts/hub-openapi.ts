@@ -10,6 +10,9 @@
  */
 import { z } from 'zod';
 import { SCOPES, UsernameSchema } from '@hub/domain';
+import { PROBLEMS } from '@hub/platform';
+
+type ProblemCode = keyof typeof PROBLEMS;
 
 type Json = Record<string, unknown>;
 export type OpenApiDoc = { openapi: string; info: Json; servers?: object[]; tags?: Json[]; paths: Record<string, Record<string, unknown>>; components?: Record<string, Record<string, unknown>> };
@@ -108,19 +111,33 @@ const TAGS: Record<string, string> = {
   websocket: 'The live WebSocket (protocol: /asyncapi.json)',
 };
 
-/** One example problem per status, so a reader sees what each error looks like. */
-const PROBLEM_EXAMPLES: Record<string, Json> = {
-  400: { type: 'https://hub.example/problems/validation', title: 'Validation failed', status: 400, detail: 'body: 1 invalid field', errors: [{ field: 'conversation_id', message: 'Invalid UUID' }] },
-  401: { type: 'https://hub.example/problems/unauthenticated', title: 'Unauthenticated', status: 401, detail: 'missing or invalid access token' },
-  403: { type: 'https://hub.example/problems/forbidden', title: 'Forbidden', status: 403, detail: 'this operation needs the "messages:send" scope' },
-  404: { type: 'https://hub.example/problems/not-found', title: 'Not found', status: 404, detail: 'no such resource' },
-  409: { type: 'https://hub.example/problems/conflict', title: 'Conflict', status: 409, detail: 'the id is already used by another caller' },
-  413: { type: 'https://hub.example/problems/payload-too-large', title: 'Payload too large', status: 413, detail: 'body is larger than 65536 bytes' },
-  415: { type: 'https://hub.example/problems/unsupported-media-type', title: 'Unsupported media type', status: 415, detail: 'Content-Type must be application/json' },
-  422: { type: 'https://hub.example/problems/unprocessable', title: 'Unprocessable', status: 422, detail: 'the request is well-formed but cannot be processed as sent' },
-  429: { type: 'https://hub.example/problems/rate-limited', title: 'Too many requests', status: 429, detail: 'rate limit exceeded; retry after 1 s' },
-  503: { type: 'https://hub.example/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'a dependency did not answer; retry shortly' },
+/** The problem code whose example each status shows (titles and type URIs come from the hub's own table). */
+const EXAMPLE_CODES: Record<string, [ProblemCode, string]> = {
+  400: ['validation_failed', 'body: payload: Invalid input: expected object, received undefined'],
+  401: ['invalid_token', 'the access token has expired'],
+  403: ['insufficient_scope', 'this operation needs the "messages:send" scope'],
+  404: ['not_found', 'no such resource'],
+  409: ['conflict', 'the id is already used by another caller'],
+  413: ['payload_too_large', 'body is larger than 65536 bytes'],
+  415: ['unsupported_media_type', 'Content-Type must be application/json'],
+  422: ['unprocessable', 'the request is well-formed but cannot be processed as sent'],
+  429: ['rate_limited', 'rate limit exceeded; retry after 1 s'],
+  503: ['unavailable', 'a dependency did not answer; retry shortly'],
 };
+
+/** One example problem per status, so a reader sees what each error looks like. */
+const PROBLEM_EXAMPLES: Record<string, Json> = Object.fromEntries(
+  Object.entries(EXAMPLE_CODES).map(([status, [code, detail]]) => [
+    status,
+    {
+      type: `https://hub.example/problems/${code.replace(/_/g, '-')}`,
+      title: PROBLEMS[code].title,
+      status: PROBLEMS[code].status,
+      detail,
+      ...(code === 'validation_failed' ? { errors: [{ field: 'payload', message: 'Invalid input: expected object, received undefined' }] } : {}),
+    },
+  ]),
+);
 
 /** Adds what the whole hub documents to a merged document (in place) and returns it. */
 export function completeHubDocument(doc: OpenApiDoc): OpenApiDoc {
