@@ -63,5 +63,7 @@ export function routeFor(path: string): Route {
   if (under('/health')) return 'denied';
   if (under('/v1/files')) return 'files';
   if (path === '/v1/ws' || under('/v1/presence')) return 'presence';
+  // The API reference (the hub's merged documents and their pages) is the frontend's, whatever else `/` serves.
+  if (path === '/openapi.json' || path === '/asyncapi.json' || under('/docs')) return 'frontend';
   return 'frontend';
 }

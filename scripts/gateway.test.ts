@@ -65,6 +65,9 @@ describe('parseOriginForm and routeFor', () => {
     ['/health/../metrics/x', '/metrics/x', 'denied'],
     ['/health/details', '/health/details', 'denied'],
     ['/', '/', 'frontend'],
+    ['/openapi.json', '/openapi.json', 'frontend'],
+    ['/asyncapi.json', '/asyncapi.json', 'frontend'],
+    ['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui.css', 'frontend'],
   ])('%s is %s, routed to %s', (target, path, route) => {
     const r = parseOriginForm(target);
     expect(r).toMatchObject({ ok: true, path });

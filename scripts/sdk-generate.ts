@@ -6,8 +6,9 @@
  *   npm run sdk:generate            writes packages/sdk/src/generated/
  *   node --import tsx scripts/sdk-generate.ts --check   exits 1 when the checked-in output differs
  *
- * When the gateway serves one combined document (issue 19, item 1), build
- * it here instead of merging.
+ * The same merged document, completed (scripts/hub-openapi.ts), is the
+ * gateway's: it is also written beside the frontend's API reference, with
+ * the WebSocket protocol's AsyncAPI document (scripts/hub-asyncapi.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,13 +24,19 @@ import { filesConfigSchema } from '../services/files/src/config';
 import { createPresenceApp } from '../services/presence/src/app';
 import { filesSchemas } from '../services/files/src/files.schemas';
 import { ContentTypePolicy } from '../services/files/src/content-type-policy';
+import { FRONTEND_OPENAPI_PATH } from '../services/frontend/src/api-reference/api-reference.routes';
 import { REPO_ROOT } from '../test/support/stack-env';
+import { completeHubDocument, presenceFallbackDocument, type OpenApiDoc } from './hub-openapi';
+import { buildHubAsyncApi } from './hub-asyncapi';
 
 export const GENERATED_DIR = join(REPO_ROOT, 'packages', 'sdk', 'src', 'generated');
 export const SPEC_FILE = join(GENERATED_DIR, 'openapi.json');
 export const TYPES_FILE = join(GENERATED_DIR, 'hub-api.ts');
+/** The gateway's documents, served by the frontend (/openapi.json, /asyncapi.json). */
+export const API_REFERENCE_DIR = join(REPO_ROOT, 'services', 'frontend', 'src', 'api-reference');
+export const HUB_OPENAPI_FILE = join(API_REFERENCE_DIR, 'hub-openapi.json');
+export const HUB_ASYNCAPI_FILE = join(API_REFERENCE_DIR, 'hub-asyncapi.json');
 
-type OpenApiDoc = { openapi: string; info: object; servers?: object[]; paths: Record<string, Record<string, unknown>>; components?: Record<string, Record<string, unknown>> };
 
 /**
  * A stand-in for a dependency that route registration may reference (a
@@ -49,15 +56,18 @@ function inert(name: string, values: Record<string, unknown> = {}): never {
   return new Proxy(() => undefined, handler) as never;
 }
 
-async function documentOf(app: { request(path: string): Response | Promise<Response> }): Promise<OpenApiDoc> {
-  // (Hono's request() answers in-process: no port is opened.)
-  const res = await app.request('/openapi.json');
+async function documentOf(app: { request(path: string): Response | Promise<Response> }, path = '/openapi.json'): Promise<OpenApiDoc> {
+  const res = await app.request(path);
   if (!res.ok) throw new Error(`/openapi.json answered ${res.status}`);
   return (await res.json()) as OpenApiDoc;
 }
 
-/** The frontend's and the files service's documents, merged into one. */
-export async function buildHubOpenApi(): Promise<OpenApiDoc> {
+/**
+ * The services' apps, built with inert dependencies: enough to serve their
+ * documents and to list their routes (test/api-reference), never to answer
+ * an operation.
+ */
+export function buildHubApps() {
   const logger = pino({ level: 'silent' });
   const base = () => ({ logger, registry: new Registry(), checks: [], isDraining: () => false });
   // Settings that documents state (body limits, quotas) come from the config's defaults.
@@ -72,7 +82,7 @@ export async function buildHubOpenApi(): Promise<OpenApiDoc> {
     messages: inert('messages', { maxBodyBytes: f.MAX_BODY_BYTES, unknownMembers: inert('messages.unknownMembers', { limit: f.UNKNOWN_MEMBER_LIMIT }) }),
     telegram: inert('telegram', { maxWebhookBytes: f.TELEGRAM_WEBHOOK_MAX_BYTES, webhookSecret: 'x' }),
   };
-  const frontend = await documentOf(createFrontendApp(frontendDeps));
+  const frontend = createFrontendApp(frontendDeps);
 
   // The files API documents its limits; the defaults are what a generated client should state.
   // (A plain copy of the shape: pick() refuses schemas with cross-field refinements.)
@@ -89,13 +99,20 @@ export async function buildHubOpenApi(): Promise<OpenApiDoc> {
     { maxSize: c.FILES_MAX_SIZE_BYTES, multipartThreshold: c.FILES_MULTIPART_THRESHOLD_BYTES, partSize: c.FILES_PART_SIZE_BYTES, uploadUrlTtlS: c.FILES_UPLOAD_URL_TTL_S, downloadUrlTtlS: c.FILES_DOWNLOAD_URL_TTL_S },
     new ContentTypePolicy(c.FILES_ALLOWED_CONTENT_TYPES, c.FILES_DENIED_CONTENT_TYPES),
   );
-  const files = await documentOf(createFilesApp({ ...base(), service: inert('files.service'), schemas, authenticate: inert('files.authenticate'), maxBodyBytes: 1024 * 1024 }));
+  const files = createFilesApp({ ...base(), service: inert('files.service'), schemas, authenticate: inert('files.authenticate'), maxBodyBytes: 1024 * 1024 });
+  const presence = createPresenceApp({ ...base(), presence: { authenticate: inert('presence.authenticate'), store: inert('presence.store'), members: inert('presence.members') } });
+  return { frontend, files, presence };
+}
 
-  // The presence node serves no document of its own yet (GET /v1/presence/{username}); it joins as soon as it does.
-  const presenceApp = createPresenceApp({ ...base(), presence: inert('presence') });
-  const presence = (await presenceApp.request('/openapi.json')).ok ? await documentOf(presenceApp) : undefined;
-
-  return mergeDocuments({ title: 'Messaging hub API', version: '1' }, [frontend, files, ...(presence ? [presence] : [])]);
+/** Every service's document, merged into the gateway's one (served by the frontend at /openapi.json). */
+export async function buildHubOpenApi(): Promise<OpenApiDoc> {
+  const apps = buildHubApps();
+  // The frontend serves the merged document at /openapi.json; its own is at FRONTEND_OPENAPI_PATH.
+  const frontend = await documentOf(apps.frontend, FRONTEND_OPENAPI_PATH);
+  const files = await documentOf(apps.files);
+  // Presence documents its operation itself once its routes carry their OpenAPI entries; until then, the fallback.
+  const presence = (await apps.presence.request('/openapi.json')).ok ? await documentOf(apps.presence) : presenceFallbackDocument();
+  return completeHubDocument(mergeDocuments({ title: 'Messaging hub API', version: '1' }, [frontend, files, presence]));
 }
 
 /** Merges documents; the same path+method or component name defined differently in two of them is an error, not a silent overwrite. */
@@ -123,18 +140,18 @@ export function mergeDocuments(info: { title: string; version: string }, docs: O
 
 const HEADER = '// Generated by scripts/sdk-generate.ts from the services\' OpenAPI documents (openapi-typescript). Do not edit: run `npm run sdk:generate`.\n\n';
 
-/** The generated files' contents: the merged document and its TypeScript types. */
-export async function renderGenerated(): Promise<{ spec: string; types: string }> {
+/** The generated files' contents: the merged document, its TypeScript types and the WebSocket protocol's AsyncAPI document. */
+export async function renderGenerated(): Promise<{ spec: string; types: string; asyncapi: string }> {
   const doc = await buildHubOpenApi();
   const spec = `${JSON.stringify(doc, null, 2)}\n`;
   const ast = await openapiTS(doc as never, { alphabetize: true, // A field with a default is optional to send (the server fills it in).
     defaultNonNullable: false });
-  return { spec, types: HEADER + astToString(ast) };
+  return { spec, types: HEADER + astToString(ast), asyncapi: `${JSON.stringify(buildHubAsyncApi(), null, 2)}\n` };
 }
 
 /** Names the generated files that differ from what the services document now (empty when up to date). */
 export async function staleGeneratedFiles(): Promise<string[]> {
-  const { spec, types } = await renderGenerated();
+  const { spec, types, asyncapi } = await renderGenerated();
   const read = (f: string) => {
     try {
       return readFileSync(f, 'utf8');
@@ -145,6 +162,8 @@ export async function staleGeneratedFiles(): Promise<string[]> {
   return [
     [SPEC_FILE, spec],
     [TYPES_FILE, types],
+    [HUB_OPENAPI_FILE, spec],
+    [HUB_ASYNCAPI_FILE, asyncapi],
   ]
     .filter(([file, content]) => read(file!) !== content)
     .map(([file]) => file!);
@@ -160,10 +179,12 @@ async function main(): Promise<void> {
     console.log('sdk: generated files are up to date');
     return;
   }
-  const { spec, types } = await renderGenerated();
+  const { spec, types, asyncapi } = await renderGenerated();
   writeFileSync(SPEC_FILE, spec);
   writeFileSync(TYPES_FILE, types);
-  console.log(`sdk: wrote ${SPEC_FILE} and ${TYPES_FILE}`);
+  writeFileSync(HUB_OPENAPI_FILE, spec);
+  writeFileSync(HUB_ASYNCAPI_FILE, asyncapi);
+  console.log(`sdk: wrote ${SPEC_FILE}, ${TYPES_FILE}, ${HUB_OPENAPI_FILE} and ${HUB_ASYNCAPI_FILE}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

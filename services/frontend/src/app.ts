@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { DOCS_CSP, DOCS_HTML } from './docs-page';
+import { mountApiReference } from './api-reference/api-reference.routes';
 import { authRoutes, channelsRoutes, clientsRoutes, type IdentityDeps } from './identity/index';
 import { webhooksRoutes, type WebhooksDeps } from './webhooks/index';
 import { dlqRoutes, type DlqDeps } from './dlq/index';
@@ -29,7 +29,8 @@ export interface FrontendDeps {
 /**
  * The REST API (`/v1`), built apart from listening so tests can call it
  * in-process. Each feature mounts its routes here and registers its
- * operations in the OpenAPI registry served at /openapi.json.
+ * operations in the OpenAPI registry (its own document; /openapi.json is
+ * the hub's merged one, see api-reference/).
  */
 export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
   const app = createServiceApp({ service: 'frontend', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining, cors: deps.cors });
@@ -51,10 +52,6 @@ export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
   }
 
   let document: object | undefined;
-  app.get('/docs', (c) => {
-    c.header('Content-Security-Policy', DOCS_CSP);
-    return c.html(DOCS_HTML);
-  });
-  app.get('/openapi.json', (c) => c.json((document ??= buildOpenApiDocument(openapi, { title: 'Messaging hub API', version: '1' }))));
+  mountApiReference(app, () => (document ??= buildOpenApiDocument(openapi, { title: 'Messaging hub frontend API', version: '1' })));
   return app;
 }

@@ -51,6 +51,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -60,6 +61,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -112,6 +114,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -121,6 +124,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -212,6 +216,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -221,6 +226,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -310,6 +316,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -319,6 +326,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -408,6 +416,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -417,6 +426,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -480,6 +490,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -563,6 +574,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -572,6 +584,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -663,6 +676,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -672,6 +686,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -771,6 +786,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -847,6 +863,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -939,6 +956,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -948,6 +966,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1034,6 +1053,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1043,6 +1063,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1122,6 +1143,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1205,6 +1227,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1214,6 +1237,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1306,6 +1330,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1315,6 +1340,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1395,6 +1421,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1404,6 +1431,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1482,6 +1510,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1491,6 +1520,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1617,6 +1647,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1626,6 +1657,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1732,6 +1764,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1741,6 +1774,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1868,6 +1902,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1877,6 +1912,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1952,6 +1988,180 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/{message_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every hop of a message: accept, store, each status per recipient × channel, external attempts, webhook attempts
+         * @description Built from the stored records (status changes, the outbound ledger, webhook deliveries), so it works with tracing off; with tracing on each hop names its trace and span (docs/observability.md). Retries appear as `retrying` statuses with their attempt number and as further webhook attempts. Same access as the status: members of the conversation, API clients with `messages:read`, and the client that sent it; anyone else gets 404.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    message_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Timeline */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MessageTimeline"];
+                    };
+                };
+                /** @description Invalid request (the `errors` array names each bad field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found (also returned for resources you may not see) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
+                429: {
+                    headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/presence/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether a user is online
+         * @description An end user may ask about themselves and about members of a conversation they share that the other user accepted (created, replied in or accepted); anyone else gets 403, the same answer for an unknown name. An API client needs the `messages:read` scope. Live changes arrive on the WebSocket as `presence` frames (see /docs/websocket).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example alice */
+                    username: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user and their status */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "user": "alice",
+                         *       "status": "online"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Presence"];
+                    };
+                };
+                /** @description Invalid request (the `errors` array names each bad field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid, expired or revoked access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
+                429: {
+                    headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2031,6 +2241,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2118,6 +2329,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2230,6 +2442,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2239,6 +2452,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2310,6 +2524,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2319,6 +2534,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2404,6 +2620,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2413,6 +2630,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2476,6 +2694,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2485,6 +2704,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2577,6 +2797,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2586,6 +2807,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2667,6 +2889,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2676,6 +2899,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2744,6 +2968,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2753,6 +2978,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2845,6 +3071,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2854,6 +3081,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2940,6 +3168,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2949,6 +3178,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3033,6 +3263,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3042,6 +3273,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3140,6 +3372,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3149,6 +3382,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3257,6 +3491,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3266,6 +3501,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3361,6 +3597,7 @@ export interface paths {
                 /** @description Rate limit exceeded (see Retry-After and RateLimit-* headers) */
                 429: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3370,6 +3607,7 @@ export interface paths {
                 /** @description A dependency is unavailable; retry after Retry-After seconds */
                 503: {
                     headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3378,6 +3616,74 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open the WebSocket (live messages, statuses, typing, presence)
+         * @description An HTTP/1.1 upgrade (`Connection: Upgrade`, `Upgrade: websocket`) with an end user's access token, in the Authorization header or, for browsers, as `access_token` in the query string. The frames, heartbeats, resume and close codes are described in the AsyncAPI document at /asyncapi.json (rendered at /docs/websocket). "Try it" cannot open a WebSocket.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The access token, for clients that cannot set headers (prefer the header: query strings end up in proxy logs). */
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Switching protocols: the socket is open; the first frame is `hello` */
+                101: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, malformed, forged, expired or revoked token (no socket) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description An API client's token: business systems use REST and webhooks (no socket) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The node is shutting down or cannot take the connection; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3662,9 +3968,22 @@ export interface components {
                 status: "accepted" | "pending" | "retrying" | "sent" | "delivered" | "read" | "failed";
             }[];
         };
+        MessageTimeline: {
+            conversation_id: string;
+            /** @description In time order. Bounded: at most 500 status changes and 100 webhook deliveries are read. */
+            hops: components["schemas"]["TimelineHop"][];
+            message_id: string;
+            /** @description The message's trace (from its accept); look it up in the tracing backend. */
+            trace_id?: string;
+        };
         MessengerMapping: {
             /** @description Messenger page-scoped user id (PSID). */
             external_id: string;
+        };
+        Presence: {
+            /** @enum {string} */
+            status: "online" | "offline";
+            user: string;
         };
         Principal: {
             /** @enum {string} */
@@ -3752,6 +4071,33 @@ export interface components {
              * @example 123456789
              */
             chat_id: number;
+        };
+        TimelineHop: {
+            /** @description When the hop happened (ISO 8601). */
+            at: string;
+            /** @description External deliveries and webhooks: the attempt number (1 = the first try). */
+            attempt?: number;
+            /** @enum {string} */
+            channel?: "internal" | "telegram" | "whatsapp" | "instagram" | "messenger";
+            detail?: string;
+            /** @description Time since the previous hop on the same path (the message; the recipient × channel; for webhooks the attempt's own latency). */
+            duration_ms?: number;
+            event_type?: string;
+            /**
+             * @description `accepted`: the hub acknowledged it; `stored`: the router numbered and stored it; `status`: a status change of one recipient × channel; `outbound`: an external delivery as the outbound ledger has it (attempts used); `webhook`: one webhook attempt (or a webhook delivery not tried yet).
+             * @enum {string}
+             */
+            hop: "accepted" | "stored" | "status" | "outbound" | "webhook";
+            /** @description What came of it: a status (`sent`, `retrying`, `delivered`, ...), a ledger state (`scheduled`, `delivered`, `failed`) or a webhook attempt's result (`delivered`, `failed`, `pending`). */
+            outcome: string;
+            recipient?: string;
+            /** @description The span that recorded the hop: for a status the span that published it, for a webhook the intake span its attempts hang under. */
+            span_id?: string;
+            /** @description Webhook attempts: the receiver's HTTP status. */
+            status_code?: number;
+            /** @description The trace the hop belongs to (absent when tracing was off). */
+            trace_id?: string;
+            webhook_id?: string;
         };
         TokenRequest: {
             /** @enum {string} */
@@ -3879,7 +4225,13 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description Seconds to wait before sending the request again
+         * @example 1
+         */
+        RetryAfter: number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
