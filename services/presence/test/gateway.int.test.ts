@@ -70,7 +70,7 @@ describe('handshake', () => {
       }, { what: 'the node to see the new API client' });
       expect(refused.body.detail).toMatch(/end users/);
     } finally {
-      await etcd.close();
+      etcd.close();
     }
 
     const elsewhere = await TestClient.refused(nodeA.url, { path: '/v1/other', token: await userToken(env, 'alice') });

@@ -46,7 +46,7 @@ afterAll(async () => {
   await producer?.disconnect();
   await router?.stop();
   await mongo?.close();
-  await etcd?.close();
+  etcd?.close();
   await fake?.close();
   if (env) await cleanupTestEnv(env);
 });

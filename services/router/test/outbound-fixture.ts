@@ -132,7 +132,7 @@ export async function startOutboundFixture(env: Record<string, string> = {}): Pr
       // Rate-limit keys expire within seconds by themselves.
       redis.disconnect();
       for (const key of await objects.list('').catch(() => [])) await objects.remove(key).catch(() => {});
-      await etcd.close();
+      etcd.close();
       await fake.close();
     },
   };

@@ -109,6 +109,7 @@ export class BatchingProducer implements EventPublisher {
       };
       this.queue.push(pending);
       this.queuedRecords += withTrace.length;
+      // Not awaited: flush settles each caller's own promise (resolve or reject) and never rejects itself.
       if (!this.inFlight) void this.flush();
       else if (this.queuedRecords >= LINGER_UNTIL_RECORDS) this.endLinger?.();
     });
