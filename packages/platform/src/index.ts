@@ -20,3 +20,4 @@ export * from './infra';
 export * from './service';
 export * from './auth/index';
 export * from './http/openapi';
+export * from './http/routes';

@@ -5,7 +5,7 @@ import { webhooksRoutes, type WebhooksDeps } from './webhooks/index';
 import { dlqRoutes, type DlqDeps } from './dlq/index';
 import { conversationsRoutes, messagesRoutes, type MessagesDeps } from './messages/index';
 import { telegramLinkRoutes, telegramWebhookRoutes, type TelegramDeps } from './telegram/index';
-import { buildOpenApiDocument, createOpenApiRegistry, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry } from '@hub/platform';
+import { createOpenApiRegistry, serveOpenApiDocument, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry } from '@hub/platform';
 
 export interface FrontendDeps {
   logger: Logger;
@@ -26,33 +26,32 @@ export interface FrontendDeps {
 
 /**
  * The REST API (`/v1`), built apart from listening so tests can call it
- * in-process. Each feature mounts its routes here and registers its
- * operations in the OpenAPI registry served at /openapi.json.
+ * in-process. Each feature's route group (routes defined with their OpenAPI
+ * entries) is mounted here; the registry is served at /openapi.json.
  */
 export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
   const app = createServiceApp({ service: 'frontend', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining });
   const openapi: OpenAPIRegistry = createOpenApiRegistry();
   if (deps.identity) {
-    app.route('/v1/auth', authRoutes(deps.identity, openapi));
-    app.route('/v1/clients', clientsRoutes(deps.identity, openapi));
-    app.route('/v1/users', channelsRoutes(deps.identity, openapi));
+    authRoutes(deps.identity, openapi).mountOn(app);
+    clientsRoutes(deps.identity, openapi).mountOn(app);
+    channelsRoutes(deps.identity, openapi).mountOn(app);
   }
-  if (deps.webhooks) app.route('/v1/webhooks', webhooksRoutes(deps.webhooks, openapi));
-  if (deps.dlq) app.route('/v1/dlq', dlqRoutes(deps.dlq, openapi));
+  if (deps.webhooks) webhooksRoutes(deps.webhooks, openapi).mountOn(app);
+  if (deps.dlq) dlqRoutes(deps.dlq, openapi).mountOn(app);
   if (deps.telegram) {
-    app.route('/v1/connectors/telegram', telegramWebhookRoutes(deps.telegram, openapi));
-    app.route('/v1/users', telegramLinkRoutes(deps.telegram, openapi));
+    telegramWebhookRoutes(deps.telegram, openapi).mountOn(app);
+    telegramLinkRoutes(deps.telegram, openapi).mountOn(app);
   }
   if (deps.messages) {
-    app.route('/v1/conversations', conversationsRoutes(deps.messages, openapi));
-    app.route('/v1/messages', messagesRoutes(deps.messages, openapi));
+    conversationsRoutes(deps.messages, openapi).mountOn(app);
+    messagesRoutes(deps.messages, openapi).mountOn(app);
   }
 
-  let document: object | undefined;
   app.get('/docs', (c) => {
     c.header('Content-Security-Policy', DOCS_CSP);
     return c.html(DOCS_HTML);
   });
-  app.get('/openapi.json', (c) => c.json((document ??= buildOpenApiDocument(openapi, { title: 'Messaging hub API', version: '1' }))));
+  serveOpenApiDocument(app, openapi, { title: 'Messaging hub API', version: '1' });
   return app;
 }

@@ -1,8 +1,7 @@
-import { Hono } from 'hono';
 import { z } from 'zod';
 import { buildStatusView, hasScope } from '@hub/domain';
 import { principalOf } from '@hub/identity';
-import { ProblemError, problemResponses, readJson, type AuthVariables, type OpenAPIRegistry } from '@hub/platform';
+import { ProblemError, problemResponses, readJson, type AuthVariables, type OpenAPIRegistry, RouteGroup } from '@hub/platform';
 import { mayRead, principalName } from './access';
 import { params } from './conversations.routes';
 import type { MessagesDeps } from './messages-deps';
@@ -11,48 +10,14 @@ import { AcceptedSchema, MessageIdParamsSchema, MessageStatusSchema, SendMessage
 type Env = { Variables: AuthVariables };
 
 /** /v1/messages: accept (202 once the event log acknowledged) and status. */
-export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<Env> {
-  const app = new Hono<Env>();
+export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): RouteGroup<Env> {
+  const routes = new RouteGroup<Env>(openapi, '/v1/messages');
+  const app = routes.app;
   app.use('*', d.auth);
 
-  app.post('/', async (c) => {
-    const started = performance.now();
-    let outcome = 'error';
-    try {
-      const p = principalOf(c);
-      const request = await readJson(c, SendMessageSchema, { limitBytes: d.maxBodyBytes });
-      const idempotencyKey = c.req.header('idempotency-key');
-      const { message_id, trace_id } = await d.accept.accept({ origin: { kind: 'principal', principal: p }, request, source: 'api', ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
-      outcome = 'accepted';
-      d.logger.debug({ message_id, trace_id, conversation_id: request.conversation_id }, 'message accepted');
-      c.header('Location', `/v1/messages/${message_id}/status`);
-      return c.json({ message_id, status: 'accepted' as const }, 202);
-    } catch (err) {
-      if (err instanceof ProblemError) outcome = String(err.status);
-      throw err;
-    } finally {
-      d.acceptLatency.observe({ outcome }, (performance.now() - started) / 1000);
-    }
-  });
-
-  app.get('/:message_id/status', async (c) => {
-    const p = principalOf(c);
-    const { message_id } = params(c, MessageIdParamsSchema);
-    const notFound = new ProblemError('not_found', `no message ${message_id} (an accepted message is listed here once the router stored it, normally within a second)`);
-    const message = await d.messages.get(message_id);
-    if (!message) throw notFound;
-    const submitter = hasScope(p, 'messages:send') && message.submitted_by === principalName(p);
-    if (!submitter) {
-      const conversation = await d.lookup.get(message.conversation_id);
-      if (!conversation || !mayRead(p, conversation)) throw notFound;
-    }
-    const recorded = await d.statuses.forMessage(message_id);
-    return c.json(buildStatusView(message, recorded));
-  });
-
-  openapi.registerPath({
+  routes.route({
     method: 'post',
-    path: '/v1/messages',
+    path: '/',
     tags: ['messages'],
     summary: 'Send a message',
     description:
@@ -70,18 +35,53 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<
         422: 'You already sent a different message under this message_id or Idempotency-Key; repeat the original request or use a new id',
       }),
     },
+    handler: async (c) => {
+      const started = performance.now();
+      let outcome = 'error';
+      try {
+        const p = principalOf(c);
+        const request = await readJson(c, SendMessageSchema, { limitBytes: d.maxBodyBytes });
+        const idempotencyKey = c.req.header('idempotency-key');
+        const { message_id, trace_id } = await d.accept.accept({ origin: { kind: 'principal', principal: p }, request, source: 'api', ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+        outcome = 'accepted';
+        d.logger.debug({ message_id, trace_id, conversation_id: request.conversation_id }, 'message accepted');
+        c.header('Location', `/v1/messages/${message_id}/status`);
+        return c.json({ message_id, status: 'accepted' as const }, 202);
+      } catch (err) {
+        if (err instanceof ProblemError) outcome = String(err.status);
+        throw err;
+      } finally {
+        d.acceptLatency.observe({ outcome }, (performance.now() - started) / 1000);
+      }
+    },
   });
-  openapi.registerPath({
+
+  routes.route({
     method: 'get',
-    path: '/v1/messages/{message_id}/status',
+    path: '/{message_id}/status',
     tags: ['messages'],
     summary: 'A message’s status: roll-up, each recipient × channel, and history',
     description: 'For members of its conversation, API clients with `messages:read`, and the client that sent it; anyone else gets 404.',
     security: [{ bearer: [] }],
     request: { params: MessageIdParamsSchema },
     responses: { 200: { description: 'Status', content: { 'application/json': { schema: MessageStatusSchema } } }, ...problemResponses(400, 401, 404, 429) },
+    handler: async (c) => {
+      const p = principalOf(c);
+      const { message_id } = params(c, MessageIdParamsSchema);
+      const notFound = new ProblemError('not_found', `no message ${message_id} (an accepted message is listed here once the router stored it, normally within a second)`);
+      const message = await d.messages.get(message_id);
+      if (!message) throw notFound;
+      const submitter = hasScope(p, 'messages:send') && message.submitted_by === principalName(p);
+      if (!submitter) {
+        const conversation = await d.lookup.get(message.conversation_id);
+        if (!conversation || !mayRead(p, conversation)) throw notFound;
+      }
+      const recorded = await d.statuses.forMessage(message_id);
+      return c.json(buildStatusView(message, recorded));
+    },
   });
-  return app;
+
+  return routes;
 }
 
 function SendHeadersSchema() {
