@@ -1,22 +1,14 @@
-export * from './collections';
-export * from './ports/conversation-store';
-export * from './ports/message-store';
-export * from './ports/status-store';
-export * from './ports/sequence-slots';
-export * from './ports/rejected-records';
-export * from './ports/message-id-claims';
-export * from './adapters/redis-message-id-claims';
-export * from './adapters/mongo-rejected-records';
-export * from './adapters/mongo-conversation-store';
-export * from './adapters/mongo-message-store';
-export * from './adapters/mongo-status-store';
-export * from './adapters/mongo-sequence-slots';
-export * from './accept/accept-message';
-export * from './accept/conversation-lookup';
-export * from './accept/idempotency';
-export * from './ports/conversation-acceptances';
-export * from './adapters/mongo-conversation-acceptances';
-export * from './acceptance/accepted-at-creation';
-export * from './acceptance/cached-acceptances';
-export * from './accept/request-fingerprint';
-export * from './accept/stored-id-verdict';
+// Accepting messages and the ports of the message, conversation and status stores.
+// MongoDB and Redis adapters: '@hub/messages/adapters' (for composition roots and integration tests).
+export { Collections, pipelineIndexes } from './collections';
+export type { ConversationPage, ConversationStore, SequenceState, ConversationSequences } from './ports/conversation-store';
+export { SequenceConflictError, type Sighting, type MessageWriter, type MessageReader } from './ports/message-store';
+export type { StatusRecord, StatusStore } from './ports/status-store';
+export type { SequenceSlot, TakeResult, SequenceSlots } from './ports/sequence-slots';
+export { decodeCursor, type RejectedRecord, type RejectedRecordQuery, type RejectedRecords } from './ports/rejected-records';
+export type { MessageIdClaim, ClaimOutcome, MessageIdClaims } from './ports/message-id-claims';
+export { type AcceptOrigin, type AcceptInput, type AcceptResult, type MessageAcceptDeps, MessageAccept } from './accept/accept-message';
+export { type ConversationLookup, CachedConversationLookup } from './accept/conversation-lookup';
+export type { ConversationAcceptances } from './ports/conversation-acceptances';
+export { CachedAcceptances } from './acceptance/cached-acceptances';
+export type { StoredIdVerdict } from './accept/stored-id-verdict';

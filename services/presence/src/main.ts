@@ -1,8 +1,10 @@
 import { Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
-import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
+import { createAuthStack, WatchedIdentityDirectory } from '@hub/identity';
+import { RedisRateLimiter, RedisSessionRevocations } from '@hub/identity/adapters';
 import { MongoFileCatalog } from '@hub/files';
-import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, messageStoreFor, RedisMessageIdClaims, MongoConversationStore, MongoSequenceSlots } from '@hub/messages';
+import { CachedAcceptances, CachedConversationLookup, MessageAccept } from '@hub/messages';
+import { MongoConversationAcceptances, messageStoreFor, RedisMessageIdClaims, MongoConversationStore, MongoSequenceSlots } from '@hub/messages/adapters';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoMemberships } from './adapters/mongo-memberships';
 import { RedisNodeBus } from './adapters/redis-node-bus';

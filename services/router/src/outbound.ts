@@ -1,5 +1,6 @@
 import { buildConnectors, type ConnectorRegistry } from '@hub/connectors';
-import { deadLetterIndexes, RetryScheduler, outboundLedgerIndexes, MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound';
+import { RetryScheduler } from '@hub/outbound';
+import { deadLetterIndexes, outboundLedgerIndexes, MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound/adapters';
 import { Topics, type IdentityDirectory } from '@hub/domain';
 import { ensureIndexes, type EventPublisher, type Infra, type Logger, type MongoHandle, type ObjectStore, type Registry } from '@hub/platform';
 import { KafkaDelayedConsumer } from './adapters/kafka-delayed-consumer';

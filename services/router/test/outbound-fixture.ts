@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MongoDeadLetterStore, MongoOutboundLedger, type DeadLetter } from '@hub/outbound';
+import { type DeadLetter } from '@hub/outbound';
+import { MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound/adapters';
 import { newId, Topics, type ExternalChannel, type Payload, type StatusEvent, type StoredMessage } from '@hub/domain';
 import { ChannelMappingsRepository, WatchedIdentityDirectory } from '@hub/identity';
 import { BatchingProducer, connectMongo, createKafka, createLogger, createRedis, ensureTopics, EtcdStore, EventConsumer, Registry, S3ObjectStore, type MongoHandle, type Redis } from '@hub/platform';

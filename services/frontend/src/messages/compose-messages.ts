@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import type { FileCatalog } from '@hub/domain';
-import { RedisRateLimiter } from '@hub/identity';
-import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, RedisMessageIdClaims, messageStoreFor, MongoConversationStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { RedisRateLimiter } from '@hub/identity/adapters';
+import { CachedAcceptances, CachedConversationLookup, MessageAccept, pipelineIndexes } from '@hub/messages';
+import { MongoConversationAcceptances, RedisMessageIdClaims, messageStoreFor, MongoConversationStore, MongoStatusStore } from '@hub/messages/adapters';
 import { ensureIndexes, Histogram, LATENCY_BUCKETS, type AuthVariables, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { FrontendConfig } from '../config';
 import type { IdentityDeps } from '../identity/index';

@@ -1,5 +1,6 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
-import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { pipelineIndexes } from '@hub/messages';
+import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, MongoStatusStore } from '@hub/messages/adapters';
 import { coalesceBatches, EventConsumer, ensureIndexes, type Infra, type Logger, type Registry } from '@hub/platform';
 import type { HandOverRouter } from '../ports/hand-over';
 import { createStatusWriterHandler } from '../status/status-writer';
