@@ -43,6 +43,15 @@ export default tseslint.config(
     },
   },
   {
+    // @hub/sdk's core entry runs in browsers too: Node-only code goes in src/node.ts (the @hub/sdk/node entry).
+    files: ['packages/sdk/src/**/*.ts'],
+    ignores: ['packages/sdk/src/node.ts', 'packages/sdk/src/node/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'crypto', 'stream', 'buffer', 'ws', 'http', 'https'], message: 'The SDK core runs in browsers: put Node-only code in src/node.ts.' }] }],
+      'no-restricted-globals': ['error', { name: 'Buffer', message: 'Browser-safe code: use Uint8Array.' }, { name: 'process', message: 'Browser-safe code: take settings as options.' }, { name: 'require', message: 'ESM only.' }],
+    },
+  },
+  {
     files: ['scripts/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
   },

@@ -1,6 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const exclude = ['**/node_modules/**', '**/dist/**', '.stack/**'];
+// @hub/sdk publishes dist/; tests use its source (as tsconfig.json's paths do for tsc and tsx).
+const resolve = {
+  alias: [
+    { find: /^@hub\/sdk\/node$/, replacement: fileURLToPath(new URL('./packages/sdk/src/node.ts', import.meta.url)) },
+    { find: /^@hub\/sdk$/, replacement: fileURLToPath(new URL('./packages/sdk/src/index.ts', import.meta.url)) },
+  ],
+};
 
 // Two projects split by speed: unit tests need nothing running; integration
 // tests (*.int.test.ts) run against the real local stack, started once by
@@ -9,6 +17,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           // Units first (fast feedback), then the integration project with its own worker limit.
@@ -19,6 +28,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'integration',
           sequence: { groupOrder: 1 },

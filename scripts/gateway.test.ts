@@ -260,3 +260,40 @@ describe('a 413 through the gateway (issue 22, finding 6)', () => {
     await c.write(Buffer.alloc(total, ' '));
   }
 });
+
+describe('CORS through the local gateway (issue 18)', () => {
+  const ORIGIN = 'https://app.example.com';
+  let service: RunningServer;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  beforeAll(async () => {
+    const app = createServiceApp({ service: 'gw-cors', logger: pino({ level: 'silent' }), registry: new Registry(), checks: [], cors: { allowedOrigins: [ORIGIN] } });
+    app.post('/v1/messages', (c) => {
+      c.header('Location', '/v1/messages/m1');
+      return c.json({ message_id: 'm1' }, 202);
+    });
+    service = await listen(app, { host: '127.0.0.1', port: 0 });
+    gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: { frontend: service.url, presence: service.url, files: service.url, router: service.url } });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await service.close();
+  });
+
+  it('a preflight reaches the service and its answer comes back whole', async () => {
+    const res = await fetch(`${gateway.url}/v1/messages`, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(res.headers.get('access-control-allow-headers')).toContain('Authorization');
+    const refused = await fetch(`${gateway.url}/v1/files`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('an actual request keeps the allow and expose headers, so a page reads Location', async () => {
+    const res = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { origin: ORIGIN } });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(res.headers.get('access-control-expose-headers')).toContain('Location');
+    expect(res.headers.get('location')).toBe('/v1/messages/m1');
+  });
+});

@@ -17,7 +17,7 @@ interface Origin {
 }
 
 /**
- * The local stand-in for the production gateway (deploy/docker/nginx.conf):
+ * The local stand-in for the production gateway (deploy/gateway, docs/gateway.md):
  * one base URL, routing `/v1/files` to files, `/v1/ws` and `/v1/presence` to
  * presence (including WebSocket upgrades), everything else to frontend.
  * Only origin-form request targets are accepted and each is normalised before
@@ -25,7 +25,9 @@ interface Origin {
  * chosen upstream's fixed host and port plus the normalised path, never from
  * the request's target or Host. `/metrics` is not served here, and
  * `/health/live|ready` answer one overall status, without the services'
- * dependency details (those stay on each service's own port).
+ * dependency details (those stay on each service's own port). CORS is the
+ * services' own (CORS_ALLOWED_ORIGINS): preflights and their answers pass
+ * through like any request.
  */
 export async function startGateway(opts: { host: string; port: number; upstreams: Upstreams }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const origins = {

@@ -32,6 +32,7 @@ function stateOf(pid: number): string | undefined {
 const service = "process.on('SIGTERM', () => setTimeout(() => { console.log('service stopped cleanly'); process.exit(0); }, 300)); console.log('service ready'); setInterval(() => {}, 1000);";
 
 // A launcher that starts the service in a session of its own, as npm start and the benchmarks do, passes its output on and prints its pid.
+// The crashing one fails only once the service has spoken: on a loaded machine a fixed timer could fire before the service is ready.
 const launcher = (crash: boolean) => `
 import { spawn } from 'node:child_process';
 import { onSignalCleanup, stopWithThisProcess } from ${JSON.stringify(join(REPO_ROOT, 'scripts/own-session.ts'))};
@@ -40,7 +41,7 @@ stopWithThisProcess(child);
 onSignalCleanup(async () => { await new Promise((r) => setTimeout(r, 100)); console.log('launcher cleaned up'); });
 child.stdout.pipe(process.stdout);
 console.log('pid ' + child.pid);
-${crash ? "setTimeout(() => { throw new Error('launcher bug'); }, 100);" : ''}
+${crash ? "child.stdout.once('data', () => setTimeout(() => { throw new Error('launcher bug'); }, 100));" : ''}
 setInterval(() => {}, 1000);
 `;
 

@@ -25,8 +25,12 @@ trap cleanup EXIT
 
 echo "test: type-check"
 npx tsc -p tsconfig.json
+echo "test: type-check @hub/sdk as published (browser DOM library, its own tsconfig)"
+npx tsc -p packages/sdk/tsconfig.build.json --noEmit
 echo "test: lint"
 npx eslint --max-warnings=0 .
+echo "test: workspace boundaries (scripts/check-deps.ts)"
+node --import tsx scripts/check-deps.ts
 echo "test: import cycles"
 npx madge --circular --extensions ts --ts-config tsconfig.json packages services connectors scripts >/dev/null || {
   npx madge --circular --extensions ts --ts-config tsconfig.json packages services connectors scripts

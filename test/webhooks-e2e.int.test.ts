@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestClient } from '../services/presence/test/ws-client';
+import { TestClient } from './support/ws-client';
 import { adminToken, cleanupTestEnv, createApiClient, registerAndLogin, testFrontendEnv, type TestApiClient, type TestUser } from './support/identity';
 import { eventually, spawnService, type ServiceProcess } from './support/spawn-service';
 import { startWebhookReceiver, verifyWebhookSignature, type ReceivedCall, type WebhookReceiver } from './support/webhook-receiver';

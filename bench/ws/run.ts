@@ -30,10 +30,7 @@ import { parseEnvFile, REPO_ROOT } from '../../test/support/stack-env';
 import { onSignalCleanup } from '../../scripts/own-session';
 import { spawnService, type ServiceProcess } from '../../test/support/spawn-service';
 import { cleanupTestEnv, testFrontendEnv } from '../../test/support/identity';
-import { RedisPresenceStore } from '../../services/presence/src/adapters/redis-presence-store';
-import { RedisNodeBus } from '../../services/presence/src/adapters/redis-node-bus';
-import { Fanout } from '../../services/presence/src/fanout';
-import { LivePush } from '../../services/presence/src/live/live-push';
+import { Fanout, LivePush, RedisNodeBus, RedisPresenceStore } from '@hub/push';
 import { measureLatency, percentiles } from './latency';
 import { stackServers } from '../pipeline/cpu';
 

@@ -6,6 +6,8 @@ import { freePort, portOpen } from './private-servers';
 
 export interface PrivateKafka {
   brokers: string;
+  /** With `secured`: a SASL_SSL listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) for the one user given. */
+  securedBrokers?: string;
   /** SIGKILL: the broker vanishes at once (no controlled shutdown). */
   kill(): Promise<void>;
   /** Starts it again on the same port and data (after kill). */
@@ -19,10 +21,24 @@ export interface PrivateKafka {
  * script cached (deploy/local/stack.sh), so a test can take its broker away
  * without touching the shared one. Small heap; data in a temp dir.
  */
-export async function startPrivateKafka(): Promise<PrivateKafka> {
+export async function startPrivateKafka(opts: { secured?: { certFile: string; keyFile: string; username: string; password: string } } = {}): Promise<PrivateKafka> {
   const lib = join(process.env.HUB_CACHE_DIR ?? join(homedir(), '.cache', 'messaging-hub'), 'kafka-3.9.1', 'lib');
   const dir = mkdtempSync(join(tmpdir(), 'hub-kafka-'));
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const [port, controllerPort, securedPort] = [await freePort(), await freePort(), await freePort()];
+  const sec = opts.secured;
+  // The broker's TLS identity as a PEM keystore (key, then certificate), as Kafka 2.7+ reads it.
+  const keystore = join(dir, 'keystore.pem');
+  if (sec) writeFileSync(keystore, readFileSync(sec.keyFile, 'utf8') + readFileSync(sec.certFile, 'utf8'));
+  const securedProps = sec
+    ? [
+        'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+        `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${sec.username}="${sec.password}";`,
+        'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'ssl.keystore.type=PEM',
+        `ssl.keystore.location=${keystore}`,
+      ]
+    : [];
   const props = join(dir, 'server.properties');
   const log4j = join(dir, 'log4j.properties');
   writeFileSync(
@@ -31,11 +47,12 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${sec ? `,SASL_SSL://127.0.0.1:${securedPort}` : ''}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}${sec ? `,SASL_SSL://127.0.0.1:${securedPort}` : ''}`,
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+      ...securedProps,
       `log.dirs=${join(dir, 'logs')}`,
       'num.partitions=1',
       'default.replication.factor=1',
@@ -49,7 +66,9 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
   writeFileSync(log4j, ['log4j.rootLogger=INFO, stdout', 'log4j.appender.stdout=org.apache.log4j.ConsoleAppender', 'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout', 'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n'].join('\n'));
   const java = (args: string[]) => spawnSync('java', [`-Dlog4j.configuration=file:${log4j}`, '-cp', `${lib}/*`, ...args], { encoding: 'utf8' });
   const id = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim().split('\n').pop()!;
-  const format = java(['kafka.tools.StorageTool', 'format', '-t', id, '-c', props]);
+  // SCRAM credentials live in the metadata log: added when the storage is formatted.
+  const scram = sec ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${sec.username},password=${sec.password}]`]) : [];
+  const format = java(['kafka.tools.StorageTool', 'format', '-t', id, '-c', props, ...scram]);
   if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr || format.stdout}`);
 
   let proc: ChildProcess | undefined;
@@ -75,6 +94,7 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
   await start();
   return {
     brokers: `127.0.0.1:${port}`,
+    ...(sec ? { securedBrokers: `127.0.0.1:${securedPort}` } : {}),
     kill,
     restart: start,
     stop: async () => {

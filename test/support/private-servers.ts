@@ -18,11 +18,15 @@ export function freePort(): Promise<number> {
  * A throwaway Redis owned by one test, so the test can stop it to prove a
  * readiness check without disturbing the shared stack other tests use.
  */
-export async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void>; proc: ChildProcess }> {
+export async function startPrivateRedis(opts: { tls?: { certFile: string; keyFile: string } } = {}): Promise<{ url: string; stop(): Promise<void>; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  // With tls: TLS only (the plain port off), clients not asked for certificates.
+  const listen = opts.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.certFile, '--tls-key-file', opts.tls.keyFile, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const proc = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
   await waitForPort(port, 'private redis-server', 10_000);
   return {
     url,

@@ -25,6 +25,15 @@ export type Principal =
   | { kind: 'user'; subject: string; scopes: readonly Scope[]; sessionId: string }
   | { kind: 'client'; subject: string; scopes: readonly Scope[]; senderName?: string };
 
+/**
+ * `user:alice` or `client:<client_id>`: how the hub names a caller wherever
+ * it is stored or compared (submitted_by, uploaded_by, created_by, replays,
+ * per-caller rate limit and login-guard keys).
+ */
+export function principalRef(p: { kind: Principal['kind']; subject: string }): string {
+  return `${p.kind}:${p.subject}`;
+}
+
 export function hasScope(p: Principal, scope: Scope): boolean {
   return p.scopes.includes(scope) || (p.kind === 'client' && p.scopes.includes('admin'));
 }

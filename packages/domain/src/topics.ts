@@ -10,10 +10,14 @@ export const Topics = {
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
-/** Consumer groups named by the architecture. */
+/** Every consumer group of the hub (the client's KAFKA_NAME_PREFIX goes in front). */
 export const ConsumerGroups = {
   route: 'router',
   notify: 'notify',
   /** The single writer of status history: hub.status.v1 → MongoDB `status_events`. */
   status: 'status-writer',
+  /** The router's delayed consumer of outbound retries: its own group, as it reads only hub.retry.v1, on its own schedule. */
+  retry: 'router-retry',
+  /** Presence's status relay: one group for all nodes, so each status reaches the sender once. */
+  presenceStatus: 'presence-status',
 } as const;

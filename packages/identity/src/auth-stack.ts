@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { isTransient, type Principal } from '@hub/domain';
+import { isTransient, principalRef, type Principal } from '@hub/domain';
 import { bearer, ProblemError, verifyOrThrow, type AccessTokens, type AuthVariables, type Logger, type SessionRevocations } from '@hub/platform';
 import type { RateDecision, RateLimiter } from './ports/rate-limiter';
 import type { ApiClient } from './records';
@@ -52,7 +52,7 @@ export function createAuthStack(deps: AuthStackDeps): AuthStack {
       if (!client) throw new ProblemError('invalid_token', 'the API client of this token has been deleted', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
       limit = client.rate_limit_per_min ?? limit;
     }
-    const rate = await unavailableOnTransient(() => deps.rateLimiter.consume(`${principal.kind}:${principal.subject}`, limit), deps.logger);
+    const rate = await unavailableOnTransient(() => deps.rateLimiter.consume(principalRef(principal), limit), deps.logger);
     if (!rate.allowed) throw new ProblemError('rate_limited', `more than ${limit} requests per minute; retry after the Retry-After seconds`, { headers: rateLimitHeaders(rate, true) });
     return { principal, rate };
   };

@@ -12,3 +12,4 @@ export { type ConversationLookup, CachedConversationLookup } from './accept/conv
 export type { ConversationAcceptances } from './ports/conversation-acceptances';
 export { CachedAcceptances } from './acceptance/cached-acceptances';
 export type { StoredIdVerdict } from './accept/stored-id-verdict';
+export { FILES_COLLECTION, FILE_OUTCOMES_COLLECTION } from './file-collections';

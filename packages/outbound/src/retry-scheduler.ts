@@ -1,4 +1,4 @@
-import { makeEnvelope, MESSAGE_STATUS, newId, Topics, type ExternalChannel, type StatusEvent, type StoredMessage } from '@hub/domain';
+import { makeEnvelope, newId, statusEvent, statusRecord, Topics, type ExternalChannel, type StoredMessage } from '@hub/domain';
 import type { EventPublisher } from '@hub/platform';
 import type { DeadLetterStore } from './ports/dead-letter-store';
 import type { OutboundLedger, LedgerEntry } from './ports/outbound-ledger';
@@ -103,20 +103,8 @@ export class RetryScheduler {
    */
   async publishReopened(dl: DeadLetter, by: string, scheduleId: string, at: Date): Promise<void> {
     const m = dl.message;
-    const event: StatusEvent = {
-      message_id: m.message_id,
-      conversation_id: m.conversation_id,
-      recipient: dl.recipient,
-      channel: dl.channel,
-      status: 'retrying',
-      detail: `replayed by ${by}`,
-      reopened: true,
-      sequence_number: m.sequence_number,
-      from: m.from,
-      submitted_by: m.submitted_by,
-      occurred_at: at.toISOString(),
-    };
-    await this.deps.publisher.publish({ topic: Topics.status, key: m.conversation_id, envelope: makeEnvelope(MESSAGE_STATUS, event, { id: `replay:${scheduleId}` }) });
+    const event = statusEvent(m, { recipient: dl.recipient, channel: dl.channel, status: 'retrying', detail: `replayed by ${by}`, reopened: true, at });
+    await this.deps.publisher.publish(statusRecord(event, `replay:${scheduleId}`));
   }
 
   /** Re-publishes a record for an existing schedule (sweeper, replay). */

@@ -61,7 +61,7 @@ export const env = {
       .min(1)
       .transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean))
       .refine((list) => list.every((h) => /^https?:\/\/[^\s]+$/.test(h)), 'each host must be an http(s) URL'),
-  redisUrl: () => z.string().regex(/^rediss?:\/\//, 'must start with redis://'),
+  redisUrl: () => z.string().regex(/^rediss?:\/\//, 'must start with redis:// (or rediss:// for TLS)'),
   url: () => z.url(),
 };
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env } from './config';
+import { kafkaSecurityConfigSchema } from './kafka/kafka-security';
 
 /** Connection settings per external system; services merge the ones they use into their config schema. */
 export const kafkaConfigSchema = z.object({
@@ -18,6 +19,7 @@ export const kafkaConfigSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: env.positiveInt(6),
   /** Prefix for every topic and consumer group (several hubs or test runs on one cluster). */
   KAFKA_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only').default(''),
+  ...kafkaSecurityConfigSchema.shape,
 });
 
 export const mongoConfigSchema = z.object({
@@ -36,8 +38,20 @@ export const redisConfigSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('hub:'),
 });
 
+const s3Endpoint = () =>
+  z
+    .url()
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL')
+    .refine((u) => new URL(u).pathname === '/' && !new URL(u).search, 'scheme://host[:port] only: S3 clients cannot put a path in front of the bucket');
+
 export const s3ConfigSchema = z.object({
-  S3_ENDPOINT: z.url(),
+  S3_ENDPOINT: s3Endpoint(),
+  /**
+   * The same S3 server as clients outside the hub reach it (a public host
+   * name, the gateway's object-storage server), for presigned URLs only;
+   * unset: S3_ENDPOINT.
+   */
+  S3_PUBLIC_ENDPOINT: s3Endpoint().optional(),
   S3_ACCESS_KEY: z.string().min(1),
   S3_SECRET_KEY: z.string().min(1),
   S3_REGION: z.string().min(1).default('us-east-1'),

@@ -6,6 +6,7 @@ import type { HealthCheck } from './health';
 import type { etcdConfigSchema, kafkaConfigSchema, mongoConfigSchema, redisConfigSchema, s3ConfigSchema } from './infra-config';
 import { BatchingProducer } from './kafka/batching-producer';
 import { createKafka, ensureTopics, kafkaHealthCheck, type TopicSpec } from './kafka/kafka';
+import { describeKafkaSecurity, kafkaSecurity } from './kafka/kafka-security';
 import { connectMongo, mongoHealthCheck, type MongoHandle } from './mongo/mongo';
 import { createRedis, redisHealthCheck, type Redis } from './redis/redis';
 import { S3ObjectStore } from './s3/s3-object-store';
@@ -62,7 +63,9 @@ export async function connectInfra(needs: InfraNeeds, service: string, logger: L
 
   if (needs.kafka) {
     const k = needs.kafka;
-    infra.kafka = createKafka({ brokers: k.config.KAFKA_BROKERS, clientId: `${k.config.KAFKA_CLIENT_ID}-${service}`, logger, namePrefix: k.config.KAFKA_NAME_PREFIX });
+    const security = kafkaSecurity(k.config);
+    if (security.ssl || security.sasl) logger.info({ kafka: describeKafkaSecurity(k.config) }, 'kafka connection security');
+    infra.kafka = createKafka({ brokers: k.config.KAFKA_BROKERS, clientId: `${k.config.KAFKA_CLIENT_ID}-${service}`, logger, namePrefix: k.config.KAFKA_NAME_PREFIX, security });
     const admin = infra.kafka.admin();
     infra.kafkaAdmin = admin;
     await step('kafka', async () => {
@@ -121,7 +124,7 @@ export async function connectInfra(needs: InfraNeeds, service: string, logger: L
   }
   if (needs.s3) {
     const s = needs.s3;
-    const store = new S3ObjectStore({ endpoint: s.S3_ENDPOINT, accessKey: s.S3_ACCESS_KEY, secretKey: s.S3_SECRET_KEY, region: s.S3_REGION, bucket: s.S3_BUCKET });
+    const store = new S3ObjectStore({ endpoint: s.S3_ENDPOINT, accessKey: s.S3_ACCESS_KEY, secretKey: s.S3_SECRET_KEY, region: s.S3_REGION, bucket: s.S3_BUCKET, publicEndpoint: s.S3_PUBLIC_ENDPOINT });
     infra.s3 = store;
     await step('s3', () => store.ensureBucket());
     infra.checks.push(store.healthCheck());

@@ -112,6 +112,13 @@ export const webhookDispatchConfigSchema = z.object({
   WEBHOOK_POLL_INTERVAL_MS: env.durationMs(500),
   /** How often deliveries nobody holds (a crashed router's, or over WEBHOOK_MAX_HELD) are looked for, and held ones' leases renewed. */
   WEBHOOK_RECOVERY_INTERVAL_MS: env.durationMs(30_000),
+  /**
+   * How long a message.delivered or message.read event waits for the earlier
+   * statuses of its recipient × channel (sent or pending; delivered) when they
+   * have not reached hub.status.v1 yet (they come from other producers), before
+   * it is sent anyway. 0 turns the wait off.
+   */
+  WEBHOOK_REORDER_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** Finished deliveries (and their attempt log) are deleted after this many days. */
   WEBHOOK_DELIVERY_RETENTION_DAYS: env.positiveInt(30),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { authStackConfigSchema } from '@hub/identity';
-import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, s3ConfigSchema, authConfigSchema } from '@hub/platform';
+import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, s3ConfigSchema, authConfigSchema, corsConfigSchema } from '@hub/platform';
 
 const MiB = 1024 * 1024;
 /** S3's bounds: parts of 5 MiB to 5 GiB (the last may be smaller); a single PUT up to 5 GiB. */
@@ -22,6 +22,7 @@ export const filesConfigSchema = baseConfigSchema
   .extend(s3ConfigSchema.shape)
   .extend(authConfigSchema.shape)
   .extend(authStackConfigSchema.shape)
+  .extend(corsConfigSchema.shape)
   .extend({
     FILES_HOST: env.host(),
     FILES_PORT: env.port(8084),

@@ -1,4 +1,4 @@
-import { FILE_COMPLETED, makeEnvelope, newId, Topics, type FileEvent, type FileFailureReason, type Principal } from '@hub/domain';
+import { FILE_COMPLETED, makeEnvelope, newId, Topics, principalRef, type FileEvent, type FileFailureReason, type Principal } from '@hub/domain';
 import { ProblemError, PublishUnavailableError, type EventPublisher, type Logger, type ObjectStore } from '@hub/platform';
 import type { FilesMetrics } from './files-metrics';
 import type { ConversationMembers } from './ports/conversation-members';
@@ -68,10 +68,6 @@ export interface FileServiceDeps {
   now?: () => Date;
 }
 
-/** `user:alice` or `client:<client_id>`, the same form messages use for `submitted_by`. */
-export function principalRef(p: Principal): string {
-  return `${p.kind}:${p.subject}`;
-}
 
 /**
  * The files use cases: sign uploads, verify and complete them, and hand out

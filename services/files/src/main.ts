@@ -73,6 +73,7 @@ await runService({
       registry,
       checks: infra.checks,
       isDraining,
+      cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS },
       service,
       schemas: filesSchemas(limits, new ContentTypePolicy(config.FILES_ALLOWED_CONTENT_TYPES, config.FILES_DENIED_CONTENT_TYPES)),
       authenticate: authStack.middleware as MiddlewareHandler,

@@ -4,7 +4,7 @@ import { S3ObjectStore } from '@hub/platform';
 import { FakeTelegramServer } from '../../../test/support/fake-telegram-server';
 import { cleanupTestEnv, registerAndLogin, testFrontendEnv, type TestUser } from '../../../test/support/identity';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
-import { TestClient } from '../../presence/test/ws-client';
+import { TestClient } from '../../../test/support/ws-client';
 import { emptyBucket, sha256, uploadBytes } from './files-harness';
 
 // A file message end to end, every service as its own process on the real

@@ -5,13 +5,15 @@ import { webhooksRoutes, type WebhooksDeps } from './webhooks/index';
 import { dlqRoutes, type DlqDeps } from './dlq/index';
 import { conversationsRoutes, messagesRoutes, type MessagesDeps } from './messages/index';
 import { telegramLinkRoutes, telegramWebhookRoutes, type TelegramDeps } from './telegram/index';
-import { createOpenApiRegistry, serveOpenApiDocument, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry } from '@hub/platform';
+import { createOpenApiRegistry, serveOpenApiDocument, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry, type CorsPolicy } from '@hub/platform';
 
 export interface FrontendDeps {
   logger: Logger;
   registry: Registry;
   checks: HealthCheck[];
   isDraining: () => boolean;
+  /** Browser access from other origins (CORS_ALLOWED_ORIGINS). */
+  cors?: CorsPolicy;
   /** Auth, API clients and channel mappings; `identity.authStack.middleware` authenticates, checks and rate-limits any /v1 route. */
   identity?: IdentityDeps;
   /** Webhook registrations, delivery log and re-sends (/v1/webhooks). */
@@ -30,7 +32,7 @@ export interface FrontendDeps {
  * entries) is mounted here; the registry is served at /openapi.json.
  */
 export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
-  const app = createServiceApp({ service: 'frontend', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining });
+  const app = createServiceApp({ service: 'frontend', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining, cors: deps.cors });
   const openapi: OpenAPIRegistry = createOpenApiRegistry();
   if (deps.identity) {
     authRoutes(deps.identity, openapi).mountOn(app);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { authStackConfigSchema, ClientIdSchema } from '@hub/identity';
 import { webhookApiConfigSchema, webhookPolicyConfigSchema } from '@hub/webhooks';
 import { telegramBridgeConfigSchema } from './telegram/telegram-bridge-config';
-import { baseConfigSchema, env, etcdConfigSchema, kafkaConfigSchema, loadConfig, mongoConfigSchema, redisConfigSchema, authConfigSchema } from '@hub/platform';
+import { baseConfigSchema, env, etcdConfigSchema, kafkaConfigSchema, loadConfig, mongoConfigSchema, redisConfigSchema, authConfigSchema, corsConfigSchema } from '@hub/platform';
 
 export const frontendConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
@@ -11,6 +11,7 @@ export const frontendConfigSchema = baseConfigSchema
   .extend(redisConfigSchema.shape)
   .extend(authConfigSchema.shape)
   .extend(authStackConfigSchema.shape)
+  .extend(corsConfigSchema.shape)
   .extend(webhookPolicyConfigSchema.shape)
   .extend(webhookApiConfigSchema.shape)
   .extend(telegramBridgeConfigSchema.shape)

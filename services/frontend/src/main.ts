@@ -7,7 +7,7 @@ import { composeWebhooks } from './webhooks/index';
 import { composeDlq } from './dlq/index';
 import { composeMessages } from './messages/index';
 import { composeTelegram } from './telegram/index';
-import { MongoFileCatalog } from '@hub/files';
+import { MongoFileCatalog } from '@hub/messages/adapters';
 import { reservedPortsFromConfig } from '@hub/webhooks';
 
 await runService({
@@ -28,7 +28,7 @@ await runService({
     const messages = await composeMessages(config, infra, identity.deps, registry, logger, new MongoFileCatalog(infra.mongo!.db));
     const telegram = await composeTelegram(config, infra, identity.deps, messages, registry, logger);
     return {
-      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, identity: identity.deps, webhooks, dlq, messages, ...(telegram ? { telegram } : {}) }),
+      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS }, identity: identity.deps, webhooks, dlq, messages, ...(telegram ? { telegram } : {}) }),
       // FRONTEND_PORT may be 0 (tests): the port actually bound is the hub's too.
       attach: (server) => reserved.addListening(server, 'frontend service (FRONTEND_PORT)'),
       stop: () => identity.stop(),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { authStackConfigSchema } from '@hub/identity';
-import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, authConfigSchema } from '@hub/platform';
+import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, authConfigSchema, corsConfigSchema } from '@hub/platform';
 
 export const presenceConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
@@ -10,6 +10,7 @@ export const presenceConfigSchema = baseConfigSchema
   .extend(redisConfigSchema.shape)
   .extend(authConfigSchema.shape)
   .extend(authStackConfigSchema.shape)
+  .extend(corsConfigSchema.shape)
   .extend({
     PRESENCE_HOST: env.host(),
     PRESENCE_PORT: env.port(8083),

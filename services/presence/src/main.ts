@@ -1,14 +1,12 @@
-import { Topics } from '@hub/domain';
+import { ConsumerGroups, Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
 import { createAuthStack, WatchedIdentityDirectory } from '@hub/identity';
 import { RedisRateLimiter, RedisSessionRevocations } from '@hub/identity/adapters';
-import { MongoFileCatalog } from '@hub/files';
+import { Fanout, RedisNodeBus, RedisPresenceStore } from '@hub/push';
 import { CachedAcceptances, CachedConversationLookup, MessageAccept } from '@hub/messages';
-import { MongoConversationAcceptances, messageStoreFor, RedisMessageIdClaims, MongoConversationStore, MongoSequenceSlots } from '@hub/messages/adapters';
+import { MongoFileCatalog, MongoConversationAcceptances, messageStoreFor, RedisMessageIdClaims, MongoConversationStore, MongoSequenceSlots } from '@hub/messages/adapters';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoMemberships } from './adapters/mongo-memberships';
-import { RedisNodeBus } from './adapters/redis-node-bus';
-import { RedisPresenceStore } from './adapters/redis-presence-store';
 import { RedisRevocationFeed } from './adapters/redis-revocation-feed';
 import { createPresenceApp } from './app';
 import { StoreConversationMembers } from './conversation-members';
@@ -19,7 +17,6 @@ import { liveSessions } from './live/live-session';
 import { PublishingStatusRecorder } from './live/publishing-status-recorder';
 import { Receipts } from './live/receipts';
 import { StatusRelay } from './live/status-relay';
-import { Fanout } from './fanout';
 import { PresenceTracker } from './presence-tracker';
 import { TypingRelay } from './typing';
 import { UserConversations } from './user-conversations';
@@ -115,10 +112,10 @@ await runService({
     const revocationFeed = new RedisRevocationFeed(infra.redisSub!, config.REDIS_KEY_PREFIX);
     const unsubscribe: Array<() => Promise<void>> = [];
     // One group for all nodes: each status reaches the sender once, via whichever node consumed it.
-    const statusConsumer = new EventConsumer(infra.kafka!, { groupId: 'presence-status', topics: [Topics.status], fromBeginning: false }, logger);
+    const statusConsumer = new EventConsumer(infra.kafka!, { groupId: ConsumerGroups.presenceStatus, topics: [Topics.status], fromBeginning: false }, logger);
     const relay = new StatusRelay(fanout, logger);
     return {
-      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
+      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS }, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
       attach: (server) => gw.attach(server),
       start: async () => {
         unsubscribe.push(await bus.subscribe(node, (d) => gw.deliver(d)));

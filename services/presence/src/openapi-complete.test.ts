@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compareRoutesWithDocument } from '@hub/platform';
 import { createPresenceApp } from './app';
 import type { ConversationMembers } from './ports/conversation-members';
-import type { PresenceStore } from './ports/presence-store';
+import type { PresenceStore } from '@hub/push';
 
 /** Served without an OpenAPI entry on purpose: probes, metrics and the document itself. The WebSocket (/v1/ws) is an HTTP upgrade on the server, not a route of the app. */
 const NOT_IN_DOCUMENT = ['/health/live', '/health/ready', '/metrics', '/openapi.json'];

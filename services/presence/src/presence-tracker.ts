@@ -1,7 +1,6 @@
 import { makeEnvelope, Topics } from '@hub/domain';
 import type { EventPublisher, Logger } from '@hub/platform';
-import type { Fanout } from './fanout';
-import type { PresenceStore } from './ports/presence-store';
+import type { Fanout, PresenceStore } from '@hub/push';
 import { PRESENCE_CHANGED, type PresenceEvent } from './presence-event';
 
 export interface PresenceTrackerDeps {

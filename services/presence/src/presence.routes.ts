@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { hasScope, UsernameSchema, type Principal } from '@hub/domain';
 import { ProblemError, problemResponses, RouteGroup, validationProblem, type HubEnv, type OpenAPIRegistry } from '@hub/platform';
 import type { ConversationMembers } from './ports/conversation-members';
-import type { PresenceStore } from './ports/presence-store';
+import type { PresenceStore } from '@hub/push';
 
 export interface PresenceRoutesDeps {
   /** The hub's shared request stack (identity): token, revocation, rate limit; sets `principal`. */

@@ -1,4 +1,4 @@
-import type { Fanout } from './fanout';
+import type { Fanout } from '@hub/push';
 import type { ConversationMembers } from './ports/conversation-members';
 import { FrameError } from './ws/frame-error';
 

@@ -4,7 +4,7 @@ import { MongoSequenceSlots } from '@hub/messages/adapters';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 import { PipelineDriver } from './pipeline-driver';
 import { presenceEnv, TestStores, username, userToken, watchTopic } from './support';
-import { expectClose, TestClient, type Frame } from './ws-client';
+import { expectClose, TestClient, type Frame } from '../../../test/support/ws-client';
 
 // Presence nodes as separate processes; messages are stored and routed by a
 // driver doing the route worker's steps with the real pipeline stores and the

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupTestEnv, registerAndLogin, testFrontendEnv, type TestUser } from '../../../test/support/identity';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
-import { expectClose, TestClient } from './ws-client';
+import { expectClose, TestClient } from '../../../test/support/ws-client';
 
 // The acceptance scenario with every service as its own process on the real
 // stack: frontend (REST accept), router (route worker, status writer), and

@@ -7,7 +7,7 @@ import { RedisSessionRevocations } from '@hub/identity/adapters';
 import { EtcdStore } from '@hub/platform';
 import { Topics } from '@hub/domain';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
-import { expectClose, TestClient } from './ws-client';
+import { expectClose, TestClient } from '../../../test/support/ws-client';
 import { presenceEnv, TestStores, tokensFor, username, userToken } from './support';
 
 // Two gateway nodes as separate processes sharing one (isolated) stack

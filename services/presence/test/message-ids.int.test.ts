@@ -3,7 +3,7 @@ import { createRedis, type Redis } from '@hub/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, cleanupTestEnv, registerAndLogin, testFrontendEnv, type TestUser } from '../../../test/support/identity';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
-import { TestClient, type Frame } from './ws-client';
+import { TestClient, type Frame } from '../../../test/support/ws-client';
 
 // Client-chosen message ids (body message_id, Idempotency-Key, WebSocket
 // client_msg_id) belong to the caller who used them first (issue 22,

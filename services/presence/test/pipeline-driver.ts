@@ -2,10 +2,7 @@ import { newId, type StoredMessage } from '@hub/domain';
 import { MongoMessageStore, MongoSequenceSlots } from '@hub/messages/adapters';
 import { createLogger, createRedis, type Redis } from '@hub/platform';
 import { MongoClient } from 'mongodb';
-import { RedisNodeBus } from '../src/adapters/redis-node-bus';
-import { RedisPresenceStore } from '../src/adapters/redis-presence-store';
-import { LivePush, type LivePushOutcome } from '../src/live/live-push';
-import { Fanout } from '../src/fanout';
+import { Fanout, LivePush, RedisNodeBus, RedisPresenceStore, type LivePushOutcome } from '@hub/push';
 
 /**
  * Does what the router's route worker does for a message, with the real

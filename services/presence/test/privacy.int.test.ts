@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupTestEnv, randomUsername, registerAndLogin, testFrontendEnv, type TestUser } from '../../../test/support/identity';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
-import { TestClient } from './ws-client';
+import { TestClient } from '../../../test/support/ws-client';
 
 // Issue 22, finding 4: creating a conversation with someone must not reveal
 // their presence (REST, `presence` frames, `typing`) until they reply in it

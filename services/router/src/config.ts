@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, s3ConfigSchema } from '@hub/platform';
 import { webhookDispatchConfigSchema, webhookPolicyConfigSchema } from '@hub/webhooks';
-import { routerOutboundConfigSchema } from './outbound-config';
+import { routerOutboundConfigSchema } from './outbound/outbound-config';
+import { routerWorkersSetting } from './workers';
 
 export const routerConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
@@ -16,6 +17,8 @@ export const routerConfigSchema = baseConfigSchema
   .extend({
     ROUTER_HOST: env.host(),
     ROUTER_PORT: env.port(8082),
+    /** The workers this process runs, comma-separated (route, retry, sweep, status, notify); unset: all of them. */
+    ROUTER_WORKERS: routerWorkersSetting,
     /** Partitions of hub.messages.v1 (and hub.status.v1) one router process works on at once; order within a partition always holds. At least the partitions a router owns, so a fetch's batches are written together. */
     ROUTER_PARTITION_CONCURRENCY: env.positiveInt(16),
     /** Conversations whose members and sequence counter the route worker keeps in memory. */

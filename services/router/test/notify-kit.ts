@@ -39,7 +39,7 @@ export async function startNotifyKit(settings: Partial<NotifySettings> = {}): Pr
   const infra = await connectInfra(
     {
       kafka: {
-        config: { KAFKA_BROKERS: env.KAFKA_BROKERS!.split(','), KAFKA_CLIENT_ID: 'notify-test', KAFKA_SEND_TIMEOUT_MS: 5_000, KAFKA_PRODUCER_LINGER_MS: 0, KAFKA_TOPIC_PARTITIONS: 2, KAFKA_NAME_PREFIX: `t-${id}.` },
+        config: { KAFKA_BROKERS: env.KAFKA_BROKERS!.split(','), KAFKA_CLIENT_ID: 'notify-test', KAFKA_SEND_TIMEOUT_MS: 5_000, KAFKA_PRODUCER_LINGER_MS: 0, KAFKA_TOPIC_PARTITIONS: 2, KAFKA_NAME_PREFIX: `t-${id}.`, KAFKA_TLS: false },
         topics: [{ topic: Topics.status }, { topic: Topics.files }],
         producer: true,
       },
@@ -69,6 +69,8 @@ export async function startNotifyKit(settings: Partial<NotifySettings> = {}): Pr
       recoveryIntervalMs: 500,
       retentionMs: 86_400_000,
       drainMs: 1_000,
+      // Off unless a test asks for it: most tests publish a delivered or read without the statuses before it.
+      reorderWindowMs: 0,
       ...settings,
     },
   });

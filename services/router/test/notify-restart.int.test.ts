@@ -55,6 +55,7 @@ describe('notify worker restart', () => {
         pollIntervalMs: 50,
         retentionMs: 86_400_000,
         drainMs: 1_000,
+        reorderWindowMs: 0,
         retry: { delaysMs: [1_500], jitter: 0 },
         recoveryIntervalMs: 300,
       },

@@ -6,13 +6,16 @@ import { ChannelMappingsRepository, WatchedIdentityDirectory } from '@hub/identi
 import { BatchingProducer, connectMongo, createKafka, createLogger, createRedis, ensureTopics, EtcdStore, EventConsumer, Registry, S3ObjectStore, type MongoHandle, type Redis } from '@hub/platform';
 import { FakeTelegramServer } from '../../../test/support/fake-telegram-server';
 import { stackEnv } from '../../../test/support/stack-env';
-import { createOutbound, type Outbound } from '../src/outbound';
-import { routerOutboundConfigSchema } from '../src/outbound-config';
+import { createOutbound, type Outbound } from '../src/outbound/outbound';
+import { routerOutboundConfigSchema } from '../src/outbound/outbound-config';
+import { createRetryWorker } from '../src/retry/retry-worker';
+import { RetrySweeper } from '../src/sweep/retry-sweeper';
 import type { DeliveryRequest } from '../src/ports/hand-over';
 
 export interface OutboundFixture {
   fake: FakeTelegramServer;
-  ext: Outbound;
+  /** The outbound parts with the `retry` and `sweep` workers on top, started and stopped together. */
+  ext: Outbound & { start(): Promise<void>; stop(): Promise<void> };
   mongo: MongoHandle;
   ledger: MongoOutboundLedger;
   deadLetters: MongoDeadLetterStore;
@@ -69,7 +72,22 @@ export async function startOutboundFixture(env: Record<string, string> = {}): Pr
     OUTBOUND_SWEEP_GRACE_MS: '5000',
     ...env,
   });
-  const ext = await createOutbound({ config, kafka, publisher: producer, db: mongo.db, directory, logger: quiet, registry: new Registry(), redis, redisKeyPrefix: `t-${id}:`, objects });
+  const registry = new Registry();
+  const outbound = await createOutbound({ config, publisher: producer, db: mongo.db, directory, logger: quiet, registry, redis, redisKeyPrefix: `t-${id}:`, objects });
+  const retry = createRetryWorker({ kafka, publisher: producer, outbound, config, logger: quiet, registry });
+  const sweep = new RetrySweeper({ ledger: outbound.ledger, scheduler: outbound.scheduler, logger: quiet, intervalMs: config.OUTBOUND_SWEEP_INTERVAL_MS, graceMs: config.OUTBOUND_SWEEP_GRACE_MS });
+  const ext = {
+    ...outbound,
+    start: async () => {
+      await retry.start();
+      await sweep.start();
+    },
+    stop: async () => {
+      await sweep.stop();
+      await retry.stop();
+      await outbound.close();
+    },
+  };
 
   const statuses: StatusEvent[] = [];
   const deadLetterRecords: DeadLetter[] = [];

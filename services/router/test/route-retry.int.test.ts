@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { stackEnv } from '../../../test/support/stack-env';
 import type { DeliveryRequest } from '../src/ports/hand-over';
 import { createRouteMetrics } from '../src/route/route-metrics';
-import { createRouteHandler } from '../src/route/route-worker';
+import { createRouteHandler } from '../src/route/route-handler';
 import { SenderAcceptances } from '../src/route/sender-acceptances';
 
 /**

@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { fileUnusableReason, MESSAGE_ACCEPTED, makeEnvelope, newId, randomHex, Topics, type FileCatalog, type FileInfo, type MessageEvent, type MessageSource, type Principal, type SendMessageRequest, type StoredMessage } from '@hub/domain';
+import { fileUnusableReason, MESSAGE_ACCEPTED, makeEnvelope, newId, randomHex, Topics, principalRef, type FileCatalog, type FileInfo, type MessageEvent, type MessageSource, type Principal, type SendMessageRequest, type StoredMessage } from '@hub/domain';
 import { maySendAs, sendAsRefusal } from '@hub/identity';
 import { Counter, Histogram, LATENCY_BUCKETS, ProblemError, PublishUnavailableError, type EventPublisher, type FieldError, type Registry } from '@hub/platform';
 import type { ClaimOutcome, MessageIdClaims } from '../ports/message-id-claims';
@@ -82,7 +82,7 @@ export class MessageAccept {
 
   async accept(input: AcceptInput): Promise<AcceptResult> {
     const { request: req, origin } = input;
-    const submittedBy = origin.kind === 'principal' ? `${origin.principal.kind}:${origin.principal.subject}` : `bridge:${origin.name}`;
+    const submittedBy = origin.kind === 'principal' ? principalRef(origin.principal) : `bridge:${origin.name}`;
     if (origin.kind === 'principal' && !maySendAs(origin.principal, req.from)) {
       throw this.refuse('forbidden', 'send_as', sendAsRefusal(origin.principal, req.from) ?? 'not allowed to send as this user');
     }

@@ -7,3 +7,4 @@ export { messageStoreFor, MongoMessageStore } from './mongo-message-store';
 export { MongoStatusStore } from './mongo-status-store';
 export { MongoSequenceSlots } from './mongo-sequence-slots';
 export { MongoConversationAcceptances } from './mongo-conversation-acceptances';
+export { MongoFileCatalog } from './mongo-file-catalog';

@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoredMessage } from '@hub/domain';
-import { isDuplicateKeyError, writeErrorIndexes, type MongoHandle } from '@hub/platform';
+import { eachLimited, isDuplicateKeyError, writeErrorIndexes, type MongoHandle } from '@hub/platform';
 import { Collections } from '../collections';
 import { SequenceConflictError, type MessageWriter, type MessageReader, type Sighting } from '../ports/message-store';
 import type { SequenceSlot, SequenceSlots } from '../ports/sequence-slots';
@@ -150,14 +150,6 @@ async function duplicatesOf(insert: () => Promise<unknown>, ids: string[]): Prom
     if (failed.length === 0) return new Set(ids);
     return new Set(failed.map((i) => ids[i]!).filter(Boolean));
   }
-}
-
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }
 
 function toStored(doc: MessageDoc): StoredMessage {

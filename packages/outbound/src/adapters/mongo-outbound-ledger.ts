@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { ExternalChannel, StoredMessage } from '@hub/domain';
-import { isDuplicateKeyError, writeErrorIndexes, type IndexPlan } from '@hub/platform';
+import { claimByInsert, eachLimited, isDuplicateKeyError, writeErrorIndexes, type IndexPlan } from '@hub/platform';
 import type { OutboundLedger, FinishInput, LaneTail, LedgerEntry, ScheduleInput } from '../ports/outbound-ledger';
 import { deliveryId, laneOf } from '../records';
 
@@ -72,11 +72,11 @@ export class MongoOutboundLedger implements OutboundLedger {
     // existed (tried before a crash) cost a lookup.
     const triedBefore = await this.markFirstTries(deliveryIds);
     await Promise.all([
-      bounded(triedBefore, async (id) => {
+      eachLimited(triedBefore, LOOKUP_CONCURRENCY, async (id) => {
         const entry = await this.get(id, { withMessage: false });
         if (entry) byId.set(id, entry);
       }),
-      bounded(lanes, async (lane) => {
+      eachLimited(lanes, LOOKUP_CONCURRENCY, async (lane) => {
         const doc = await this.lanes.findOne({ _id: lane });
         if (doc && (await this.isOpen(doc.tail))) openTails.set(lane, { delivery_id: doc.tail, seq: doc.seq });
       }),
@@ -117,15 +117,7 @@ export class MongoOutboundLedger implements OutboundLedger {
       ...(input.prev !== undefined ? { prev: input.prev } : {}),
       ...(input.last_error !== undefined ? { last_error: input.last_error } : {}),
     };
-    const insert = async (): Promise<boolean> => {
-      try {
-        await this.open.insertOne({ _id: id, ...base(message, recipient, channel, input.first_attempt_at), generation: 0, ...fields });
-        return true;
-      } catch (err) {
-        if (isDuplicateKeyError(err)) return false;
-        throw err;
-      }
-    };
+    const insert = () => claimByInsert(() => this.open.insertOne({ _id: id, ...base(message, recipient, channel, input.first_attempt_at), generation: 0, ...fields }));
     let written = input.fresh ? await insert() : false;
     if (!written) {
       const current = await this.open.findOne({ _id: id }, { projection: { schedule_id: 1 } });
@@ -139,7 +131,8 @@ export class MongoOutboundLedger implements OutboundLedger {
     }
     // Ended already (delivered or failed): it stays ended.
     if (!written) return;
-    if (input.prev !== undefined) await ignoreDuplicate(this.nexts.insertOne({ _id: input.prev, next: id }));
+    const prev = input.prev;
+    if (prev !== undefined) await claimByInsert(() => this.nexts.insertOne({ _id: prev, next: id }));
     if (input.fresh) await this.lanes.replaceOne({ _id: laneOf(message.conversation_id, recipient, channel) }, { tail: id, seq: message.sequence_number }, { upsert: true });
   }
 
@@ -157,12 +150,7 @@ export class MongoOutboundLedger implements OutboundLedger {
   async claim(id: string, scheduleId: string, holdMs: number): Promise<LedgerEntry | undefined> {
     const doc = await this.open.findOne({ _id: id });
     if (!doc || doc.schedule_id !== scheduleId) return undefined;
-    try {
-      await this.claims.insertOne({ _id: `${id}|${scheduleId}`, delivery_id: id, at: new Date() });
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return undefined;
-      throw err;
-    }
+    if (!(await claimByInsert(() => this.claims.insertOne({ _id: `${id}|${scheduleId}`, delivery_id: id, at: new Date() })))) return undefined;
     const nextAt = new Date(Date.now() + holdMs);
     await this.open.updateOne({ _id: id }, { $set: { next_at: nextAt, updated_at: new Date() } });
     return toEntry({ ...doc, next_at: nextAt });
@@ -171,7 +159,7 @@ export class MongoOutboundLedger implements OutboundLedger {
   async finish(entries: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; first_attempt_at: Date } & FinishInput>, opts: { fresh?: boolean } = {}): Promise<void> {
     const now = new Date();
     const outcomes: OutcomeDoc[] = [];
-    await bounded(entries, async (e) => {
+    await eachLimited(entries, LOOKUP_CONCURRENCY, async (e) => {
       const id = deliveryId(e.message.message_id, e.recipient, e.channel);
       const open = opts.fresh ? null : await this.open.findOne({ _id: id }, { projection: { message: 0 } });
       const outcome: OutcomeDoc = {
@@ -202,7 +190,7 @@ export class MongoOutboundLedger implements OutboundLedger {
       }
     });
     // A re-run of routing finds the first run's outcome and keeps it.
-    if (outcomes.length > 0) await ignoreDuplicate(this.outcomes.insertMany(outcomes, { ordered: false }));
+    if (outcomes.length > 0) await claimByInsert(() => this.outcomes.insertMany(outcomes, { ordered: false }));
     await this.rememberReplies(entries.filter((e) => e.state === 'delivered' && this.replyChannels.includes(e.channel)), now);
   }
 
@@ -214,12 +202,7 @@ export class MongoOutboundLedger implements OutboundLedger {
   async resweep(id: string, seenNextAt: Date, scheduleId: string, nextAt: Date): Promise<boolean> {
     const doc = await this.open.findOne({ _id: id }, { projection: { next_at: 1, schedule_id: 1 } });
     if (!doc || doc.next_at.getTime() !== seenNextAt.getTime()) return false;
-    try {
-      await this.claims.insertOne({ _id: `${id}|sweep|${doc.schedule_id}|${seenNextAt.getTime()}`, delivery_id: id, at: new Date() });
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+    if (!(await claimByInsert(() => this.claims.insertOne({ _id: `${id}|sweep|${doc.schedule_id}|${seenNextAt.getTime()}`, delivery_id: id, at: new Date() })))) return false;
     await this.open.updateOne({ _id: id }, { $set: { schedule_id: scheduleId, next_at: nextAt, updated_at: new Date() } });
     return true;
   }
@@ -240,7 +223,7 @@ export class MongoOutboundLedger implements OutboundLedger {
       message,
       updated_at: new Date(),
     };
-    if (!(await ignoreDuplicate(this.open.insertOne(reopened)))) return undefined;
+    if (!(await claimByInsert(() => this.open.insertOne(reopened)))) return undefined;
     return toEntry(reopened);
   }
 
@@ -258,10 +241,10 @@ export class MongoOutboundLedger implements OutboundLedger {
   private async rememberReplies(delivered: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; external_id?: string }>, at: Date): Promise<void> {
     if (delivered.length === 0) return;
     const byId = delivered.filter((d) => d.external_id !== undefined).map((d) => ({ _id: replyKey(d.channel, d.recipient, d.external_id!), conversation_id: d.message.conversation_id, message_id: d.message.message_id, at }));
-    if (byId.length > 0) await ignoreDuplicate(this.replies.insertMany(byId, { ordered: false }));
+    if (byId.length > 0) await claimByInsert(() => this.replies.insertMany(byId, { ordered: false }));
     const latest = new Map<string, ReplyDoc>();
     for (const d of delivered) latest.set(replyKey(d.channel, d.recipient, ''), { _id: replyKey(d.channel, d.recipient, ''), conversation_id: d.message.conversation_id, message_id: d.message.message_id, at });
-    await bounded([...latest.values()], (doc) => this.replies.replaceOne({ _id: doc._id }, doc, { upsert: true }).then(() => undefined));
+    await eachLimited([...latest.values()], LOOKUP_CONCURRENCY, (doc) => this.replies.replaceOne({ _id: doc._id }, doc, { upsert: true }).then(() => undefined));
   }
 }
 
@@ -285,24 +268,4 @@ function base(message: StoredMessage, recipient: string, channel: ExternalChanne
 function toEntry(doc: OpenDoc): LedgerEntry {
   const { _id, ...rest } = doc;
   return { delivery_id: _id, ...rest };
-}
-
-/** Resolves false instead of failing when the write hit a unique key (it is there already). */
-async function ignoreDuplicate(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (err) {
-    if (isDuplicateKeyError(err)) return false;
-    throw err;
-  }
-}
-
-async function bounded<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(LOOKUP_CONCURRENCY, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }

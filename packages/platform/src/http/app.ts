@@ -6,6 +6,7 @@ import { Histogram, type Registry } from 'prom-client';
 import { runHealthChecks, type HealthCheck } from '../health';
 import { LATENCY_BUCKETS } from '../metrics';
 import { ProblemError, problemBody } from './problem';
+import { cors, type CorsPolicy } from './cors';
 import { securityHeaders } from './security-headers';
 
 export interface AppVariables {
@@ -20,12 +21,14 @@ export interface ServiceAppOptions {
   checks: HealthCheck[];
   /** Set while draining so readiness fails and load balancers stop sending traffic. */
   isDraining?: () => boolean;
+  /** Browser access from other origins (CORS_ALLOWED_ORIGINS); left out or empty, no CORS headers. */
+  cors?: CorsPolicy;
 }
 
 export type HubEnv = { Variables: AppVariables & Record<string, unknown> };
 
 /**
- * The common shell of every service: request ids, security headers, HTTP
+ * The common shell of every service: request ids, security headers, CORS, HTTP
  * metrics, health and metrics endpoints, and one error handler that renders
  * problem+json.
  * Routes are mounted on the returned app by the service.
@@ -51,6 +54,7 @@ export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOpti
     const route = c.req.routePath || 'unmatched';
     httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
+  if (opts.cors && opts.cors.allowedOrigins.length > 0) app.use('*', cors(opts.cors));
 
   app.get('/health/live', (c) => c.json({ status: 'ok' }));
   app.get('/health/ready', async (c) => {

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type LogEntry, type Admin, type ITopicConfig } from 'kafkajs';
+import type { KafkaSecurity } from './kafka-security';
 import type { Logger } from 'pino';
 import type { HealthCheck } from '../health';
 
@@ -16,6 +17,8 @@ export interface KafkaSettings {
    * add and strip the prefix.
    */
   namePrefix?: string;
+  /** TLS and SASL (kafka-security.ts); unset: plaintext. */
+  security?: KafkaSecurity;
 }
 
 const prefixes = new WeakMap<Kafka, string>();
@@ -31,6 +34,8 @@ export function createKafka(s: KafkaSettings): Kafka {
   const kafka = new Kafka({
     clientId: s.clientId,
     brokers: s.brokers,
+    ...(s.security?.ssl ? { ssl: s.security.ssl } : {}),
+    ...(s.security?.sasl ? { sasl: s.security.sasl } : {}),
     requestTimeout: s.requestTimeoutMs ?? 10_000,
     connectionTimeout: s.connectionTimeoutMs ?? 3_000,
     logLevel: logLevel.WARN,

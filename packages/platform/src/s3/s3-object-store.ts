@@ -9,6 +9,24 @@ export interface S3Settings {
   secretKey: string;
   region: string;
   bucket: string;
+  /**
+   * Where clients outside the hub reach the same S3 server (browsers,
+   * Telegram), used only for presigned URLs; unset, the endpoint above.
+   */
+  publicEndpoint?: string;
+}
+
+function s3Client(endpoint: string, s: S3Settings): Client {
+  const url = new URL(endpoint);
+  return new Client({
+    endPoint: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
+    useSSL: url.protocol === 'https:',
+    accessKey: s.accessKey,
+    secretKey: s.secretKey,
+    region: s.region,
+    pathStyle: true,
+  });
 }
 
 /** Adapter: ObjectStore on any S3 API server (MinIO, versitygw, AWS) through the `minio` client. */
@@ -16,18 +34,17 @@ export class S3ObjectStore implements ObjectStore {
   readonly client: Client;
   readonly bucket: string;
   private readonly region: string;
+  /**
+   * Signs presigned URLs for the public endpoint. SigV4 signs the Host
+   * header, so a URL signed for the internal host and rewritten afterwards
+   * would be refused; this client signs for the public host directly. It
+   * never connects: with the region given, presigning is computed locally.
+   */
+  private readonly presigner: Client;
 
   constructor(s: S3Settings) {
-    const url = new URL(s.endpoint);
-    this.client = new Client({
-      endPoint: url.hostname,
-      port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
-      useSSL: url.protocol === 'https:',
-      accessKey: s.accessKey,
-      secretKey: s.secretKey,
-      region: s.region,
-      pathStyle: true,
-    });
+    this.client = s3Client(s.endpoint, s);
+    this.presigner = s.publicEndpoint ? s3Client(s.publicEndpoint, s) : this.client;
     this.bucket = s.bucket;
     this.region = s.region;
   }
@@ -43,14 +60,14 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   presignPut(key: string, expirySeconds: number): Promise<string> {
-    return this.client.presignedPutObject(this.bucket, key, expirySeconds);
+    return this.presigner.presignedPutObject(this.bucket, key, expirySeconds);
   }
 
   presignGet(key: string, expirySeconds: number, opts: { downloadName?: string; contentType?: string } = {}): Promise<string> {
     const resp: Record<string, string> = {};
     if (opts.downloadName) resp['response-content-disposition'] = contentDisposition(opts.downloadName);
     if (opts.contentType) resp['response-content-type'] = opts.contentType;
-    return this.client.presignedGetObject(this.bucket, key, expirySeconds, resp);
+    return this.presigner.presignedGetObject(this.bucket, key, expirySeconds, resp);
   }
 
   startMultipart(key: string, contentType?: string): Promise<string> {
@@ -58,7 +75,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   presignPart(key: string, uploadId: string, partNumber: number, expirySeconds: number): Promise<string> {
-    return this.client.presignedUrl('PUT', this.bucket, key, expirySeconds, { partNumber: String(partNumber), uploadId });
+    return this.presigner.presignedUrl('PUT', this.bucket, key, expirySeconds, { partNumber: String(partNumber), uploadId });
   }
 
   async completeMultipart(key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<void> {

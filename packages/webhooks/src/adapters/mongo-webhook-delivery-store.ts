@@ -1,5 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import { ensureIndexes, isDuplicateKeyError, writeErrorIndexes } from '@hub/platform';
+import { claimByInsert, ensureIndexes, isDuplicateKeyError, writeErrorIndexes } from '@hub/platform';
 import { newWebhookDeliveryRecord, type AttemptRecord, type WebhookDeliveryRecord, type NewWebhookDelivery } from '../webhook-deliveries';
 import type { AttemptRequest, WebhookDeliveryListQuery, WebhookDeliveryStore } from '../ports/webhook-delivery-store';
 
@@ -102,12 +102,7 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
       return undefined;
     }
     const generation = (current.lease_gen ?? 0) + 1;
-    try {
-      await whenUnlocked(() => this.claims.insertOne({ _id: `${deliveryId}#${generation}#${current.updated_at.getTime()}`, at: now }));
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return undefined;
-      throw err;
-    }
+    if (!(await claimByInsert(() => whenUnlocked(() => this.claims.insertOne({ _id: `${deliveryId}#${generation}#${current.updated_at.getTime()}`, at: now }))))) return undefined;
     await whenUnlocked(() => this.queue.updateOne({ _id: deliveryId }, { $set: { lease_until: leaseUntil, lease_gen: generation, lease_owner: owner } }));
     return toRecord({ ...current, lease_until: leaseUntil, lease_gen: generation, lease_owner: owner });
   }

@@ -1,11 +1,8 @@
 import type { Collection, Db } from 'mongodb';
 import type { FileFailureReason, FileStatus } from '@hub/domain';
-import { isDuplicateKeyError, type IndexPlan } from '@hub/platform';
+import { FILE_OUTCOMES_COLLECTION, FILES_COLLECTION } from '@hub/messages';
+import { claimByInsert, type IndexPlan } from '@hub/platform';
 import type { FileRecord, FileRepository } from '../ports/file-repository';
-
-export const FILES_COLLECTION = 'files';
-/** One document per file that left `uploading`: the unique file_id makes that decision happen once. */
-export const FILE_OUTCOMES_COLLECTION = 'file_outcomes';
 
 export const filesIndexes: IndexPlan = {
   [FILES_COLLECTION]: [
@@ -96,12 +93,7 @@ export class MongoFileRepository implements FileRepository {
   }
 
   private async decide(outcome: Outcome): Promise<boolean> {
-    try {
-      await this.outcomes.insertOne(outcome);
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+    if (!(await claimByInsert(() => this.outcomes.insertOne(outcome)))) return false;
     await this.apply(outcome);
     return true;
   }

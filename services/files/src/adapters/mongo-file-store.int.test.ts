@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FILE_OUTCOMES_COLLECTION } from '@hub/messages';
+import { MongoFileCatalog } from '@hub/messages/adapters';
 import { connectMongo, ensureIndexes, type MongoHandle } from '@hub/platform';
 import { stackEnv } from '../../../../test/support/stack-env';
 import type { FileRecord } from '../ports/file-repository';
-import { MongoFileCatalog } from './mongo-file-catalog';
-import { FILE_OUTCOMES_COLLECTION, filesIndexes, MongoFileRepository } from './mongo-file-repository';
+import { filesIndexes, MongoFileRepository } from './mongo-file-repository';
 
 function record(over: Partial<FileRecord> = {}): FileRecord {
   const file_id = randomUUID();

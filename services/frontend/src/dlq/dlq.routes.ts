@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { replayDeadLetter, type DeadLetter } from '@hub/outbound';
-import { isAdmin, Topics, UuidSchema } from '@hub/domain';
+import { isAdmin, Topics, UuidSchema, principalRef } from '@hub/domain';
 import { decodeCursor, type RejectedRecord } from '@hub/messages';
 import { principalOf } from '@hub/identity';
 import { problemResponses, ProblemError, PublishUnavailableError, readQuery, validationProblem, type AuthVariables, type OpenAPIRegistry, RouteGroup } from '@hub/platform';
@@ -124,7 +124,7 @@ export function dlqRoutes(d: DlqDeps, openapi: OpenAPIRegistry): RouteGroup<{ Va
     },
     handler: async (c) => {
       const { id } = params(c);
-      const by = `${principalOf(c).kind}:${principalOf(c).subject}`;
+      const by = principalRef(principalOf(c));
       const result = await unavailableOnStoreError(d, () => replayDeadLetter(id, by, d));
       if (!result) throw new ProblemError('not_found', `no dead letter ${id}`);
       if (result.outcome === 'replayed') d.logger.info({ event: 'dlq.replayed', dead_letter_id: id, delivery_id: result.deadLetter.delivery_id, message_id: result.deadLetter.message.message_id, by }, 'dead letter replayed');

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { EtcdKeys, USER_SCOPES, type Scope } from '@hub/domain';
+import { EtcdKeys, USER_SCOPES, principalRef, type Scope } from '@hub/domain';
 import { clientAddress, InvalidGrantError, rateLimitHeaders, principalOf, unavailableOnTransient, type LoginGuard } from '@hub/identity';
 import { problemResponses, ProblemError, readJsonOrForm, type AuthVariables, type Logger, type OpenAPIRegistry, RouteGroup } from '@hub/platform';
 import type { IdentityDeps } from './identity-deps';
@@ -51,7 +51,7 @@ export function authRoutes(d: IdentityDeps, openapi: OpenAPIRegistry): RouteGrou
       const body = await readJsonOrForm(c, TokenRequestSchema, bodyOpts);
       if (body.grant_type === 'refresh_token') return c.json(await refresh(body.refresh_token));
       if (body.grant_type === 'password') {
-        const account = `user:${body.username}`;
+        const account = principalRef({ kind: 'user', subject: body.username });
         const address = clientAddress(c, d.trustProxy);
         await admit(guard, account, address, d.logger);
         const user = await unavailableOnTransient(() => d.users.authenticate(body.username, body.password), d.logger);
@@ -68,7 +68,7 @@ export function authRoutes(d: IdentityDeps, openapi: OpenAPIRegistry): RouteGrou
       const secret = body.client_secret ?? basic?.secret;
       if (body.client_id && basic) throw new ProblemError('bad_request', 'send client credentials either in the body or as HTTP Basic credentials, not both');
       if (!clientId || !secret) throw new ProblemError('validation_failed', 'client_credentials needs client_id and client_secret (in the body or as HTTP Basic credentials)', { errors: [{ field: clientId ? 'client_secret' : 'client_id', message: 'is required' }] });
-      const account = `client:${clientId}`;
+      const account = principalRef({ kind: 'client', subject: clientId });
       const address = clientAddress(c, d.trustProxy);
       await admit(guard, account, address, d.logger);
       const client = await unavailableOnTransient(() => d.clients.authenticate(clientId, secret), d.logger);

@@ -10,7 +10,3 @@ export function mayRead(p: Principal, conversation: Pick<Conversation, 'members'
   if (!hasScope(p, 'messages:read')) return false;
   return p.kind === 'client' || conversation.members.includes(p.subject);
 }
-
-export function principalName(p: Principal): string {
-  return `${p.kind}:${p.subject}`;
-}

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
-import { DIRECT_CONVERSATION_NAMESPACE, directConversationKey, hasScope, nameBasedId, newId, type Conversation, type Principal } from '@hub/domain';
+import { DIRECT_CONVERSATION_NAMESPACE, directConversationKey, hasScope, nameBasedId, newId, principalRef, type Conversation, type Principal } from '@hub/domain';
 import { principalOf, rateLimitHeaders, unavailableOnTransient } from '@hub/identity';
 import { ProblemError, problemResponses, readJson, readQuery, requireScope, validationProblem, type AuthVariables, type OpenAPIRegistry, RouteGroup } from '@hub/platform';
 import type { z } from 'zod';
-import { mayRead, principalName } from './access';
+import { mayRead } from './access';
 import type { MessagesDeps } from './messages-deps';
 import { ConversationAcceptedSchema, ConversationIdParamsSchema, ConversationListQuerySchema, ConversationListSchema, ConversationSchema, CreateConversationRequestSchema, HistoryQuerySchema, HistorySchema } from './schemas';
 
@@ -39,7 +39,7 @@ export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): 
         type: body.type,
         members: body.type === 'direct' ? [...body.members].sort() : body.members,
         created_at: new Date().toISOString(),
-        created_by: principalName(p),
+        created_by: principalRef(p),
       };
       if (body.name !== undefined) conversation.name = body.name;
       const { conversation: stored, created } = await d.conversations.create(conversation);
@@ -71,7 +71,7 @@ export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): 
       if (!conversation || p.kind !== 'user' || !conversation.members.includes(p.subject)) throw new ProblemError('not_found', `no conversation ${conversation_id} of yours`);
       const at = new Date().toISOString();
       if (!(await d.acceptances.accept(conversation_id, p.subject, at))) throw new ProblemError('not_found', `no conversation ${conversation_id} of yours`);
-      d.logger.info({ event: 'conversations.accepted', conversation_id, by: principalName(p) }, 'conversation accepted');
+      d.logger.info({ event: 'conversations.accepted', conversation_id, by: principalRef(p) }, 'conversation accepted');
       return c.json({ conversation_id, username: p.subject, accepted: true });
     },
   });
@@ -133,7 +133,7 @@ function mayList(p: Principal, username: string): boolean {
  * its members exist or not, so the refusal itself tells nothing.
  */
 async function checkMembersExist(d: MessagesDeps, p: Principal, members: readonly string[]): Promise<void> {
-  const key = p.kind === 'user' ? `user:${p.subject}` : undefined;
+  const key = p.kind === 'user' ? principalRef(p) : undefined;
   const { limiter, limit } = d.unknownMembers;
   if (key) {
     const state = await unavailableOnTransient(() => limiter.peek(key, limit));

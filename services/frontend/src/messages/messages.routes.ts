@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { buildStatusView, hasScope } from '@hub/domain';
+import { buildStatusView, hasScope, principalRef } from '@hub/domain';
 import { principalOf } from '@hub/identity';
 import { ProblemError, problemResponses, readJson, type AuthVariables, type OpenAPIRegistry, RouteGroup } from '@hub/platform';
-import { mayRead, principalName } from './access';
+import { mayRead } from './access';
 import { params } from './conversations.routes';
 import type { MessagesDeps } from './messages-deps';
 import { AcceptedSchema, MessageIdParamsSchema, MessageStatusSchema, SendMessageSchema } from './schemas';
@@ -71,7 +71,7 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Route
       const notFound = new ProblemError('not_found', `no message ${message_id} (an accepted message is listed here once the router stored it, normally within a second)`);
       const message = await d.messages.get(message_id);
       if (!message) throw notFound;
-      const submitter = hasScope(p, 'messages:send') && message.submitted_by === principalName(p);
+      const submitter = hasScope(p, 'messages:send') && message.submitted_by === principalRef(p);
       if (!submitter) {
         const conversation = await d.lookup.get(message.conversation_id);
         if (!conversation || !mayRead(p, conversation)) throw notFound;

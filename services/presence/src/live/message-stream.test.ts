@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { StoredMessage } from '@hub/domain';
 import type { MessageHistory } from '../ports/message-history';
 import type { ServerFrame } from '../ws/frames';
-import { messageFrame, MessageStream, type FrameSink } from './message-stream';
+import { messageFrame } from '@hub/push';
+import { MessageStream, type FrameSink } from './message-stream';
 
 const CONV = '0190aaaa-0000-7000-8000-000000000001';
 

@@ -1,5 +1,6 @@
 import type { StoredMessage } from '@hub/domain';
 import type { MessageHistory } from '../ports/message-history';
+import { messageFrame } from '@hub/push';
 import type { MessageFrameData, ServerFrame } from '../ws/frames';
 
 /** Where a stream writes: one connection. */
@@ -26,10 +27,6 @@ interface ConversationState {
   busy: number;
   pending: MessageFrameData[];
   chain: Promise<void>;
-}
-
-export function messageFrame(m: StoredMessage): MessageFrameData {
-  return { message_id: m.message_id, conversation_id: m.conversation_id, sequence_number: m.sequence_number, from: m.from, payload: m.payload, ...(m.file ? { file: m.file } : {}), created_at: m.accepted_at };
 }
 
 /** Messages a user's connection gets: those addressed to them on the internal channel, and their own (other devices). */

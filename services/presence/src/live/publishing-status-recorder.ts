@@ -1,4 +1,4 @@
-import { makeEnvelope, MESSAGE_STATUS, nameBasedId, Topics, type StatusEvent } from '@hub/domain';
+import { statusEventId, statusRecord, type StatusEvent } from '@hub/domain';
 import type { EventPublisher } from '@hub/platform';
 import type { StatusRecorder } from '../ports/status-recorder';
 
@@ -15,11 +15,7 @@ export class PublishingStatusRecorder implements StatusRecorder {
 
   async record(events: StatusEvent[]): Promise<void> {
     await this.publisher.publishMany(
-      events.map((e) => ({
-        topic: Topics.status,
-        key: e.conversation_id,
-        envelope: makeEnvelope(MESSAGE_STATUS, e, { id: nameBasedId(RECEIPT_NAMESPACE, `${e.message_id}|${e.recipient}|${e.channel}|${e.status}`) }),
-      })),
+      events.map((e) => statusRecord(e, statusEventId(RECEIPT_NAMESPACE, e))),
     );
   }
 }

@@ -1,4 +1,4 @@
-import type { StatusEvent, StoredMessage } from '@hub/domain';
+import { statusEvent, type StoredMessage } from '@hub/domain';
 import type { MessageHistory } from '../ports/message-history';
 import type { Memberships } from '../ports/memberships';
 import type { StatusRecorder } from '../ports/status-recorder';
@@ -19,7 +19,7 @@ export class Receipts {
     const m = await this.d.history.get(messageId);
     if (!m || !(m.to.includes(user) || m.from === user)) throw new FrameError('not_found', `no message ${messageId} for you`);
     if (m.from === user && !m.to.includes(user)) return;
-    await this.d.statuses.record(isInternalRecipient(m, user) ? [statusEvent(m, user, 'delivered')] : []);
+    await this.d.statuses.record(isInternalRecipient(m, user) ? [statusEvent(m, { recipient: user, channel: 'internal', status: 'delivered', at: new Date() })] : []);
     await this.d.memberships.advance(user, m.conversation_id, { delivered_seq: m.sequence_number });
   }
 
@@ -33,7 +33,7 @@ export class Receipts {
     while (after < upToSeq) {
       const page = (await this.d.history.after(conversationId, after, this.d.pageSize)).filter((m) => m.sequence_number <= upToSeq);
       if (page.length === 0) break;
-      const events = page.filter((m) => isInternalRecipient(m, user)).map((m) => statusEvent(m, user, 'read'));
+      const events = page.filter((m) => isInternalRecipient(m, user)).map((m) => statusEvent(m, { recipient: user, channel: 'internal', status: 'read', at: new Date() }));
       // A read message was delivered even if its ack got lost: record both, in order.
       await this.d.statuses.record(events.flatMap((e) => [{ ...e, status: 'delivered' as const }, e]));
       after = page[page.length - 1]!.sequence_number;
@@ -45,18 +45,4 @@ export class Receipts {
 
 function isInternalRecipient(m: StoredMessage, user: string): boolean {
   return m.to.includes(user) && m.channels.includes('internal');
-}
-
-function statusEvent(m: StoredMessage, user: string, status: 'delivered' | 'read'): StatusEvent {
-  return {
-    message_id: m.message_id,
-    conversation_id: m.conversation_id,
-    recipient: user,
-    channel: 'internal',
-    status,
-    sequence_number: m.sequence_number,
-    from: m.from,
-    submitted_by: m.submitted_by,
-    occurred_at: new Date().toISOString(),
-  };
 }

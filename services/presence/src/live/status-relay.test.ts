@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger, type ConsumedRecord } from '@hub/platform';
-import type { Fanout } from '../fanout';
+import type { Fanout } from '@hub/push';
 import type { ServerFrame } from '../ws/frames';
 import { StatusRelay } from './status-relay';
 

@@ -1,6 +1,6 @@
 import { canTransition, MESSAGE_STATUS, type Status, type StatusEvent } from '@hub/domain';
 import type { ConsumedRecord, Logger } from '@hub/platform';
-import type { Fanout } from '../fanout';
+import type { Fanout } from '@hub/push';
 import type { ServerFrame } from '../ws/frames';
 
 /**

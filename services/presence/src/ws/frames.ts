@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { PayloadSchema, UsernameSchema, UuidSchema, type FileInfo, type Payload, type Status, type Channel } from '@hub/domain';
+import { PayloadSchema, UsernameSchema, UuidSchema } from '@hub/domain';
+import type { FrameErrorCode } from '@hub/push';
+
+// Server frames are built by live push too (router and presence alike), so they live in @hub/push.
+export { errorFrame, type FrameErrorCode, type MessageFrameData, type ServerFrame, type StatusFrameData } from '@hub/push';
 
 /**
  * The WebSocket frame contract (docs/ARCHITECTURE.md): JSON text frames
@@ -25,23 +29,6 @@ export const ClientFrames = {
 
 export type ClientOp = keyof typeof ClientFrames;
 export type ClientFrame = { [K in ClientOp]: { op: K; d: z.infer<(typeof ClientFrames)[K]> } }[ClientOp];
-
-/** Error codes of `error` frames (the socket stays open after each). */
-export type FrameErrorCode =
-  | 'invalid_json'
-  | 'invalid_frame'
-  | 'unknown_op'
-  | 'validation_failed'
-  | 'rate_limited'
-  | 'not_member'
-  | 'not_accepted'
-  | 'not_found'
-  | 'sequence_out_of_range'
-  | 'forbidden'
-  | 'message_id_taken'
-  | 'message_id_reused'
-  | 'unavailable'
-  | 'internal';
 
 export type FrameParse = { ok: true; frame: ClientFrame } | { ok: false; code: FrameErrorCode; message: string; op?: string };
 
@@ -69,38 +56,4 @@ function issueText(error: z.ZodError): string {
   const path = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') return `${path ? `${path}: ` : ''}unknown field(s): ${(issue as { keys?: string[] }).keys?.join(', ')}`;
   return `${path || 'd'}: ${issue.message}`;
-}
-
-export interface MessageFrameData {
-  message_id: string;
-  conversation_id: string;
-  sequence_number: number;
-  from: string;
-  payload: Payload;
-  /** File messages: the file's details (fetch a download URL with GET /v1/files/{file_id}). */
-  file?: FileInfo;
-  created_at: string;
-}
-
-export interface StatusFrameData {
-  message_id: string;
-  conversation_id?: string;
-  recipient: string;
-  channel: Channel;
-  status: Status;
-}
-
-/** Frames the server sends. */
-export type ServerFrame =
-  | { op: 'hello'; d: { heartbeat_interval: number; node: string; user: string } }
-  | { op: 'pong'; d: Record<string, never> }
-  | { op: 'message'; d: MessageFrameData }
-  | { op: 'accepted'; d: { client_msg_id: string; message_id: string } }
-  | { op: 'status'; d: StatusFrameData }
-  | { op: 'typing'; d: { conversation_id: string; user: string; expires_in_ms: number } }
-  | { op: 'presence'; d: { user: string; status: 'online' | 'offline' } }
-  | { op: 'error'; d: { code: FrameErrorCode; message: string; op?: string; client_msg_id?: string } };
-
-export function errorFrame(code: FrameErrorCode, message: string, extra: { op?: string; client_msg_id?: string } = {}): ServerFrame {
-  return { op: 'error', d: { code, message, ...extra } };
 }

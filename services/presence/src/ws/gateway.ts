@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Principal } from '@hub/domain';
 import { Counter, Gauge, ProblemError, type Logger, type Registry } from '@hub/platform';
-import type { NodePush } from '../ports/node-bus';
+import type { NodePush } from '@hub/push';
 import { CloseCodes } from './close-codes';
 import { Connection, type ConnectionLimits } from './connection';
 import { FrameError } from './frame-error';

@@ -1,6 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { decodeRecord, groupConsumer, kafkaNamePrefix, type ConsumedRecord, type Logger } from '@hub/platform';
 import type { DelayedHandler, DelayedTopicConsumer } from '../ports/delayed-consumer';
+import { OffsetProgress } from './partition-progress';
 
 export interface KafkaDelayedConsumerOptions {
   groupId: string;
@@ -20,37 +21,6 @@ interface Held {
   timer?: NodeJS.Timeout;
 }
 
-/** Offsets of one partition read but not yet handled, in order; the commit point is the first unhandled one. */
-class PartitionProgress {
-  private readonly offsets: number[] = [];
-  private readonly done = new Set<number>();
-  private head = 0;
-  private next = -1;
-  committed = -1;
-
-  add(offset: number): void {
-    this.offsets.push(offset);
-    this.next = Math.max(this.next, offset + 1);
-  }
-
-  complete(offset: number): void {
-    this.done.add(offset);
-    while (this.head < this.offsets.length && this.done.has(this.offsets[this.head]!)) {
-      this.done.delete(this.offsets[this.head]!);
-      this.head++;
-    }
-    if (this.head > 1024) {
-      this.offsets.splice(0, this.head);
-      this.head = 0;
-    }
-  }
-
-  /** The offset to commit: the oldest unhandled record, or past everything read. */
-  watermark(): number {
-    return this.head < this.offsets.length ? this.offsets[this.head]! : this.next;
-  }
-}
-
 /**
  * Adapter: DelayedTopicConsumer on a KafkaJS consumer with manual commits.
  *
@@ -64,10 +34,9 @@ class PartitionProgress {
 export class KafkaDelayedConsumer implements DelayedTopicConsumer {
   private readonly consumer: Consumer;
   private readonly prefix: string;
-  private readonly progress = new Map<number, PartitionProgress>();
+  private readonly progress = new OffsetProgress();
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly heldItems = new Set<Held>();
-  private generation = 0;
   private paused = false;
   private running = false;
   private commitTimer?: NodeJS.Timeout;
@@ -129,14 +98,9 @@ export class KafkaDelayedConsumer implements DelayedTopicConsumer {
 
   private hold(partition: number, m: KafkaMessage): void {
     const record = decodeRecord(this.opts.topic, partition, m);
-    let progress = this.progress.get(partition);
-    if (!progress) {
-      progress = new PartitionProgress();
-      this.progress.set(partition, progress);
-    }
     const offset = Number(m.offset);
-    progress.add(offset);
-    const item: Held = { record, partition, offset, generation: this.generation };
+    const generation = this.progress.read(partition, offset);
+    const item: Held = { record, partition, offset, generation };
     this.heldItems.add(item);
     this.arm(item, this.handler!.dueAt(record));
   }
@@ -146,7 +110,7 @@ export class KafkaDelayedConsumer implements DelayedTopicConsumer {
   }
 
   private enqueue(item: Held): void {
-    if (item.generation !== this.generation || !this.running) return;
+    if (item.generation !== this.progress.generation || !this.running) return;
     const lane = safeLane(this.handler!, item.record);
     const previous = this.lanes.get(lane) ?? Promise.resolve();
     const run = previous.then(() => this.run(item));
@@ -157,7 +121,7 @@ export class KafkaDelayedConsumer implements DelayedTopicConsumer {
   }
 
   private async run(item: Held): Promise<void> {
-    if (item.generation !== this.generation || !this.running) return;
+    if (item.generation !== this.progress.generation || !this.running) return;
     try {
       await this.handler!.handle(item.record);
     } catch (err) {
@@ -166,8 +130,8 @@ export class KafkaDelayedConsumer implements DelayedTopicConsumer {
       return;
     }
     this.heldItems.delete(item);
-    if (item.generation !== this.generation) return;
-    this.progress.get(item.partition)?.complete(item.offset);
+    if (item.generation !== this.progress.generation) return;
+    this.progress.handled(item.partition, item.offset, item.generation);
     if (this.paused && this.heldItems.size < this.opts.maxHeld / 2) {
       this.paused = false;
       this.consumer.resume([{ topic: this.prefix + this.opts.topic }]);
@@ -175,18 +139,11 @@ export class KafkaDelayedConsumer implements DelayedTopicConsumer {
   }
 
   private async commit(): Promise<void> {
-    const offsets: Array<{ topic: string; partition: number; offset: string }> = [];
-    for (const [partition, p] of this.progress) {
-      const w = p.watermark();
-      if (w > p.committed) offsets.push({ topic: this.prefix + this.opts.topic, partition, offset: String(w) });
-    }
-    if (offsets.length === 0) return;
+    const commits = this.progress.toCommit();
+    if (commits.length === 0) return;
     try {
-      await this.consumer.commitOffsets(offsets);
-      for (const o of offsets) {
-        const p = this.progress.get(o.partition);
-        if (p) p.committed = Number(o.offset);
-      }
+      await this.consumer.commitOffsets(commits.map((c) => ({ topic: this.prefix + this.opts.topic, partition: c.partition, offset: String(c.offset) })));
+      this.progress.committed(commits);
     } catch (err) {
       // A rebalance in progress: the new assignment starts from the last successful commit.
       this.logger.debug({ err: { message: (err as Error).message } }, 'retry offsets not committed');
@@ -194,10 +151,9 @@ export class KafkaDelayedConsumer implements DelayedTopicConsumer {
   }
 
   private resetAfterRebalance(): void {
-    this.generation++;
+    this.progress.reset();
     for (const item of this.heldItems) clearTimeout(item.timer);
     this.heldItems.clear();
-    this.progress.clear();
     if (this.paused) {
       this.paused = false;
       this.consumer.resume([{ topic: this.prefix + this.opts.topic }]);

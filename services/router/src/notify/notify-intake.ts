@@ -30,6 +30,10 @@ export interface IntakeDeps {
     hasRoom(n: number): boolean;
     leaseFromNow(): Date;
     hold(records: readonly WebhookDeliveryRecord[]): void;
+    /** Told every status event of a webhook owner's message, before the deliveries made of it are held (reorder window). */
+    saw(event: StatusEvent): void;
+    /** Called once a batch's deliveries are held: deliveries that waited for the statuses seen may go now. */
+    releaseWaiting(): void;
   };
 }
 
@@ -46,7 +50,7 @@ export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) =
   // The same event can come twice (a producer's retry, a Kafka redelivery): the queue refuses a repeat while the
   // first is pending, this memory after it finished. Beyond both, receivers deduplicate on webhook-id.
   const recent = new LRUCache<string, true>({ max: d.recentEvents ?? 100_000 });
-  return async (records) => {
+  const intake = async (records: ConsumedRecord[]) => {
     const deliveries: NewWebhookDelivery[] = [];
     const now = new Date();
     const inBatch = new Set<string>();
@@ -72,6 +76,13 @@ export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) =
     const toHold = [...fresh.map((nd) => newWebhookDeliveryRecord(nd, leaseUntil)), ...ownedAlready];
     if (hold && toHold.length > 0) d.dispatcher.hold(toHold);
   };
+  return async (records) => {
+    try {
+      await intake(records);
+    } finally {
+      d.dispatcher.releaseWaiting();
+    }
+  };
 }
 
 function deliveriesFor(record: ConsumedRecord, d: IntakeDeps, now: Date): NewWebhookDelivery[] {
@@ -91,6 +102,7 @@ function deliveriesFor(record: ConsumedRecord, d: IntakeDeps, now: Date): NewWeb
     if (!parsed.success) return invalid(record, d, parsed.error.issues[0]?.path.join('.') ?? '');
     const event: StatusEvent = parsed.data;
     owner = ownerOfSubmitter(event.submitted_by);
+    if (owner) d.dispatcher.saw(event);
     eventType = eventTypeForStatus(event.status);
     body = JSON.stringify(statusPayload(event));
     messageId = event.message_id;

@@ -20,6 +20,7 @@ export function notifySettings(config: RouterConfig): NotifySettings {
     retentionMs: config.WEBHOOK_DELIVERY_RETENTION_DAYS * 86_400_000,
     // Half the shutdown budget for calls in flight; the rest is for committing and closing clients.
     drainMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),
+    reorderWindowMs: config.WEBHOOK_REORDER_WINDOW_MS,
     secrets: webhookSecretCodec(config),
   };
 }

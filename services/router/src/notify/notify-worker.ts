@@ -23,6 +23,8 @@ export interface NotifySettings {
   recoveryIntervalMs: number;
   retentionMs: number;
   drainMs: number;
+  /** How long a delivered or read event waits for the earlier statuses of its recipient × channel (WEBHOOK_REORDER_WINDOW_MS; 0: off). */
+  reorderWindowMs: number;
   /** How registrations' signing secrets are stored (sealed with WEBHOOK_SECRETS_KEY, or as they are). */
   secrets?: WebhookSecretCodec;
 }
@@ -80,6 +82,7 @@ export function createNotifyWorker(d: NotifyWorkerDeps): NotifyWorker {
       leaseMs: s.timeoutMs + 2 * s.recoveryIntervalMs + 30_000,
       retentionMs: s.retentionMs,
       drainMs: s.drainMs,
+      reorderWindowMs: s.reorderWindowMs,
     },
   });
   const consumer = new EventConsumer(kafka, { groupId: ConsumerGroups.notify, topics: [Topics.status, Topics.files] }, logger);

@@ -1,236 +1,50 @@
-import type { MessageEvent, StoredMessage } from '@hub/domain';
-import { SequenceConflictError, type ConversationSequences, type MessageWriter, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
-import type { ConsumedRecord, EventPublisher, Logger, MultiBatchHandler, OutgoingEvent, PartitionBatch } from '@hub/platform';
+import { ConsumerGroups, Topics } from '@hub/domain';
+import { pipelineIndexes } from '@hub/messages';
+import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots } from '@hub/messages/adapters';
+import { coalesceBatches, EventConsumer, ensureIndexes, type EventPublisher, type Infra, type Logger, type MongoHandle, type Registry } from '@hub/platform';
 import type { HandOverRouter } from '../ports/hand-over';
-import { decodeMessageRecord, poisonDeadLetter, recordDeadLetters } from './message-records';
-import type { RouteMetrics } from './route-metrics';
-import type { SenderAcceptances } from './sender-acceptances';
-import { deliveryRequests, routingStatusEvent } from './routing-statuses';
-import { SequenceAllocator, type ToNumber } from './sequence-allocator';
+import type { RouterWorker } from '../workers';
+import { createRouteHandler } from './route-handler';
+import { createRouteMetrics } from './route-metrics';
+import { SenderAcceptances } from './sender-acceptances';
 
-export interface RouteWorkerDeps {
-  messages: MessageWriter;
-  sequences: ConversationSequences;
-  slots: SequenceSlots;
-  /** Where refused records are kept for operators (beside hub.dlq.v1). */
-  rejected: RejectedRecords;
-  handOver: HandOverRouter;
-  /** Records that a message's sender accepted its conversation (presence privacy). */
-  senders: SenderAcceptances;
-  publisher: EventPublisher;
-  logger: Logger;
-  metrics: RouteMetrics;
-  /** Conversation states kept in memory (members and last number). */
+export interface RouteWorkerSettings {
+  /** Partitions processed at once (order within a partition always holds). */
+  partitionConcurrency: number;
   sequenceCacheSize: number;
-  now?: () => Date;
+  /** Partition groups written side by side (see coalesceBatches). */
+  writeGroups: number;
 }
 
 /**
- * The `route` worker's batch handler (consumer group `router`,
- * hub.messages.v1): the batches of one fetch, several partitions at once
- * (coalesceBatches), each partition's records in order; every step below is
- * one bulk operation for all of them.
- *
- *  1. decode; poison and invalid records → hub.dlq.v1 (never block the partition)
- *  2. dedup: first within the batch, then against the store (bulk claims;
- *     only re-seen ids are looked up)
- *  3. check conversation and membership; refusals → hub.dlq.v1
- *  4. number the new messages per conversation (SequenceAllocator: one
- *     bulk insert of sequence slots) and insert them with one insertMany
- *  5. route what was stored, plus stored messages whose routing may not
- *     have finished (first seen at or after the batch's first offset: an
- *     earlier attempt stopped after the insert), through the
- *     HandOverRouter; publish each outcome as a StatusEvent on hub.status.v1
- * Offsets are committed by the consumer only after this resolves; any
- * failure throws and the batch is redelivered, every step being idempotent.
+ * The `route` worker (consumer group `router`, hub.messages.v1): stores
+ * each accepted message once, numbered in its conversation, hands it over
+ * to its channels and publishes the outcomes on hub.status.v1. Scales out
+ * by running more router processes with it, up to the partition count.
  */
-export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
-  const now = deps.now ?? (() => new Date());
-  const allocator = new SequenceAllocator(deps.sequences, deps.slots, deps.logger, { cacheSize: deps.sequenceCacheSize, onAnomaly: () => deps.metrics.anomalies.inc() });
-  const log = deps.logger;
-
-  const handler = async (batches: PartitionBatch[]) => {
-    const started = performance.now();
-    const records = batches.flatMap((b) => b.records);
-    const heartbeat = () => Promise.all(batches.map((b) => b.ctx.heartbeat())).then(() => {});
-    // Everything before a partition's first offset in this call was processed to the end (or it would be redelivered).
-    const firstOffsets = new Map(batches.map((b) => [b.ctx.partition, b.records[0]!.offset]));
-    for (const b of batches) deps.metrics.batchSize.observe(b.records.length);
-    const deadLetters: OutgoingEvent[] = [];
-    const refuse = (record: ConsumedRecord, reason: string, label: string, messageId?: string) => {
-      deadLetters.push(poisonDeadLetter(record, reason, messageId, now()));
-      deps.metrics.deadLettered.inc({ reason: label });
-      log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason, message_id: messageId }, 'record dead-lettered');
-    };
-
-    // 1–2: decode and dedup within the batch (a re-send may sit next to its original).
-    const events: MessageEvent[] = [];
-    const positions = new Map<string, { partition: number; offset: string }>();
-    const seenInBatch = new Map<string, MessageEvent>();
-    const firstRecord = new Map<string, ConsumedRecord>();
-    let duplicates = 0;
-    for (const record of records) {
-      const d = decodeMessageRecord(record);
-      if (d.kind === 'poison') {
-        refuse(record, d.reason, record.poison ? 'unparseable' : 'invalid', d.messageId);
-        continue;
-      }
-      const earlier = seenInBatch.get(d.event.message_id);
-      if (earlier) {
-        if (sameOrigin(earlier, d.event)) duplicates++;
-        else refuse(record, idTakenReason(d.event), 'message_id_taken', d.event.message_id);
-        continue;
-      }
-      seenInBatch.set(d.event.message_id, d.event);
-      firstRecord.set(d.event.message_id, record);
-      events.push(d.event);
-      positions.set(d.event.message_id, { partition: record.partition, offset: record.offset });
-    }
-
-    const step = stepTimer(deps.metrics.step);
-    const claimedBefore = await deps.messages.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, ...positions.get(e.message_id)! })));
-    await heartbeat();
-    const stored = claimedBefore.size > 0 ? await deps.messages.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
-    // A stored message first seen before its partition's first offset here
-    // was finished: a re-send, skipped. First seen at or after it: an
-    // earlier attempt at this batch stopped after the insert, so its routing
-    // may be unfinished and is done again.
-    const unfinished: StoredMessage[] = [];
-    // An id stored for another sender or conversation is not a re-send: this
-    // message was answered 202 (its accept-time claim had expired, or was
-    // bypassed) and would otherwise vanish, so it is dead-lettered, visibly.
-    let taken = 0;
-    for (const m of stored.values()) {
-      const e = seenInBatch.get(m.message_id)!;
-      if (sameOrigin(m, e)) continue;
-      refuse(firstRecord.get(m.message_id)!, idTakenReason(e), 'message_id_taken', m.message_id);
-      taken++;
-    }
-    if (stored.size > taken) {
-      const seen = await deps.messages.sightings([...stored.keys()]);
-      for (const m of stored.values()) {
-        if (!sameOrigin(m, seenInBatch.get(m.message_id)!)) continue;
-        const at = seen.get(m.message_id);
-        const first = at ? firstOffsets.get(at.partition) : undefined;
-        if (at && first !== undefined && positions.get(m.message_id)?.partition === at.partition && BigInt(at.offset) >= BigInt(first)) unfinished.push(m);
-      }
-    }
-    duplicates += stored.size - taken - unfinished.length;
-    // Claimed but not stored: an earlier attempt stopped between claim and insert; numbered now (or given back its number).
-    const fresh = events.filter((e) => !stored.has(e.message_id));
-    step('dedup');
-
-    // 3: the conversation must exist and sender and recipients be members.
-    const byConversation = new Map<string, ToNumber[]>();
-    const states = new Map<string, SequenceState | undefined>();
-    const ids = [...new Set(fresh.map((e) => e.conversation_id))];
-    // Mostly cache hits; misses are point reads, a few at a time.
-    for (let i = 0; i < ids.length; i += STATE_LOAD_CONCURRENCY) {
-      const chunk = ids.slice(i, i + STATE_LOAD_CONCURRENCY);
-      const loaded = await Promise.all(chunk.map((id) => allocator.state(id)));
-      chunk.forEach((id, j) => states.set(id, loaded[j]));
-    }
-    step('conversations');
-    const recordOf = new Map(records.map((r) => [(r.envelope?.payload as { message_id?: string } | undefined)?.message_id, r]));
-    for (const e of fresh) {
-      const state = states.get(e.conversation_id);
-      const record = recordOf.get(e.message_id)!;
-      if (!state) {
-        refuse(record, `conversation ${e.conversation_id} does not exist`, 'unknown_conversation', e.message_id);
-        continue;
-      }
-      const outsiders = [e.from, ...e.to].filter((u) => !state.members.includes(u));
-      if (outsiders.length > 0) {
-        refuse(record, `not members of conversation ${e.conversation_id}: ${outsiders.join(', ')}`, 'not_a_member', e.message_id);
-        continue;
-      }
-      const item: ToNumber = { event: e, partition: record.partition, offset: record.offset, orphan: claimedBefore.has(e.message_id) };
-      const list = byConversation.get(e.conversation_id);
-      if (list) list.push(item);
-      else byConversation.set(e.conversation_id, [item]);
-    }
-
-    // 4: number and store.
-    const touched = [...byConversation.keys()];
-    const toRoute: StoredMessage[] = [];
-    try {
-      const numbered = await allocator.number(firstOffsets, byConversation, now);
-      step('sequence');
-      await heartbeat();
-      await deps.messages.insert(numbered);
-      // Before the statuses: once the sender sees their reply stored, their presence is shared in that conversation.
-      await deps.senders.record(numbered);
-      step('insert');
-      await heartbeat();
-      const persistedAt = Date.now();
-      for (const m of numbered) {
-        toRoute.push(m);
-        deps.metrics.endToEnd.observe(Math.max(0, persistedAt - Date.parse(m.accepted_at)) / 1000);
-      }
-      deps.metrics.persisted.inc(toRoute.length);
-      if (log.isLevelEnabled('debug')) {
-        for (const m of toRoute) log.debug({ message_id: m.message_id, trace_id: m.trace_id, conversation_id: m.conversation_id, sequence_number: m.sequence_number }, 'message stored');
-      }
-    } catch (err) {
-      allocator.forget(touched);
-      if (err instanceof SequenceConflictError) {
-        // The slot was ours, yet another message is stored under the number: only data written outside the slots can do that.
-        deps.metrics.anomalies.inc();
-        log.error({ conversations: err.conversationIds, message_ids: err.messageIds.slice(0, 20) }, 'a stored message holds a number whose slot is another message\'s; the batch is retried');
-      }
-      throw err;
-    }
-    deps.metrics.duplicates.inc(duplicates);
-
-    // 5: route what was stored now, and stored messages whose routing an earlier attempt may have cut short.
-    toRoute.push(...unfinished);
-    toRoute.sort((a, b) => (a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1));
-    const requests = toRoute.flatMap(deliveryRequests);
-    await heartbeat();
-    const outcomes = requests.length > 0 ? await deps.handOver.deliver(requests) : [];
-    step('deliver');
-    await heartbeat();
-    const at = now();
-    const statusEvents = requests.map((r, i) => routingStatusEvent(r, outcomes[i]!, at));
-    await recordDeadLetters(deps.rejected, deps.publisher, deadLetters, statusEvents);
-    step('publish');
-    await heartbeat();
-    for (const e of statusEvents) deps.metrics.statuses.inc({ status: (e.envelope.payload as { status: string }).status });
-
-    for (const b of batches) {
-      const lag = Number(b.ctx.highWatermark) - (Number(b.records[b.records.length - 1]!.offset) + 1);
-      deps.metrics.lag.set({ topic: b.ctx.topic, partition: String(b.ctx.partition) }, Math.max(0, lag));
-    }
-    deps.metrics.batchDuration.observe((performance.now() - started) / 1000);
-    if (toRoute.length > 0 || duplicates > 0) {
-      log.debug({ partitions: batches.map((b) => b.ctx.partition), records: records.length, stored: toRoute.length, duplicates, dead_letters: deadLetters.length, ms: Math.round(performance.now() - started) }, 'route batch done');
-    }
-  };
-  return Object.assign(handler, { rebalanced: () => allocator.forgetAll() });
-}
-
-/** The route batch handler, told when the group rebalanced (its counters may be stale: other workers may have numbered its conversations). */
-export type RouteHandler = MultiBatchHandler & { rebalanced(): void };
-
-const STATE_LOAD_CONCURRENCY = 16;
-
-/** Two records under one message_id are the same message (a re-send or redelivery) only from the same sender, caller and conversation. */
-function sameOrigin(a: MessageEvent, b: MessageEvent): boolean {
-  // Records from before submitted_by existed carry none; conversation and sender still tell them apart.
-  const callers = a.submitted_by === undefined || b.submitted_by === undefined || a.submitted_by === b.submitted_by;
-  return a.conversation_id === b.conversation_id && a.from === b.from && callers;
-}
-
-function idTakenReason(e: MessageEvent): string {
-  return `message_id ${e.message_id} is already used by a message of another sender or conversation; this one (from "${e.from}" in conversation ${e.conversation_id}) was not stored`;
-}
-
-/** Observes the time since the previous step (or the start) under the step's name. */
-function stepTimer(histogram: RouteMetrics['step']): (name: string) => void {
-  let last = performance.now();
-  return (name) => {
-    const t = performance.now();
-    histogram.observe({ step: name }, (t - last) / 1000);
-    last = t;
+export function createRouteWorker(deps: { kafka: NonNullable<Infra['kafka']>; publisher: EventPublisher; db: MongoHandle['db']; logger: Logger; registry: Registry; handOver: HandOverRouter; settings: RouteWorkerSettings }): RouterWorker {
+  const { db, logger, settings } = deps;
+  const consumer = new EventConsumer(deps.kafka, { groupId: ConsumerGroups.route, topics: [Topics.messages], partitionsConsumedConcurrently: settings.partitionConcurrency }, logger);
+  const handler = createRouteHandler({
+    messages: new MongoMessageStore(db),
+    sequences: new MongoConversationStore(db),
+    slots: new MongoSequenceSlots(db),
+    rejected: new MongoRejectedRecords(db),
+    handOver: deps.handOver,
+    senders: new SenderAcceptances(new MongoConversationAcceptances(db), settings.sequenceCacheSize),
+    publisher: deps.publisher,
+    logger: logger.child({ worker: 'route' }),
+    metrics: createRouteMetrics(deps.registry),
+    sequenceCacheSize: settings.sequenceCacheSize,
+  });
+  // Partitions may have moved: cached counters of conversations numbered elsewhere meanwhile are stale.
+  consumer.kafkaConsumer.on(consumer.kafkaConsumer.events.GROUP_JOIN, () => handler.rebalanced());
+  return {
+    start: async () => {
+      await ensureIndexes(db, pipelineIndexes);
+      await consumer.start(coalesceBatches(handler, { groups: settings.writeGroups }));
+      logger.info({ group: ConsumerGroups.route }, 'route worker started');
+    },
+    stop: () => consumer.stop(),
   };
 }

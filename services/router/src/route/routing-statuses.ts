@@ -1,4 +1,4 @@
-import { MESSAGE_STATUS, Topics, makeEnvelope, nameBasedId, type StatusEvent, type StoredMessage } from '@hub/domain';
+import { statusEvent, statusEventId, statusRecord, type StoredMessage } from '@hub/domain';
 import type { OutgoingEvent } from '@hub/platform';
 import { outcomeStatus, type DeliveryOutcome, type DeliveryRequest } from '../ports/hand-over';
 
@@ -19,20 +19,7 @@ export function deliveryRequests(message: StoredMessage): DeliveryRequest[] {
 export function routingStatusEvent(request: DeliveryRequest, outcome: DeliveryOutcome, now: Date): OutgoingEvent {
   const m = request.message;
   const status = outcomeStatus(outcome);
-  const event: StatusEvent = {
-    message_id: m.message_id,
-    conversation_id: m.conversation_id,
-    recipient: request.recipient,
-    channel: request.channel,
-    status,
-    sequence_number: m.sequence_number,
-    from: m.from,
-    submitted_by: m.submitted_by,
-    occurred_at: now.toISOString(),
-  };
   const detail = outcome.kind === 'failed' ? [outcome.reason, outcome.detail].filter(Boolean).join(': ') : outcome.detail;
-  if (detail) event.detail = detail;
-  if (outcome.kind === 'sent' && outcome.externalId) event.external_id = outcome.externalId;
-  const id = nameBasedId(ROUTING_STATUS_NAMESPACE, `${m.message_id}|${request.recipient}|${request.channel}|${status}`);
-  return { topic: Topics.status, key: m.conversation_id, envelope: makeEnvelope(MESSAGE_STATUS, event, { id }) };
+  const event = statusEvent(m, { recipient: request.recipient, channel: request.channel, status, detail, externalId: outcome.kind === 'sent' ? outcome.externalId : undefined, at: now });
+  return statusRecord(event, statusEventId(ROUTING_STATUS_NAMESPACE, event));
 }
