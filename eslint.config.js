@@ -9,6 +9,21 @@ export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.stack/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
+    // Type-aware rules: a promise nobody awaits loses its error (an unhandled
+    // rejection stops the process) and its ordering; a promise where a
+    // callback's void is expected is the same bug hidden in an argument.
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],

@@ -21,7 +21,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { newId, type StoredMessage } from '@hub/domain';
-import { MongoMessageStore, MongoSequenceSlots, MongoStatusStore, pipelineIndexes, type StatusRecord } from '@hub/messages';
+import { pipelineIndexes, type StatusRecord } from '@hub/messages';
+import { MongoMessageStore, MongoSequenceSlots, MongoStatusStore } from '@hub/messages/adapters';
 import { connectMongo, ensureIndexes } from '@hub/platform';
 import { parseEnvFile, REPO_ROOT } from '../../test/support/stack-env';
 import { cpuSeconds, stackServers } from '../pipeline/cpu';

@@ -166,7 +166,7 @@ afterAll(async () => {
   await Promise.allSettled(sockets.map((s) => s.close()));
   await prom?.stop();
   await Promise.allSettled(Object.values(procs).map((p) => p.stop()));
-  await etcd?.close();
+  etcd?.close();
   await fake?.close();
   await receiver?.close();
   if (env) await cleanupTestEnv(env);

@@ -63,7 +63,7 @@ export class ResilientConnector {
       rollingCountBuckets: 10,
       resetTimeout: settings.breaker.resetTimeoutMs,
       // opossum would otherwise sort every latency of the window on each failure
-      // (measured by bench/connectors: 2,000 instead of 30,000+ failing calls/s);
+      // (bench/connectors: a fifteenth of the failing calls/s; docs/performance.md);
       // latency is observed by our own histogram instead.
       rollingPercentilesEnabled: false,
       // A refusal about one message (bad chat, flood control for one chat)

@@ -10,10 +10,10 @@ export const kafkaConfigSchema = z.object({
   KAFKA_SEND_TIMEOUT_MS: env.durationMs(5_000),
   /**
    * How long a batch's first record may wait for others to share its
-   * sendBatch (0: at once). KafkaJS spends ~0.2 ms of CPU per call whatever
-   * its size, and the broker a request's worth: at moderate rates, batches
-   * of one or two records cost more CPU than the rest of the accept path.
-   * 5 ms is the Java client's default since Kafka 4.0 (KIP-1030).
+   * sendBatch (0: at once). A sendBatch costs the client and the broker
+   * about the same whatever its size, so at moderate rates batches of one or
+   * two records cost more CPU than the rest of the accept path. 5 ms is the
+   * Java client's default since Kafka 4.0 (figures: docs/performance.md).
    */
   KAFKA_PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(100).default(5),
   KAFKA_TOPIC_PARTITIONS: env.positiveInt(6),

@@ -1,7 +1,7 @@
 import type { Hono, MiddlewareHandler } from 'hono';
-import { buildOpenApiDocument, createOpenApiRegistry, createServiceApp, type HealthCheck, type HubEnv, type Logger, type Registry, type CorsPolicy } from '@hub/platform';
+import { createOpenApiRegistry, serveOpenApiDocument, createServiceApp, type HealthCheck, type HubEnv, type Logger, type Registry, type CorsPolicy } from '@hub/platform';
 import type { FileService } from './file-service';
-import { mountFilesRoutes, registerFilesOpenApi } from './files.routes';
+import { filesRoutes } from './files.routes';
 import type { FilesSchemas } from './files.schemas';
 
 export interface FilesDeps {
@@ -20,10 +20,8 @@ export interface FilesDeps {
 /** The files API (`/v1/files`): presigned uploads and downloads. */
 export function createFilesApp(deps: FilesDeps): Hono<HubEnv> {
   const app = createServiceApp({ service: 'files', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining, cors: deps.cors });
-  mountFilesRoutes(app, deps);
   const openapi = createOpenApiRegistry();
-  registerFilesOpenApi(openapi, deps.schemas);
-  let document: object | undefined;
-  app.get('/openapi.json', (c) => c.json((document ??= buildOpenApiDocument(openapi, { title: 'Messaging hub files API', version: '1' }))));
+  filesRoutes(deps, openapi).mountOn(app);
+  serveOpenApiDocument(app, openapi, { title: 'Messaging hub files API', version: '1' });
   return app;
 }

@@ -1,5 +1,5 @@
-import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { problemResponses, ProblemError, readJson, requireScope, validationProblem, type AuthVariables, type HubEnv, type OpenAPIRegistry } from '@hub/platform';
+import type { Context, MiddlewareHandler } from 'hono';
+import { problemResponses, ProblemError, readJson, requireScope, validationProblem, RouteGroup, type AuthVariables, type HubEnv, type OpenAPIRegistry } from '@hub/platform';
 import type { Principal } from '@hub/domain';
 import type { FileService } from './file-service';
 import type { FilesSchemas } from './files.schemas';
@@ -13,38 +13,18 @@ export interface FilesRoutesDeps {
   maxBodyBytes: number;
 }
 
-/** Mounts `/v1/files` on the service app. */
-export function mountFilesRoutes(app: Hono<HubEnv>, d: FilesRoutesDeps): void {
+const security = [{ bearer: [] }];
+
+/** `/v1/files`, with each operation's entry in the service's OpenAPI registry. */
+export function filesRoutes(d: FilesRoutesDeps, openapi: OpenAPIRegistry): RouteGroup<HubEnv> {
   const { schemas: s, service } = d;
   const principal = (c: Context) => (c.get('principal') as AuthVariables['principal'] | undefined) ?? missingPrincipal();
+  const routes = new RouteGroup<HubEnv>(openapi, '/v1/files');
+  routes.app.use('*', d.authenticate);
 
-  app.use('/v1/files/*', d.authenticate);
-
-  app.post('/v1/files/initiate', requireScope('files:write') as MiddlewareHandler, async (c) => {
-    const body = await readJson(c, s.InitiateRequest, { limitBytes: d.maxBodyBytes });
-    const { file, upload } = await unavailableOnOutage(() => service.initiate(principal(c), body));
-    c.header('Location', `/v1/files/${file.file_id}`);
-    return c.json({ ...file, upload }, 201);
-  });
-
-  app.post('/v1/files/complete', requireScope('files:write') as MiddlewareHandler, async (c) => {
-    const body = await readJson(c, s.CompleteRequest, { limitBytes: d.maxBodyBytes });
-    return c.json(await unavailableOnOutage(() => service.complete(principal(c), body.file_id, body.parts)));
-  });
-
-  app.get('/v1/files/:file_id', async (c) => {
-    const params = s.FileIdParams.safeParse(c.req.param());
-    if (!params.success) throw validationProblem(params.error, 'path');
-    return c.json(await unavailableOnOutage(() => service.get(principal(c), params.data.file_id)));
-  });
-}
-
-/** Documents the files API in an OpenAPI registry (the service's own /openapi.json, or the hub's combined one). */
-export function registerFilesOpenApi(registry: OpenAPIRegistry, s: FilesSchemas): void {
-  const security = [{ bearer: [] }];
-  registry.registerPath({
+  routes.route({
     method: 'post',
-    path: '/v1/files/initiate',
+    path: '/initiate',
     tags: ['files'],
     summary: 'Start an upload',
     description:
@@ -52,10 +32,18 @@ export function registerFilesOpenApi(registry: OpenAPIRegistry, s: FilesSchemas)
     security,
     request: { body: { required: true, content: { 'application/json': { schema: s.InitiateRequest } } } },
     responses: { 201: { description: 'Upload started', content: { 'application/json': { schema: s.InitiateResponse } } }, ...problemResponses(400, 401, 403, 404, 413, 415, 429, 503) },
+    use: [requireScope('files:write') as MiddlewareHandler],
+    handler: async (c) => {
+      const body = await readJson(c, s.InitiateRequest, { limitBytes: d.maxBodyBytes });
+      const { file, upload } = await unavailableOnOutage(() => service.initiate(principal(c), body));
+      c.header('Location', `/v1/files/${file.file_id}`);
+      return c.json({ ...file, upload }, 201);
+    },
   });
-  registry.registerPath({
+
+  routes.route({
     method: 'post',
-    path: '/v1/files/complete',
+    path: '/complete',
     tags: ['files'],
     summary: 'Finish an upload',
     description:
@@ -67,17 +55,29 @@ export function registerFilesOpenApi(registry: OpenAPIRegistry, s: FilesSchemas)
       ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429, 503),
       422: { description: 'The upload does not match its declared size or SHA-256; the file is failed and its object removed', content: { 'application/problem+json': { schema: s.VerificationProblem } } },
     },
+    use: [requireScope('files:write') as MiddlewareHandler],
+    handler: async (c) => {
+      const body = await readJson(c, s.CompleteRequest, { limitBytes: d.maxBodyBytes });
+      return c.json(await unavailableOnOutage(() => service.complete(principal(c), body.file_id, body.parts)));
+    },
   });
-  registry.registerPath({
+
+  routes.route({
     method: 'get',
-    path: '/v1/files/{file_id}',
+    path: '/{file_id}',
     tags: ['files'],
     summary: 'File metadata and a download URL',
     description: 'For the uploader and for members of the file\'s conversation; anyone else gets 404. Completed files carry a presigned download URL served with the original filename as Content-Disposition.',
     security,
     request: { params: s.FileIdParams },
     responses: { 200: { description: 'The file', content: { 'application/json': { schema: s.DownloadResource } } }, ...problemResponses(400, 401, 404, 429, 503) },
+    handler: async (c) => {
+      const params = s.FileIdParams.safeParse(c.req.param());
+      if (!params.success) throw validationProblem(params.error, 'path');
+      return c.json(await unavailableOnOutage(() => service.get(principal(c), params.data.file_id)));
+    },
   });
+  return routes;
 }
 
 function missingPrincipal(): Principal {

@@ -1,2 +1,2 @@
-export * from './app';
-export * from './config';
+export { createFilesApp, type FilesDeps } from './app';
+export { filesConfigSchema, loadFilesConfig, type FilesConfig } from './config';

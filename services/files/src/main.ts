@@ -1,9 +1,10 @@
 import './tracing';
 import type { MiddlewareHandler } from 'hono';
 import { Topics } from '@hub/domain';
-import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
+import { createAuthStack, WatchedIdentityDirectory } from '@hub/identity';
+import { RedisRateLimiter, RedisSessionRevocations } from '@hub/identity/adapters';
 import { AccessTokens, ensureIndexes, runService } from '@hub/platform';
-import { MongoConversationStore } from '@hub/messages';
+import { MongoConversationStore } from '@hub/messages/adapters';
 import { ConversationStoreMembers } from './adapters/conversation-store-members';
 import { filesIndexes, MongoFileRepository } from './adapters/mongo-file-repository';
 import { createFilesApp } from './app';

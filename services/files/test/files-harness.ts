@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Topics, USER_SCOPES, type Envelope, type FileEvent, type Scope } from '@hub/domain';
 import { AccessTokens, connectMongo, createKafka, createLogger, EventConsumer, S3ObjectStore, type MongoHandle } from '@hub/platform';
-import { MongoConversationStore } from '@hub/messages';
+import { MongoConversationStore } from '@hub/messages/adapters';
 import { isolatedServiceEnv } from '../../../test/support/service-env';
 import { spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 

@@ -28,29 +28,30 @@ export interface FrontendDeps {
 
 /**
  * The REST API (`/v1`), built apart from listening so tests can call it
- * in-process. Each feature mounts its routes here and registers its
- * operations in the OpenAPI registry (its own document; /openapi.json is
- * the hub's merged one, see api-reference/).
+ * in-process. Each feature's route group (routes defined with their OpenAPI
+ * entries) is mounted here; its own document is served beside the hub's
+ * merged one (api-reference/).
  */
 export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
   const app = createServiceApp({ service: 'frontend', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining, cors: deps.cors });
   const openapi: OpenAPIRegistry = createOpenApiRegistry();
   if (deps.identity) {
-    app.route('/v1/auth', authRoutes(deps.identity, openapi));
-    app.route('/v1/clients', clientsRoutes(deps.identity, openapi));
-    app.route('/v1/users', channelsRoutes(deps.identity, openapi));
+    authRoutes(deps.identity, openapi).mountOn(app);
+    clientsRoutes(deps.identity, openapi).mountOn(app);
+    channelsRoutes(deps.identity, openapi).mountOn(app);
   }
-  if (deps.webhooks) app.route('/v1/webhooks', webhooksRoutes(deps.webhooks, openapi));
-  if (deps.dlq) app.route('/v1/dlq', dlqRoutes(deps.dlq, openapi));
+  if (deps.webhooks) webhooksRoutes(deps.webhooks, openapi).mountOn(app);
+  if (deps.dlq) dlqRoutes(deps.dlq, openapi).mountOn(app);
   if (deps.telegram) {
-    app.route('/v1/connectors/telegram', telegramWebhookRoutes(deps.telegram, openapi));
-    app.route('/v1/users', telegramLinkRoutes(deps.telegram, openapi));
+    telegramWebhookRoutes(deps.telegram, openapi).mountOn(app);
+    telegramLinkRoutes(deps.telegram, openapi).mountOn(app);
   }
   if (deps.messages) {
-    app.route('/v1/conversations', conversationsRoutes(deps.messages, openapi));
-    app.route('/v1/messages', messagesRoutes(deps.messages, openapi));
+    conversationsRoutes(deps.messages, openapi).mountOn(app);
+    messagesRoutes(deps.messages, openapi).mountOn(app);
   }
 
+  // The frontend's own document; /openapi.json is the hub's merged one (api-reference/).
   let document: object | undefined;
   mountApiReference(app, () => (document ??= buildOpenApiDocument(openapi, { title: 'Messaging hub frontend API', version: '1' })));
   return app;

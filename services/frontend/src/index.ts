@@ -1,2 +1,2 @@
-export * from './app';
-export * from './config';
+export { createFrontendApp, type FrontendDeps } from './app';
+export { frontendConfigSchema, loadFrontendConfig, type FrontendConfig } from './config';

@@ -8,7 +8,7 @@ import { composeWebhooks } from './webhooks/index';
 import { composeDlq } from './dlq/index';
 import { composeMessages } from './messages/index';
 import { composeTelegram } from './telegram/index';
-import { MongoFileCatalog } from '@hub/messages';
+import { MongoFileCatalog } from '@hub/messages/adapters';
 import { reservedPortsFromConfig } from '@hub/webhooks';
 
 await runService({

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
-import { createServiceApp, type HealthCheck, type HubEnv, type Logger, type Registry, type CorsPolicy } from '@hub/platform';
-import { mountPresenceRoutes, type PresenceRoutesDeps } from './presence.routes';
+import { createOpenApiRegistry, createServiceApp, serveOpenApiDocument, type HealthCheck, type HubEnv, type Logger, type Registry, type CorsPolicy } from '@hub/platform';
+import { presenceRoutes, type PresenceRoutesDeps } from './presence.routes';
 
 export interface PresenceDeps {
   logger: Logger;
@@ -16,6 +16,8 @@ export interface PresenceDeps {
 /** The WebSocket gateway (`/v1/ws`) and presence endpoints. */
 export function createPresenceApp(deps: PresenceDeps): Hono<HubEnv> {
   const app = createServiceApp({ service: 'presence', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining, cors: deps.cors });
-  if (deps.presence) mountPresenceRoutes(app, deps.presence);
+  const openapi = createOpenApiRegistry();
+  if (deps.presence) presenceRoutes(deps.presence, openapi).mountOn(app);
+  serveOpenApiDocument(app, openapi, { title: 'Messaging hub presence API', version: '1' });
   return app;
 }

@@ -1,2 +1,2 @@
-export * from './app';
-export * from './config';
+export { createPresenceApp, type PresenceDeps } from './app';
+export { presenceConfigSchema, loadPresenceConfig, type PresenceConfig } from './config';

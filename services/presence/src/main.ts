@@ -1,9 +1,11 @@
 import './tracing';
 import { ConsumerGroups, Topics } from '@hub/domain';
 import type { MiddlewareHandler } from 'hono';
-import { createAuthStack, RedisRateLimiter, RedisSessionRevocations, WatchedIdentityDirectory } from '@hub/identity';
+import { createAuthStack, WatchedIdentityDirectory } from '@hub/identity';
+import { RedisRateLimiter, RedisSessionRevocations } from '@hub/identity/adapters';
 import { Fanout, RedisNodeBus, RedisPresenceStore, type NodePush } from '@hub/push';
-import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoFileCatalog, MongoConversationAcceptances, messageStoreFor, RedisMessageIdClaims, MongoConversationStore, MongoSequenceSlots } from '@hub/messages';
+import { CachedAcceptances, CachedConversationLookup, MessageAccept } from '@hub/messages';
+import { MongoFileCatalog, MongoConversationAcceptances, messageStoreFor, RedisMessageIdClaims, MongoConversationStore, MongoSequenceSlots } from '@hub/messages/adapters';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoMemberships } from './adapters/mongo-memberships';
 import { RedisRevocationFeed } from './adapters/redis-revocation-feed';

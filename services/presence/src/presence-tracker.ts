@@ -102,6 +102,7 @@ export class PresenceTracker {
 
   private track(p: Promise<unknown>): void {
     this.pending.add(p);
+    // Tracked promises log their own failures (refresh, sweep and announce catch), so finally() never rejects.
     void p.finally(() => this.pending.delete(p));
   }
 }

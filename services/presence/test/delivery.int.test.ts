@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type StoredMessage } from '@hub/domain';
-import { MongoSequenceSlots } from '@hub/messages';
+import { MongoSequenceSlots } from '@hub/messages/adapters';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 import { PipelineDriver } from './pipeline-driver';
 import { presenceEnv, TestStores, username, userToken, watchTopic } from './support';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientsRepository, RedisSessionRevocations } from '@hub/identity';
+import { ClientsRepository } from '@hub/identity';
+import { RedisSessionRevocations } from '@hub/identity/adapters';
 import { EtcdStore } from '@hub/platform';
 import { Topics } from '@hub/domain';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
@@ -70,7 +71,7 @@ describe('handshake', () => {
       }, { what: 'the node to see the new API client' });
       expect(refused.body.detail).toMatch(/end users/);
     } finally {
-      await etcd.close();
+      etcd.close();
     }
 
     const elsewhere = await TestClient.refused(nodeA.url, { path: '/v1/other', token: await userToken(env, 'alice') });

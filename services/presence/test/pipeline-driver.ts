@@ -1,5 +1,5 @@
 import { newId, type StoredMessage } from '@hub/domain';
-import { MongoMessageStore, MongoSequenceSlots } from '@hub/messages';
+import { MongoMessageStore, MongoSequenceSlots } from '@hub/messages/adapters';
 import { createLogger, createRedis, type Redis } from '@hub/platform';
 import { MongoClient } from 'mongodb';
 import { Fanout, LivePush, RedisNodeBus, RedisPresenceStore, type LivePushOutcome } from '@hub/push';

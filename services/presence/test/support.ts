@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { MongoConversationStore } from '@hub/messages';
+import { MongoConversationStore } from '@hub/messages/adapters';
 import { AccessTokens } from '@hub/platform';
 import { isolatedServiceEnv } from '../../../test/support/service-env';
 

@@ -1,2 +1,2 @@
-export * from './app';
-export * from './config';
+export { createRouterApp, type RouterDeps } from './app';
+export { routerConfigSchema, loadRouterConfig, type RouterConfig } from './config';

@@ -86,9 +86,9 @@ await runService({
       stop: async () => {
         started.clear();
         // Consumers of the pipeline first (they may hand deliveries to the outbound parts), then retries and sweeps.
-        const first = (['route', 'status', 'notify'] as const).map((n) => workers.get(n)?.stop());
-        await Promise.all(first);
-        await Promise.all((['retry', 'sweep'] as const).map((n) => workers.get(n)?.stop()));
+        const running = (names: readonly RouterWorkerName[]) => names.flatMap((n) => workers.get(n) ?? []);
+        await Promise.all(running(['route', 'status', 'notify']).map((w) => w.stop()));
+        await Promise.all(running(['retry', 'sweep']).map((w) => w.stop()));
         await outbound?.close();
         await directory?.stop();
       },

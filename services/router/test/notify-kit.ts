@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { FILE_COMPLETED, makeEnvelope, MESSAGE_STATUS, newId, Topics, type FileEvent, type Status, type StatusEvent } from '@hub/domain';
 import { connectInfra, createLogger, Registry, type InfraWith } from '@hub/platform';
-import { SystemHostResolver, WebhooksRepository, MongoWebhookDeliveryStore, type HostResolver, type ResolvedAddress } from '@hub/webhooks';
+import { SystemHostResolver, WebhooksRepository, type HostResolver, type ResolvedAddress } from '@hub/webhooks';
+import { MongoWebhookDeliveryStore } from '@hub/webhooks/adapters';
 import { stackEnv } from '../../../test/support/stack-env';
 import { createNotifyWorker, type NotifySettings, type NotifyWorker } from '../src/notify/notify-worker';
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { MongoDeadLetterStore, MongoOutboundLedger, type DeadLetter } from '@hub/outbound';
+import { type DeadLetter } from '@hub/outbound';
+import { MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound/adapters';
 import { newId, Topics, type ExternalChannel, type Payload, type StatusEvent, type StoredMessage } from '@hub/domain';
 import { ChannelMappingsRepository, WatchedIdentityDirectory } from '@hub/identity';
 import { BatchingProducer, connectMongo, createKafka, createLogger, createRedis, ensureTopics, EtcdStore, EventConsumer, Registry, S3ObjectStore, type MongoHandle, type Redis } from '@hub/platform';
@@ -150,7 +151,7 @@ export async function startOutboundFixture(env: Record<string, string> = {}): Pr
       // Rate-limit keys expire within seconds by themselves.
       redis.disconnect();
       for (const key of await objects.list('').catch(() => [])) await objects.remove(key).catch(() => {});
-      await etcd.close();
+      etcd.close();
       await fake.close();
     },
   };

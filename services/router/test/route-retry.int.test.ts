@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/domain';
-import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, pipelineIndexes } from '@hub/messages';
+import { pipelineIndexes } from '@hub/messages';
+import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots } from '@hub/messages/adapters';
 import { connectMongo, createLogger, ensureIndexes, type BatchContext, type ConsumedRecord, type EventPublisher, type MongoHandle, type OutgoingEvent } from '@hub/platform';
 import { Registry } from 'prom-client';
 import { stackEnv } from '../../../test/support/stack-env';

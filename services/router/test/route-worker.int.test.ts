@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, RECORD_POISON, Topics, type PoisonRecord } from '@hub/domain';
-import { MongoRejectedRecords } from '@hub/messages';
+import { MongoRejectedRecords } from '@hub/messages/adapters';
 import { eventually, spawnService, type ServiceProcess } from '../../../test/support/spawn-service';
 import { startPipelineKit, type PipelineKit } from './pipeline-kit';
 

@@ -25,7 +25,7 @@ afterEach(async () => {
 afterAll(async () => {
   await receiver?.close();
   await etcd?.client.delete().prefix(kit.env.ETCD_NAMESPACE!).catch(() => {});
-  await etcd?.close();
+  etcd?.close();
   await kit?.cleanup();
 });
 

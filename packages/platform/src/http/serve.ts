@@ -31,7 +31,7 @@ export function listen(app: Hono<any>, opts: { host: string; port: number }): Pr
     });
     // Node closes an idle keep-alive connection after 5 s; a client (or load
     // balancer) that reuses it just as it closes gets ECONNRESET on a request
-    // the server never saw (seen in bench/ws: 28 of 20,000 POSTs). Keeping
+    // the server never saw (seen in bench/ws; docs/performance.md). Keeping
     // idle connections longer than common client and proxy idle timeouts
     // (60 s) leaves closing to the client side; headersTimeout must exceed it.
     const http = server as unknown as { keepAliveTimeout: number; headersTimeout: number };

@@ -6,7 +6,7 @@ import { context, trace, type Span } from '@opentelemetry/api';
 import { failSpan, SpanAttr, startSendSpan } from '../telemetry/spans';
 import { traceHeaders } from './trace-headers';
 
-/** Records that make a sendBatch worth its fixed cost (~0.22 ms of CPU per call against ~12 us per record): no lingering from here on. */
+/** Records that make a sendBatch worth its fixed per-call cost: no lingering from here on (figures: docs/performance.md, "Kafka producer linger"). */
 const LINGER_UNTIL_RECORDS = 16;
 
 interface Pending {
@@ -123,6 +123,7 @@ export class BatchingProducer implements EventPublisher {
       };
       this.queue.push(pending);
       this.queuedRecords += withTrace.length;
+      // Not awaited: flush settles each caller's own promise (resolve or reject) and never rejects itself.
       if (!this.inFlight) void this.flush();
       else if (this.queuedRecords >= LINGER_UNTIL_RECORDS) this.endLinger?.();
     });
@@ -136,8 +137,7 @@ export class BatchingProducer implements EventPublisher {
         // others; fewer, fuller sendBatch calls cost the client and the broker
         // far less CPU per record. A batch that is already worth a call leaves
         // at once: under load, waiting would only slow callers who each wait
-        // for their answer (a closed loop of 64 clients lost a quarter of its
-        // rate when every batch lingered).
+        // for their answer (docs/performance.md, "Kafka producer linger").
         const waitMs = this.lingerMs - (performance.now() - this.queue[0]!.enqueuedAt);
         if (waitMs > 0 && this.queuedRecords < LINGER_UNTIL_RECORDS) {
           await new Promise<void>((resolve) => {

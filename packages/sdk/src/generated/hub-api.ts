@@ -2014,7 +2014,7 @@ export interface paths {
         };
         /**
          * Every hop of a message: accept, store, each status per recipient × channel, external attempts, webhook attempts
-         * @description Built from the stored records (status changes, the outbound ledger, webhook deliveries), so it works with tracing off; with tracing on each hop names its trace and span (docs/observability.md). Retries appear as `retrying` statuses with their attempt number and as further webhook attempts. Same access as the status: members of the conversation, API clients with `messages:read`, and the client that sent it; anyone else gets 404.
+         * @description Built from the stored records (status changes, the outbound ledger, webhook deliveries), so it works with tracing off; with tracing on each hop names its trace and span (docs/observability.md). Retries appear as `retrying` statuses with their attempt number and as further webhook attempts. Same access as the status: members, API clients with `messages:read`, and the client that sent it; anyone else gets 404.
          */
         get: {
             parameters: {
@@ -2092,32 +2092,25 @@ export interface paths {
         };
         /**
          * Whether a user is online
-         * @description An end user may ask about themselves and about members of a conversation they share that the other user accepted (created, replied in or accepted); anyone else gets 403, the same answer for an unknown name. An API client needs the `messages:read` scope. Live changes arrive on the WebSocket as `presence` frames (see /docs/websocket).
+         * @description An end user may ask about themselves and about members of a conversation they share that the other user accepted; anyone else is 403 (one answer for strangers, unknown names and members who have not accepted). An API client needs the `messages:read` scope.
          */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
-                    /** @example alice */
                     username: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description The user and their status */
+                /** @description Presence */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        /**
-                         * @example {
-                         *       "user": "alice",
-                         *       "status": "online"
-                         *     }
-                         */
                         "application/json": components["schemas"]["Presence"];
                     };
                 };
@@ -3616,74 +3609,6 @@ export interface paths {
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/ws": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Open the WebSocket (live messages, statuses, typing, presence)
-         * @description An HTTP/1.1 upgrade (`Connection: Upgrade`, `Upgrade: websocket`) with an end user's access token, in the Authorization header or, for browsers, as `access_token` in the query string. The frames, heartbeats, resume and close codes are described in the AsyncAPI document at /asyncapi.json (rendered at /docs/websocket). "Try it" cannot open a WebSocket.
-         */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description The access token, for clients that cannot set headers (prefer the header: query strings end up in proxy logs). */
-                    access_token?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Switching protocols: the socket is open; the first frame is `hello` */
-                101: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Missing, malformed, forged, expired or revoked token (no socket) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description An API client's token: business systems use REST and webhooks (no socket) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description The node is shutting down or cannot take the connection; retry after Retry-After seconds */
-                503: {
-                    headers: {
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;

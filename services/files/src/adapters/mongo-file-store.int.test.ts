@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FILE_OUTCOMES_COLLECTION, MongoFileCatalog } from '@hub/messages';
+import { FILE_OUTCOMES_COLLECTION } from '@hub/messages';
+import { MongoFileCatalog } from '@hub/messages/adapters';
 import { connectMongo, ensureIndexes, type MongoHandle } from '@hub/platform';
 import { stackEnv } from '../../../../test/support/stack-env';
 import type { FileRecord } from '../ports/file-repository';

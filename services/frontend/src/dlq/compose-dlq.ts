@@ -1,5 +1,7 @@
-import { deadLetterIndexes, RetryScheduler, outboundLedgerIndexes, MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound';
-import { Collections, MongoRejectedRecords, pipelineIndexes } from '@hub/messages';
+import { RetryScheduler } from '@hub/outbound';
+import { deadLetterIndexes, outboundLedgerIndexes, MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound/adapters';
+import { Collections, pipelineIndexes } from '@hub/messages';
+import { MongoRejectedRecords } from '@hub/messages/adapters';
 import { ensureIndexes, type InfraWith, type Logger } from '@hub/platform';
 import type { MiddlewareHandler } from 'hono';
 import type { DlqDeps } from './dlq-deps';

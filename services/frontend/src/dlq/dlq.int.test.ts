@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryId, MongoDeadLetterStore, MongoOutboundLedger, RETRY_RECORD, type DeadLetter } from '@hub/outbound';
+import { deliveryId, RETRY_RECORD, type DeadLetter } from '@hub/outbound';
+import { MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound/adapters';
 import { newId, Topics, type StoredMessage } from '@hub/domain';
-import { MongoRejectedRecords, type RejectedRecord } from '@hub/messages';
+import { type RejectedRecord } from '@hub/messages';
+import { MongoRejectedRecords } from '@hub/messages/adapters';
 import { connectMongo, createKafka, createLogger, EventConsumer, type ConsumedRecord, type MongoHandle } from '@hub/platform';
 import { adminToken, createApiClient, registerAndLogin, startTestFrontend } from '../../../../test/support/identity';
 import { eventually } from '../../../../test/support/spawn-service';

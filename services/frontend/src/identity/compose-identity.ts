@@ -1,16 +1,5 @@
-import {
-  AuthSessions,
-  ChannelMappingsRepository,
-  ClientsRepository,
-  createAuthStack,
-  LoginGuard,
-  PasswordHasher,
-  RedisRateLimiter,
-  RedisRefreshTokenStore,
-  RedisSessionRevocations,
-  UsersRepository,
-  WatchedIdentityDirectory,
-} from '@hub/identity';
+import { AuthSessions, ChannelMappingsRepository, ClientsRepository, createAuthStack, LoginGuard, PasswordHasher, UsersRepository, WatchedIdentityDirectory } from '@hub/identity';
+import { RedisRateLimiter, RedisRefreshTokenStore, RedisSessionRevocations } from '@hub/identity/adapters';
 import { AccessTokens, ConfigError, type InfraWith, type Logger } from '@hub/platform';
 import type { FrontendConfig } from '../config';
 import type { IdentityDeps } from './identity-deps';

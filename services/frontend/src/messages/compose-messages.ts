@@ -1,10 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 import type { FileCatalog } from '@hub/domain';
-import { RedisRateLimiter } from '@hub/identity';
-import { CachedAcceptances, CachedConversationLookup, MessageAccept, MongoConversationAcceptances, RedisMessageIdClaims, messageStoreFor, MongoConversationStore, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { RedisRateLimiter } from '@hub/identity/adapters';
+import { CachedAcceptances, CachedConversationLookup, MessageAccept, pipelineIndexes } from '@hub/messages';
+import { MongoConversationAcceptances, RedisMessageIdClaims, messageStoreFor, MongoConversationStore, MongoStatusStore } from '@hub/messages/adapters';
 import { ensureIndexes, Histogram, LATENCY_BUCKETS, type AuthVariables, type InfraWith, type Logger, type Registry } from '@hub/platform';
-import { deliveryId, MongoOutboundLedger } from '@hub/outbound';
-import { MongoWebhookDeliveryStore } from '@hub/webhooks';
+import { deliveryId } from '@hub/outbound';
+import { MongoOutboundLedger } from '@hub/outbound/adapters';
+import { MongoWebhookDeliveryStore } from '@hub/webhooks/adapters';
 import type { FrontendConfig } from '../config';
 import type { IdentityDeps } from '../identity/index';
 import type { MessagesDeps } from './messages-deps';

@@ -1,7 +1,7 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { DIRECT_CONVERSATION_NAMESPACE, directConversationKey, hasScope, nameBasedId, newId, principalRef, type Conversation, type Principal } from '@hub/domain';
 import { principalOf, rateLimitHeaders, unavailableOnTransient } from '@hub/identity';
-import { ProblemError, problemResponses, readJson, readQuery, requireScope, validationProblem, type AuthVariables, type OpenAPIRegistry } from '@hub/platform';
+import { ProblemError, problemResponses, readJson, readQuery, requireScope, validationProblem, type AuthVariables, type OpenAPIRegistry, RouteGroup } from '@hub/platform';
 import type { z } from 'zod';
 import { mayRead } from './access';
 import type { MessagesDeps } from './messages-deps';
@@ -10,69 +10,14 @@ import { ConversationAcceptedSchema, ConversationIdParamsSchema, ConversationLis
 type Env = { Variables: AuthVariables };
 
 /** /v1/conversations: create (direct or group), list your own, read a conversation's history. */
-export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<Env> {
-  const app = new Hono<Env>();
+export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): RouteGroup<Env> {
+  const routes = new RouteGroup<Env>(openapi, '/v1/conversations');
+  const app = routes.app;
   app.use('*', d.auth);
 
-  app.post('/', requireScope('messages:send'), async (c) => {
-    const p = principalOf(c);
-    const body = await readJson(c, CreateConversationRequestSchema, { limitBytes: d.maxBodyBytes });
-    if (p.kind === 'user' && !body.members.includes(p.subject)) throw new ProblemError('forbidden', `a user may only create conversations they are a member of; add "${p.subject}" to members`);
-    await checkMembersExist(d, p, body.members);
-    const conversation: Conversation = {
-      conversation_id: body.type === 'direct' ? nameBasedId(DIRECT_CONVERSATION_NAMESPACE, directConversationKey(body.members[0]!, body.members[1]!)) : newId(),
-      type: body.type,
-      members: body.type === 'direct' ? [...body.members].sort() : body.members,
-      created_at: new Date().toISOString(),
-      created_by: principalRef(p),
-    };
-    if (body.name !== undefined) conversation.name = body.name;
-    const { conversation: stored, created } = await d.conversations.create(conversation);
-    d.lookup.remember(stored);
-    // Opening a direct conversation someone else started is accepting it; also covers a creation race that left the creator's membership unmarked.
-    if (p.kind === 'user') await d.acceptances.accept(stored.conversation_id, p.subject, conversation.created_at);
-    if (created) d.logger.info({ event: 'conversations.created', conversation_id: stored.conversation_id, type: stored.type, members: stored.members.length, by: conversation.created_by }, 'conversation created');
-    c.header('Location', `/v1/conversations/${stored.conversation_id}`);
-    return c.json(stored, created ? 201 : 200);
-  });
-
-  app.post('/:conversation_id/accept', requireScope('messages:send'), async (c) => {
-    const p = principalOf(c);
-    const { conversation_id } = params(c, ConversationIdParamsSchema);
-    const conversation = await d.lookup.get(conversation_id);
-    // Same 404 for "no such conversation" and "not yours": ids are not probed here either.
-    if (!conversation || p.kind !== 'user' || !conversation.members.includes(p.subject)) throw new ProblemError('not_found', `no conversation ${conversation_id} of yours`);
-    const at = new Date().toISOString();
-    if (!(await d.acceptances.accept(conversation_id, p.subject, at))) throw new ProblemError('not_found', `no conversation ${conversation_id} of yours`);
-    d.logger.info({ event: 'conversations.accepted', conversation_id, by: principalRef(p) }, 'conversation accepted');
-    return c.json({ conversation_id, username: p.subject, accepted: true });
-  });
-
-  app.get('/', async (c) => {
-    const p = principalOf(c);
-    const q = readQuery(c, ConversationListQuerySchema);
-    const username = q.username ?? (p.kind === 'user' ? p.subject : undefined);
-    if (!username) throw new ProblemError('validation_failed', 'query: username: required for an API client', { errors: [{ field: 'username', message: 'required for an API client' }] });
-    if (!mayList(p, username)) throw new ProblemError('forbidden', p.kind === 'user' ? 'a user may only list their own conversations' : 'listing a user’s conversations needs the "messages:read" scope');
-    const page = await d.conversations.listForMember(username, { limit: q.limit, ...(q.cursor ? { after: q.cursor } : {}) });
-    return c.json({ conversations: page.conversations, ...(page.next ? { next_cursor: page.next } : {}) });
-  });
-
-  app.get('/:conversation_id/messages', async (c) => {
-    const p = principalOf(c);
-    const { conversation_id } = params(c, ConversationIdParamsSchema);
-    const q = readQuery(c, HistoryQuerySchema);
-    const conversation = await d.lookup.get(conversation_id);
-    if (!conversation || !mayRead(p, conversation)) throw new ProblemError('not_found', `no conversation ${conversation_id}`);
-    const page = await d.messages.after(conversation_id, q.since, q.limit + 1);
-    const more = page.length > q.limit;
-    const shown = page.slice(0, q.limit).map(({ trace_id: _t, submitted_by: _s, ...m }) => m);
-    return c.json({ messages: shown, ...(more ? { next_cursor: shown.at(-1)!.sequence_number } : {}) });
-  });
-
-  openapi.registerPath({
+  routes.route({
     method: 'post',
-    path: '/v1/conversations',
+    path: '/',
     tags: ['conversations'],
     summary: 'Create a conversation',
     description: `Scope \`messages:send\`. Members must be registered users; a user must include themselves. A direct conversation exists once per pair: creating it again answers 200 with the existing one (and, for the user creating it, accepts it). The creating user has accepted the conversation; the other members have not until they reply or accept it (POST /v1/conversations/{conversation_id}/accept), and until then their presence is not shared with it. A member that does not exist is named in a 400 (a conversation needs real members); a user whose creations named ${d.unknownMembers.limit} unknown usernames within the window gets 429 on every creation until it ends. Bodies over ${d.maxBodyBytes} bytes are refused with 413.`,
@@ -83,10 +28,33 @@ export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): 
       200: { description: 'The existing direct conversation of these two users', content: { 'application/json': { schema: ConversationSchema } } },
       ...problemResponses(400, 401, 403, 413, 415, 429, 503),
     },
+    use: [requireScope('messages:send')],
+    handler: async (c) => {
+      const p = principalOf(c);
+      const body = await readJson(c, CreateConversationRequestSchema, { limitBytes: d.maxBodyBytes });
+      if (p.kind === 'user' && !body.members.includes(p.subject)) throw new ProblemError('forbidden', `a user may only create conversations they are a member of; add "${p.subject}" to members`);
+      await checkMembersExist(d, p, body.members);
+      const conversation: Conversation = {
+        conversation_id: body.type === 'direct' ? nameBasedId(DIRECT_CONVERSATION_NAMESPACE, directConversationKey(body.members[0]!, body.members[1]!)) : newId(),
+        type: body.type,
+        members: body.type === 'direct' ? [...body.members].sort() : body.members,
+        created_at: new Date().toISOString(),
+        created_by: principalRef(p),
+      };
+      if (body.name !== undefined) conversation.name = body.name;
+      const { conversation: stored, created } = await d.conversations.create(conversation);
+      d.lookup.remember(stored);
+      // Opening a direct conversation someone else started is accepting it; also covers a creation race that left the creator's membership unmarked.
+      if (p.kind === 'user') await d.acceptances.accept(stored.conversation_id, p.subject, conversation.created_at);
+      if (created) d.logger.info({ event: 'conversations.created', conversation_id: stored.conversation_id, type: stored.type, members: stored.members.length, by: conversation.created_by }, 'conversation created');
+      c.header('Location', `/v1/conversations/${stored.conversation_id}`);
+      return c.json(stored, created ? 201 : 200);
+    },
   });
-  openapi.registerPath({
+
+  routes.route({
     method: 'post',
-    path: '/v1/conversations/{conversation_id}/accept',
+    path: '/{conversation_id}/accept',
     tags: ['conversations'],
     summary: 'Accept a conversation someone else started',
     description:
@@ -94,27 +62,62 @@ export function conversationsRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): 
     security: [{ bearer: [] }],
     request: { params: ConversationIdParamsSchema },
     responses: { 200: { description: 'Accepted', content: { 'application/json': { schema: ConversationAcceptedSchema } } }, ...problemResponses(400, 401, 403, 404, 429, 503) },
+    use: [requireScope('messages:send')],
+    handler: async (c) => {
+      const p = principalOf(c);
+      const { conversation_id } = params(c, ConversationIdParamsSchema);
+      const conversation = await d.lookup.get(conversation_id);
+      // Same 404 for "no such conversation" and "not yours": ids are not probed here either.
+      if (!conversation || p.kind !== 'user' || !conversation.members.includes(p.subject)) throw new ProblemError('not_found', `no conversation ${conversation_id} of yours`);
+      const at = new Date().toISOString();
+      if (!(await d.acceptances.accept(conversation_id, p.subject, at))) throw new ProblemError('not_found', `no conversation ${conversation_id} of yours`);
+      d.logger.info({ event: 'conversations.accepted', conversation_id, by: principalRef(p) }, 'conversation accepted');
+      return c.json({ conversation_id, username: p.subject, accepted: true });
+    },
   });
-  openapi.registerPath({
+
+  routes.route({
     method: 'get',
-    path: '/v1/conversations',
+    path: '/',
     tags: ['conversations'],
     summary: 'List the conversations of a user',
     security: [{ bearer: [] }],
     request: { query: ConversationListQuerySchema },
     responses: { 200: { description: 'A page of conversations', content: { 'application/json': { schema: ConversationListSchema } } }, ...problemResponses(400, 401, 403, 429) },
+    handler: async (c) => {
+      const p = principalOf(c);
+      const q = readQuery(c, ConversationListQuerySchema);
+      const username = q.username ?? (p.kind === 'user' ? p.subject : undefined);
+      if (!username) throw new ProblemError('validation_failed', 'query: username: required for an API client', { errors: [{ field: 'username', message: 'required for an API client' }] });
+      if (!mayList(p, username)) throw new ProblemError('forbidden', p.kind === 'user' ? 'a user may only list their own conversations' : 'listing a user’s conversations needs the "messages:read" scope');
+      const page = await d.conversations.listForMember(username, { limit: q.limit, ...(q.cursor ? { after: q.cursor } : {}) });
+      return c.json({ conversations: page.conversations, ...(page.next ? { next_cursor: page.next } : {}) });
+    },
   });
-  openapi.registerPath({
+
+  routes.route({
     method: 'get',
-    path: '/v1/conversations/{conversation_id}/messages',
+    path: '/{conversation_id}/messages',
     tags: ['messages'],
     summary: 'Read a conversation’s messages in sequence order',
     description: 'Members (and API clients with `messages:read`) only; anyone else gets 404. Messages appear once the router stored them.',
     security: [{ bearer: [] }],
     request: { params: ConversationIdParamsSchema, query: HistoryQuerySchema },
     responses: { 200: { description: 'Messages after `since`, ascending', content: { 'application/json': { schema: HistorySchema } } }, ...problemResponses(400, 401, 404, 429) },
+    handler: async (c) => {
+      const p = principalOf(c);
+      const { conversation_id } = params(c, ConversationIdParamsSchema);
+      const q = readQuery(c, HistoryQuerySchema);
+      const conversation = await d.lookup.get(conversation_id);
+      if (!conversation || !mayRead(p, conversation)) throw new ProblemError('not_found', `no conversation ${conversation_id}`);
+      const page = await d.messages.after(conversation_id, q.since, q.limit + 1);
+      const more = page.length > q.limit;
+      const shown = page.slice(0, q.limit).map(({ trace_id: _t, submitted_by: _s, ...m }) => m);
+      return c.json({ messages: shown, ...(more ? { next_cursor: shown.at(-1)!.sequence_number } : {}) });
+    },
   });
-  return app;
+
+  return routes;
 }
 
 function mayList(p: Principal, username: string): boolean {

@@ -1,8 +1,7 @@
-import { Hono } from 'hono';
 import { z } from 'zod';
 import { buildStatusView, hasScope, principalRef } from '@hub/domain';
 import { principalOf } from '@hub/identity';
-import { ProblemError, problemResponses, readJson, type AuthVariables, type OpenAPIRegistry } from '@hub/platform';
+import { ProblemError, problemResponses, readJson, type AuthVariables, type OpenAPIRegistry, RouteGroup } from '@hub/platform';
 import { mayRead } from './access';
 import { params } from './conversations.routes';
 import type { MessagesDeps } from './messages-deps';
@@ -12,29 +11,10 @@ import { readTimeline } from './timeline';
 type Env = { Variables: AuthVariables };
 
 /** /v1/messages: accept (202 once the event log acknowledged) and status. */
-export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<Env> {
-  const app = new Hono<Env>();
+export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): RouteGroup<Env> {
+  const routes = new RouteGroup<Env>(openapi, '/v1/messages');
+  const app = routes.app;
   app.use('*', d.auth);
-
-  app.post('/', async (c) => {
-    const started = performance.now();
-    let outcome = 'error';
-    try {
-      const p = principalOf(c);
-      const request = await readJson(c, SendMessageSchema, { limitBytes: d.maxBodyBytes });
-      const idempotencyKey = c.req.header('idempotency-key');
-      const { message_id, trace_id } = await d.accept.accept({ origin: { kind: 'principal', principal: p }, request, source: 'api', ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
-      outcome = 'accepted';
-      d.logger.debug({ message_id, trace_id, conversation_id: request.conversation_id }, 'message accepted');
-      c.header('Location', `/v1/messages/${message_id}/status`);
-      return c.json({ message_id, status: 'accepted' as const }, 202);
-    } catch (err) {
-      if (err instanceof ProblemError) outcome = String(err.status);
-      throw err;
-    } finally {
-      d.acceptLatency.observe({ outcome }, (performance.now() - started) / 1000);
-    }
-  });
 
   /** The message, if this caller may see its status and timeline (members, `messages:read` clients, its sender); 404 otherwise. */
   const readable = async (c: Parameters<typeof principalOf>[0]) => {
@@ -51,20 +31,9 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<
     return message;
   };
 
-  app.get('/:message_id/status', async (c) => {
-    const message = await readable(c);
-    const recorded = await d.statuses.forMessage(message.message_id);
-    return c.json(buildStatusView(message, recorded));
-  });
-
-  app.get('/:message_id/timeline', async (c) => {
-    const message = await readable(c);
-    return c.json(await readTimeline(message, d.timeline));
-  });
-
-  openapi.registerPath({
+  routes.route({
     method: 'post',
-    path: '/v1/messages',
+    path: '/',
     tags: ['messages'],
     summary: 'Send a message',
     description:
@@ -82,29 +51,57 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Hono<
         422: 'You already sent a different message under this message_id or Idempotency-Key; repeat the original request or use a new id',
       }),
     },
+    handler: async (c) => {
+      const started = performance.now();
+      let outcome = 'error';
+      try {
+        const p = principalOf(c);
+        const request = await readJson(c, SendMessageSchema, { limitBytes: d.maxBodyBytes });
+        const idempotencyKey = c.req.header('idempotency-key');
+        const { message_id, trace_id } = await d.accept.accept({ origin: { kind: 'principal', principal: p }, request, source: 'api', ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+        outcome = 'accepted';
+        d.logger.debug({ message_id, trace_id, conversation_id: request.conversation_id }, 'message accepted');
+        c.header('Location', `/v1/messages/${message_id}/status`);
+        return c.json({ message_id, status: 'accepted' as const }, 202);
+      } catch (err) {
+        if (err instanceof ProblemError) outcome = String(err.status);
+        throw err;
+      } finally {
+        d.acceptLatency.observe({ outcome }, (performance.now() - started) / 1000);
+      }
+    },
   });
-  openapi.registerPath({
+
+  routes.route({
     method: 'get',
-    path: '/v1/messages/{message_id}/status',
+    path: '/{message_id}/status',
     tags: ['messages'],
     summary: 'A message’s status: roll-up, each recipient × channel, and history',
     description: 'For members of its conversation, API clients with `messages:read`, and the client that sent it; anyone else gets 404.',
     security: [{ bearer: [] }],
     request: { params: MessageIdParamsSchema },
     responses: { 200: { description: 'Status', content: { 'application/json': { schema: MessageStatusSchema } } }, ...problemResponses(400, 401, 404, 429) },
+    handler: async (c) => {
+      const message = await readable(c);
+      const recorded = await d.statuses.forMessage(message.message_id);
+      return c.json(buildStatusView(message, recorded));
+    },
   });
-  openapi.registerPath({
+
+  routes.route({
     method: 'get',
-    path: '/v1/messages/{message_id}/timeline',
+    path: '/{message_id}/timeline',
     tags: ['messages'],
     summary: 'Every hop of a message: accept, store, each status per recipient × channel, external attempts, webhook attempts',
     description:
-      'Built from the stored records (status changes, the outbound ledger, webhook deliveries), so it works with tracing off; with tracing on each hop names its trace and span (docs/observability.md). Retries appear as `retrying` statuses with their attempt number and as further webhook attempts. Same access as the status: members of the conversation, API clients with `messages:read`, and the client that sent it; anyone else gets 404.',
+      'Built from the stored records (status changes, the outbound ledger, webhook deliveries), so it works with tracing off; with tracing on each hop names its trace and span (docs/observability.md). Retries appear as `retrying` statuses with their attempt number and as further webhook attempts. Same access as the status: members, API clients with `messages:read`, and the client that sent it; anyone else gets 404.',
     security: [{ bearer: [] }],
     request: { params: MessageIdParamsSchema },
     responses: { 200: { description: 'Timeline', content: { 'application/json': { schema: MessageTimelineSchema } } }, ...problemResponses(400, 401, 404, 429) },
+    handler: async (c) => c.json(await readTimeline(await readable(c), d.timeline)),
   });
-  return app;
+
+  return routes;
 }
 
 function SendHeadersSchema() {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ConnectorMetrics, FlexibleRateLimiter, ResilientConnector, TelegramConnector } from '@hub/connectors';
-import { MongoOutboundLedger } from '@hub/outbound';
+import { MongoOutboundLedger } from '@hub/outbound/adapters';
 import { EtcdKeys } from '@hub/domain';
 import { AccessTokens, ConfigError, RedisExpiringStore, type InfraWith, type Logger, type Registry } from '@hub/platform';
 import type { IdentityDeps } from '../identity/index';

@@ -1,8 +1,8 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { InboundParseError } from '@hub/connectors';
 import { isAdmin, UsernameSchema } from '@hub/domain';
 import { principalOf } from '@hub/identity';
-import { problemResponses, ProblemError, readJson, validationProblem, type AuthVariables, type OpenAPIRegistry } from '@hub/platform';
+import { problemResponses, ProblemError, readJson, validationProblem, RouteGroup, type AuthVariables, type OpenAPIRegistry } from '@hub/platform';
 import { z } from 'zod';
 import { secretMatches } from './secret-token';
 import type { TelegramDeps } from './telegram-deps';
@@ -20,29 +20,11 @@ const LinkResponseSchema = z
  * could legitimately send is acknowledged with 200 once handled, so it is
  * not redelivered; 503 only when the event log is down, so it is.
  */
-export function telegramWebhookRoutes(d: TelegramDeps, openapi: OpenAPIRegistry): Hono {
-  const app = new Hono();
-  app.post('/webhook', async (c) => {
-    if (!secretMatches(c.req.header(SECRET_HEADER), d.webhookSecret)) {
-      d.logger.warn({ event: 'telegram.webhook.bad_secret', ip: c.req.header('x-forwarded-for') }, 'telegram webhook call with a missing or wrong secret token');
-      throw new ProblemError('unauthorized', 'missing or wrong X-Telegram-Bot-Api-Secret-Token');
-    }
-    const body = await readJson(c, z.unknown(), { limitBytes: d.maxWebhookBytes });
-    let outcome;
-    try {
-      outcome = await d.bridge.handle(body);
-    } catch (err) {
-      if (err instanceof InboundParseError) throw new ProblemError('validation_failed', err.message, { errors: err.issues });
-      if (err instanceof ProblemError) throw err;
-      d.logger.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'telegram update not handled; Telegram will redeliver it');
-      throw new ProblemError('unavailable', 'the update could not be handled now; Telegram will deliver it again', { headers: { 'Retry-After': '5' } });
-    }
-    return c.json({ ok: true, ...outcome });
-  });
-
-  openapi.registerPath({
+export function telegramWebhookRoutes(d: TelegramDeps, openapi: OpenAPIRegistry): RouteGroup {
+  const routes = new RouteGroup(openapi, '/v1/connectors/telegram');
+  routes.route({
     method: 'post',
-    path: '/v1/connectors/telegram/webhook',
+    path: '/webhook',
     tags: ['telegram'],
     summary: 'Telegram Bot API webhook (called by Telegram)',
     description:
@@ -55,39 +37,40 @@ export function telegramWebhookRoutes(d: TelegramDeps, openapi: OpenAPIRegistry)
       200: { description: 'Handled (or acknowledged and ignored)', content: { 'application/json': { schema: z.object({ ok: z.literal(true), result: z.string() }).loose() } } },
       ...problemResponses(400, 401, 413, 415, 503),
     },
+    handler: async (c) => {
+      if (!secretMatches(c.req.header(SECRET_HEADER), d.webhookSecret)) {
+        d.logger.warn({ event: 'telegram.webhook.bad_secret', ip: c.req.header('x-forwarded-for') }, 'telegram webhook call with a missing or wrong secret token');
+        throw new ProblemError('unauthorized', 'missing or wrong X-Telegram-Bot-Api-Secret-Token');
+      }
+      const body = await readJson(c, z.unknown(), { limitBytes: d.maxWebhookBytes });
+      let outcome;
+      try {
+        outcome = await d.bridge.handle(body);
+      } catch (err) {
+        if (err instanceof InboundParseError) throw new ProblemError('validation_failed', err.message, { errors: err.issues });
+        if (err instanceof ProblemError) throw err;
+        d.logger.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'telegram update not handled; Telegram will redeliver it');
+        throw new ProblemError('unavailable', 'the update could not be handled now; Telegram will deliver it again', { headers: { 'Retry-After': '5' } });
+      }
+      return c.json({ ok: true, ...outcome });
+    },
   });
-  return app;
+
+  return routes;
 }
 
 /** POST /v1/users/{username}/channels/telegram/link: a one-time, expiring code and its t.me deep link. */
-export function telegramLinkRoutes(d: TelegramDeps, openapi: OpenAPIRegistry): Hono<{ Variables: AuthVariables }> {
-  const app = new Hono<{ Variables: AuthVariables }>();
+export function telegramLinkRoutes(d: TelegramDeps, openapi: OpenAPIRegistry): RouteGroup<{ Variables: AuthVariables }> {
+  const routes = new RouteGroup<{ Variables: AuthVariables }>(openapi, '/v1/users');
+  const app = routes.app;
   // Routes under /v1/users may already have passed identity's stack; authenticate (and count the request) once.
   app.use('/:username/channels/telegram/link', async (c, next) => {
     if (c.get('principal')) return next();
     return d.authenticate(c, next);
   });
-  app.post('/:username/channels/telegram/link', async (c) => {
-    const { username } = authorised(c);
-    if (!(await d.userExists(username))) throw new ProblemError('not_found', `no user ${username}`);
-    let bot: string;
-    try {
-      bot = await d.botUsername();
-    } catch (err) {
-      d.logger.warn({ err: { message: (err as Error).message } }, 'could not learn the bot username from Telegram');
-      throw new ProblemError('unavailable', 'Telegram did not answer; retry shortly', { headers: { 'Retry-After': '5' } });
-    }
-    const { code, expiresAt } = await d.linkCodes.issue(username).catch((err: unknown) => {
-      d.logger.warn({ err: { message: (err as Error).message } }, 'could not store a link code');
-      throw new ProblemError('unavailable', 'the link store (Redis) did not answer; retry shortly', { headers: { 'Retry-After': '2' } });
-    });
-    d.logger.info({ event: 'telegram.link_code.issued', username, by: principalOf(c).subject }, 'telegram link code issued');
-    return c.json({ code, deep_link: `https://t.me/${bot}?start=${code}`, bot_username: bot, expires_at: expiresAt.toISOString() }, 201);
-  });
-
-  openapi.registerPath({
+  routes.route({
     method: 'post',
-    path: '/v1/users/{username}/channels/telegram/link',
+    path: '/{username}/channels/telegram/link',
     tags: ['channels', 'telegram'],
     summary: 'Create a Telegram link code and deep link',
     description:
@@ -95,8 +78,26 @@ export function telegramLinkRoutes(d: TelegramDeps, openapi: OpenAPIRegistry): H
     security: [{ bearer: [] }],
     request: { params: LinkParamsSchema },
     responses: { 201: { description: 'Link created', content: { 'application/json': { schema: LinkResponseSchema } } }, ...problemResponses(400, 401, 403, 404, 429, 503) },
+    handler: async (c) => {
+      const { username } = authorised(c);
+      if (!(await d.userExists(username))) throw new ProblemError('not_found', `no user ${username}`);
+      let bot: string;
+      try {
+        bot = await d.botUsername();
+      } catch (err) {
+        d.logger.warn({ err: { message: (err as Error).message } }, 'could not learn the bot username from Telegram');
+        throw new ProblemError('unavailable', 'Telegram did not answer; retry shortly', { headers: { 'Retry-After': '5' } });
+      }
+      const { code, expiresAt } = await d.linkCodes.issue(username).catch((err: unknown) => {
+        d.logger.warn({ err: { message: (err as Error).message } }, 'could not store a link code');
+        throw new ProblemError('unavailable', 'the link store (Redis) did not answer; retry shortly', { headers: { 'Retry-After': '2' } });
+      });
+      d.logger.info({ event: 'telegram.link_code.issued', username, by: principalOf(c).subject }, 'telegram link code issued');
+      return c.json({ code, deep_link: `https://t.me/${bot}?start=${code}`, bot_username: bot, expires_at: expiresAt.toISOString() }, 201);
+    },
   });
-  return app;
+
+  return routes;
 }
 
 function authorised(c: Context): z.infer<typeof LinkParamsSchema> {

@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
-import { Collections, type MembershipDoc, type SequenceSlots } from '@hub/messages';
+import { Collections, type SequenceSlots } from '@hub/messages';
+import { type MembershipDoc } from '@hub/messages/adapters';
 import type { Membership, Memberships } from '../ports/memberships';
 
 /**

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { subscribeRevocations } from '@hub/identity';
+import { subscribeRevocations } from '@hub/identity/adapters';
 import type { RevocationFeed } from '../ports/revocation-feed';
 
 /** Adapter: RevocationFeed on identity's Redis revocation channel. `sub` is the process' subscribe-only connection. */

@@ -89,7 +89,9 @@ export class MessageStream {
     }
     if (st.last === undefined || frame.sequence_number > st.last + 1) {
       st.pending.push(frame);
-      void this.schedule(frame.conversation_id);
+      // Fire-and-forget: the frame waits in `pending` and is released by the chain either way. A failed
+      // gap-fill must not become an unhandled rejection (that stops the process); the client resumes on reconnect.
+      this.schedule(frame.conversation_id).catch(() => {});
       return;
     }
     if (frame.sequence_number <= st.last) return;

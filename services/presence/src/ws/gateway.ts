@@ -147,6 +147,7 @@ export class Gateway {
         .then(() => this.d.hooks.closed(conn, lastOnNode))
         .catch((err: Error) => this.d.logger.warn({ err: { message: err.message }, user }, 'connection clean-up failed'));
       this.closing.add(done);
+      // `done` ends in a catch, so this never rejects; stop() awaits what is left in `closing`.
       void done.finally(() => this.closing.delete(done));
     });
     const hello = () => conn.send({ op: 'hello', d: { heartbeat_interval: this.d.settings.heartbeatIntervalMs, node: this.d.node, user } });

@@ -1,19 +1,7 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
 import { EventConsumer, type InfraWith, type Logger, type Registry } from '@hub/platform';
-import {
-  AddressPolicy,
-  MongoWebhookDeliveryStore,
-  SystemHostResolver,
-  TargetVetter,
-  WatchedWebhooks,
-  WebhookSender,
-  WebhooksRepository,
-  maxAttempts,
-  type ReservedPorts,
-  type HostResolver,
-  type RetryPolicy,
-  type WebhookSecretCodec,
-} from '@hub/webhooks';
+import { AddressPolicy, SystemHostResolver, TargetVetter, WatchedWebhooks, WebhookSender, WebhooksRepository, maxAttempts, type ReservedPorts, type HostResolver, type RetryPolicy, type WebhookSecretCodec } from '@hub/webhooks';
+import { MongoWebhookDeliveryStore } from '@hub/webhooks/adapters';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { EndpointHealth } from './endpoint-health';
 import { createNotifyIntake } from './notify-intake';

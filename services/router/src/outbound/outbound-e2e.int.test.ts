@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoDeadLetterStore } from '@hub/outbound';
+import { MongoDeadLetterStore } from '@hub/outbound/adapters';
 import { makeEnvelope, MESSAGE_ACCEPTED, newId, Topics, type Channel, type MessageEvent, type Payload } from '@hub/domain';
 import { ChannelMappingsRepository } from '@hub/identity';
-import { MongoConversationStore, MongoStatusStore } from '@hub/messages';
+import { MongoConversationStore, MongoStatusStore } from '@hub/messages/adapters';
 import { BatchingProducer, connectMongo, createKafka, createLogger, EtcdStore, type MongoHandle } from '@hub/platform';
 import { FakeTelegramServer } from '../../../../test/support/fake-telegram-server';
 import { cleanupTestEnv } from '../../../../test/support/identity';
@@ -46,7 +46,7 @@ afterAll(async () => {
   await producer?.disconnect();
   await router?.stop();
   await mongo?.close();
-  await etcd?.close();
+  etcd?.close();
   await fake?.close();
   if (env) await cleanupTestEnv(env);
 });

@@ -1,4 +1,5 @@
-import { deadLetterIndexes, MongoDeadLetterStore, MongoOutboundLedger, outboundLedgerIndexes, RetryScheduler } from '@hub/outbound';
+import { RetryScheduler } from '@hub/outbound';
+import { deadLetterIndexes, MongoDeadLetterStore, MongoOutboundLedger, outboundLedgerIndexes } from '@hub/outbound/adapters';
 import { ensureIndexes, type EventPublisher, type MongoHandle } from '@hub/platform';
 
 /** Where outbound deliveries stand and how their retries and dead letters are published. */

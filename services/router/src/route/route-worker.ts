@@ -1,5 +1,6 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
-import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots, pipelineIndexes } from '@hub/messages';
+import { pipelineIndexes } from '@hub/messages';
+import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots } from '@hub/messages/adapters';
 import { coalesceBatches, EventConsumer, ensureIndexes, type EventPublisher, type Infra, type Logger, type MongoHandle, type Registry } from '@hub/platform';
 import type { HandOverRouter } from '../ports/hand-over';
 import type { RouterWorker } from '../workers';

@@ -1,5 +1,6 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
-import { MongoRejectedRecords, MongoStatusStore, pipelineIndexes } from '@hub/messages';
+import { pipelineIndexes } from '@hub/messages';
+import { MongoRejectedRecords, MongoStatusStore } from '@hub/messages/adapters';
 import { coalesceBatches, EventConsumer, ensureIndexes, type EventPublisher, type Infra, type Logger, type MongoHandle, type Registry } from '@hub/platform';
 import type { RouterWorker } from '../workers';
 import { createStatusWriterHandler } from './status-writer';

@@ -1,3 +1,0 @@
-export * from './tokens';
-export * from './middleware';
-export * from './config';

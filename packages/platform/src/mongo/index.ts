@@ -1,2 +1,0 @@
-export * from './mongo';
-export * from './claim';

@@ -1,2 +1,0 @@
-export * from './redis';
-export * from './expiring-store';

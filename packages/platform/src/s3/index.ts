@@ -1,2 +1,0 @@
-export * from './object-store';
-export * from './s3-object-store';

@@ -1,3 +1,0 @@
-export * from './start-tracing';
-export * from './tracing-config';
-export * from './spans';
