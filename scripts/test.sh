@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 t0=$(date +%s)
 
 bash scripts/ensure-deps.sh
+bash scripts/ensure-chromium.sh
 
 started_stack=0
 if [[ -z ${KAFKA_BROKERS:-} ]]; then
@@ -27,6 +28,8 @@ echo "test: type-check"
 npx tsc -p tsconfig.json
 echo "test: type-check @hub/sdk as published (browser DOM library, its own tsconfig)"
 npx tsc -p packages/sdk/tsconfig.build.json --noEmit
+echo "test: type-check the web client (browser DOM library, Preact JSX)"
+npx tsc -p web/tsconfig.json
 echo "test: lint"
 npx eslint --max-warnings=0 .
 echo "test: workspace boundaries (scripts/check-deps.ts)"
