@@ -22,7 +22,10 @@ export function ChatScreen({ store }: { store: ChatStore }) {
   useStore(store);
   const [online, setOnline] = useState(navigator.onLine);
   useEffect(() => {
-    const up = () => setOnline(true);
+    const up = () => {
+      setOnline(true);
+      store.networkBack();
+    };
     const down = () => setOnline(false);
     addEventListener('online', up);
     addEventListener('offline', down);

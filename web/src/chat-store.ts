@@ -239,6 +239,11 @@ export class ChatStore {
     for (const c of this.conversations.values()) for (const m of c.messages) if (m.tick === 'failed') this.transmit(m);
   }
 
+  /** The browser is online again: reconnect now rather than at the end of the backoff. */
+  networkBack(): void {
+    this.socket?.reconnectNow();
+  }
+
   typing(conversationId: string): void {
     const c = this.conversations.get(conversationId);
     if (c?.accepted && this.socket?.state === 'open') this.socket.typing(conversationId);
