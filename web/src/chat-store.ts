@@ -254,14 +254,15 @@ export class ChatStore {
     return [...c.typing].filter(([, until]) => until > now).map(([u]) => u);
   }
 
-  private onMessage(m: MessageData): void {
+  /** `firstOfNew`: the message that made a new conversation known (its history, just read, already holds it). */
+  private onMessage(m: MessageData, firstOfNew = false): void {
     const c = this.conversations.get(m.conversation_id);
     if (!c) {
-      void this.loadConversations().then(() => this.onMessage(m));
+      if (!firstOfNew) void this.loadConversations().then(() => this.onMessage(m, true));
       return;
     }
     const isNew = this.upsert({ id: m.message_id, conversationId: m.conversation_id, seq: m.sequence_number, from: m.from, payload: m.payload, createdAt: m.created_at }, true);
-    if (isNew && m.from !== this.me) {
+    if ((isNew || firstOfNew) && m.from !== this.me) {
       c.typing.delete(m.from);
       const visible = typeof document === 'undefined' || document.visibilityState === 'visible';
       if (this.activeId === m.conversation_id && visible) this.markActiveRead();

@@ -63,12 +63,12 @@ export function ConversationView({ store, c }: { store: ChatStore; c: Conversati
           return (
             <Fragment key={m.id}>
               {(!prev || dayOf(prev.createdAt) !== day) && (
-                <li class="day" role="separator">
+                <li class="day">
                   {day}
                 </li>
               )}
               {c.dividerSeq !== undefined && m.seq === c.dividerSeq && (
-                <li class="divider" role="separator" data-testid="new-divider">
+                <li class="divider" data-testid="new-divider">
                   New messages
                 </li>
               )}
