@@ -29,6 +29,7 @@ COPY services/frontend/package.json services/frontend/
 COPY services/router/package.json services/router/
 COPY services/presence/package.json services/presence/
 COPY services/files/package.json services/files/
+COPY web/package.json web/
 
 FROM manifests AS deps
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
@@ -43,7 +44,9 @@ COPY packages packages
 COPY connectors connectors
 COPY services services
 COPY scripts scripts
-RUN node --import tsx scripts/bundle-services.ts /app/dist
+COPY web web
+RUN node --import tsx scripts/bundle-services.ts /app/dist \
+ && npm run build -w @hub/web
 
 # The gateway (deploy/gateway, docs/gateway.md): nginx with the hub's
 # templates, rendered from GATEWAY_* at start into /tmp (the root filesystem
@@ -51,6 +54,8 @@ RUN node --import tsx scripts/bundle-services.ts /app/dist
 # GATEWAY_HTTPS_LISTEN) as user nginx. `docker build --target gateway .`
 FROM ${GATEWAY_IMAGE} AS gateway
 COPY --chown=root:root deploy/gateway /opt/gateway
+# The web client's build replaces the placeholder page the gateway serves at /.
+COPY --from=build --chown=root:root /app/web/dist /opt/gateway/web
 USER nginx
 ENV GATEWAY_HTTP_LISTEN=8080 GATEWAY_HTTPS_LISTEN=8443
 EXPOSE 8080 8443

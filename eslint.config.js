@@ -12,7 +12,7 @@ export default tseslint.config(
     // Type-aware rules: a promise nobody awaits loses its error (an unhandled
     // rejection stops the process) and its ordering; a promise where a
     // callback's void is expected is the same bug hidden in an argument.
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['web/vite.config.ts'] }, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',

@@ -21,3 +21,5 @@ if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "deps: installed in $(( $(date +%s) - started )) s"
 fi
+
+bash scripts/build-web.sh

@@ -3,6 +3,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SECURITY_HEADERS } from '../packages/platform/src/http/security-headers';
 import { parseOriginForm, routeFor, type Route } from './gateway-target';
+import { isWebPath, serveWeb } from './gateway-static';
 
 export interface Upstreams {
   frontend: string;
@@ -25,11 +26,12 @@ interface Origin {
  * chosen upstream's fixed host and port plus the normalised path, never from
  * the request's target or Host. `/metrics` is not served here, and
  * `/health/live|ready` answer one overall status, without the services'
- * dependency details (those stay on each service's own port). CORS is the
+ * dependency details (those stay on each service's own port). With `webRoot`,
+ * the web client's files answer every other path (scripts/gateway-static.ts). CORS is the
  * services' own (CORS_ALLOWED_ORIGINS): preflights and their answers pass
  * through like any request.
  */
-export async function startGateway(opts: { host: string; port: number; upstreams: Upstreams }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startGateway(opts: { host: string; port: number; upstreams: Upstreams; /** The built web client (web/dist), served at `/`; none: those paths go to frontend. */ webRoot?: string }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const origins = {
     frontend: originOf(opts.upstreams.frontend),
     presence: originOf(opts.upstreams.presence),
@@ -42,6 +44,7 @@ export async function startGateway(opts: { host: string; port: number; upstreams
     const route = routeFor(target.path);
     if (route === 'denied') return sendProblem(res, 404, 'not-found', 'Not found', `no route for ${req.method} ${target.path}`);
     if (route === 'health') return void overallHealth(target.path, opts.upstreams, res);
+    if (route === 'frontend' && opts.webRoot && isWebPath(target.path)) return serveWeb(opts.webRoot, target.path, req, res);
     proxyHttp(req, res, origins[route], target.path + target.search);
   });
   server.on('connection', (s) => {

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const upstreams = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${portOf(s)}`])) as unknown as Upstreams;
   say('waiting for every service to be ready…');
   for (const svc of SERVICES) await waitReady(svc, upstreams[svc]);
-  gateway = await startGateway({ host, port: portOf('gateway'), upstreams });
+  gateway = await startGateway({ host, port: portOf('gateway'), upstreams, webRoot: join(REPO_ROOT, 'web', 'dist') });
   const observabilityLines = observability ? await observability.start({ ...upstreams }) : [];
 
   const rows = [
@@ -102,7 +102,8 @@ async function main(): Promise<void> {
   ];
   process.stdout.write('\n');
   for (const [name, url, extra] of rows) process.stdout.write(`  ${name!.padEnd(24)} ${url!.padEnd(26)} ${extra}\n`);
-  process.stdout.write(`\n  REST API      ${gateway.url}/v1   (OpenAPI: ${gateway.url}/openapi.json, docs: ${gateway.url}/docs)\n`);
+  process.stdout.write(`\n  Web client    ${gateway.url}/\n`);
+  process.stdout.write(`  REST API      ${gateway.url}/v1   (OpenAPI: ${gateway.url}/openapi.json, docs: ${gateway.url}/docs)\n`);
   process.stdout.write(`  WebSocket     ${gateway.url.replace('http', 'ws')}/v1/ws\n`);
   process.stdout.write(`  Admin client  ${secrets.ADMIN_CLIENT_ID} (secret in ${join(stackDir, 'dev-secrets.env')})\n`);
   process.stdout.write(`  Logs          ${join(stackDir, 'logs')}/<service>.log\n`);

@@ -11,6 +11,8 @@ t0=$(date +%s)
 bash scripts/ensure-deps.sh
 # Prometheus, promtool and amtool for the alert and dashboard tests (test/observability).
 bash scripts/observability/ensure-tools.sh prometheus
+# Debian's chromium for the browser tests (test/web, test/api-reference).
+bash scripts/ensure-chromium.sh
 
 started_stack=0
 if [[ -z ${KAFKA_BROKERS:-} ]]; then
@@ -29,6 +31,8 @@ echo "test: type-check"
 npx tsc -p tsconfig.json
 echo "test: type-check @hub/sdk as published (browser DOM library, its own tsconfig)"
 npx tsc -p packages/sdk/tsconfig.build.json --noEmit
+echo "test: type-check the web client (browser DOM library, Preact JSX)"
+npx tsc -p web/tsconfig.json
 echo "test: lint"
 npx eslint --max-warnings=0 .
 echo "test: workspace boundaries (scripts/check-deps.ts)"

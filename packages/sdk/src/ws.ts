@@ -381,6 +381,18 @@ export class HubSocket {
     }, delayMs);
   }
 
+  /**
+   * Skips the rest of a reconnect backoff and tries at once: for when the
+   * caller knows the network is back (a browser's `online` event). Does
+   * nothing unless a reconnect is waiting.
+   */
+  reconnectNow(): void {
+    if (this.stateValue !== 'reconnecting' || !this.reconnectTimer) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    void this.reconnect(this.failuresBeforeHello >= 2);
+  }
+
   private async reconnect(renew: boolean): Promise<void> {
     if (this.stateValue === 'closed') return;
     if (renew && this.tokenInUse && this.opts.auth?.renewAccessToken) {
