@@ -10,7 +10,7 @@
  */
 import type { ChannelName } from '@hub/sdk';
 import { FakeTelegramServer } from '../test/support/fake-telegram-server';
-import { admin, newUser, ok, run, say, settings, step, waitFor } from './support';
+import { admin, newUser, ok, run, say, settings, step } from './support';
 
 const DEMO_TOKEN = '123456:hub-demo-token-000000000';
 
@@ -51,17 +51,20 @@ run('channels', async () => {
 
     step('status per channel');
     const reached = new Set(['sent', 'delivered', 'read']);
-    const status = await waitFor(
-      'every channel to be reached',
-      async () => {
-        // 404 until the router stored it (normally within a second).
-        const st = await alice.hub.messageStatus(message_id).catch(() => undefined);
-        if (!st) return undefined;
-        return channels.every((ch) => st.recipients.some((r) => r.channel === ch && reached.has(r.status))) ? st : undefined;
-      },
-      60_000,
-    );
-    for (const r of status.recipients) say(`${r.recipient} via ${r.channel.padEnd(9)} ${r.status}${r.external_id ? ` (external id ${r.external_id})` : ''}`);
+    const settled = (st: string) => reached.has(st) || st === 'failed';
+    let last: Awaited<ReturnType<typeof alice.hub.messageStatus>> | undefined;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      // 404 until the router stored it (normally within a second).
+      last = await alice.hub.messageStatus(message_id).catch(() => last);
+      if (last && channels.every((ch) => last!.recipients.some((r) => r.channel === ch && settled(r.status)))) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (!last) throw new Error('the message was never stored');
+    const status = last;
+    for (const r of status.recipients) say(`${r.recipient} via ${r.channel.padEnd(9)} ${r.status}${r.external_id ? ` (external id ${r.external_id})` : ''}${r.detail ? ` — ${r.detail}` : ''}`);
+    const missed = channels.filter((ch) => !status.recipients.some((r) => r.channel === ch && reached.has(r.status)));
+    if (missed.length) throw new Error(`not reached on ${missed.join(', ')}`);
     for (const ch of channels) ok(`${ch}: ${status.recipients.find((r) => r.channel === ch)!.status}`);
 
     step('what the fake Telegram received');

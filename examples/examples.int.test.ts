@@ -85,7 +85,7 @@ describe('examples/ against a started hub', () => {
     expectOk(r, 'channels');
     for (const ch of ['internal', 'telegram', 'whatsapp', 'instagram']) expect(r.out).toMatch(new RegExp(`✔ ${ch}: (sent|delivered|read)`));
     expect(r.out).toContain('✔ Telegram got the text');
-  });
+  }, 120_000);
 
   it('webhook-receiver: signed events verified, a forged call refused, deliveries logged', async () => {
     const r = await demo('webhook-receiver', ['--port', String(webhookPort)]);
