@@ -31,7 +31,7 @@ run('channels', async () => {
     const links: ['telegram' | 'whatsapp' | 'instagram', object][] = [
       ['telegram', { chat_id: chatId }],
       ['whatsapp', { phone: `+4915${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}` }],
-      ['instagram', { external_id: `ig-${bob.username}` }],
+      ['instagram', { external_id: String(17_000_000_000 + Math.floor(Math.random() * 1e9)) }], // Instagram-scoped ids are numeric
     ];
     for (const [channel, body] of links) {
       const res = await hub.api.PUT('/v1/users/{username}/channels/{channel}', { params: { path: { username: bob.username, channel } }, body: body as never });

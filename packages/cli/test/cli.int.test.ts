@@ -125,7 +125,8 @@ describe('hub CLI against a started hub', () => {
   });
 
   it('tails a conversation live, one JSON line per message', async () => {
-    const conv = await json<{ conversation_id: string }>(['conversations', 'create', alice.username, bob.username]);
+    // A new conversation: tail would otherwise first catch up on what Bob has not acknowledged yet.
+    const conv = await json<{ conversation_id: string }>(['conversations', 'create', alice.username, bob.username, '--name', 'tail']);
     await json(['login', '--username', bob.username], { config: 'bob', env: { HUB_PASSWORD: bob.password } });
     let seen = '';
     const tail = cli(['--json', 'tail', conv.conversation_id, '--count', '2'], { config: 'bob', onOut: (c) => (seen += c) });
