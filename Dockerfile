@@ -24,6 +24,7 @@ COPY packages/webhooks/package.json packages/webhooks/
 COPY packages/outbound/package.json packages/outbound/
 COPY packages/sdk/package.json packages/sdk/
 COPY packages/push/package.json packages/push/
+COPY packages/cli/package.json packages/cli/
 COPY connectors/package.json connectors/
 COPY services/frontend/package.json services/frontend/
 COPY services/router/package.json services/router/

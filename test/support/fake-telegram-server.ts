@@ -50,7 +50,7 @@ export class FakeTelegramServer {
     readonly botUsername: string,
   ) {}
 
-  static start(opts: { token?: string; botUsername?: string } = {}): Promise<FakeTelegramServer> {
+  static start(opts: { token?: string; botUsername?: string; port?: number } = {}): Promise<FakeTelegramServer> {
     const token = opts.token ?? `123456:${'A'.repeat(10)}fake${Math.random().toString(36).slice(2, 12).padEnd(10, 'x')}`;
     const botUsername = opts.botUsername ?? 'hub_test_bot';
     const app = new Hono();
@@ -58,7 +58,7 @@ export class FakeTelegramServer {
     app.all('/bot:token/:method', async (c) => fake!.handle(c, c.req.param('token') ?? '', c.req.param('method') ?? ''));
     app.get('/file/bot:token/:path{.+}', (c) => fake!.download(c, c.req.param('token') ?? '', c.req.param('path') ?? ''));
     return new Promise((resolve, reject) => {
-      const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => {
+      const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: opts.port ?? 0 }, (info: AddressInfo) => {
         fake = new FakeTelegramServer(server, `http://127.0.0.1:${info.port}`, token, botUsername);
         resolve(fake);
       });

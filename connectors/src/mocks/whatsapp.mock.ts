@@ -26,8 +26,8 @@ const WaWebhook = z.object({
 export const whatsappProfile: MockChannelProfile = {
   channel: 'whatsapp',
   capabilities: { maxTextLength: 4096, files: { maxUrlBytes: 100 * 1024 * 1024, maxUploadBytes: 100 * 1024 * 1024 } },
-  // WhatsApp ids are E.164 phone numbers without the "+".
-  isValidRecipient: (id) => /^\d{6,15}$/.test(id),
+  // WhatsApp ids are E.164 phone numbers. The hub maps WhatsApp users by E.164 with its "+" (PUT /v1/users/{u}/channels/whatsapp); the Cloud API takes the number with or without it.
+  isValidRecipient: (id) => /^\+?\d{6,15}$/.test(id),
   parseInbound(body) {
     const parsed = WaWebhook.safeParse(body);
     if (!parsed.success) throw inboundParseError('WhatsApp', parsed.error);

@@ -1,6 +1,6 @@
 // @hub/sdk: the core entry. Browser-safe: no node: imports here (Node-only helpers are in @hub/sdk/node).
 export { HubClient, unwrap, wsUrlFor, type HubApi, type HubClientOptions, type Schemas } from './client.js';
-export { HubNetworkError, HubProblemError, type Problem, type ProblemFieldError } from './errors.js';
+export { HubNetworkError, HubProblemError, problemFromResponse, type Problem, type ProblemFieldError } from './errors.js';
 export { createHubFetch, isSend, type HubFetchOptions } from './http.js';
 export { backoffDelay, DEFAULT_RETRY, nextRetryDelay, parseRetryAfter, type BackoffOptions, type RetryOptions } from './retry.js';
 export { MemoryTokenStore, TokenManager, WebStorageTokenStore, type FetchLike, type StoredTokens, type TokenManagerOptions, type TokenStore, type WebStorageLike } from './tokens.js';
