@@ -33,6 +33,8 @@ echo "test: type-check @hub/sdk as published (browser DOM library, its own tscon
 npx tsc -p packages/sdk/tsconfig.build.json --noEmit
 echo "test: type-check the web client (browser DOM library, Preact JSX)"
 npx tsc -p web/tsconfig.json
+echo "test: format (prettier --check; npm run format fixes it)"
+npx prettier --check --log-level warn "**/*.{ts,tsx,js,mjs,cjs}"
 echo "test: lint"
 npx eslint --max-warnings=0 .
 echo "test: workspace boundaries (scripts/check-deps.ts)"
