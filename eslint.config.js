@@ -12,7 +12,9 @@ export default tseslint.config(
     // Type-aware rules: a promise nobody awaits loses its error (an unhandled
     // rejection stops the process) and its ordering; a promise where a
     // callback's void is expected is the same bug hidden in an argument.
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['web/vite.config.ts'] }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['web/vite.config.ts'] }, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
@@ -37,7 +39,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: DRIVERS.map((name) => ({ name, message: `Domain and route code talks to ${name} only through a port; put the driver code in an adapters/ folder.` })),
+          paths: DRIVERS.map((name) => ({
+            name,
+            message: `Domain and route code talks to ${name} only through a port; put the driver code in an adapters/ folder.`,
+          })),
         },
       ],
     },
@@ -47,8 +52,23 @@ export default tseslint.config(
     files: ['packages/sdk/src/**/*.ts'],
     ignores: ['packages/sdk/src/node.ts', 'packages/sdk/src/node/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'crypto', 'stream', 'buffer', 'ws', 'http', 'https'], message: 'The SDK core runs in browsers: put Node-only code in src/node.ts.' }] }],
-      'no-restricted-globals': ['error', { name: 'Buffer', message: 'Browser-safe code: use Uint8Array.' }, { name: 'process', message: 'Browser-safe code: take settings as options.' }, { name: 'require', message: 'ESM only.' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'stream', 'buffer', 'ws', 'http', 'https'],
+              message: 'The SDK core runs in browsers: put Node-only code in src/node.ts.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Buffer', message: 'Browser-safe code: use Uint8Array.' },
+        { name: 'process', message: 'Browser-safe code: take settings as options.' },
+        { name: 'require', message: 'ESM only.' },
+      ],
     },
   },
   {

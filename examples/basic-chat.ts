@@ -34,7 +34,8 @@ run('basic-chat', async () => {
   const { message_id } = await aliceWs.send(conv.conversation_id, { type: 'text', text: 'Hi Bob!' });
   say(`accepted as ${message_id}`);
   const m = await received;
-  if (m.message_id !== message_id || m.payload.type !== 'text' || m.payload.text !== 'Hi Bob!') throw new Error(`Bob received something else: ${JSON.stringify(m)}`);
+  if (m.message_id !== message_id || m.payload.type !== 'text' || m.payload.text !== 'Hi Bob!')
+    throw new Error(`Bob received something else: ${JSON.stringify(m)}`);
   ok(`Bob received #${m.sequence_number} from ${m.from}: "${m.payload.text}" (his client acknowledged it)`);
   await waitFor('the delivered status', () => statuses.some((x) => x.message_id === message_id && x.status === 'delivered'));
   ok('delivered');

@@ -60,10 +60,15 @@ run('big-file', async () => {
     step('Alice sends it as a message; Bob receives it');
     const bobWs = bob.hub.connect();
     const received = bobWs.once('message');
-    const { message_id } = await alice.hub.sendMessage({ conversation_id: conv.conversation_id, from: alice.username, payload: { type: 'file', file_id: file.file_id, caption: 'the big one' } });
+    const { message_id } = await alice.hub.sendMessage({
+      conversation_id: conv.conversation_id,
+      from: alice.username,
+      payload: { type: 'file', file_id: file.file_id, caption: 'the big one' },
+    });
     const m = await received;
     bobWs.close();
-    if (m.message_id !== message_id || m.payload.type !== 'file' || m.payload.file_id !== file.file_id) throw new Error(`Bob received something else: ${JSON.stringify(m)}`);
+    if (m.message_id !== message_id || m.payload.type !== 'file' || m.payload.file_id !== file.file_id)
+      throw new Error(`Bob received something else: ${JSON.stringify(m)}`);
     ok(`Bob got message ${message_id} with file ${m.file?.filename ?? file.file_id} (${m.file?.size ?? '?'} bytes)`);
 
     step('Bob downloads it and checks the SHA-256');

@@ -20,7 +20,11 @@ run('channels', async () => {
     'telegram-token': { type: 'string', default: process.env.HUB_DEMO_TELEGRAM_TOKEN ?? DEMO_TOKEN },
   });
   step(`starting a fake Telegram Bot API on 127.0.0.1:${String(s.options['telegram-port'])}`);
-  const telegram = await FakeTelegramServer.start({ port: Number(s.options['telegram-port']), token: String(s.options['telegram-token']), botUsername: 'hub_demo_bot' });
+  const telegram = await FakeTelegramServer.start({
+    port: Number(s.options['telegram-port']),
+    token: String(s.options['telegram-token']),
+    botUsername: 'hub_demo_bot',
+  });
   say(`${telegram.apiRoot} (the hub must run with TELEGRAM_API_ROOT=${telegram.apiRoot})`);
   try {
     step('Alice and Bob; Bob has Telegram, WhatsApp and Instagram accounts');
@@ -34,7 +38,10 @@ run('channels', async () => {
       ['instagram', { external_id: String(17_000_000_000 + Math.floor(Math.random() * 1e9)) }], // Instagram-scoped ids are numeric
     ];
     for (const [channel, body] of links) {
-      const res = await hub.api.PUT('/v1/users/{username}/channels/{channel}', { params: { path: { username: bob.username, channel } }, body: body as never });
+      const res = await hub.api.PUT('/v1/users/{username}/channels/{channel}', {
+        params: { path: { username: bob.username, channel } },
+        body: body as never,
+      });
       if (!res.response.ok) throw new Error(`linking ${channel} answered ${res.response.status}: ${JSON.stringify(res.error)}`);
       say(`linked ${bob.username} on ${channel}: ${JSON.stringify(body)}`);
     }
@@ -46,7 +53,12 @@ run('channels', async () => {
     step('Alice sends one message to Bob on every channel');
     const channels: ChannelName[] = ['internal', 'telegram', 'whatsapp', 'instagram'];
     const text = `Hello on every channel (${Date.now()})`;
-    const { message_id } = await alice.hub.sendMessage({ conversation_id: conv.conversation_id, from: alice.username, payload: { type: 'text', text }, channels });
+    const { message_id } = await alice.hub.sendMessage({
+      conversation_id: conv.conversation_id,
+      from: alice.username,
+      payload: { type: 'text', text },
+      channels,
+    });
     say(`accepted ${message_id}`);
 
     step('status per channel');
@@ -62,7 +74,10 @@ run('channels', async () => {
     }
     if (!last) throw new Error('the message was never stored');
     const status = last;
-    for (const r of status.recipients) say(`${r.recipient} via ${r.channel.padEnd(9)} ${r.status}${r.external_id ? ` (external id ${r.external_id})` : ''}${r.detail ? ` — ${r.detail}` : ''}`);
+    for (const r of status.recipients)
+      say(
+        `${r.recipient} via ${r.channel.padEnd(9)} ${r.status}${r.external_id ? ` (external id ${r.external_id})` : ''}${r.detail ? ` — ${r.detail}` : ''}`,
+      );
     const missed = channels.filter((ch) => !status.recipients.some((r) => r.channel === ch && reached.has(r.status)));
     if (missed.length) throw new Error(`not reached on ${missed.join(', ')}`);
     for (const ch of channels) ok(`${ch}: ${status.recipients.find((r) => r.channel === ch)!.status}`);

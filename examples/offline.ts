@@ -17,13 +17,18 @@ run('offline', async () => {
 
   const send = async (texts: string[]) => {
     for (const text of texts) {
-      const { message_id } = await alice.hub.sendMessage({ conversation_id: conv.conversation_id, from: alice.username, payload: { type: 'text', text } });
+      const { message_id } = await alice.hub.sendMessage({
+        conversation_id: conv.conversation_id,
+        from: alice.username,
+        payload: { type: 'text', text },
+      });
       say(`Alice sent "${text}" (${message_id})`);
     }
   };
   const expectInOrder = (got: MessageData[], texts: string[], what: string) => {
     const seen = got.map((m) => (m.payload.type === 'text' ? m.payload.text : '?'));
-    if (JSON.stringify(seen) !== JSON.stringify(texts)) throw new Error(`${what}: expected ${JSON.stringify(texts)}, got ${JSON.stringify(seen)}`);
+    if (JSON.stringify(seen) !== JSON.stringify(texts))
+      throw new Error(`${what}: expected ${JSON.stringify(texts)}, got ${JSON.stringify(seen)}`);
     const seqs = got.map((m) => m.sequence_number);
     if (seqs.some((q, i) => i > 0 && q !== seqs[i - 1]! + 1)) throw new Error(`${what}: sequence numbers with a gap: ${seqs.join(',')}`);
     ok(`${what}: ${texts.length} messages in order (#${seqs[0]}…#${seqs.at(-1)}), no gap, no repeat`);

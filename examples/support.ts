@@ -26,7 +26,8 @@ export function settings(extra: Record<string, { type: 'string' | 'boolean'; def
   const devSecrets = parseEnvFile(join(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack'), 'dev-secrets.env'));
   const clientId = process.env.HUB_ADMIN_CLIENT_ID ?? devSecrets.ADMIN_CLIENT_ID;
   const clientSecret = process.env.HUB_ADMIN_CLIENT_SECRET ?? devSecrets.ADMIN_CLIENT_SECRET;
-  if (!clientId || !clientSecret) fail('no admin client: set HUB_ADMIN_CLIENT_ID and HUB_ADMIN_CLIENT_SECRET (npm start keeps them in .stack/dev-secrets.env)');
+  if (!clientId || !clientSecret)
+    fail('no admin client: set HUB_ADMIN_CLIENT_ID and HUB_ADMIN_CLIENT_SECRET (npm start keeps them in .stack/dev-secrets.env)');
   return { baseUrl: baseUrl.replace(/\/+$/, ''), admin: { clientId, clientSecret }, options: values as DemoSettings['options'] };
 }
 
@@ -81,7 +82,11 @@ export async function newUser(baseUrl: string, prefix: string): Promise<{ userna
 }
 
 /** Polls until fn returns a truthy value; fails the demo with `what` after timeoutMs. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -99,7 +104,10 @@ export function run(name: string, demo: () => Promise<void>): void {
       process.exit(0);
     },
     (err: unknown) => {
-      if (err instanceof HubProblemError) fail(`${err.status} ${err.title}${err.detail ? `: ${err.detail}` : ''}${err.errors.map((e) => `\n  ${e.field}: ${e.message}`).join('')}`);
+      if (err instanceof HubProblemError)
+        fail(
+          `${err.status} ${err.title}${err.detail ? `: ${err.detail}` : ''}${err.errors.map((e) => `\n  ${e.field}: ${e.message}`).join('')}`,
+        );
       const cause = (err as { cause?: { message?: string } }).cause?.message;
       fail(`${(err as Error).message ?? String(err)}${cause ? ` (${cause})` : ''}`);
     },

@@ -29,7 +29,9 @@ run('webhook-receiver', async () => {
         (event) => {
           events.push(event);
           const data = event.data as { message_id?: string; recipient?: string; channel?: string };
-          say(`receiver: verified ${event.type} ${data.message_id ?? ''}${data.recipient ? ` → ${data.recipient}` : ''}${data.channel ? ` via ${data.channel}` : ''} (webhook-id ${String(req.headers['webhook-id'])})`);
+          say(
+            `receiver: verified ${event.type} ${data.message_id ?? ''}${data.recipient ? ` → ${data.recipient}` : ''}${data.channel ? ` via ${data.channel}` : ''} (webhook-id ${String(req.headers['webhook-id'])})`,
+          );
           res.writeHead(204).end();
         },
         (err: unknown) => {
@@ -55,26 +57,48 @@ run('webhook-receiver', async () => {
     const alice = await newUser(s.baseUrl, 'alice');
     const bob = await newUser(s.baseUrl, 'bob');
     const conv = await hub.createConversation({ type: 'direct', members: [alice.username, bob.username] });
-    const { message_id } = await hub.sendMessage({ conversation_id: conv.conversation_id, from: alice.username, payload: { type: 'text', text: 'Your order has shipped' } });
+    const { message_id } = await hub.sendMessage({
+      conversation_id: conv.conversation_id,
+      from: alice.username,
+      payload: { type: 'text', text: 'Your order has shipped' },
+    });
     say(`accepted ${message_id}`);
 
     step('the receiver gets signed events about it');
-    const first = await waitFor('a first event about the message', () => events.find((e) => e.type.startsWith('message.') && (e.data as { message_id?: string }).message_id === message_id), 60_000);
+    const first = await waitFor(
+      'a first event about the message',
+      () => events.find((e) => e.type.startsWith('message.') && (e.data as { message_id?: string }).message_id === message_id),
+      60_000,
+    );
     ok(`${first.type} verified`);
     const bobWs = bob.hub.connect();
-    await waitFor('message.delivered after Bob came online', () => events.some((e) => e.type === 'message.delivered' && (e.data as { message_id?: string }).message_id === message_id), 60_000);
+    await waitFor(
+      'message.delivered after Bob came online',
+      () => events.some((e) => e.type === 'message.delivered' && (e.data as { message_id?: string }).message_id === message_id),
+      60_000,
+    );
     ok('message.delivered verified');
     bobWs.close();
 
     step('a forged call is refused');
     const forged = JSON.stringify({ type: 'message.read', timestamp: new Date().toISOString(), data: { message_id } });
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': 'msg_forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,bm90IGEgcmVhbCBzaWduYXR1cmU=' }, body: forged });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'msg_forged',
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-signature': 'v1,bm90IGEgcmVhbCBzaWduYXR1cmU=',
+      },
+      body: forged,
+    });
     if (res.status !== 400 || refused < 1) throw new Error(`the forged call was not refused (status ${res.status})`);
     ok('forged call refused with 400');
 
     step("the hub's delivery log");
     const { deliveries } = unwrap(await hub.api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id: hook.webhook_id } } }));
-    for (const d of deliveries) say(`${d.event_type}: ${d.state} after ${d.attempt_count} attempt(s), last status ${d.last_status_code ?? '-'}`);
+    for (const d of deliveries)
+      say(`${d.event_type}: ${d.state} after ${d.attempt_count} attempt(s), last status ${d.last_status_code ?? '-'}`);
     if (!deliveries.some((d) => d.state === 'succeeded')) throw new Error('no delivery recorded as succeeded');
     ok(`${deliveries.filter((d) => d.state === 'succeeded').length} deliveries succeeded`);
   } finally {

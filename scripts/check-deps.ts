@@ -28,7 +28,12 @@ export interface Violation {
   fix: string;
 }
 
-function readPackage(dir: string): { name: string; workspaces?: string[]; dependencies?: Record<string, string>; devDependencies?: Record<string, string> } {
+function readPackage(dir: string): {
+  name: string;
+  workspaces?: string[];
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+} {
   return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 }
 
@@ -56,7 +61,8 @@ function* sourceFiles(dir: string, skip: ReadonlySet<string>): Generator<string>
  * Static imports and re-exports (at the start of a line, so import-like text
  * inside strings does not count), `import('x')` and `vi.mock('x')`.
  */
-const IMPORT = /^\s*(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bvi\.mock\(\s*['"]([^'"]+)['"]/gm;
+const IMPORT =
+  /^\s*(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bvi\.mock\(\s*['"]([^'"]+)['"]/gm;
 
 export function importsOf(text: string): string[] {
   return [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2] ?? m[3] ?? m[4])!);
@@ -80,7 +86,12 @@ export function checkDeps(root: string): Violation[] {
           const name = spec.split('/').slice(0, 2).join('/');
           target = byName.get(name);
           if (!target) {
-            violations.push({ file: rel, specifier: spec, problem: `no workspace is named ${name}`, fix: 'import an existing @hub/* package (root package.json, "workspaces")' });
+            violations.push({
+              file: rel,
+              specifier: spec,
+              problem: `no workspace is named ${name}`,
+              fix: 'import an existing @hub/* package (root package.json, "workspaces")',
+            });
             continue;
           }
           if (target !== ws && !ws.declared.has(name)) {

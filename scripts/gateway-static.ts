@@ -63,7 +63,14 @@ export function serveWeb(root: string, path: string, req: IncomingMessage, res: 
   const base = { ...SECURITY_HEADERS, 'content-security-policy': WEB_CSP, 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' };
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, HEAD', 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify({ type: 'https://hub.example/problems/method-not-allowed', title: 'Method not allowed', status: 405, detail: `${req.method} is not allowed on the web client's files; use GET or HEAD` }));
+    res.end(
+      JSON.stringify({
+        type: 'https://hub.example/problems/method-not-allowed',
+        title: 'Method not allowed',
+        status: 405,
+        detail: `${req.method} is not allowed on the web client's files; use GET or HEAD`,
+      }),
+    );
     return;
   }
   const rootDir = resolve(root);
@@ -81,8 +88,18 @@ export function serveWeb(root: string, path: string, req: IncomingMessage, res: 
     if (!stat?.isFile()) return notFound(res, path, 'the web client is not built (run scripts/build-web.sh)');
   }
   const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-  const cache = file.endsWith('index.html') ? 'no-cache' : isHashedAsset(path) ? 'public, max-age=31536000, immutable' : 'public, max-age=300';
-  res.writeHead(200, { ...base, 'content-type': type, 'content-length': String(stat.size), 'cache-control': cache, 'last-modified': stat.mtime.toUTCString() });
+  const cache = file.endsWith('index.html')
+    ? 'no-cache'
+    : isHashedAsset(path)
+      ? 'public, max-age=31536000, immutable'
+      : 'public, max-age=300';
+  res.writeHead(200, {
+    ...base,
+    'content-type': type,
+    'content-length': String(stat.size),
+    'cache-control': cache,
+    'last-modified': stat.mtime.toUTCString(),
+  });
   if (req.method === 'HEAD') return void res.end();
   const stream = createReadStream(file);
   stream.on('error', () => res.destroy());

@@ -21,7 +21,11 @@ const TARGET_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
  * routed. A `..` above the root is refused, not clamped.
  */
 export function parseOriginForm(target: string): TargetResult {
-  if (!target.startsWith('/')) return { ok: false, reason: 'the request target must be a path starting with "/" (origin form); absolute, authority and asterisk forms are not accepted' };
+  if (!target.startsWith('/'))
+    return {
+      ok: false,
+      reason: 'the request target must be a path starting with "/" (origin form); absolute, authority and asterisk forms are not accepted',
+    };
   if (target.startsWith('//')) return { ok: false, reason: 'the request target must not start with "//"' };
   if (!TARGET_CHARS.test(target)) return { ok: false, reason: 'the request target contains a character that must be percent-encoded' };
   const q = target.indexOf('?');

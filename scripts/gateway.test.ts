@@ -26,7 +26,12 @@ async function recordingUpstream(name: string, ready: () => number) {
     if (req.url === '/metrics') return res.end('secret_metric{service="x"} 1\n');
     if (req.url === '/health/ready' || req.url === '/health/live') {
       res.writeHead(ready(), { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ status: ready() === 200 ? 'ok' : 'unavailable', checks: { etcd: { status: 'ok', latency_ms: 3, detail: 'etcd:2379' } } }));
+      return res.end(
+        JSON.stringify({
+          status: ready() === 200 ? 'ok' : 'unavailable',
+          checks: { etcd: { status: 'ok', latency_ms: 3, detail: 'etcd:2379' } },
+        }),
+      );
     }
     res.writeHead(200, { 'content-type': 'application/json', connection: 'close', 'keep-alive': 'timeout=5' });
     res.end(JSON.stringify({ service: name, url: req.url }));
@@ -74,12 +79,31 @@ describe('parseOriginForm and routeFor', () => {
     expect(routeFor(path)).toBe(route);
   });
 
-  it.each(['http://127.0.0.1:2379/version', '//127.0.0.1:2379/version', '127.0.0.1:2379', '*', '', '/../etc', '/v1/files/../../../x', '/v1/files/..%2f..%2fmetrics', '/a%5cb', '/a%00', '/a%zz', '/a b', '/a\\b', '/a#b'])('%j is refused', (target) => {
+  it.each([
+    'http://127.0.0.1:2379/version',
+    '//127.0.0.1:2379/version',
+    '127.0.0.1:2379',
+    '*',
+    '',
+    '/../etc',
+    '/v1/files/../../../x',
+    '/v1/files/..%2f..%2fmetrics',
+    '/a%5cb',
+    '/a%00',
+    '/a%zz',
+    '/a b',
+    '/a\\b',
+    '/a#b',
+  ])('%j is refused', (target) => {
     expect(parseOriginForm(target).ok).toBe(false);
   });
 
   it('keeps the query as given', () => {
-    expect(parseOriginForm('/v1/conversations/./x?since=1&a=%2e%2e')).toEqual({ ok: true, path: '/v1/conversations/x', search: '?since=1&a=%2e%2e' });
+    expect(parseOriginForm('/v1/conversations/./x?since=1&a=%2e%2e')).toEqual({
+      ok: true,
+      path: '/v1/conversations/x',
+      search: '?since=1&a=%2e%2e',
+    });
   });
 });
 
@@ -100,7 +124,11 @@ describe('the local gateway on raw request lines (issue 22, finding 1)', () => {
     const names = ['frontend', 'presence', 'files', 'router'] as const;
     const built = await Promise.all(names.map((n) => recordingUpstream(n, () => readyStatus)));
     up = Object.fromEntries(names.map((n, i) => [n, built[i]!])) as typeof up;
-    gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: Object.fromEntries(names.map((n) => [n, up[n].url])) as unknown as Upstreams });
+    gateway = await startGateway({
+      host: '127.0.0.1',
+      port: 0,
+      upstreams: Object.fromEntries(names.map((n) => [n, up[n].url])) as unknown as Upstreams,
+    });
     port = (gateway.server.address() as AddressInfo).port;
     await new Promise<void>((r) => canary.listen(0, '127.0.0.1', () => r()));
     canaryPort = (canary.address() as AddressInfo).port;
@@ -143,7 +171,16 @@ describe('the local gateway on raw request lines (issue 22, finding 1)', () => {
 
   it('never serves /metrics, however the path is spelt, and refuses paths above the root', async () => {
     const before = allSeen().length;
-    const denied = ['/metrics', '/metrics/', '/v1/files/../../metrics', '/v1/files/%2e%2e/%2e%2e/metrics', '/v1/files/%2E%2E/%2E%2E/metrics', '/v1/ws/.%2e/.%2e/metrics', '/./metrics', '/v1/presence/..//../metrics?x=1'];
+    const denied = [
+      '/metrics',
+      '/metrics/',
+      '/v1/files/../../metrics',
+      '/v1/files/%2e%2e/%2e%2e/metrics',
+      '/v1/files/%2E%2E/%2E%2E/metrics',
+      '/v1/ws/.%2e/.%2e/metrics',
+      '/./metrics',
+      '/v1/presence/..//../metrics?x=1',
+    ];
     for (const path of denied) {
       const r = await raw(port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
       expect(r.status, path).toBe(404);
@@ -158,7 +195,7 @@ describe('the local gateway on raw request lines (issue 22, finding 1)', () => {
     expect(canaryConnections).toBe(0);
   });
 
-  it('routes the normalised path by the fixed table, keeping the query, and does not pass on the upstream\'s hop-by-hop headers', async () => {
+  it("routes the normalised path by the fixed table, keeping the query, and does not pass on the upstream's hop-by-hop headers", async () => {
     const cases: [string, string, string][] = [
       ['/v1/files/a/./b//c', 'files', '/v1/files/a/b/c'],
       ['/v1/files/x/../y?z=%2e%2e', 'files', '/v1/files/y?z=%2e%2e'],
@@ -177,7 +214,9 @@ describe('the local gateway on raw request lines (issue 22, finding 1)', () => {
   it('passes a WebSocket upgrade at /v1/ws (normalised) to presence only', async () => {
     const c = await RawHttpClient.open(port);
     try {
-      await c.write('GET /v1/./ws?token=t HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      await c.write(
+        'GET /v1/./ws?token=t HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
       const r = await c.response();
       expect(r.status).toBe(101);
       expect(r.headers['x-service']).toBe('presence');
@@ -185,12 +224,15 @@ describe('the local gateway on raw request lines (issue 22, finding 1)', () => {
       c.close();
     }
     expect(up.presence.seen.at(-1)).toMatchObject({ upgrade: true, url: '/v1/ws?token=t', host: new URL(up.presence.url).host });
-    const elsewhere = await raw(port, 'GET /v1/files/../../metrics HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    const elsewhere = await raw(
+      port,
+      'GET /v1/files/../../metrics HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    );
     expect(elsewhere.status).toBe(404);
     expect(up.files.seen.some((s) => s.upgrade)).toBe(false);
   });
 
-  it('/health/ready and /health/live answer one overall status, without the services\' details', async () => {
+  it("/health/ready and /health/live answer one overall status, without the services' details", async () => {
     for (const path of ['/health/ready', '/health/live']) {
       const ok = await raw(port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
       expect(ok.status).toBe(200);
@@ -222,7 +264,11 @@ describe('a 413 through the gateway (issue 22, finding 6)', () => {
     const app = createServiceApp({ service: 'gw-413', logger: pino({ level: 'silent' }), registry: new Registry(), checks: [] });
     app.post('/echo', async (c) => c.json(await readJson(c, z.object({ text: z.string() }), { limitBytes: LIMIT })));
     service = await listen(app, { host: '127.0.0.1', port: 0 });
-    gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: { frontend: service.url, presence: service.url, files: service.url, router: service.url } });
+    gateway = await startGateway({
+      host: '127.0.0.1',
+      port: 0,
+      upstreams: { frontend: service.url, presence: service.url, files: service.url, router: service.url },
+    });
     port = (gateway.server.address() as AddressInfo).port;
   });
   afterAll(async () => {
@@ -269,13 +315,23 @@ describe('CORS through the local gateway (issue 18)', () => {
   let service: RunningServer;
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   beforeAll(async () => {
-    const app = createServiceApp({ service: 'gw-cors', logger: pino({ level: 'silent' }), registry: new Registry(), checks: [], cors: { allowedOrigins: [ORIGIN] } });
+    const app = createServiceApp({
+      service: 'gw-cors',
+      logger: pino({ level: 'silent' }),
+      registry: new Registry(),
+      checks: [],
+      cors: { allowedOrigins: [ORIGIN] },
+    });
     app.post('/v1/messages', (c) => {
       c.header('Location', '/v1/messages/m1');
       return c.json({ message_id: 'm1' }, 202);
     });
     service = await listen(app, { host: '127.0.0.1', port: 0 });
-    gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: { frontend: service.url, presence: service.url, files: service.url, router: service.url } });
+    gateway = await startGateway({
+      host: '127.0.0.1',
+      port: 0,
+      upstreams: { frontend: service.url, presence: service.url, files: service.url, router: service.url },
+    });
   });
   afterAll(async () => {
     await gateway.close();
@@ -283,11 +339,17 @@ describe('CORS through the local gateway (issue 18)', () => {
   });
 
   it('a preflight reaches the service and its answer comes back whole', async () => {
-    const res = await fetch(`${gateway.url}/v1/messages`, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    const res = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(res.headers.get('access-control-allow-headers')).toContain('Authorization');
-    const refused = await fetch(`${gateway.url}/v1/files`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const refused = await fetch(`${gateway.url}/v1/files`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(refused.status).toBe(403);
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -1,4 +1,12 @@
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SECURITY_HEADERS } from '../packages/platform/src/http/security-headers';
@@ -31,7 +39,12 @@ interface Origin {
  * services' own (CORS_ALLOWED_ORIGINS): preflights and their answers pass
  * through like any request.
  */
-export async function startGateway(opts: { host: string; port: number; upstreams: Upstreams; /** The built web client (web/dist), served at `/`; none: those paths go to frontend. */ webRoot?: string }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startGateway(opts: {
+  host: string;
+  port: number;
+  upstreams: Upstreams;
+  /** The built web client (web/dist), served at `/`; none: those paths go to frontend. */ webRoot?: string;
+}): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const origins = {
     frontend: originOf(opts.upstreams.frontend),
     presence: originOf(opts.upstreams.presence),
@@ -52,12 +65,15 @@ export async function startGateway(opts: { host: string; port: number; upstreams
     s.once('close', () => sockets.delete(s));
   });
   // CONNECT (authority form) would otherwise just drop the connection.
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => rawProblem(socket, 405, 'method-not-allowed', 'Method not allowed', 'CONNECT is not supported: this is not a forward proxy'));
+  server.on('connect', (req: IncomingMessage, socket: Duplex) =>
+    rawProblem(socket, 405, 'method-not-allowed', 'Method not allowed', 'CONNECT is not supported: this is not a forward proxy'),
+  );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const target = parseOriginForm(req.url ?? '');
     if (!target.ok) return rawProblem(socket, 400, 'bad-request', 'Bad request', target.reason);
     const route: Route = routeFor(target.path);
-    if (route !== 'presence' || target.path !== '/v1/ws') return rawProblem(socket, 404, 'not-found', 'Not found', `no WebSocket endpoint at ${target.path}; use /v1/ws`);
+    if (route !== 'presence' || target.path !== '/v1/ws')
+      return rawProblem(socket, 404, 'not-found', 'Not found', `no WebSocket endpoint at ${target.path}; use /v1/ws`);
     const origin = origins.presence;
     const upstream = connect(origin.port, origin.hostname, () => {
       const lines = [`${req.method} ${target.path}${target.search} HTTP/1.1`];
@@ -100,7 +116,17 @@ function originOf(base: string): Origin {
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are for one connection and are not passed on. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const listed = new Set(
@@ -131,7 +157,14 @@ function forwardHeaders(req: IncomingMessage, origin: Origin, upgrade: boolean):
 }
 
 function proxyHttp(req: IncomingMessage, res: ServerResponse, origin: Origin, path: string): void {
-  const out = request({ host: origin.hostname, port: origin.port, method: req.method, path, headers: forwardHeaders(req, origin, false), agent: false });
+  const out = request({
+    host: origin.hostname,
+    port: origin.port,
+    method: req.method,
+    path,
+    headers: forwardHeaders(req, origin, false),
+    agent: false,
+  });
   let answered = false;
   out.on('response', (up) => {
     res.writeHead(up.statusCode ?? 502, withoutHopByHop(up.headers));
@@ -192,7 +225,12 @@ function sendProblem(res: ServerResponse, status: number, type: string, title: s
 /** A problem on a socket Node has handed over (upgrade, CONNECT); the connection is closed after it. */
 function rawProblem(socket: Duplex, status: number, type: string, title: string, detail: string): void {
   const body = problemJson(status, type, title, detail);
-  const headers = { ...SECURITY_HEADERS, 'content-type': 'application/problem+json', 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
+  const headers = {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/problem+json',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  };
   const lines = [`HTTP/1.1 ${status} ${title}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
   socket.on('error', () => socket.destroy());
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);

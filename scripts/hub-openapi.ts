@@ -15,7 +15,14 @@ import { PROBLEMS } from '@hub/platform';
 type ProblemCode = keyof typeof PROBLEMS;
 
 type Json = Record<string, unknown>;
-export type OpenApiDoc = { openapi: string; info: Json; servers?: object[]; tags?: Json[]; paths: Record<string, Record<string, unknown>>; components?: Record<string, Record<string, unknown>> };
+export type OpenApiDoc = {
+  openapi: string;
+  info: Json;
+  servers?: object[];
+  tags?: Json[];
+  paths: Record<string, Record<string, unknown>>;
+  components?: Record<string, Record<string, unknown>>;
+};
 
 const problemRef = { $ref: '#/components/schemas/Problem' };
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemRef } } });
@@ -66,7 +73,15 @@ export function presenceFallbackDocument(): OpenApiDoc {
           description:
             'An HTTP/1.1 upgrade (`Connection: Upgrade`, `Upgrade: websocket`) with an end user\'s access token, in the Authorization header or, for browsers, as `access_token` in the query string. The frames, heartbeats, resume and close codes are described in the AsyncAPI document at /asyncapi.json (rendered at /docs/websocket). "Try it" cannot open a WebSocket.',
           security: [{ bearer: [] }],
-          parameters: [{ name: 'access_token', in: 'query', required: false, description: 'The access token, for clients that cannot set headers (prefer the header: query strings end up in proxy logs).', schema: { type: 'string' } }],
+          parameters: [
+            {
+              name: 'access_token',
+              in: 'query',
+              required: false,
+              description: 'The access token, for clients that cannot set headers (prefer the header: query strings end up in proxy logs).',
+              schema: { type: 'string' },
+            },
+          ],
           responses: {
             101: { description: 'Switching protocols: the socket is open; the first frame is `hello`' },
             401: problem('Missing, malformed, forged, expired or revoked token (no socket)'),
@@ -134,7 +149,9 @@ const PROBLEM_EXAMPLES: Record<string, Json> = Object.fromEntries(
       title: PROBLEMS[code].title,
       status: PROBLEMS[code].status,
       detail,
-      ...(code === 'validation_failed' ? { errors: [{ field: 'payload', message: 'Invalid input: expected object, received undefined' }] } : {}),
+      ...(code === 'validation_failed'
+        ? { errors: [{ field: 'payload', message: 'Invalid input: expected object, received undefined' }] }
+        : {}),
     },
   ]),
 );
@@ -148,7 +165,8 @@ export function completeHubDocument(doc: OpenApiDoc): OpenApiDoc {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'An access token from `POST /v1/auth/token` (users: grant_type=password; API clients: grant_type=client_credentials), renewed with `POST /v1/auth/refresh`.',
+    description:
+      'An access token from `POST /v1/auth/token` (users: grant_type=password; API clients: grant_type=client_credentials), renewed with `POST /v1/auth/refresh`.',
   };
   const scopes = Object.fromEntries(SCOPES.map((s) => [s, `the ${s} scope`]));
   schemes.oauth2 = {
@@ -156,7 +174,11 @@ export function completeHubDocument(doc: OpenApiDoc): OpenApiDoc {
     description: 'The same tokens, obtained through the token endpoint (for "try it").',
     flows: { password: { tokenUrl: '/v1/auth/token', scopes }, clientCredentials: { tokenUrl: '/v1/auth/token', scopes } },
   };
-  (components.headers ??= {}).RetryAfter = { description: 'Seconds to wait before sending the request again', schema: { type: 'integer', minimum: 0 }, example: 1 };
+  (components.headers ??= {}).RetryAfter = {
+    description: 'Seconds to wait before sending the request again',
+    schema: { type: 'integer', minimum: 0 },
+    example: 1,
+  };
   const examples = (components.examples ??= {});
   for (const [status, value] of Object.entries(PROBLEM_EXAMPLES)) examples[`Problem${status}`] = { summary: String(value.title), value };
 
@@ -166,13 +188,17 @@ export function completeHubDocument(doc: OpenApiDoc): OpenApiDoc {
       // Either scheme carries the same bearer token; listing both lets "try it" log in through the token endpoint.
       if (security?.some((s) => 'bearer' in s) && !security.some((s) => 'oauth2' in s)) op.security = [...security, { oauth2: [] }];
       for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, Json>)) {
-        if (status === '429' || status === '503') response.headers = { 'Retry-After': { $ref: '#/components/headers/RetryAfter' }, ...(response.headers as Json | undefined) };
+        if (status === '429' || status === '503')
+          response.headers = { 'Retry-After': { $ref: '#/components/headers/RetryAfter' }, ...(response.headers as Json | undefined) };
         const media = (response.content as Record<string, Json> | undefined)?.['application/problem+json'];
-        if (media && !media.example && !media.examples && PROBLEM_EXAMPLES[status]) media.examples = { problem: { $ref: `#/components/examples/Problem${status}` } };
+        if (media && !media.example && !media.examples && PROBLEM_EXAMPLES[status])
+          media.examples = { problem: { $ref: `#/components/examples/Problem${status}` } };
       }
     }
   }
-  const used = new Set(Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((op) => ((op as Json).tags as string[] | undefined) ?? [])));
+  const used = new Set(
+    Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((op) => ((op as Json).tags as string[] | undefined) ?? [])),
+  );
   doc.tags = [...used].sort().map((name) => ({ name, ...(TAGS[name] ? { description: TAGS[name] } : {}) }));
   return doc;
 }

@@ -29,7 +29,8 @@ function stateOf(pid: number): string | undefined {
 }
 
 // A service stand-in: stops gracefully on SIGTERM, taking a while and writing to its stdout (a pipe to its launcher) as it ends.
-const service = "process.on('SIGTERM', () => setTimeout(() => { console.log('service stopped cleanly'); process.exit(0); }, 300)); console.log('service ready'); setInterval(() => {}, 1000);";
+const service =
+  "process.on('SIGTERM', () => setTimeout(() => { console.log('service stopped cleanly'); process.exit(0); }, 300)); console.log('service ready'); setInterval(() => {}, 1000);";
 
 // A launcher that starts the service in a session of its own, as npm start and the benchmarks do, passes its output on and prints its pid.
 // The crashing one fails only once the service has spoken: on a loaded machine a fixed timer could fire before the service is ready.
@@ -46,7 +47,10 @@ setInterval(() => {}, 1000);
 `;
 
 async function startLauncher(crash = false): Promise<{ launcher: ReturnType<typeof spawn>; childPid: number; output: string[] }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', launcher(crash)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', launcher(crash)], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   proc.stdout!.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter(Boolean)));
   const childPid = await new Promise<number>((resolve, reject) => {
@@ -58,7 +62,6 @@ async function startLauncher(crash = false): Promise<{ launcher: ReturnType<type
   });
   return { launcher: proc, childPid, output };
 }
-
 
 describe('stopWithThisProcess (services in sessions of their own)', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

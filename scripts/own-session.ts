@@ -59,7 +59,11 @@ export function stopWithThisProcess(child: ChildProcess): void {
   process.once('exit', () => {
     for (const c of owned) if (running(c)) c.kill('SIGKILL');
   });
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     process.on(signal, () => {
       // Someone else (npm start's shutdown) handles it: leave it to them.
       if (process.listenerCount(signal) > 1) return;

@@ -32,7 +32,9 @@ let observability: LocalObservability | undefined;
 async function main(): Promise<void> {
   // Opt-in: Prometheus and Jaeger beside the hub (README "Observability").
   if (process.env.HUB_OBSERVABILITY === '1') observability = prepareLocalObservability({ repoRoot: REPO_ROOT, stackDir, say });
-  const stackGiven = Boolean(process.env.KAFKA_BROKERS && process.env.MONGO_URL && process.env.ETCD_HOSTS && process.env.REDIS_URL && process.env.S3_ENDPOINT);
+  const stackGiven = Boolean(
+    process.env.KAFKA_BROKERS && process.env.MONGO_URL && process.env.ETCD_HOSTS && process.env.REDIS_URL && process.env.S3_ENDPOINT,
+  );
   let stackEnv: Record<string, string> = {};
   if (stackGiven) {
     say('using the servers given in the environment');
@@ -59,13 +61,17 @@ async function main(): Promise<void> {
       [`${svc.toUpperCase()}_HOST`]: '127.0.0.1',
       [`${svc.toUpperCase()}_PORT`]: String(portOf(svc)),
     };
-    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS[svc], '--import', 'tsx', join(REPO_ROOT, 'services', svc, 'src', 'main.ts')], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // A CPU share of its own, as a container has (see scripts/own-session.ts); shutdown() stops it.
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      [...SERVICE_NODE_FLAGS[svc], '--import', 'tsx', join(REPO_ROOT, 'services', svc, 'src', 'main.ts')],
+      {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // A CPU share of its own, as a container has (see scripts/own-session.ts); shutdown() stops it.
+        detached: true,
+      },
+    );
     stopWithThisProcess(child);
     children.set(svc, child);
     const logFile = join(stackDir, 'logs', `${svc}.log`);

@@ -37,7 +37,6 @@ export const API_REFERENCE_DIR = join(REPO_ROOT, 'services', 'frontend', 'src', 
 export const HUB_OPENAPI_FILE = join(API_REFERENCE_DIR, 'hub-openapi.json');
 export const HUB_ASYNCAPI_FILE = join(API_REFERENCE_DIR, 'hub-asyncapi.json');
 
-
 /**
  * A stand-in for a dependency that route registration may reference (a
  * middleware, a repository) but that building the document never calls:
@@ -72,35 +71,72 @@ export function buildHubApps() {
   const base = () => ({ logger, registry: new Registry(), checks: [], isDraining: () => false });
   // Settings that documents state (body limits, quotas) come from the config's defaults.
   const f = frontendConfigSchema
-    .pick({ MAX_BODY_BYTES: true, LOGIN_MAX_ATTEMPTS_PER_IP: true, TRUST_PROXY: true, WEBHOOK_SECRET_GRACE_S: true, WEBHOOK_MAX_PER_CLIENT: true, UNKNOWN_MEMBER_LIMIT: true, TELEGRAM_WEBHOOK_MAX_BYTES: true })
+    .pick({
+      MAX_BODY_BYTES: true,
+      LOGIN_MAX_ATTEMPTS_PER_IP: true,
+      TRUST_PROXY: true,
+      WEBHOOK_SECRET_GRACE_S: true,
+      WEBHOOK_MAX_PER_CLIENT: true,
+      UNKNOWN_MEMBER_LIMIT: true,
+      TELEGRAM_WEBHOOK_MAX_BYTES: true,
+    })
     .parse({});
   const frontendDeps: FrontendDeps = {
     ...base(),
-    identity: inert('identity', { maxBodyBytes: f.MAX_BODY_BYTES, trustProxy: f.TRUST_PROXY, loginLimits: inert('identity.loginLimits', { maxAttemptsPerIp: f.LOGIN_MAX_ATTEMPTS_PER_IP }) }),
-    webhooks: inert('webhooks', { maxBodyBytes: f.MAX_BODY_BYTES, defaultGraceMs: f.WEBHOOK_SECRET_GRACE_S * 1000, maxPerClient: f.WEBHOOK_MAX_PER_CLIENT }),
+    identity: inert('identity', {
+      maxBodyBytes: f.MAX_BODY_BYTES,
+      trustProxy: f.TRUST_PROXY,
+      loginLimits: inert('identity.loginLimits', { maxAttemptsPerIp: f.LOGIN_MAX_ATTEMPTS_PER_IP }),
+    }),
+    webhooks: inert('webhooks', {
+      maxBodyBytes: f.MAX_BODY_BYTES,
+      defaultGraceMs: f.WEBHOOK_SECRET_GRACE_S * 1000,
+      maxPerClient: f.WEBHOOK_MAX_PER_CLIENT,
+    }),
     dlq: inert('dlq'),
-    messages: inert('messages', { maxBodyBytes: f.MAX_BODY_BYTES, unknownMembers: inert('messages.unknownMembers', { limit: f.UNKNOWN_MEMBER_LIMIT }) }),
+    messages: inert('messages', {
+      maxBodyBytes: f.MAX_BODY_BYTES,
+      unknownMembers: inert('messages.unknownMembers', { limit: f.UNKNOWN_MEMBER_LIMIT }),
+    }),
     telegram: inert('telegram', { maxWebhookBytes: f.TELEGRAM_WEBHOOK_MAX_BYTES, webhookSecret: 'x' }),
   };
   const frontend = createFrontendApp(frontendDeps);
 
   // The files API documents its limits; the defaults are what a generated client should state.
   // (A plain copy of the shape: pick() refuses schemas with cross-field refinements.)
-  const c = z.object(filesConfigSchema.shape).pick({
-    FILES_MAX_SIZE_BYTES: true,
-    FILES_MULTIPART_THRESHOLD_BYTES: true,
-    FILES_PART_SIZE_BYTES: true,
-    FILES_UPLOAD_URL_TTL_S: true,
-    FILES_DOWNLOAD_URL_TTL_S: true,
-    FILES_ALLOWED_CONTENT_TYPES: true,
-    FILES_DENIED_CONTENT_TYPES: true,
-  }).parse({});
+  const c = z
+    .object(filesConfigSchema.shape)
+    .pick({
+      FILES_MAX_SIZE_BYTES: true,
+      FILES_MULTIPART_THRESHOLD_BYTES: true,
+      FILES_PART_SIZE_BYTES: true,
+      FILES_UPLOAD_URL_TTL_S: true,
+      FILES_DOWNLOAD_URL_TTL_S: true,
+      FILES_ALLOWED_CONTENT_TYPES: true,
+      FILES_DENIED_CONTENT_TYPES: true,
+    })
+    .parse({});
   const schemas = filesSchemas(
-    { maxSize: c.FILES_MAX_SIZE_BYTES, multipartThreshold: c.FILES_MULTIPART_THRESHOLD_BYTES, partSize: c.FILES_PART_SIZE_BYTES, uploadUrlTtlS: c.FILES_UPLOAD_URL_TTL_S, downloadUrlTtlS: c.FILES_DOWNLOAD_URL_TTL_S },
+    {
+      maxSize: c.FILES_MAX_SIZE_BYTES,
+      multipartThreshold: c.FILES_MULTIPART_THRESHOLD_BYTES,
+      partSize: c.FILES_PART_SIZE_BYTES,
+      uploadUrlTtlS: c.FILES_UPLOAD_URL_TTL_S,
+      downloadUrlTtlS: c.FILES_DOWNLOAD_URL_TTL_S,
+    },
     new ContentTypePolicy(c.FILES_ALLOWED_CONTENT_TYPES, c.FILES_DENIED_CONTENT_TYPES),
   );
-  const files = createFilesApp({ ...base(), service: inert('files.service'), schemas, authenticate: inert('files.authenticate'), maxBodyBytes: 1024 * 1024 });
-  const presence = createPresenceApp({ ...base(), presence: { authenticate: inert('presence.authenticate'), store: inert('presence.store'), members: inert('presence.members') } });
+  const files = createFilesApp({
+    ...base(),
+    service: inert('files.service'),
+    schemas,
+    authenticate: inert('files.authenticate'),
+    maxBodyBytes: 1024 * 1024,
+  });
+  const presence = createPresenceApp({
+    ...base(),
+    presence: { authenticate: inert('presence.authenticate'), store: inert('presence.store'), members: inert('presence.members') },
+  });
   return { frontend, files, presence };
 }
 
@@ -122,14 +158,16 @@ export function mergeDocuments(info: { title: string; version: string }, docs: O
     for (const [path, ops] of Object.entries(doc.paths)) {
       const target = (out.paths[path] ??= {});
       for (const [method, op] of Object.entries(ops)) {
-        if (method in target && JSON.stringify(target[method]) !== JSON.stringify(op)) throw new Error(`sdk-generate: ${method.toUpperCase()} ${path} is defined differently in two documents`);
+        if (method in target && JSON.stringify(target[method]) !== JSON.stringify(op))
+          throw new Error(`sdk-generate: ${method.toUpperCase()} ${path} is defined differently in two documents`);
         target[method] = op;
       }
     }
     for (const [kind, entries] of Object.entries(doc.components ?? {})) {
       const target = (out.components![kind] ??= {});
       for (const [name, value] of Object.entries(entries)) {
-        if (name in target && JSON.stringify(target[name]) !== JSON.stringify(value)) throw new Error(`sdk-generate: components.${kind}.${name} is defined differently in two documents`);
+        if (name in target && JSON.stringify(target[name]) !== JSON.stringify(value))
+          throw new Error(`sdk-generate: components.${kind}.${name} is defined differently in two documents`);
         target[name] = value;
       }
     }
@@ -138,14 +176,17 @@ export function mergeDocuments(info: { title: string; version: string }, docs: O
   return out;
 }
 
-const HEADER = '// Generated by scripts/sdk-generate.ts from the services\' OpenAPI documents (openapi-typescript). Do not edit: run `npm run sdk:generate`.\n\n';
+const HEADER =
+  "// Generated by scripts/sdk-generate.ts from the services' OpenAPI documents (openapi-typescript). Do not edit: run `npm run sdk:generate`.\n\n";
 
 /** The generated files' contents: the merged document, its TypeScript types and the WebSocket protocol's AsyncAPI document. */
 export async function renderGenerated(): Promise<{ spec: string; types: string; asyncapi: string }> {
   const doc = await buildHubOpenApi();
   const spec = `${JSON.stringify(doc, null, 2)}\n`;
-  const ast = await openapiTS(doc as never, { alphabetize: true, // A field with a default is optional to send (the server fills it in).
-    defaultNonNullable: false });
+  const ast = await openapiTS(doc as never, {
+    alphabetize: true, // A field with a default is optional to send (the server fills it in).
+    defaultNonNullable: false,
+  });
   return { spec, types: HEADER + astToString(ast), asyncapi: `${JSON.stringify(buildHubAsyncApi(), null, 2)}\n` };
 }
 

@@ -9,11 +9,15 @@ import { parseEnvFile, REPO_ROOT, STACK_KEYS } from './support/stack-env';
 export default function setup(): void {
   const given = STACK_KEYS.filter((k) => process.env[k]);
   if (given.length === STACK_KEYS.length) {
-    process.stdout.write(`[integration] using the servers given in the environment (${process.env.KAFKA_BROKERS}, ${process.env.MONGO_URL}, …)\n`);
+    process.stdout.write(
+      `[integration] using the servers given in the environment (${process.env.KAFKA_BROKERS}, ${process.env.MONGO_URL}, …)\n`,
+    );
     return;
   }
   if (given.length > 0) {
-    throw new Error(`Some stack settings are set (${given.join(', ')}) but not all of ${STACK_KEYS.join(', ')}: set all of them, or none to use the local stack.`);
+    throw new Error(
+      `Some stack settings are set (${given.join(', ')}) but not all of ${STACK_KEYS.join(', ')}: set all of them, or none to use the local stack.`,
+    );
   }
   process.stdout.write('[integration] starting the local stack (deploy/local/stack.sh up)…\n');
   execFileSync('bash', [join(REPO_ROOT, 'deploy/local/stack.sh'), 'up'], { stdio: 'inherit', cwd: REPO_ROOT });

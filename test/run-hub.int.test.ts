@@ -12,21 +12,39 @@ describe('npm start (scripts/run-hub.ts)', () => {
   it('brings every service up behind one base URL and Ctrl-C leaves no process running', async () => {
     // Read before the stack keys may be dropped below: the attack aims at these servers.
     const stack = stackEnv();
-    const ports = { GATEWAY_PORT: await freePort(), FRONTEND_PORT: await freePort(), ROUTER_PORT: await freePort(), PRESENCE_PORT: await freePort(), FILES_PORT: await freePort() };
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...isolatedServiceEnv(), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+    const ports = {
+      GATEWAY_PORT: await freePort(),
+      FRONTEND_PORT: await freePort(),
+      ROUTER_PORT: await freePort(),
+      PRESENCE_PORT: await freePort(),
+      FILES_PORT: await freePort(),
+    };
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      ...isolatedServiceEnv(),
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    };
     // With the project's own stack, exercise the path a newcomer takes: the
     // run command finds (or starts) the stack itself and reads its settings.
     if (existsSync(join(REPO_ROOT, '.stack', 'env'))) for (const k of STACK_KEYS) delete env[k];
     delete env.JWT_SECRET;
 
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'run-hub.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'run-hub.ts')], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: string[] = [];
     proc.stdout.setEncoding('utf8').on('data', (c: string) => out.push(c));
     proc.stderr.setEncoding('utf8').on('data', (c: string) => out.push(c));
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
 
     try {
-      await eventually(() => out.join('').includes('hub is up'), { what: `"hub is up"; output so far:\n${out.join('').slice(-3000)}`, timeoutMs: 150_000, intervalMs: 250 });
+      await eventually(() => out.join('').includes('hub is up'), {
+        what: `"hub is up"; output so far:\n${out.join('').slice(-3000)}`,
+        timeoutMs: 150_000,
+        intervalMs: 250,
+      });
       const base = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
 
       const ready = await fetch(`${base}/health/ready`);
@@ -38,7 +56,11 @@ describe('npm start (scripts/run-hub.ts)', () => {
       const filesRes = await fetch(`${base}/v1/files/does-not-exist-route/x`);
       expect(filesRes.headers.get('content-type')).toContain('application/problem+json');
       // Issue 22, finding 1: the request line cannot aim the gateway at etcd, S3 or a service port.
-      const aimedAt = [new URL(stack.ETCD_HOSTS!.split(',')[0]!).host, new URL(stack.S3_ENDPOINT!).host, `127.0.0.1:${ports.FRONTEND_PORT}`];
+      const aimedAt = [
+        new URL(stack.ETCD_HOSTS!.split(',')[0]!).host,
+        new URL(stack.S3_ENDPOINT!).host,
+        `127.0.0.1:${ports.FRONTEND_PORT}`,
+      ];
       for (const hostPort of aimedAt) {
         for (const target of [`http://${hostPort}/version`, `//${hostPort}/version`]) {
           const r = await rawGet(ports.GATEWAY_PORT, target);

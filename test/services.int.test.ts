@@ -55,10 +55,13 @@ describe('service lifecycle against the real stack', () => {
       expect(metrics).toContain('process_cpu_user_seconds_total');
 
       await stopDependency();
-      const down = await eventually(async () => {
-        const r = await ready(svc);
-        return r.status === 503 ? r : undefined;
-      }, { what: `${service} readiness to fail`, timeoutMs: 15_000 });
+      const down = await eventually(
+        async () => {
+          const r = await ready(svc);
+          return r.status === 503 ? r : undefined;
+        },
+        { what: `${service} readiness to fail`, timeoutMs: 15_000 },
+      );
       expect(down.body.status).toBe('unavailable');
       expect(down.body.checks[dependency]?.status).toBe('fail');
       expect(down.body.checks[dependency]?.error).toBeTruthy();

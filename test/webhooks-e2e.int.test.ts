@@ -1,6 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from './support/ws-client';
-import { adminToken, cleanupTestEnv, createApiClient, registerAndLogin, testFrontendEnv, type TestApiClient, type TestUser } from './support/identity';
+import {
+  adminToken,
+  cleanupTestEnv,
+  createApiClient,
+  registerAndLogin,
+  testFrontendEnv,
+  type TestApiClient,
+  type TestUser,
+} from './support/identity';
 import { eventually, spawnService, type ServiceProcess } from './support/spawn-service';
 import { startWebhookReceiver, verifyWebhookSignature, type ReceivedCall, type WebhookReceiver } from './support/webhook-receiver';
 
@@ -27,7 +35,11 @@ beforeAll(async () => {
     WEBHOOK_RECOVERY_INTERVAL_MS: '1000',
     RATE_LIMIT_PER_MIN: '1000000',
   });
-  [frontend, router, presence] = await Promise.all([spawnService('frontend', env), spawnService('router', env), spawnService('presence', env)]);
+  [frontend, router, presence] = await Promise.all([
+    spawnService('frontend', env),
+    spawnService('router', env),
+    spawnService('presence', env),
+  ]);
   admin = await adminToken(frontend.url, env);
 }, 180_000);
 afterAll(async () => {
@@ -78,46 +90,67 @@ async function scene(): Promise<Scene> {
 
 /** The client sends a message from alice to bob; bob's client acks it and reads it. */
 async function sendAndRead(s: Scene, text: string): Promise<string> {
-  const sent = await call(s.client.accessToken, 'POST', '/v1/messages', { conversation_id: s.conversation, from: s.alice.username, to: [s.bob.username], payload: { type: 'text', text } });
+  const sent = await call(s.client.accessToken, 'POST', '/v1/messages', {
+    conversation_id: s.conversation,
+    from: s.alice.username,
+    to: [s.bob.username],
+    payload: { type: 'text', text },
+  });
   expect(sent.status, JSON.stringify(sent.body)).toBe(202);
   const messageId = sent.body.message_id as string;
-  const frame = await eventually(() => s.bobSocket.all('message').find((f) => f.d.message_id === messageId), { what: 'the message at bob', timeoutMs: 30_000 });
+  const frame = await eventually(() => s.bobSocket.all('message').find((f) => f.d.message_id === messageId), {
+    what: 'the message at bob',
+    timeoutMs: 30_000,
+  });
   s.bobSocket.send('ack', { message_id: messageId });
   s.bobSocket.send('read', { conversation_id: s.conversation, up_to_seq: frame.d.sequence_number });
   return messageId;
 }
 
 describe('status webhooks end to end', () => {
-  it('a message sent over REST reaches the client’s webhook as sent → delivered → read, signed, and nobody else’s', { timeout: 120_000 }, async () => {
-    const s = await scene();
-    const mine = await receiver();
-    const created = await call(s.client.accessToken, 'POST', '/v1/webhooks', { url: `${mine.url}/hub`, events: ['message.sent', 'message.delivered', 'message.read'] });
-    expect(created.status).toBe(201);
-    const secret = created.body.secret as string;
-    // Another business system with a catch-all webhook.
-    const other = await createApiClient(frontend.url, admin, ['webhooks:manage']);
-    const theirs = await receiver();
-    expect((await call(other.accessToken, 'POST', '/v1/webhooks', { url: `${theirs.url}/other`, events: ['*'] })).status).toBe(201);
-    // The router's cache follows etcd through a watch.
-    await new Promise((r) => setTimeout(r, 300));
+  it(
+    'a message sent over REST reaches the client’s webhook as sent → delivered → read, signed, and nobody else’s',
+    { timeout: 120_000 },
+    async () => {
+      const s = await scene();
+      const mine = await receiver();
+      const created = await call(s.client.accessToken, 'POST', '/v1/webhooks', {
+        url: `${mine.url}/hub`,
+        events: ['message.sent', 'message.delivered', 'message.read'],
+      });
+      expect(created.status).toBe(201);
+      const secret = created.body.secret as string;
+      // Another business system with a catch-all webhook.
+      const other = await createApiClient(frontend.url, admin, ['webhooks:manage']);
+      const theirs = await receiver();
+      expect((await call(other.accessToken, 'POST', '/v1/webhooks', { url: `${theirs.url}/other`, events: ['*'] })).status).toBe(201);
+      // The router's cache follows etcd through a watch.
+      await new Promise((r) => setTimeout(r, 300));
 
-    const messageId = await sendAndRead(s, 'hello bob');
-    await eventually(() => ofMessage(mine, messageId).length >= 3, { what: 'three webhook calls', timeoutMs: 30_000 });
-    const calls = ofMessage(mine, messageId);
-    expect(calls.map((c) => payload(c).type)).toEqual(['message.sent', 'message.delivered', 'message.read']);
-    for (const c of calls) {
-      expect(verifyWebhookSignature(secret, c)).toBe(true);
-      expect(payload(c).data).toMatchObject({ message_id: messageId, conversation_id: s.conversation, recipient: s.bob.username, channel: 'internal', from: s.alice.username });
-    }
-    expect(new Set(calls.map((c) => c.headers['webhook-id'])).size).toBe(3);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(theirs.calls).toHaveLength(0);
+      const messageId = await sendAndRead(s, 'hello bob');
+      await eventually(() => ofMessage(mine, messageId).length >= 3, { what: 'three webhook calls', timeoutMs: 30_000 });
+      const calls = ofMessage(mine, messageId);
+      expect(calls.map((c) => payload(c).type)).toEqual(['message.sent', 'message.delivered', 'message.read']);
+      for (const c of calls) {
+        expect(verifyWebhookSignature(secret, c)).toBe(true);
+        expect(payload(c).data).toMatchObject({
+          message_id: messageId,
+          conversation_id: s.conversation,
+          recipient: s.bob.username,
+          channel: 'internal',
+          from: s.alice.username,
+        });
+      }
+      expect(new Set(calls.map((c) => c.headers['webhook-id'])).size).toBe(3);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(theirs.calls).toHaveLength(0);
 
-    // The delivery log shows each with its successful attempt.
-    const log = await call(s.client.accessToken, 'GET', `/v1/webhooks/${created.body.webhook_id}/deliveries?state=succeeded`);
-    expect(log.body.deliveries.map((d: any) => d.event_type).sort()).toEqual(['message.delivered', 'message.read', 'message.sent']);
-    expect(log.body.deliveries.every((d: any) => d.attempts.length === 1 && d.attempts[0].status_code === 200)).toBe(true);
-  });
+      // The delivery log shows each with its successful attempt.
+      const log = await call(s.client.accessToken, 'GET', `/v1/webhooks/${created.body.webhook_id}/deliveries?state=succeeded`);
+      expect(log.body.deliveries.map((d: any) => d.event_type).sort()).toEqual(['message.delivered', 'message.read', 'message.sent']);
+      expect(log.body.deliveries.every((d: any) => d.attempts.length === 1 && d.attempts[0].status_code === 200)).toBe(true);
+    },
+  );
 
   it('test event, manual re-send, secret rotation and deletion through the API', { timeout: 120_000 }, async () => {
     const s = await scene();
@@ -134,10 +167,13 @@ describe('status webhooks end to end', () => {
     const pinged = rx.calls.find((c) => payload(c).type === 'webhook.ping')!;
     expect(verifyWebhookSignature(wh.secret, pinged)).toBe(true);
     expect(pinged.headers['webhook-id']).toBe(ping.body.event_id);
-    const pingLog = await eventually(async () => {
-      const r = await call(s.client.accessToken, 'GET', ping.headers.get('location')!);
-      return r.body.state === 'succeeded' ? r.body : undefined;
-    }, { what: 'the ping to show as succeeded' });
+    const pingLog = await eventually(
+      async () => {
+        const r = await call(s.client.accessToken, 'GET', ping.headers.get('location')!);
+        return r.body.state === 'succeeded' ? r.body : undefined;
+      },
+      { what: 'the ping to show as succeeded' },
+    );
     expect(pingLog.attempts).toMatchObject([{ attempt: 1, status_code: 200 }]);
 
     // Re-send the read event: same webhook-id, one more attempt marked manual.
@@ -145,17 +181,25 @@ describe('status webhooks end to end', () => {
     await eventually(() => ofMessage(rx, messageId).length >= 1, { what: 'the read event', timeoutMs: 30_000 });
     const { body: list } = await call(s.client.accessToken, 'GET', `/v1/webhooks/${wh.webhook_id}/deliveries?limit=10`);
     const readDelivery = list.deliveries.find((d: any) => d.event_type === 'message.read');
-    await eventually(async () => (await call(s.client.accessToken, 'GET', `/v1/webhooks/${wh.webhook_id}/deliveries/${readDelivery.delivery_id}`)).body.state === 'succeeded', { what: 'read delivery logged' });
+    await eventually(
+      async () =>
+        (await call(s.client.accessToken, 'GET', `/v1/webhooks/${wh.webhook_id}/deliveries/${readDelivery.delivery_id}`)).body.state ===
+        'succeeded',
+      { what: 'read delivery logged' },
+    );
     const retried = await call(s.client.accessToken, 'POST', `/v1/webhooks/${wh.webhook_id}/deliveries/${readDelivery.delivery_id}/retry`);
     expect(retried.status).toBe(202);
     await eventually(() => ofMessage(rx, messageId).length >= 2, { what: 'the re-sent call', timeoutMs: 20_000 });
     const [first, again] = ofMessage(rx, messageId);
     expect(again!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
     expect(again!.body).toBe(first!.body);
-    const resent = await eventually(async () => {
-      const r = await call(s.client.accessToken, 'GET', `/v1/webhooks/${wh.webhook_id}/deliveries/${readDelivery.delivery_id}`);
-      return r.body.state === 'succeeded' && r.body.attempts.length === 2 ? r.body : undefined;
-    }, { what: 'the re-send logged' });
+    const resent = await eventually(
+      async () => {
+        const r = await call(s.client.accessToken, 'GET', `/v1/webhooks/${wh.webhook_id}/deliveries/${readDelivery.delivery_id}`);
+        return r.body.state === 'succeeded' && r.body.attempts.length === 2 ? r.body : undefined;
+      },
+      { what: 'the re-send logged' },
+    );
     expect(resent.attempts[1]).toMatchObject({ attempt: 2, status_code: 200, manual: true });
 
     // Rotation: the next call carries signatures by the new and the old secret.

@@ -53,7 +53,10 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 function hubPorts(): Array<[string, number]> {
   const portOf = (url: string) => Number(new URL(url).port);
   const ports: Array<[string, number]> = [
-    ...(['GATEWAY_PORT', 'FRONTEND_PORT', 'ROUTER_PORT', 'PRESENCE_PORT', 'FILES_PORT'] as const).map((k): [string, number] => [k, Number(env[k])]),
+    ...(['GATEWAY_PORT', 'FRONTEND_PORT', 'ROUTER_PORT', 'PRESENCE_PORT', 'FILES_PORT'] as const).map((k): [string, number] => [
+      k,
+      Number(env[k]),
+    ]),
     ...env.KAFKA_BROKERS!.split(',').map((b): [string, number] => ['KAFKA_BROKERS', Number(b.split(':').pop())]),
     ['MONGO_URL', portOf(env.MONGO_URL!)],
     ...env.ETCD_HOSTS!.split(',').map((h): [string, number] => ['ETCD_HOSTS', portOf(h)]),
@@ -75,7 +78,14 @@ describe('webhook targets on an allow-listed internal address', () => {
         const url = `http://${host}:${port}/probe`;
         const r = await call('POST', '/v1/webhooks', { url, events: ['*'] });
         expect(r.status, `${url} (${name})`).toBe(400);
-        expect(r.body.errors, `${url} (${name})`).toEqual([{ field: 'url', message: expect.stringMatching(/where the hub's own .* listens; internal addresses are reached only on the ports the allow-list names/) }]);
+        expect(r.body.errors, `${url} (${name})`).toEqual([
+          {
+            field: 'url',
+            message: expect.stringMatching(
+              /where the hub's own .* listens; internal addresses are reached only on the ports the allow-list names/,
+            ),
+          },
+        ]);
       }
     }
     expect((await call('GET', '/v1/webhooks')).body.webhooks).toEqual([]);
@@ -94,10 +104,13 @@ describe('webhook targets on an allow-listed internal address', () => {
     const id = ids[0]!;
     const ping = await call('POST', `/v1/webhooks/${id}/test`);
     expect(ping.status).toBe(202);
-    const delivered = await eventually(async () => {
-      const d = await call('GET', `/v1/webhooks/${id}/deliveries/${ping.body.delivery_id}`);
-      return d.body.state === 'succeeded' ? d.body : undefined;
-    }, { what: 'the ping to be delivered', timeoutMs: 20_000 });
+    const delivered = await eventually(
+      async () => {
+        const d = await call('GET', `/v1/webhooks/${id}/deliveries/${ping.body.delivery_id}`);
+        return d.body.state === 'succeeded' ? d.body : undefined;
+      },
+      { what: 'the ping to be delivered', timeoutMs: 20_000 },
+    );
     expect(delivered.attempts[0]).toMatchObject({ status_code: 200 });
     expect(r.calls.length).toBeGreaterThanOrEqual(1);
     for (const w of ids) await call('DELETE', `/v1/webhooks/${w}`);

@@ -28,7 +28,16 @@ interface WrkResult {
 }
 
 async function wrk(url: string, headers: Record<string, string> = {}, seconds = DURATION_S): Promise<WrkResult> {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '--timeout', '5s', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  const args = [
+    '-t1',
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    '--latency',
+    '--timeout',
+    '5s',
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    url,
+  ];
   const { stdout } = await run('wrk', args, { timeout: (seconds + 30) * 1000 });
   const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? NaN);
   return {
@@ -41,7 +50,10 @@ async function wrk(url: string, headers: Record<string, string> = {}, seconds = 
 }
 
 async function startBare(): Promise<{ url: string; stop(): void }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/auth/bare-server.ts')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/auth/bare-server.ts')], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bare server did not start')), 30_000);
     proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -56,16 +68,25 @@ async function startBare(): Promise<{ url: string; stop(): void }> {
 }
 
 async function main(): Promise<void> {
-  if (!(await run('which', ['wrk']).then(() => true, () => false))) throw new Error('wrk is not installed (apt-get install wrk)');
+  if (
+    !(await run('which', ['wrk']).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new Error('wrk is not installed (apt-get install wrk)');
   // Stack settings from the environment, else from the local stack's file.
   const stackFile = join(REPO_ROOT, '.stack', 'env');
   if (!STACK_KEYS.every((k) => process.env[k])) {
-    if (!existsSync(stackFile)) throw new Error('no stack settings: run `npm run stack:up` first (or set KAFKA_BROKERS, MONGO_URL, ETCD_HOSTS, REDIS_URL, S3_*)');
+    if (!existsSync(stackFile))
+      throw new Error('no stack settings: run `npm run stack:up` first (or set KAFKA_BROKERS, MONGO_URL, ETCD_HOSTS, REDIS_URL, S3_*)');
     Object.assign(process.env, parseEnvFile(stackFile));
   }
   const { startTestFrontend, registerAndLogin, adminToken, createApiClient } = await import('../../test/support/identity');
 
-  say(`starting a frontend on the local stack and a bare Hono server (wrk: 1 thread, ${CONNECTIONS} connections, ${DURATION_S} s per case)`);
+  say(
+    `starting a frontend on the local stack and a bare Hono server (wrk: 1 thread, ${CONNECTIONS} connections, ${DURATION_S} s per case)`,
+  );
   // A limit no run reaches, so every request pays for the counter but none is refused.
   const t = await startTestFrontend({ RATE_LIMIT_PER_MIN: '1000000000' });
   const bare = await startBare();
@@ -93,11 +114,17 @@ async function main(): Promise<void> {
   }
 
   const base = results[0]![1].rps;
-  const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
-  process.stdout.write(`\nSummary (${new Date().toISOString()}, ${CONNECTIONS} connections, ${DURATION_S} s each, 127.0.0.1, ${cpus().length} cores shared with the stack; load average 1/5/15 min: ${load}):\n`);
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+  process.stdout.write(
+    `\nSummary (${new Date().toISOString()}, ${CONNECTIONS} connections, ${DURATION_S} s each, 127.0.0.1, ${cpus().length} cores shared with the stack; load average 1/5/15 min: ${load}):\n`,
+  );
   process.stdout.write(`  ${'case'.padEnd(40)} ${'req/s'.padStart(8)} ${'p50'.padStart(9)} ${'p99'.padStart(9)}  vs bare\n`);
   for (const [name, r] of results) {
-    process.stdout.write(`  ${name.padEnd(40)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.padStart(9)} ${r.p99.padStart(9)}  ${((r.rps / base) * 100).toFixed(0)}%${r.non2xx ? `  (${r.non2xx} non-2xx!)` : ''}\n`);
+    process.stdout.write(
+      `  ${name.padEnd(40)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.padStart(9)} ${r.p99.padStart(9)}  ${((r.rps / base) * 100).toFixed(0)}%${r.non2xx ? `  (${r.non2xx} non-2xx!)` : ''}\n`,
+    );
   }
   if (results.some(([, r]) => r.non2xx > 0)) process.exitCode = 1;
 }

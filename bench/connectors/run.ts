@@ -24,7 +24,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { Registry } from 'prom-client';
-import { ConnectorMetrics, createWhatsAppMock, FlexibleRateLimiter, ResilientConnector, type MockConnector } from '../../connectors/src/index';
+import {
+  ConnectorMetrics,
+  createWhatsAppMock,
+  FlexibleRateLimiter,
+  ResilientConnector,
+  type MockConnector,
+} from '../../connectors/src/index';
 import { parseEnvFile, REPO_ROOT, STACK_KEYS } from '../../test/support/stack-env';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -33,7 +39,8 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const FAILURE_RATE = Number(process.env.BENCH_FAILURE_RATE ?? 0.2);
 const STACK_DEADLINE_S = 180;
 const say = (line: string) => process.stdout.write(`bench/connectors: ${line}\n`);
-const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
+const pct = (xs: number[], p: number) =>
+  xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN;
 
 interface Figures {
   name: string;
@@ -44,10 +51,20 @@ interface Figures {
 async function wrapperCase(name: string, failureRate: number, limited = false): Promise<Figures> {
   const mock = createWhatsAppMock({ seed: 7, failureRate });
   // Limits far above what is reached: the case measures what checking them costs.
-  const rateLimiter = limited ? new FlexibleRateLimiter('bench', { overall: { points: 10_000_000, durationMs: 1_000 }, perRecipient: { points: 1_000_000, durationMs: 1_000 } }) : undefined;
+  const rateLimiter = limited
+    ? new FlexibleRateLimiter('bench', {
+        overall: { points: 10_000_000, durationMs: 1_000 },
+        perRecipient: { points: 1_000_000, durationMs: 1_000 },
+      })
+    : undefined;
   const wrapper = new ResilientConnector(
     mock,
-    { timeoutMs: 5_000, maxRateWaitMs: 0, breaker: { errorThresholdPercentage: 90, volumeThreshold: 1_000_000, rollingWindowMs: 10_000, resetTimeoutMs: 1_000 }, ...(rateLimiter ? { rateLimiter } : {}) },
+    {
+      timeoutMs: 5_000,
+      maxRateWaitMs: 0,
+      breaker: { errorThresholdPercentage: 90, volumeThreshold: 1_000_000, rollingWindowMs: 10_000, resetTimeoutMs: 1_000 },
+      ...(rateLimiter ? { rateLimiter } : {}),
+    },
     { metrics: ConnectorMetrics.for(new Registry()) },
   );
   const latencies: number[] = [];
@@ -60,7 +77,10 @@ async function wrapperCase(name: string, failureRate: number, limited = false): 
       let i = 0;
       while (performance.now() < until) {
         const started = performance.now();
-        const r = await wrapper.deliver({ to: `49151${String(worker).padStart(4, '0')}${String(i++ % 1000).padStart(3, '0')}`, text: 'bench' });
+        const r = await wrapper.deliver({
+          to: `49151${String(worker).padStart(4, '0')}${String(i++ % 1000).padStart(3, '0')}`,
+          text: 'bench',
+        });
         // A latency-free mock never yields to timers; let the progress line (and the deadline) through now and then.
         if (i % 256 === 0) await new Promise((r) => setImmediate(r));
         latencies.push(performance.now() - started);
@@ -72,13 +92,18 @@ async function wrapperCase(name: string, failureRate: number, limited = false): 
   clearInterval(progress);
   await wrapper.close();
   const calls = delivered + retryable;
-  return { name, perSecond: delivered / DURATION_S, detail: `${(calls / DURATION_S).toFixed(0)} calls/s, ${retryable} retryable, call latency p50 ${pct(latencies, 50).toFixed(3)} ms p99 ${pct(latencies, 99).toFixed(3)} ms` };
+  return {
+    name,
+    perSecond: delivered / DURATION_S,
+    detail: `${(calls / DURATION_S).toFixed(0)} calls/s, ${retryable} retryable, call latency p50 ${pct(latencies, 50).toFixed(3)} ms p99 ${pct(latencies, 99).toFixed(3)} ms`,
+  };
 }
 
 async function stackCase(): Promise<Figures> {
   const stackFile = join(REPO_ROOT, '.stack', 'env');
   if (!STACK_KEYS.every((k) => process.env[k])) {
-    if (!existsSync(stackFile)) throw new Error('no stack settings: run `npm run stack:up` first (or set KAFKA_BROKERS, MONGO_URL, ETCD_HOSTS, REDIS_URL, S3_*)');
+    if (!existsSync(stackFile))
+      throw new Error('no stack settings: run `npm run stack:up` first (or set KAFKA_BROKERS, MONGO_URL, ETCD_HOSTS, REDIS_URL, S3_*)');
     Object.assign(process.env, parseEnvFile(stackFile));
   }
   const { startOutboundFixture } = await import('../../services/router/test/outbound-fixture');
@@ -108,7 +133,9 @@ async function stackCase(): Promise<Figures> {
         }),
       );
     }
-    say(`  routing ${MESSAGES} messages to ${recipients} recipients in ${batches.length} batches (mock fails ${(FAILURE_RATE * 100).toFixed(0)} % transiently; backoff 100 ms doubling, 5 attempts) …`);
+    say(
+      `  routing ${MESSAGES} messages to ${recipients} recipients in ${batches.length} batches (mock fails ${(FAILURE_RATE * 100).toFixed(0)} % transiently; backoff 100 ms doubling, 5 attempts) …`,
+    );
     const t0 = performance.now();
     const outcomes = { sent: 0, retry: 0, failed: 0 };
     // Three partitions' worth of routing batches at once, like a router with ROUTER_PARTITION_CONCURRENCY=3.
@@ -118,19 +145,25 @@ async function stackCase(): Promise<Figures> {
       [0, 1, 2].map(async () => {
         for (let b = queue.shift(); b; b = queue.shift()) {
           for (const r of b) started.set(r.message.message_id, performance.now());
-          for (const o of await f.ext.handOver.deliver(b)) outcomes[o.kind === 'sent' ? 'sent' : o.kind === 'failed' ? 'failed' : 'retry']++;
+          for (const o of await f.ext.handOver.deliver(b))
+            outcomes[o.kind === 'sent' ? 'sent' : o.kind === 'failed' ? 'failed' : 'retry']++;
           routed += b.length;
           if (routed % 500 === 0) say(`  routed ${routed}/${MESSAGES}`);
         }
       }),
     );
     const routedMs = performance.now() - t0;
-    say(`  routed in ${(routedMs / 1000).toFixed(1)} s: ${outcomes.sent} sent at once, ${outcomes.retry} to the retry topic, ${outcomes.failed} failed`);
+    say(
+      `  routed in ${(routedMs / 1000).toFixed(1)} s: ${outcomes.sent} sent at once, ${outcomes.retry} to the retry topic, ${outcomes.failed} failed`,
+    );
     const deadline = performance.now() + STACK_DEADLINE_S * 1000;
     const done = () => new Set(mock.sent.map((s) => s.text)).size + f.deadLetterRecords.length;
     let last = -1;
     while (done() < MESSAGES && performance.now() < deadline) {
-      if (done() !== last) say(`  ${new Set(mock.sent.map((s) => s.text)).size} delivered, ${f.deadLetterRecords.length} dead-lettered, ${f.retryRecords.length} retry records so far`);
+      if (done() !== last)
+        say(
+          `  ${new Set(mock.sent.map((s) => s.text)).size} delivered, ${f.deadLetterRecords.length} dead-lettered, ${f.retryRecords.length} retry records so far`,
+        );
       last = done();
       await new Promise((r) => setTimeout(r, 1_000));
     }
@@ -154,7 +187,11 @@ async function stackCase(): Promise<Figures> {
 
 async function main(): Promise<void> {
   const results: Figures[] = [];
-  say(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (the stack case shares MongoDB/Kafka with whatever else runs)`);
+  say(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (the stack case shares MongoDB/Kafka with whatever else runs)`,
+  );
   say(`in-process cases: ${CONCURRENCY} concurrent callers, ${DURATION_S} s each`);
   results.push(await wrapperCase('wrapper, healthy mock', 0));
   results.push(await wrapperCase('wrapper, mock failing 20 % transiently', 0.2));

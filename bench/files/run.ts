@@ -50,7 +50,10 @@ async function presignedUpload(store: S3ObjectStore, key: string, body: Buffer):
   const uploadId = await store.startMultipart(key);
   const parts = await Promise.all(
     partSpans(body.length, plan.partSize).map(async (span) => {
-      const res = await fetch(await store.presignPart(key, uploadId, span.partNumber, 900), { method: 'PUT', body: body.subarray(span.offset, span.offset + span.size) });
+      const res = await fetch(await store.presignPart(key, uploadId, span.partNumber, 900), {
+        method: 'PUT',
+        body: body.subarray(span.offset, span.offset + span.size),
+      });
       if (res.status !== 200) throw new Error(`presigned part PUT: ${res.status}`);
       return { partNumber: span.partNumber, etag: res.headers.get('etag') ?? '' };
     }),
@@ -69,9 +72,16 @@ function* chunks(body: Buffer, size: number): Generator<Buffer> {
 
 async function apiUpload(files: ServiceProcess, token: string, body: Buffer, digest: string): Promise<void> {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const init = await fetch(`${files.url}/v1/files/initiate`, { method: 'POST', headers, body: JSON.stringify({ filename: 'bench.bin', size: body.length, content_type: 'application/octet-stream', sha256: digest }) });
+  const init = await fetch(`${files.url}/v1/files/initiate`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ filename: 'bench.bin', size: body.length, content_type: 'application/octet-stream', sha256: digest }),
+  });
   if (init.status !== 201) throw new Error(`initiate: ${init.status} ${await init.text()}`);
-  const { file_id, upload } = (await init.json()) as { file_id: string; upload: { mode: string; url: string; parts: Array<{ part_number: number; size: number; url: string }> } };
+  const { file_id, upload } = (await init.json()) as {
+    file_id: string;
+    upload: { mode: string; url: string; parts: Array<{ part_number: number; size: number; url: string }> };
+  };
   let parts: Array<{ part_number: number; etag: string }> | undefined;
   if (upload.mode === 'single') {
     const res = await fetch(upload.url, { method: 'PUT', body });
@@ -87,7 +97,11 @@ async function apiUpload(files: ServiceProcess, token: string, body: Buffer, dig
       }),
     );
   }
-  const done = await fetch(`${files.url}/v1/files/complete`, { method: 'POST', headers, body: JSON.stringify({ file_id, ...(parts ? { parts } : {}) }) });
+  const done = await fetch(`${files.url}/v1/files/complete`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ file_id, ...(parts ? { parts } : {}) }),
+  });
   if (done.status !== 200) throw new Error(`complete: ${done.status} ${await done.text()}`);
 }
 
@@ -114,7 +128,11 @@ async function dropServiceState(env: Record<string, string>): Promise<void> {
   const mongo = await connectMongo({ url: env.MONGO_URL!, database: env.MONGO_DB! });
   await mongo.db.dropDatabase().catch(() => {});
   await mongo.close();
-  const admin = createKafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: 'bench-files', logger: createLogger({ service: 'bench', level: 'warn' }) }).admin();
+  const admin = createKafka({
+    brokers: env.KAFKA_BROKERS!.split(','),
+    clientId: 'bench-files',
+    logger: createLogger({ service: 'bench', level: 'warn' }),
+  }).admin();
   await admin.connect();
   await admin.deleteTopics({ topics: [`${env.KAFKA_NAME_PREFIX}${Topics.files}`] }).catch(() => {});
   await admin.disconnect();
@@ -123,17 +141,31 @@ async function dropServiceState(env: Record<string, string>): Promise<void> {
 async function main(): Promise<void> {
   const stackFile = join(REPO_ROOT, '.stack', 'env');
   if (!STACK_KEYS.every((k) => process.env[k])) {
-    if (!existsSync(stackFile)) throw new Error('no stack settings: run `npm run stack:up` first (or set KAFKA_BROKERS, MONGO_URL, ETCD_HOSTS, REDIS_URL, S3_*)');
+    if (!existsSync(stackFile))
+      throw new Error('no stack settings: run `npm run stack:up` first (or set KAFKA_BROKERS, MONGO_URL, ETCD_HOSTS, REDIS_URL, S3_*)');
     Object.assign(process.env, parseEnvFile(stackFile));
   }
   // One bucket for all three ways, so they write to the same place on the same disk.
   const env = isolatedServiceEnv({ LOG_LEVEL: 'info', RATE_LIMIT_PER_MIN: '1000000', S3_BUCKET: `bench-${randomUUID().slice(0, 8)}` });
-  const store = new S3ObjectStore({ endpoint: env.S3_ENDPOINT!, accessKey: env.S3_ACCESS_KEY!, secretKey: env.S3_SECRET_KEY!, region: env.S3_REGION!, bucket: env.S3_BUCKET! });
+  const store = new S3ObjectStore({
+    endpoint: env.S3_ENDPOINT!,
+    accessKey: env.S3_ACCESS_KEY!,
+    secretKey: env.S3_SECRET_KEY!,
+    region: env.S3_REGION!,
+    bucket: env.S3_BUCKET!,
+  });
   await store.ensureBucket();
-  say(`S3 server ${env.S3_ENDPOINT}, bucket ${store.bucket}; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}; ${ROUNDS} rounds (1 MiB × ${SMALL_FILES} and 100 MiB × 1 per way and round), at most ${MAX_S} s`);
+  say(
+    `S3 server ${env.S3_ENDPOINT}, bucket ${store.bucket}; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}; ${ROUNDS} rounds (1 MiB × ${SMALL_FILES} and 100 MiB × 1 per way and round), at most ${MAX_S} s`,
+  );
   say('starting a files service on the local stack (its own bucket, database and Kafka prefix)…');
   const files = await spawnService('files', env, { ownSession: true });
-  const token = await new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 }).issue({ kind: 'user', subject: 'bench', scopes: ['files:write'], sessionId: randomUUID() });
+  const token = await new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 }).issue({
+    kind: 'user',
+    subject: 'bench',
+    scopes: ['files:write'],
+    sessionId: randomUUID(),
+  });
 
   const sizes = [
     { label: '1 MiB', bytes: MiB, count: SMALL_FILES },
@@ -164,7 +196,9 @@ async function main(): Promise<void> {
         record('presigned', size.label, p);
         record('minio', size.label, m);
         record('files API', size.label, a);
-        line.push(`${size.label}: presigned ${mibps([p]).toFixed(0)}, minio ${mibps([m]).toFixed(0)}, files API ${mibps([a]).toFixed(0)} MiB/s`);
+        line.push(
+          `${size.label}: presigned ${mibps([p]).toFixed(0)}, minio ${mibps([m]).toFixed(0)}, files API ${mibps([a]).toFixed(0)} MiB/s`,
+        );
       }
       rounds = r;
       say(`round ${r}/${ROUNDS}  ${line.join('  |  ')}`);
@@ -187,7 +221,9 @@ async function main(): Promise<void> {
     const agg = (way: Way) => mibps(get(way));
     const med = (way: Way) => median(get(way).map((s) => mibps([s])));
     const cell = (way: Way) => `${agg(way).toFixed(1).padStart(7)} [${med(way).toFixed(1).padStart(6)}]`.padEnd(20);
-    say(`${size.label.padEnd(9)} ${cell('presigned')}${cell('minio')}${cell('files API')}  ${(agg('presigned') / agg('minio')).toFixed(2).padStart(8)}          ${(agg('files API') / agg('minio')).toFixed(2).padStart(8)}`);
+    say(
+      `${size.label.padEnd(9)} ${cell('presigned')}${cell('minio')}${cell('files API')}  ${(agg('presigned') / agg('minio')).toFixed(2).padStart(8)}          ${(agg('files API') / agg('minio')).toFixed(2).padStart(8)}`,
+    );
   }
 }
 

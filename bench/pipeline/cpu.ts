@@ -68,7 +68,10 @@ export function cpuShares(watched: Watched[]): { stop(): string } {
         .map((w, i) => {
           const a = first[i];
           const b = last[i]!;
-          return { name: w.name, share: a === undefined || b.value === undefined || b.at <= t0 ? NaN : (b.value - a) / ((b.at - t0) / 1000) };
+          return {
+            name: w.name,
+            share: a === undefined || b.value === undefined || b.at <= t0 ? NaN : (b.value - a) / ((b.at - t0) / 1000),
+          };
         })
         .filter((s) => Number.isFinite(s.share))
         .sort((x, y) => y.share - x.share);

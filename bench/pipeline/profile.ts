@@ -8,7 +8,10 @@ interface ProfileNode {
  * Top self-time entries of a V8 .cpuprofile, by function and by package
  * (node_modules/<pkg>, node: internals, or the repository's own code).
  */
-export function summarizeProfile(profile: { nodes: ProfileNode[]; startTime: number; endTime: number; samples?: number[] }, top: number): string[] {
+export function summarizeProfile(
+  profile: { nodes: ProfileNode[]; startTime: number; endTime: number; samples?: number[] },
+  top: number,
+): string[] {
   const total = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0) || 1;
   const byFn = new Map<string, number>();
   const byPkg = new Map<string, number>();
@@ -16,10 +19,17 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; startTime: num
     const hits = n.hitCount ?? 0;
     if (!hits) continue;
     const url = n.callFrame.url;
-    const short = url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, 'node_modules/').replace(/^.*\/work\/main\//, '');
+    const short = url
+      .replace(/^file:\/\//, '')
+      .replace(/^.*node_modules\//, 'node_modules/')
+      .replace(/^.*\/work\/main\//, '');
     const fn = `${n.callFrame.functionName || '(anonymous)'} ${short ? `${short}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
     byFn.set(fn, (byFn.get(fn) ?? 0) + hits);
-    const pkg = !url ? n.callFrame.functionName || '(native)' : url.startsWith('node:') ? 'node: internals' : /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? short.split('/').slice(0, 3).join('/');
+    const pkg = !url
+      ? n.callFrame.functionName || '(native)'
+      : url.startsWith('node:')
+        ? 'node: internals'
+        : (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? short.split('/').slice(0, 3).join('/'));
     byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + hits);
   }
   const pct = (h: number) => `${((100 * h) / total).toFixed(1).padStart(5)}%`;

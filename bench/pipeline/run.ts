@@ -79,12 +79,16 @@ const cfg = {
   tracingRatio: num('BENCH_TRACING_RATIO', 0.1),
 };
 const say = (line: string) => process.stdout.write(`bench/pipeline: ${line}\n`);
-const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
+const fmt = (n: number, d = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a';
 const ms = (s: number) => (s === Infinity ? '> 60 s' : `${fmt(s * 1000, 1)} ms`);
 const msInt = (s: number) => (s === Infinity ? '> 60,000' : fmt(s * 1000, 0));
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
-const WORDS = 'the order shipped today please confirm delivery window tomorrow morning invoice attached thanks for your patience we will call you back about the appointment reschedule your package is waiting at the pickup point'.split(' ');
+const WORDS =
+  'the order shipped today please confirm delivery window tomorrow morning invoice attached thanks for your patience we will call you back about the appointment reschedule your package is waiting at the pickup point'.split(
+    ' ',
+  );
 function text(): string {
   const n = 4 + Math.floor(Math.random() * 40);
   return Array.from({ length: n }, () => WORDS[Math.floor(Math.random() * WORDS.length)]).join(' ');
@@ -106,7 +110,11 @@ async function main(): Promise<void> {
   const wrkPhases = cfg.phases.filter((p) => p === 'echo' || (p === 'max' && cfg.loadgen === 'wrk'));
   if (wrkPhases.length > 0) assertWrkInstalled(wrkPhases);
 
-  say(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; phases ${cfg.phases.join(',')}; ${cfg.connections} connections`);
+  say(
+    `machine: ${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; phases ${cfg.phases.join(',')}; ${cfg.connections} connections`,
+  );
   const profileDir = cfg.profile ? mkdtempSync(join(tmpdir(), 'bench-pipeline-prof-')) : undefined;
   // KAFKA_PRODUCER_* settings from the environment reach frontend and router(s), to compare configurations.
   const env = testFrontendEnv({ RATE_LIMIT_PER_MIN: '100000000', LOG_LEVEL: 'info', ...envWithPrefix('KAFKA_PRODUCER_') });
@@ -127,8 +135,13 @@ async function main(): Promise<void> {
       const persisted = async () => sumMetric(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_messages_persisted_total');
       // The fixed rate first: it measures latency, which a backlog left by the max phase would swamp.
       // CPU by process during each measured phase: the stack's servers, the services, this generator (wrk in the max phase).
-      const watched: Watched[] = [...stackServers(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack')), { name: 'frontend', pid: frontend.proc.pid! }, ...routers.map((r, i) => ({ name: routers.length > 1 ? `router ${i + 1}` : 'router', pid: r.proc.pid! }))];
-      if (cfg.phases.includes('rate')) await ratePhase(frontend.url, setup, routers, persisted, [...watched, { name: 'load generator', pid: process.pid }]);
+      const watched: Watched[] = [
+        ...stackServers(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack')),
+        { name: 'frontend', pid: frontend.proc.pid! },
+        ...routers.map((r, i) => ({ name: routers.length > 1 ? `router ${i + 1}` : 'router', pid: r.proc.pid! })),
+      ];
+      if (cfg.phases.includes('rate'))
+        await ratePhase(frontend.url, setup, routers, persisted, [...watched, { name: 'load generator', pid: process.pid }]);
       if (cfg.phases.includes('max')) await maxPhase(frontend.url, setup, routers, persisted, watched);
     }
   } finally {
@@ -154,16 +167,27 @@ async function main(): Promise<void> {
 
   say('');
   say('summary');
-  const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length)), Math.max(...rows.map((r) => r.target.length))];
+  const w = [
+    Math.max(...rows.map((r) => r.figure.length)),
+    Math.max(...rows.map((r) => r.value.length)),
+    Math.max(...rows.map((r) => r.target.length)),
+  ];
   say(`${'figure'.padEnd(w[0]!)} | ${'measured'.padEnd(w[1]!)} | ${'target / reference'.padEnd(w[2]!)} | verdict`);
   say(`${'-'.repeat(w[0]!)}-+-${'-'.repeat(w[1]!)}-+-${'-'.repeat(w[2]!)}-+--------`);
   for (const r of rows) say(`${r.figure.padEnd(w[0]!)} | ${r.value.padEnd(w[1]!)} | ${r.target.padEnd(w[2]!)} | ${r.verdict ?? ''}`);
-  say(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  say(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 async function echoPhase(): Promise<void> {
   say(`echo: bare Hono JSON echo route, wrk ${cfg.connections} connections, ${cfg.echoS} s…`);
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/pipeline/echo-server.ts')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/pipeline/echo-server.ts')], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('echo server did not start')), 30_000);
@@ -176,9 +200,18 @@ async function echoPhase(): Promise<void> {
       });
     });
     const body = JSON.stringify({ conversation_id: newId(), from: 'alice', payload: { type: 'text', text: text() } }).replace(/'/g, '');
-    const r = await runWrk({ url: `http://127.0.0.1:${port}/echo`, seconds: cfg.echoS, connections: cfg.connections, requestLua: `local body = '${body}'\nrequest = function() return wrk.format('POST', '/echo', { ['Content-Type'] = 'application/json' }, body) end` }).result;
+    const r = await runWrk({
+      url: `http://127.0.0.1:${port}/echo`,
+      seconds: cfg.echoS,
+      connections: cfg.connections,
+      requestLua: `local body = '${body}'\nrequest = function() return wrk.format('POST', '/echo', { ['Content-Type'] = 'application/json' }, body) end`,
+    }).result;
     say(`echo: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms`);
-    rows.push({ figure: 'bare Hono echo route (wrk)', value: `${fmt(r.rps)} req/s, p99 ${fmt(r.p99, 1)} ms`, target: 'reference (~60,000 req/s quoted)' });
+    rows.push({
+      figure: 'bare Hono echo route (wrk)',
+      value: `${fmt(r.rps)} req/s, p99 ${fmt(r.p99, 1)} ms`,
+      target: 'reference (~60,000 req/s quoted)',
+    });
   } finally {
     proc.kill('SIGTERM');
   }
@@ -195,7 +228,18 @@ async function kafkaPhase(env: Record<string, string>): Promise<void> {
   const convs = Array.from({ length: 200 }, () => newId());
   const record = () => {
     const conv = convs[Math.floor(Math.random() * convs.length)]!;
-    const e: MessageEvent = { message_id: newId(), conversation_id: conv, from: 'alice', to: ['bob'], channels: ['internal'], payload: { type: 'text', text: text() }, source: 'api', accepted_at: new Date().toISOString(), submitted_by: 'client:bench', trace_id: randomUUID().replace(/-/g, '') };
+    const e: MessageEvent = {
+      message_id: newId(),
+      conversation_id: conv,
+      from: 'alice',
+      to: ['bob'],
+      channels: ['internal'],
+      payload: { type: 'text', text: text() },
+      source: 'api',
+      accepted_at: new Date().toISOString(),
+      submitted_by: 'client:bench',
+      trace_id: randomUUID().replace(/-/g, ''),
+    };
     return { key: conv, value: JSON.stringify(makeEnvelope(MESSAGE_ACCEPTED, e)) };
   };
   try {
@@ -212,7 +256,11 @@ async function kafkaPhase(env: Record<string, string>): Promise<void> {
     );
     const singleRate = single / cfg.kafkaS;
     say(`kafka: awaited send: ${fmt(singleRate)} msg/s`);
-    rows.push({ figure: 'kafkajs: one awaited send per message', value: `${fmt(singleRate)} msg/s`, target: 'reference (~2,000 msg/s quoted)' });
+    rows.push({
+      figure: 'kafkajs: one awaited send per message',
+      value: `${fmt(singleRate)} msg/s`,
+      target: 'reference (~2,000 msg/s quoted)',
+    });
 
     say(`kafka: sendBatch loop, 500 records per call, ${cfg.kafkaS} s…`);
     let batched = 0;
@@ -224,7 +272,11 @@ async function kafkaPhase(env: Record<string, string>): Promise<void> {
     }
     const batchRate = batched / cfg.kafkaS;
     say(`kafka: sendBatch loop: ${fmt(batchRate)} msg/s`);
-    rows.push({ figure: 'kafkajs: sendBatch loop (500/call)', value: `${fmt(batchRate)} msg/s`, target: 'reference (ceiling of the producer)' });
+    rows.push({
+      figure: 'kafkajs: sendBatch loop (500/call)',
+      value: `${fmt(batchRate)} msg/s`,
+      target: 'reference (ceiling of the producer)',
+    });
   } finally {
     await producer.disconnect();
     await admin.deleteTopics({ topics: [topic] }).catch(() => {});
@@ -244,18 +296,27 @@ async function prepare(url: string, env: Record<string, string>): Promise<Setup>
   for (let i = 0; i < users.length; i += 8) {
     await Promise.all(
       users.slice(i, i + 8).map(async (username) => {
-        const r = await fetch(`${url}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: `pw-${randomUUID()}` }) });
+        const r = await fetch(`${url}/v1/auth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password: `pw-${randomUUID()}` }),
+        });
         if (!r.ok) throw new Error(`register: ${r.status} ${await r.text()}`);
       }),
     );
   }
   const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < users.length && pairs.length < cfg.conversations; i++) for (let j = i + 1; j < users.length && pairs.length < cfg.conversations; j++) pairs.push([users[i]!, users[j]!]);
+  for (let i = 0; i < users.length && pairs.length < cfg.conversations; i++)
+    for (let j = i + 1; j < users.length && pairs.length < cfg.conversations; j++) pairs.push([users[i]!, users[j]!]);
   const conversations: Setup['conversations'] = [];
   for (let i = 0; i < pairs.length; i += 8) {
     await Promise.all(
       pairs.slice(i, i + 8).map(async ([a, b]) => {
-        const r = await fetch(`${url}/v1/conversations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${client.accessToken}` }, body: JSON.stringify({ type: 'direct', members: [a, b] }) });
+        const r = await fetch(`${url}/v1/conversations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${client.accessToken}` },
+          body: JSON.stringify({ type: 'direct', members: [a, b] }),
+        });
         if (!r.ok) throw new Error(`conversation: ${r.status} ${await r.text()}`);
         conversations.push({ id: ((await r.json()) as { conversation_id: string }).conversation_id, from: Math.random() < 0.5 ? a : b });
       }),
@@ -268,7 +329,8 @@ async function prepare(url: string, env: Record<string, string>): Promise<Setup>
 function stepBreakdown(before: string[], after: string[]): string {
   const sum = (t: string[]) => sumByLabel(t, 'hub_router_batch_step_seconds_sum', 'step');
   const [s0, s1] = [sum(before), sum(after)];
-  const batches = sumMetric(after, 'hub_router_batch_duration_seconds_count') - sumMetric(before, 'hub_router_batch_duration_seconds_count');
+  const batches =
+    sumMetric(after, 'hub_router_batch_duration_seconds_count') - sumMetric(before, 'hub_router_batch_duration_seconds_count');
   const records = sumMetric(after, 'hub_router_batch_records_sum') - sumMetric(before, 'hub_router_batch_records_sum');
   const steps = [...s1.keys()].map((k) => [k, (s1.get(k) ?? 0) - (s0.get(k) ?? 0)] as const).filter(([, v]) => v > 0);
   const total = steps.reduce((a, [, v]) => a + v, 0);
@@ -292,7 +354,11 @@ async function drain(target: number, persisted: () => Promise<number>, label: st
   }
 }
 
-async function startServices(env: Record<string, string>, nodeArgs: string[], started: ServiceProcess[]): Promise<{ frontend: ServiceProcess; routers: ServiceProcess[] }> {
+async function startServices(
+  env: Record<string, string>,
+  nodeArgs: string[],
+  started: ServiceProcess[],
+): Promise<{ frontend: ServiceProcess; routers: ServiceProcess[] }> {
   say('starting frontend and router(s)…');
   const frontend = await spawnService('frontend', env, { nodeArgs, ownSession: true });
   started.push(frontend);
@@ -319,7 +385,11 @@ async function startOtlpSink(): Promise<{ url: string; requests: () => number; c
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests: () => requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** The max phase with tracing off and on, services restarted in between, in one run: the ratio of accepted msg/s. */
@@ -329,14 +399,26 @@ async function tracingComparison(env: Record<string, string>, nodeArgs: string[]
   let setup: Setup | undefined;
   try {
     for (const mode of cfg.tracingOrder) {
-      const modeEnv = mode === 'on' ? { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(cfg.tracingRatio) } : env;
+      const modeEnv =
+        mode === 'on'
+          ? {
+              ...env,
+              OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+              OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+              OTEL_TRACES_SAMPLER_ARG: String(cfg.tracingRatio),
+            }
+          : env;
       const mine: ServiceProcess[] = [];
       const { frontend, routers } = await startServices(modeEnv, nodeArgs, mine);
       started.push(...mine);
       try {
         setup ??= await prepare(frontend.url, env);
         const persisted = async () => sumMetric(await Promise.all(routers.map((r) => scrape(r.url))), 'hub_messages_persisted_total');
-        const watched: Watched[] = [...stackServers(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack')), { name: 'frontend', pid: frontend.proc.pid! }, ...routers.map((r, i) => ({ name: routers.length > 1 ? `router ${i + 1}` : 'router', pid: r.proc.pid! }))];
+        const watched: Watched[] = [
+          ...stackServers(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack')),
+          { name: 'frontend', pid: frontend.proc.pid! },
+          ...routers.map((r, i) => ({ name: routers.length > 1 ? `router ${i + 1}` : 'router', pid: r.proc.pid! })),
+        ];
         say(`tracing ${mode}${mode === 'on' ? ` (sampling ${cfg.tracingRatio})` : ''}:`);
         rates[mode]!.push(await maxPhase(frontend.url, setup, routers, persisted, watched, `tracing ${mode}`));
       } finally {
@@ -349,11 +431,25 @@ async function tracingComparison(env: Record<string, string>, nodeArgs: string[]
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const ratio = mean(rates.on!) / mean(rates.off!);
-  say(`tracing: accepted msg/s on ${rates.on!.map((x) => fmt(x)).join(', ')} / off ${rates.off!.map((x) => fmt(x)).join(', ')}; ratio ${fmt(ratio, 3)}; the sink received ${sink.requests()} export requests`);
-  rows.push({ figure: `accepted msg/s, tracing on (${cfg.tracingRatio} sampled) / off`, value: `${fmt(ratio, 3)} (${rates.on!.map((x) => fmt(x)).join(', ')} / ${rates.off!.map((x) => fmt(x)).join(', ')} msg/s)`, target: '≥ 0.9', verdict: ratio >= 0.9 ? 'met' : 'missed' });
+  say(
+    `tracing: accepted msg/s on ${rates.on!.map((x) => fmt(x)).join(', ')} / off ${rates.off!.map((x) => fmt(x)).join(', ')}; ratio ${fmt(ratio, 3)}; the sink received ${sink.requests()} export requests`,
+  );
+  rows.push({
+    figure: `accepted msg/s, tracing on (${cfg.tracingRatio} sampled) / off`,
+    value: `${fmt(ratio, 3)} (${rates.on!.map((x) => fmt(x)).join(', ')} / ${rates.off!.map((x) => fmt(x)).join(', ')} msg/s)`,
+    target: '≥ 0.9',
+    verdict: ratio >= 0.9 ? 'met' : 'missed',
+  });
 }
 
-async function maxPhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>, watched: Watched[], label = ''): Promise<number> {
+async function maxPhase(
+  url: string,
+  setup: Setup,
+  routers: ServiceProcess[],
+  persisted: () => Promise<number>,
+  watched: Watched[],
+  label = '',
+): Promise<number> {
   const tag = label ? ` (${label})` : '';
   say(`max: POST /v1/messages, wrk ${cfg.connections} connections, ${cfg.maxS} s…`);
   const lua = `local convs = { ${setup.conversations.map((c) => `{ '${c.id}', '${c.from}' }`).join(', ')} }
@@ -410,25 +506,55 @@ end`;
   rows.push({ figure: `CPU by process (max phase${tag})`, value: cpuByProcess, target: '(2 cores = 200 %)' });
   const storedDuring = (await persisted()) - before;
   const front1 = await scrape(url);
-  const mean = (name: string) => (sumMetric([front1], `${name}_sum`) - sumMetric([front0], `${name}_sum`)) / Math.max(1, sumMetric([front1], `${name}_count`) - sumMetric([front0], `${name}_count`));
+  const mean = (name: string) =>
+    (sumMetric([front1], `${name}_sum`) - sumMetric([front0], `${name}_sum`)) /
+    Math.max(1, sumMetric([front1], `${name}_count`) - sumMetric([front0], `${name}_count`));
   const split = `frontend mean: request ${fmt(mean('hub_message_accept_seconds') * 1000, 1)} ms, of which waiting for the Kafka ack ${fmt(mean('hub_message_accept_publish_seconds') * 1000, 1)} ms`;
   say(`max: ${split}`);
-  say(`max: ${fmt(accepted)} accepted in ${fmt(r.seconds, 1)} s = ${fmt(accepted / r.seconds)} msg/s; non-2xx ${r.non2xx}, socket errors ${r.socketErrors}; latency p50 ${fmt(r.p50, 2)} ms, p95 ${fmt(r.p95, 2)} ms, p99 ${fmt(r.p99, 2)} ms`);
+  say(
+    `max: ${fmt(accepted)} accepted in ${fmt(r.seconds, 1)} s = ${fmt(accepted / r.seconds)} msg/s; non-2xx ${r.non2xx}, socket errors ${r.socketErrors}; latency p50 ${fmt(r.p50, 2)} ms, p95 ${fmt(r.p95, 2)} ms, p99 ${fmt(r.p99, 2)} ms`,
+  );
   say(`max: router stored ${fmt(storedDuring)} during the phase (${fmt(storedDuring / r.seconds)} msg/s); waiting for it to catch up…`);
   const drainS = await drain(before + accepted, persisted, 'max');
   if (Number.isFinite(drainS)) say(`max: router caught up ${fmt(drainS, 1)} s after the load stopped`);
   const steps = stepBreakdown(scrape0, await Promise.all(routers.map((x) => scrape(x.url))));
   say(`max: router time by step: ${steps}`);
-  rows.push({ figure: `accepted msg/s (wrk -c${cfg.connections}, ${cfg.maxS} s)${tag}`, value: `${fmt(accepted / r.seconds)} msg/s (${r.non2xx} non-2xx)`, target: '≥ 5,000 msg/s for 60 s', verdict: accepted / r.seconds >= 5000 && cfg.maxS >= 60 ? 'met' : 'missed' });
-  rows.push({ figure: 'accept latency p50 / p95 / p99', value: `${fmt(r.p50, 1)} / ${fmt(r.p95, 1)} / ${fmt(r.p99, 1)} ms`, target: 'p99 ≤ 50 ms', verdict: r.p99 <= 50 ? 'met' : 'missed' });
-  rows.push({ figure: 'frontend time per accept (max phase)', value: split.replace('frontend mean: ', ''), target: '(where the frontend waits)' });
+  rows.push({
+    figure: `accepted msg/s (wrk -c${cfg.connections}, ${cfg.maxS} s)${tag}`,
+    value: `${fmt(accepted / r.seconds)} msg/s (${r.non2xx} non-2xx)`,
+    target: '≥ 5,000 msg/s for 60 s',
+    verdict: accepted / r.seconds >= 5000 && cfg.maxS >= 60 ? 'met' : 'missed',
+  });
+  rows.push({
+    figure: 'accept latency p50 / p95 / p99',
+    value: `${fmt(r.p50, 1)} / ${fmt(r.p95, 1)} / ${fmt(r.p99, 1)} ms`,
+    target: 'p99 ≤ 50 ms',
+    verdict: r.p99 <= 50 ? 'met' : 'missed',
+  });
+  rows.push({
+    figure: 'frontend time per accept (max phase)',
+    value: split.replace('frontend mean: ', ''),
+    target: '(where the frontend waits)',
+  });
   rows.push({ figure: 'router batch time by step (max phase)', value: steps, target: '(where the router waits)' });
-  rows.push({ figure: `router store rate under max load${tag}`, value: `${fmt(storedDuring / r.seconds)} msg/s; caught up ${Number.isFinite(drainS) ? `${fmt(drainS, 1)} s` : 'not within BENCH_DRAIN_S'} after`, target: '(keeps up with accepts?)' });
+  rows.push({
+    figure: `router store rate under max load${tag}`,
+    value: `${fmt(storedDuring / r.seconds)} msg/s; caught up ${Number.isFinite(drainS) ? `${fmt(drainS, 1)} s` : 'not within BENCH_DRAIN_S'} after`,
+    target: '(keeps up with accepts?)',
+  });
   return accepted / r.seconds;
 }
 
-async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], persisted: () => Promise<number>, watched: Watched[]): Promise<void> {
-  say(`rate: POST /v1/messages at ${fmt(cfg.rate)} msg/s offered for ${cfg.warmupS} s of warm-up, then ${cfg.rateS} s measured (open loop)…`);
+async function ratePhase(
+  url: string,
+  setup: Setup,
+  routers: ServiceProcess[],
+  persisted: () => Promise<number>,
+  watched: Watched[],
+): Promise<void> {
+  say(
+    `rate: POST /v1/messages at ${fmt(cfg.rate)} msg/s offered for ${cfg.warmupS} s of warm-up, then ${cfg.rateS} s measured (open loop)…`,
+  );
   // Snapshots taken when the warm-up ends; what the services did before is not counted.
   let before = 0;
   let scrape0: string[] = [];
@@ -463,7 +589,18 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
         resolve();
       };
       const req = httpRequest(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${setup.token}` } },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            authorization: `Bearer ${setup.token}`,
+          },
+        },
         (res) => {
           res.resume();
           res.on('end', () => done(res.statusCode === 202, `HTTP ${res.statusCode}`));
@@ -479,8 +616,14 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
   const ownLag = monitorEventLoopDelay({ resolution: 10 });
   ownLag.enable();
   const lagPoll = setInterval(() => {
-    void scrape(url).then((t) => (frontLag = Math.max(frontLag, sumMetric([t], 'nodejs_eventloop_lag_max_seconds'))), () => {});
-    void Promise.all(routers.map((r) => scrape(r.url))).then((ts) => (routerLag = Math.max(routerLag, ...ts.map((t) => sumMetric([t], 'nodejs_eventloop_lag_max_seconds')))), () => {});
+    void scrape(url).then(
+      (t) => (frontLag = Math.max(frontLag, sumMetric([t], 'nodejs_eventloop_lag_max_seconds'))),
+      () => {},
+    );
+    void Promise.all(routers.map((r) => scrape(r.url))).then(
+      (ts) => (routerLag = Math.max(routerLag, ...ts.map((t) => sumMetric([t], 'nodejs_eventloop_lag_max_seconds')))),
+      () => {},
+    );
   }, 1_000);
   const start = performance.now();
   let t0 = start;
@@ -516,7 +659,9 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
     if (pending.length > 10_000) void pending.splice(0, pending.length - 2_000);
     if (Date.now() - lastReport >= 10_000) {
       lastReport = Date.now();
-      say(`rate: ${fmt((performance.now() - start) / 1000)} s, ${fmt(ok)} accepted, ${fmt(inFlight)} in flight, router stored ${fmt((await persisted()) - before)}`);
+      say(
+        `rate: ${fmt((performance.now() - start) / 1000)} s, ${fmt(ok)} accepted, ${fmt(inFlight)} in flight, router stored ${fmt((await persisted()) - before)}`,
+      );
     }
     await sleep(2);
   }
@@ -525,16 +670,24 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
   clearInterval(lagPoll);
   agent.destroy();
   const seconds = (performance.now() - t0) / 1000;
-  say(`rate: offered ${fmt(sent)} (${fmt(sent / cfg.rateS)} msg/s), accepted ${fmt(ok)} (${fmt(ok / seconds)} msg/s), failed ${failed}${failures.size ? ` (${[...failures].map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}, not sent (over ${maxInFlight} in flight) ${skipped}; waiting for the router…`);
+  say(
+    `rate: offered ${fmt(sent)} (${fmt(sent / cfg.rateS)} msg/s), accepted ${fmt(ok)} (${fmt(ok / seconds)} msg/s), failed ${failed}${failures.size ? ` (${[...failures].map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}, not sent (over ${maxInFlight} in flight) ${skipped}; waiting for the router…`,
+  );
   const front1 = await scrape(url);
   const fq = (name: string, q: number) => quantileFromBuckets(buckets([front0], name), buckets([front1], name), q);
   const frontSplit = `request p50 ${ms(fq('hub_message_accept_seconds', 0.5))} / p99 ${ms(fq('hub_message_accept_seconds', 0.99))}; Kafka ack p50 ${ms(fq('hub_message_accept_publish_seconds', 0.5))} / p99 ${ms(fq('hub_message_accept_publish_seconds', 0.99))}`;
   say(`rate: frontend (server side): ${frontSplit}`);
   ownLag.disable();
-  say(`rate: longest event-loop stall: frontend ${ms(frontLag)}, router ${ms(routerLag)}, this load generator ${ms(ownLag.max / 1e9)} (p99 ${ms(ownLag.percentile(99) / 1e9)})`);
+  say(
+    `rate: longest event-loop stall: frontend ${ms(frontLag)}, router ${ms(routerLag)}, this load generator ${ms(ownLag.max / 1e9)} (p99 ${ms(ownLag.percentile(99) / 1e9)})`,
+  );
   say(`rate: CPU by process: ${cpuByProcess}`);
   rows.push({ figure: 'CPU by process (fixed rate)', value: cpuByProcess, target: '(2 cores = 200 %)' });
-  rows.push({ figure: 'fixed rate: longest event-loop stall', value: `frontend ${ms(frontLag)}, router ${ms(routerLag)}`, target: '(a stalled process delays everything it holds)' });
+  rows.push({
+    figure: 'fixed rate: longest event-loop stall',
+    value: `frontend ${ms(frontLag)}, router ${ms(routerLag)}`,
+    target: '(a stalled process delays everything it holds)',
+  });
   rows.push({ figure: 'fixed rate: frontend time per accept', value: frontSplit, target: '(where the frontend waits)' });
   const drainS = await drain(before + ok, persisted, 'rate');
   const scrape1 = await Promise.all(routers.map((r) => scrape(r.url)));
@@ -546,10 +699,25 @@ async function ratePhase(url: string, setup: Setup, routers: ServiceProcess[], p
   latencies.sort((a, b) => a - b);
   const [a50, a95, a99] = [0.5, 0.95, 0.99].map((q) => percentile(latencies, q)) as [number, number, number];
   say(`rate: accept latency p50 ${fmt(a50, 2)} ms, p95 ${fmt(a95, 2)} ms, p99 ${fmt(a99, 2)} ms`);
-  say(`rate: accepted→persisted p50 ${ms(p50)}, p95 ${ms(p95)}, p99 ${ms(p99)} (router histogram, interpolated in its buckets)${Number.isFinite(drainS) ? `; caught up ${fmt(drainS, 1)} s after the load` : ''}`);
-  rows.push({ figure: `fixed rate: accepted msg/s (offered ${fmt(cfg.rate)}, ${cfg.rateS} s)`, value: `${fmt(ok / seconds)} msg/s (${failed} failed${failures.size ? `: ${[...failures].map(([k, n]) => `${k} ${n}`).join(', ')}` : ''})`, target: `${fmt(cfg.rate)} msg/s offered` });
-  rows.push({ figure: 'fixed rate: accept latency p50 / p95 / p99', value: `${fmt(a50, 1)} / ${fmt(a95, 1)} / ${fmt(a99, 1)} ms`, target: '(client-side)' });
-  rows.push({ figure: 'fixed rate: accepted→persisted p50 / p95 / p99', value: `${msInt(p50)} / ${msInt(p95)} / ${msInt(p99)} ms`, target: 'p99 ≤ 250 ms at 1,667 msg/s', verdict: cfg.rate >= 1667 && p99 <= 0.25 ? 'met' : 'missed' });
+  say(
+    `rate: accepted→persisted p50 ${ms(p50)}, p95 ${ms(p95)}, p99 ${ms(p99)} (router histogram, interpolated in its buckets)${Number.isFinite(drainS) ? `; caught up ${fmt(drainS, 1)} s after the load` : ''}`,
+  );
+  rows.push({
+    figure: `fixed rate: accepted msg/s (offered ${fmt(cfg.rate)}, ${cfg.rateS} s)`,
+    value: `${fmt(ok / seconds)} msg/s (${failed} failed${failures.size ? `: ${[...failures].map(([k, n]) => `${k} ${n}`).join(', ')}` : ''})`,
+    target: `${fmt(cfg.rate)} msg/s offered`,
+  });
+  rows.push({
+    figure: 'fixed rate: accept latency p50 / p95 / p99',
+    value: `${fmt(a50, 1)} / ${fmt(a95, 1)} / ${fmt(a99, 1)} ms`,
+    target: '(client-side)',
+  });
+  rows.push({
+    figure: 'fixed rate: accepted→persisted p50 / p95 / p99',
+    value: `${msInt(p50)} / ${msInt(p95)} / ${msInt(p99)} ms`,
+    target: 'p99 ≤ 250 ms at 1,667 msg/s',
+    verdict: cfg.rate >= 1667 && p99 <= 0.25 ? 'met' : 'missed',
+  });
 }
 
 main().catch((err) => {

@@ -24,7 +24,9 @@ export function assertWrkInstalled(phasesNeedingIt: string[]): void {
   } catch (err) {
     // wrk --version exits 1 after printing its version; only a missing binary is a problem.
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return;
-    throw new Error(`the ${phasesNeedingIt.join(' and ')} phase${phasesNeedingIt.length > 1 ? 's need' : ' needs'} wrk, which is not installed: apt-get install wrk (Debian/Ubuntu), or leave ${phasesNeedingIt.length > 1 ? 'them' : 'it'} out with BENCH_PHASES`);
+    throw new Error(
+      `the ${phasesNeedingIt.join(' and ')} phase${phasesNeedingIt.length > 1 ? 's need' : ' needs'} wrk, which is not installed: apt-get install wrk (Debian/Ubuntu), or leave ${phasesNeedingIt.length > 1 ? 'them' : 'it'} out with BENCH_PHASES`,
+    );
   }
 }
 
@@ -33,7 +35,11 @@ export function assertWrkInstalled(phasesNeedingIt: string[]): void {
  * script's `done()` prints the summary as JSON (wrk's own --latency output
  * has no p95).
  */
-export function runWrk(opts: { url: string; seconds: number; connections: number; threads?: number; requestLua: string }): { result: Promise<WrkResult>; kill(): void; pid: number | undefined } {
+export function runWrk(opts: { url: string; seconds: number; connections: number; threads?: number; requestLua: string }): {
+  result: Promise<WrkResult>;
+  kill(): void;
+  pid: number | undefined;
+} {
   const script = join(tmpdir(), `bench-pipeline-${randomUUID()}.lua`);
   writeFileSync(
     script,
@@ -48,13 +54,37 @@ end
   );
   let child: ReturnType<typeof execFile> | undefined;
   const result = new Promise<WrkResult>((resolve, reject) => {
-    child = execFile('wrk', [`-t${opts.threads ?? 1}`, `-c${opts.connections}`, `-d${opts.seconds}s`, '--timeout', '10s', '-s', script, opts.url], { timeout: (opts.seconds + 60) * 1000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      const line = /WRKJSON (\{.*\})/.exec(stdout)?.[1];
-      if (!line) return reject(new Error(`wrk failed: ${err?.message ?? ''} ${stderr} ${stdout}`));
-      const j = JSON.parse(line) as { requests: number; duration_us: number; non2xx: number; socket: number; p50: number; p95: number; p99: number; max: number };
-      const seconds = j.duration_us / 1e6;
-      resolve({ requests: j.requests, seconds, rps: j.requests / seconds, non2xx: j.non2xx, socketErrors: j.socket, p50: j.p50 / 1000, p95: j.p95 / 1000, p99: j.p99 / 1000, max: j.max / 1000 });
-    });
+    child = execFile(
+      'wrk',
+      [`-t${opts.threads ?? 1}`, `-c${opts.connections}`, `-d${opts.seconds}s`, '--timeout', '10s', '-s', script, opts.url],
+      { timeout: (opts.seconds + 60) * 1000, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        const line = /WRKJSON (\{.*\})/.exec(stdout)?.[1];
+        if (!line) return reject(new Error(`wrk failed: ${err?.message ?? ''} ${stderr} ${stdout}`));
+        const j = JSON.parse(line) as {
+          requests: number;
+          duration_us: number;
+          non2xx: number;
+          socket: number;
+          p50: number;
+          p95: number;
+          p99: number;
+          max: number;
+        };
+        const seconds = j.duration_us / 1e6;
+        resolve({
+          requests: j.requests,
+          seconds,
+          rps: j.requests / seconds,
+          non2xx: j.non2xx,
+          socketErrors: j.socket,
+          p50: j.p50 / 1000,
+          p95: j.p95 / 1000,
+          p99: j.p99 / 1000,
+          max: j.max / 1000,
+        });
+      },
+    );
   });
   // execFile ran inside the executor above, so the child exists here.
   return { result, kill: () => child?.kill('SIGTERM'), pid: (child as ReturnType<typeof execFile> | undefined)?.pid };

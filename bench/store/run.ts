@@ -72,13 +72,46 @@ async function main(): Promise<void> {
     // 1. What each document the pipeline writes per message costs the server.
     const conversation = newId();
     const kinds: Array<[string, (from: number, n: number) => Promise<unknown>]> = [
-      ['claim (message_claims)', (from, n) => messages.claim(Array.from({ length: n }, (_, i) => ({ message_id: newId(), conversation_id: conversation, partition: 3, offset: String(from + i) })))],
-      ['sequence slot (sequence_slots)', (from, n) => slots.take(Array.from({ length: n }, (_, i) => ({ conversation_id: conversation, sequence_number: from + i + 1, message_id: newId(), partition: 3, offset: String(from + i) })))],
+      [
+        'claim (message_claims)',
+        (from, n) =>
+          messages.claim(
+            Array.from({ length: n }, (_, i) => ({
+              message_id: newId(),
+              conversation_id: conversation,
+              partition: 3,
+              offset: String(from + i),
+            })),
+          ),
+      ],
+      [
+        'sequence slot (sequence_slots)',
+        (from, n) =>
+          slots.take(
+            Array.from({ length: n }, (_, i) => ({
+              conversation_id: conversation,
+              sequence_number: from + i + 1,
+              message_id: newId(),
+              partition: 3,
+              offset: String(from + i),
+            })),
+          ),
+      ],
       ['message (messages)', (from, n) => messages.insert(Array.from({ length: n }, (_, i) => message(newId(), from + i + 1)))],
       [
         'status event (status_events)',
         (_from, n) =>
-          statuses.append(Array.from({ length: n }, (): StatusRecord => ({ id: newId(), message_id: newId(), conversation_id: conversation, recipient: 'user-23', channel: 'internal', status: 'pending', at: new Date().toISOString() }))),
+          statuses.append(
+            Array.from({ length: n }, (): StatusRecord => ({
+              id: newId(),
+              message_id: newId(),
+              conversation_id: conversation,
+              recipient: 'user-23',
+              channel: 'internal',
+              status: 'pending',
+              at: new Date().toISOString(),
+            })),
+          ),
       ],
     ];
     let perMessage = 0;
@@ -90,7 +123,9 @@ async function main(): Promise<void> {
       const cpu = (cpuMicros() - cpu0) / DOCS;
       const wall = ((performance.now() - t0) * 1000) / DOCS;
       perMessage += cpu;
-      say(`${name}: ${fmt(cpu)} µs of server CPU, ${fmt(wall)} µs wall per document (${DOCS.toLocaleString('en-US')} in batches of ${BATCH})`);
+      say(
+        `${name}: ${fmt(cpu)} µs of server CPU, ${fmt(wall)} µs wall per document (${DOCS.toLocaleString('en-US')} in batches of ${BATCH})`,
+      );
       rows.push([`write: ${name}`, `${fmt(cpu)} µs CPU, ${fmt(wall)} µs wall per document`]);
     }
     rows.push(['write: all four, per message', `${fmt(perMessage)} µs of server CPU`]);
@@ -100,7 +135,15 @@ async function main(): Promise<void> {
     const c = newId();
     for (let done = 0; done < MESSAGES; done += BATCH) {
       const batch = Array.from({ length: Math.min(BATCH, MESSAGES - done) }, (_, i) => message(c, done + i + 1));
-      await slots.take(batch.map((m) => ({ conversation_id: c, sequence_number: m.sequence_number, message_id: m.message_id, partition: 0, offset: String(m.sequence_number) })));
+      await slots.take(
+        batch.map((m) => ({
+          conversation_id: c,
+          sequence_number: m.sequence_number,
+          message_id: m.message_id,
+          partition: 0,
+          offset: String(m.sequence_number),
+        })),
+      );
       await messages.insert(batch);
       if ((done / BATCH) % 20 === 0) say(`history: ${(done + batch.length).toLocaleString('en-US')} stored`);
     }
@@ -114,7 +157,8 @@ async function main(): Promise<void> {
         const t0 = performance.now();
         const page = await reader.after(c, from, PAGE);
         times.push(performance.now() - t0);
-        if (page.length !== PAGE || page[0]!.sequence_number !== from + 1) throw new Error(`${name}: wrong page (${page.length} messages from ${page[0]?.sequence_number})`);
+        if (page.length !== PAGE || page[0]!.sequence_number !== from + 1)
+          throw new Error(`${name}: wrong page (${page.length} messages from ${page[0]?.sequence_number})`);
       }
       const best = Math.min(...times);
       say(`history: ${name}: ${times.map((t) => fmt(t)).join(', ')} ms for ${PAGE} messages`);

@@ -22,9 +22,16 @@ const jsGzip = assets.filter((a) => a.endsWith('.js')).reduce((n, a) => n + gz(a
 const cssGzip = assets.filter((a) => a.endsWith('.css')).reduce((n, a) => n + gz(a), 0);
 
 const env = testFrontendEnv({ TRUST_PROXY: 'true', RATE_LIMIT_PER_MIN: '1000000' });
-const procs = await Promise.all((['frontend', 'router', 'presence', 'files'] as const).map((s) => spawnService(s, env, { timeoutMs: 150_000 })));
+const procs = await Promise.all(
+  (['frontend', 'router', 'presence', 'files'] as const).map((s) => spawnService(s, env, { timeoutMs: 150_000 })),
+);
 const [frontend, router, presence, files] = procs;
-const gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: { frontend: frontend!.url, router: router!.url, presence: presence!.url, files: files!.url }, webRoot: dist });
+const gateway = await startGateway({
+  host: '127.0.0.1',
+  port: 0,
+  upstreams: { frontend: frontend!.url, router: router!.url, presence: presence!.url, files: files!.url },
+  webRoot: dist,
+});
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
 try {
   const ctx = await browser.newContext({ viewport: { width: 1200, height: 760 } });
@@ -33,7 +40,11 @@ try {
   await page.screenshot({ path: join(REPO_ROOT, 'docs/screenshots/login-desktop.png') });
   const users = ['ada', 'grace', 'linus'].map((u) => `${u}${Date.now().toString(36).slice(-4)}`);
   for (const u of users.slice(1)) {
-    const r = await fetch(`${gateway.url}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: 'correct horse battery' }) });
+    const r = await fetch(`${gateway.url}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: u, password: 'correct horse battery' }),
+    });
     if (!r.ok) throw new Error(`register ${u}: ${r.status}`);
   }
   await page.getByRole('button', { name: 'Create an account' }).click();
@@ -57,7 +68,10 @@ try {
   for (let i = 0; i < 5; i++) {
     const t0 = Date.now();
     await page.goto(gateway.url);
-    await page.locator('.conv').nth(users.length - 2).waitFor();
+    await page
+      .locator('.conv')
+      .nth(users.length - 2)
+      .waitFor();
     times.push(Date.now() - t0);
   }
   times.sort((a, b) => a - b);
@@ -71,8 +85,12 @@ try {
   await p2.locator('.msg').first().waitFor();
   await p2.screenshot({ path: join(REPO_ROOT, 'docs/screenshots/chat-phone.png') });
 
-  console.log(`web client: first-load JS ${(jsGzip / 1024).toFixed(1)} KiB gzip (target ≤ 150), CSS ${(cssGzip / 1024).toFixed(1)} KiB gzip`);
-  console.log(`web client: navigation → interactive conversation list: median ${times[2]} ms, min ${times[0]} ms, max ${times[4]} ms (5 loads, local stack)`);
+  console.log(
+    `web client: first-load JS ${(jsGzip / 1024).toFixed(1)} KiB gzip (target ≤ 150), CSS ${(cssGzip / 1024).toFixed(1)} KiB gzip`,
+  );
+  console.log(
+    `web client: navigation → interactive conversation list: median ${times[2]} ms, min ${times[0]} ms, max ${times[4]} ms (5 loads, local stack)`,
+  );
 } finally {
   await browser.close();
   await gateway.close();

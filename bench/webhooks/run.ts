@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   const deadline = Date.now() + TIMEOUT_S * 1000;
   const fromFile = parseEnvFile(join(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack'), 'env'));
   for (const key of STACK_KEYS) process.env[key] ??= fromFile[key];
-  if (!process.env.KAFKA_BROKERS || !existsSync(join(REPO_ROOT, 'node_modules'))) throw new Error('the local stack is not running: npm run stack:up');
+  if (!process.env.KAFKA_BROKERS || !existsSync(join(REPO_ROOT, 'node_modules')))
+    throw new Error('the local stack is not running: npm run stack:up');
 
   const env = isolatedServiceEnv({ WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' });
   const logger = createLogger({ service: 'bench', level: 'warn' });
@@ -55,12 +56,26 @@ async function main(): Promise<void> {
   }
   say(`router starting (isolated namespace ${env.KAFKA_NAME_PREFIX}), ${ENDPOINTS} endpoints on ${receiver.url}`);
   const router = await spawnService('router', env, { ownSession: true });
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: 'bench-webhooks', logger, namePrefix: env.KAFKA_NAME_PREFIX });
+  const kafka = createKafka({
+    brokers: env.KAFKA_BROKERS!.split(','),
+    clientId: 'bench-webhooks',
+    logger,
+    namePrefix: env.KAFKA_NAME_PREFIX,
+  });
   const producer = new BatchingProducer(kafka, logger, { sendTimeoutMs: 10_000 });
   await producer.connect();
 
   const event = (messageId: string, conversation: string, status: 'sent' | 'delivered' | 'read') => {
-    const e: StatusEvent = { message_id: messageId, conversation_id: conversation, recipient: 'bob', channel: 'internal', status, from: 'bench', submitted_by: `client:${owner}`, occurred_at: new Date().toISOString() };
+    const e: StatusEvent = {
+      message_id: messageId,
+      conversation_id: conversation,
+      recipient: 'bob',
+      channel: 'internal',
+      status,
+      from: 'bench',
+      submitted_by: `client:${owner}`,
+      occurred_at: new Date().toISOString(),
+    };
     return { topic: Topics.status, key: conversation, envelope: makeEnvelope(MESSAGE_STATUS, e) };
   };
   const waitFor = async (count: number, what: string) => {
@@ -126,8 +141,12 @@ async function main(): Promise<void> {
     const throughput = delivered / elapsedS;
 
     say('summary');
-    say(`  throughput: ${delivered} deliveries in ${elapsedS.toFixed(2)} s = ${throughput.toFixed(0)} deliveries/s (${ENDPOINTS} endpoints, ${batch.length} events; ${repeats} repeated calls)`);
-    say(`  latency (status change → webhook received, ${latencies.length} deliveries at ${RATE * ENDPOINTS}/s): p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`);
+    say(
+      `  throughput: ${delivered} deliveries in ${elapsedS.toFixed(2)} s = ${throughput.toFixed(0)} deliveries/s (${ENDPOINTS} endpoints, ${batch.length} events; ${repeats} repeated calls)`,
+    );
+    say(
+      `  latency (status change → webhook received, ${latencies.length} deliveries at ${RATE * ENDPOINTS}/s): p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`,
+    );
   } catch (err) {
     const notable = router.output.filter((l) => /"level":"(warn|error|fatal)"/.test(l) && !/partitioner|idempotent producer/.test(l));
     if (notable.length) say(`router warnings and errors (last 20 of ${notable.length}):\n${notable.slice(-20).join('\n')}`);
@@ -136,7 +155,10 @@ async function main(): Promise<void> {
     await producer.disconnect().catch(() => {});
     await router.stop();
     await receiver.close();
-    await kv.client.delete().prefix(env.ETCD_NAMESPACE!).catch(() => {});
+    await kv.client
+      .delete()
+      .prefix(env.ETCD_NAMESPACE!)
+      .catch(() => {});
     kv.close();
     const admin = kafka.admin();
     await admin.connect().catch(() => {});
@@ -145,7 +167,10 @@ async function main(): Promise<void> {
     await admin.disconnect().catch(() => {});
     const { MongoClient } = await import('mongodb');
     const mongo = new MongoClient(env.MONGO_URL!);
-    await mongo.db(env.MONGO_DB!).dropDatabase().catch(() => {});
+    await mongo
+      .db(env.MONGO_DB!)
+      .dropDatabase()
+      .catch(() => {});
     await mongo.close();
   }
 }

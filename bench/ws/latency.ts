@@ -29,12 +29,32 @@ export interface LatencyResult {
  * first `warmupS` seconds run at the same rate unrecorded (cold JIT, new
  * connections, the router's first fetches), then `seconds` are measured.
  */
-export async function measureLatency(opts: { frontendUrl: string; presenceUrl: string; rate: number; seconds: number; warmupS: number; pairs: number; say: (m: string) => void; watched?: Watched[] }): Promise<LatencyResult> {
+export async function measureLatency(opts: {
+  frontendUrl: string;
+  presenceUrl: string;
+  rate: number;
+  seconds: number;
+  warmupS: number;
+  pairs: number;
+  say: (m: string) => void;
+  watched?: Watched[];
+}): Promise<LatencyResult> {
   const { say } = opts;
   say(`  registering ${opts.pairs * 2} users and ${opts.pairs} conversations…`);
   const pairs: Array<{ from: TestUser; to: TestUser; conversationId: string; ws: WebSocket }> = [];
   const sentAt = new Map<string, { request: number; accepted?: number; measured: boolean }>();
-  const result: LatencyResult = { offered: Math.round(opts.rate * opts.seconds), sent: 0, accepted: 0, refused: 0, refusals: {}, received: 0, fromRequest: [], fromAccepted: [], acceptMs: [], fromAcceptedAt: [] };
+  const result: LatencyResult = {
+    offered: Math.round(opts.rate * opts.seconds),
+    sent: 0,
+    accepted: 0,
+    refused: 0,
+    refusals: {},
+    received: 0,
+    fromRequest: [],
+    fromAccepted: [],
+    acceptMs: [],
+    fromAcceptedAt: [],
+  };
   for (let i = 0; i < opts.pairs; i++) {
     const [from, to] = await Promise.all([registerAndLogin(opts.frontendUrl), registerAndLogin(opts.frontendUrl)]);
     const res = await fetch(`${opts.frontendUrl}/v1/conversations`, {
@@ -73,11 +93,21 @@ export async function measureLatency(opts: { frontendUrl: string; presenceUrl: s
   const target = new URL(`${opts.frontendUrl}/v1/messages`);
   const post = (token: string, body: string) =>
     new Promise<number>((resolve, reject: (err: NodeJS.ErrnoException) => void) => {
-      const req = httpRequest({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      });
+      const req = httpRequest(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -103,10 +133,17 @@ export async function measureLatency(opts: { frontendUrl: string; presenceUrl: s
         const measured = n >= warmup;
         n += 1;
         // From the scheduled send time, so time queued in the generator counts too.
-        const t = { request: started + ((n - 1) / opts.rate) * 1000, measured } as { request: number; accepted?: number; measured: boolean };
+        const t = { request: started + ((n - 1) / opts.rate) * 1000, measured } as {
+          request: number;
+          accepted?: number;
+          measured: boolean;
+        };
         sentAt.set(key, t);
         if (measured) result.sent += 1;
-        const p = post(pair.from.accessToken, JSON.stringify({ conversation_id: pair.conversationId, from: pair.from.username, payload: { type: 'text', text: key } }))
+        const p = post(
+          pair.from.accessToken,
+          JSON.stringify({ conversation_id: pair.conversationId, from: pair.from.username, payload: { type: 'text', text: key } }),
+        )
           .then((status) => {
             if (status === 202) {
               t.accepted = performance.now();
@@ -130,7 +167,8 @@ export async function measureLatency(opts: { frontendUrl: string; presenceUrl: s
         clearInterval(timer);
         resolve();
       }
-      if (Math.floor(elapsed / 5000) !== Math.floor((elapsed - tickMs) / 5000)) say(`    t+${Math.round(elapsed / 1000)}s sent ${result.sent}, accepted ${result.accepted}, frames ${result.received}`);
+      if (Math.floor(elapsed / 5000) !== Math.floor((elapsed - tickMs) / 5000))
+        say(`    t+${Math.round(elapsed / 1000)}s sent ${result.sent}, accepted ${result.accepted}, frames ${result.received}`);
     }, tickMs);
   });
   await Promise.all([...inflight]);

@@ -80,7 +80,12 @@ async function connectAll(node: ServiceProcess, tokens: AccessTokens, count: num
     const batch = await Promise.all(
       Array.from({ length: Math.min(BATCH, count - i) }, async (_, k) => {
         const user = `${prefix}${i + k}`;
-        const token = await tokens.issue({ kind: 'user', subject: user, scopes: ['messages:send', 'messages:read'], sessionId: randomUUID() });
+        const token = await tokens.issue({
+          kind: 'user',
+          subject: user,
+          scopes: ['messages:send', 'messages:read'],
+          sessionId: randomUUID(),
+        });
         const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
         const client: Client = { ws, user, received: 0 };
         await new Promise<void>((resolve, reject) => {
@@ -109,13 +114,25 @@ async function connectAll(node: ServiceProcess, tokens: AccessTokens, count: num
 async function main(): Promise<void> {
   stackUp();
   // KAFKA_PRODUCER_* settings from the environment reach the services, to compare configurations.
-  const env = testFrontendEnv({ ...envWithPrefix('KAFKA_PRODUCER_'), LOG_LEVEL: 'info', PRESENCE_NODE_ID: 'bench-node', WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MISSES: '3', PRESENCE_TTL_MS: '60000', RATE_LIMIT_PER_MIN: '100000000' });
+  const env = testFrontendEnv({
+    ...envWithPrefix('KAFKA_PRODUCER_'),
+    LOG_LEVEL: 'info',
+    PRESENCE_NODE_ID: 'bench-node',
+    WS_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+    WS_HEARTBEAT_MISSES: '3',
+    PRESENCE_TTL_MS: '60000',
+    RATE_LIMIT_PER_MIN: '100000000',
+  });
   // Ctrl-C skips the finally below: the services are stopped, then this removes the run's topics, keys and database.
   onSignalCleanup(() => cleanupTestEnv(env));
   const tokens = new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 });
   say(`starting a presence node…`);
   // BENCH_WS_NODE_OPTIONS: V8 flags for the presence node only (e.g. --max-old-space-size=256).
-  const node = await spawnService('presence', { ...env, ...(process.env.BENCH_WS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WS_NODE_OPTIONS } : {}) }, { ownSession: true });
+  const node = await spawnService(
+    'presence',
+    { ...env, ...(process.env.BENCH_WS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WS_NODE_OPTIONS } : {}) },
+    { ownSession: true },
+  );
   const pid = node.proc.pid!;
   const clients: Client[] = [];
   try {
@@ -144,7 +161,8 @@ async function main(): Promise<void> {
     summary['node RSS with connections'] = `${held.toFixed(1)} MB (peak ${peak.toFixed(1)} MB; target < 500 MB at 10,000)`;
     summary['RSS per connection'] = `${(((held - baseline) * 1024) / N).toFixed(1)} KB`;
     const heapHeld = await heapMb(node.url);
-    summary['node heap used'] = `${heapAtRest.toFixed(1)} MB at rest, ${heapHeld.toFixed(1)} MB with connections = ${(((heapHeld - heapAtRest) * 1024) / N).toFixed(1)} KB per connection`;
+    summary['node heap used'] =
+      `${heapAtRest.toFixed(1)} MB at rest, ${heapHeld.toFixed(1)} MB with connections = ${(((heapHeld - heapAtRest) * 1024) / N).toFixed(1)} KB per connection`;
 
     // 2. fan-out into a group
     const group = clients.slice(0, GROUP);
@@ -152,11 +170,22 @@ async function main(): Promise<void> {
     const redis = createRedis({ url: env.REDIS_URL!, keyPrefix: env.REDIS_KEY_PREFIX });
     const sub = createRedis({ url: env.REDIS_URL! });
     const logger = createLogger({ service: 'bench', level: 'warn' });
-    const push = new LivePush(new Fanout(new RedisPresenceStore(redis, { ttlMs: 60_000 }), new RedisNodeBus(redis, sub, env.REDIS_KEY_PREFIX!, logger)));
+    const push = new LivePush(
+      new Fanout(new RedisPresenceStore(redis, { ttlMs: 60_000 }), new RedisNodeBus(redis, sub, env.REDIS_KEY_PREFIX!, logger)),
+    );
     const conversation = randomUUID();
     const groupMessage = (seq: number) => ({
-      message_id: randomUUID(), conversation_id: conversation, from: 'bench-sender', to: group.map((c) => c.user), channels: ['internal' as const],
-      payload: { type: 'text' as const, text: `fan-out ${seq}` }, source: 'api' as const, accepted_at: new Date().toISOString(), submitted_by: 'client:bench', sequence_number: seq, stored_at: new Date().toISOString(),
+      message_id: randomUUID(),
+      conversation_id: conversation,
+      from: 'bench-sender',
+      to: group.map((c) => c.user),
+      channels: ['internal' as const],
+      payload: { type: 'text' as const, text: `fan-out ${seq}` },
+      source: 'api' as const,
+      accepted_at: new Date().toISOString(),
+      submitted_by: 'client:bench',
+      sequence_number: seq,
+      stored_at: new Date().toISOString(),
     });
     // Warm-up message: each connection sees the conversation once (first sight reads the member's place from the store).
     let warmed = 0;
@@ -164,7 +193,9 @@ async function main(): Promise<void> {
     const warmStart = performance.now();
     await push.deliver(group.map((c) => ({ message: groupMessage(1), recipient: c.user, channel: 'internal' })));
     while (warmed < group.length && performance.now() - warmStart < 30_000) await new Promise((r) => setTimeout(r, 20));
-    say(`  first message (first sight of the conversation on ${group.length} connections) took ${Math.round(performance.now() - warmStart)} ms`);
+    say(
+      `  first message (first sight of the conversation on ${group.length} connections) took ${Math.round(performance.now() - warmStart)} ms`,
+    );
     const expected = FANOUT_MESSAGES * group.length;
     let got = 0;
     let lastAt = 0;
@@ -184,7 +215,8 @@ async function main(): Promise<void> {
     }
     await Promise.race([allIn, new Promise((r) => setTimeout(r, 60_000))]);
     const fanS = (lastAt - fanStart) / 1000;
-    summary['fan-out'] = `${got}/${expected} frames in ${fanS.toFixed(2)} s = ${Math.round(got / fanS)} frames/s (${group.length}-member group, ${FANOUT_MESSAGES} messages, router-side internal delivery → Redis → node → sockets)`;
+    summary['fan-out'] =
+      `${got}/${expected} frames in ${fanS.toFixed(2)} s = ${Math.round(got / fanS)} frames/s (${group.length}-member group, ${FANOUT_MESSAGES} messages, router-side internal delivery → Redis → node → sockets)`;
 
     // 2b. The presence share of the latency: router-side delivery call → frame, at the offered rate.
     say(`2b: live push → frame at ${RATE} msg/s for ${LATENCY_S} s over ${group.length} recipients…`);
@@ -195,8 +227,17 @@ async function main(): Promise<void> {
     const perConversation = new Map<string, number>();
     const convOf = (i: number) => `00000000-0000-7000-8000-${String(i % group.length).padStart(12, '0')}`;
     const messageFor = (k: number, recipient: string, conv: string, seq: number) => ({
-      message_id: randomUUID(), conversation_id: conv, from: 'bench-sender', to: [recipient], channels: ['internal' as const],
-      payload: { type: 'text' as const, text: `lat ${k}` }, source: 'api' as const, accepted_at: new Date().toISOString(), submitted_by: 'client:bench', sequence_number: seq, stored_at: new Date().toISOString(),
+      message_id: randomUUID(),
+      conversation_id: conv,
+      from: 'bench-sender',
+      to: [recipient],
+      channels: ['internal' as const],
+      payload: { type: 'text' as const, text: `lat ${k}` },
+      source: 'api' as const,
+      accepted_at: new Date().toISOString(),
+      submitted_by: 'client:bench',
+      sequence_number: seq,
+      stored_at: new Date().toISOString(),
     });
     // Warm-up: one message per conversation first, so each connection knows its conversation (as after a
     // connect, when memberships are loaded) and the timed run measures the live path, not first-sight reads.
@@ -236,19 +277,44 @@ async function main(): Promise<void> {
     }
     const latDeadline = Date.now() + 10_000;
     while (lat.length < total && Date.now() < latDeadline) await new Promise((r) => setTimeout(r, 50));
-    summary['delivery → frame (presence)'] = `${percentiles(lat)} (${lat.length}/${total} frames at ${RATE} msg/s; worst per second: ${worstPerSecond.map((v) => Math.round(v)).join(', ')} ms)`;
+    summary['delivery → frame (presence)'] =
+      `${percentiles(lat)} (${lat.length}/${total} frames at ${RATE} msg/s; worst per second: ${worstPerSecond.map((v) => Math.round(v)).join(', ')} ms)`;
     redis.disconnect();
     sub.disconnect();
 
     // 3. REST accept → frame, with the frontend and router as their own processes.
     for (const c of clients) c.ws.terminate();
     say(`3/3 latency: starting frontend and router…`);
-    const [frontend, router] = await Promise.all([spawnService('frontend', env, { ownSession: true }), spawnService('router', env, { ownSession: true })]);
+    const [frontend, router] = await Promise.all([
+      spawnService('frontend', env, { ownSession: true }),
+      spawnService('router', env, { ownSession: true }),
+    ]);
     try {
       // Where the time goes: CPU by process while the measured messages are sent.
-      const watched = [...stackServers(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack')), { name: 'frontend', pid: frontend.proc.pid! }, { name: 'router', pid: router.proc.pid! }, { name: 'presence', pid: node.proc.pid! }, { name: 'load generator', pid: process.pid }];
-      const r = await measureLatency({ frontendUrl: frontend.url, presenceUrl: node.url, rate: RATE, seconds: LATENCY_S, warmupS: WARMUP_S, pairs: 50, say, watched });
-      summary['latency offered'] = `${RATE} msg/s for ${LATENCY_S} s: ${r.sent} sent, ${r.accepted} accepted (202), ${r.refused} refused${r.refused ? ` (${Object.entries(r.refusals).map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}, ${r.received} frames received`;
+      const watched = [
+        ...stackServers(process.env.HUB_STACK_DIR ?? join(REPO_ROOT, '.stack')),
+        { name: 'frontend', pid: frontend.proc.pid! },
+        { name: 'router', pid: router.proc.pid! },
+        { name: 'presence', pid: node.proc.pid! },
+        { name: 'load generator', pid: process.pid },
+      ];
+      const r = await measureLatency({
+        frontendUrl: frontend.url,
+        presenceUrl: node.url,
+        rate: RATE,
+        seconds: LATENCY_S,
+        warmupS: WARMUP_S,
+        pairs: 50,
+        say,
+        watched,
+      });
+      summary['latency offered'] = `${RATE} msg/s for ${LATENCY_S} s: ${r.sent} sent, ${r.accepted} accepted (202), ${r.refused} refused${
+        r.refused
+          ? ` (${Object.entries(r.refusals)
+              .map(([k, n]) => `${k}: ${n}`)
+              .join(', ')})`
+          : ''
+      }, ${r.received} frames received`;
       summary['POST → 202'] = percentiles(r.acceptMs);
       summary['POST → message frame'] = percentiles(r.fromRequest);
       summary['202 → message frame'] = `${percentiles(r.fromAccepted)} (target p99 ≤ 200 ms)`;
@@ -266,10 +332,13 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(summary)) process.stdout.write(`${k.padEnd(28)} ${v}\n`);
 }
 
-const guard = setTimeout(() => {
-  say('time limit reached; stopping');
-  process.exit(2);
-}, DEADLINE - Date.now() + 60_000);
+const guard = setTimeout(
+  () => {
+    say('time limit reached; stopping');
+    process.exit(2);
+  },
+  DEADLINE - Date.now() + 60_000,
+);
 guard.unref();
 main().then(
   () => process.exit(0),

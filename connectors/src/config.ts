@@ -21,8 +21,18 @@ export const connectorsConfigSchema = z.object({
   CONNECTORS_ENABLED: z
     .string()
     .optional()
-    .transform((s) => (s === undefined ? undefined : s.split(',').map((c) => c.trim()).filter(Boolean)))
-    .refine((list) => list === undefined || list.every((c) => (EXTERNAL as string[]).includes(c)), `each must be one of ${EXTERNAL.join(', ')}`),
+    .transform((s) =>
+      s === undefined
+        ? undefined
+        : s
+            .split(',')
+            .map((c) => c.trim())
+            .filter(Boolean),
+    )
+    .refine(
+      (list) => list === undefined || list.every((c) => (EXTERNAL as string[]).includes(c)),
+      `each must be one of ${EXTERNAL.join(', ')}`,
+    ),
   /** Deadline of one provider call; past it the call is abandoned and retried later. */
   CONNECTOR_TIMEOUT_MS: int(5_000, 1),
   /** Failure share (percent) in the rolling window that opens a connector's circuit breaker. */
@@ -77,6 +87,9 @@ export type ConnectorsConfig = z.infer<typeof connectorsConfigSchema>;
 
 /** The channels this process serves, after applying the default rule. */
 export function enabledChannels(config: ConnectorsConfig): ExternalChannel[] {
-  const list = (config.CONNECTORS_ENABLED as ExternalChannel[] | undefined) ?? [...MOCKS, ...(config.TELEGRAM_BOT_TOKEN ? (['telegram'] as const) : [])];
+  const list = (config.CONNECTORS_ENABLED as ExternalChannel[] | undefined) ?? [
+    ...MOCKS,
+    ...(config.TELEGRAM_BOT_TOKEN ? (['telegram'] as const) : []),
+  ];
   return [...new Set(list)];
 }

@@ -52,7 +52,15 @@ export interface ExternalSender {
  */
 export type InboundEvent =
   | { kind: 'text'; eventId: string; from: ExternalSender; externalMessageId: string; text: string; replyTo?: string }
-  | { kind: 'file'; eventId: string; from: ExternalSender; externalMessageId: string; file: InboundFileRef; caption?: string; replyTo?: string }
+  | {
+      kind: 'file';
+      eventId: string;
+      from: ExternalSender;
+      externalMessageId: string;
+      file: InboundFileRef;
+      caption?: string;
+      replyTo?: string;
+    }
   | { kind: 'command'; eventId: string; from: ExternalSender; externalMessageId: string; command: string; argument: string }
   /** Well-formed, but nothing the hub handles (edits, reactions, stickers, …): acknowledged and dropped. */
   | { kind: 'ignored'; eventId: string; reason: string; from?: ExternalSender };

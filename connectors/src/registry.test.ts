@@ -18,19 +18,35 @@ describe('connector registry', () => {
 
   it('builds exactly the listed connectors, with the configured mock behaviour and shared metrics', async () => {
     const registry = new Registry();
-    const connectors = buildConnectors(parse({ CONNECTORS_ENABLED: 'whatsapp, messenger', MOCK_CONNECTOR_LATENCY_MS: '0', MOCK_CONNECTOR_PERMANENT_FAILURE_RATE: '1' }), { registry });
+    const connectors = buildConnectors(
+      parse({ CONNECTORS_ENABLED: 'whatsapp, messenger', MOCK_CONNECTOR_LATENCY_MS: '0', MOCK_CONNECTOR_PERMANENT_FAILURE_RATE: '1' }),
+      { registry },
+    );
     expect(connectors.channels()).toEqual(['whatsapp', 'messenger']);
     expect(connectors.get('telegram')).toBeUndefined();
-    expect(await connectors.get('whatsapp')!.deliver({ to: '4915112345678', text: 'x' })).toMatchObject({ outcome: 'permanent', reason: 'simulated_permanent' });
+    expect(await connectors.get('whatsapp')!.deliver({ to: '4915112345678', text: 'x' })).toMatchObject({
+      outcome: 'permanent',
+      reason: 'simulated_permanent',
+    });
     expect((connectors.get('whatsapp')!.connector as MockConnector).sent).toHaveLength(0);
     expect(await registry.getSingleMetricAsString('connector_calls_total')).toContain('connector="whatsapp",result="permanent"');
     await connectors.close();
   });
 
   it('rejects bad settings naming the variable', () => {
-    const bad = connectorsConfigSchema.safeParse({ CONNECTORS_ENABLED: 'telegram,fax', TELEGRAM_BOT_TOKEN: 'nope', TELEGRAM_API_ROOT: 'http://127.0.0.1:1/', MOCK_CONNECTOR_FAILURE_RATE: '2' });
+    const bad = connectorsConfigSchema.safeParse({
+      CONNECTORS_ENABLED: 'telegram,fax',
+      TELEGRAM_BOT_TOKEN: 'nope',
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:1/',
+      MOCK_CONNECTOR_FAILURE_RATE: '2',
+    });
     expect(bad.success).toBe(false);
-    expect(bad.error!.issues.map((i) => i.path[0]).sort()).toEqual(['CONNECTORS_ENABLED', 'MOCK_CONNECTOR_FAILURE_RATE', 'TELEGRAM_API_ROOT', 'TELEGRAM_BOT_TOKEN']);
+    expect(bad.error!.issues.map((i) => i.path[0]).sort()).toEqual([
+      'CONNECTORS_ENABLED',
+      'MOCK_CONNECTOR_FAILURE_RATE',
+      'TELEGRAM_API_ROOT',
+      'TELEGRAM_BOT_TOKEN',
+    ]);
   });
 
   it('refuses to enable Telegram without a token', () => {

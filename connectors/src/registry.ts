@@ -78,7 +78,10 @@ function create(channel: ExternalChannel, config: ConnectorsConfig, index: numbe
         maxUploadBytes: config.TELEGRAM_MAX_UPLOAD_BYTES,
         requestTimeoutSeconds: Math.ceil(config.CONNECTOR_TIMEOUT_MS / 1000) + 5,
       }),
-      policy: { overall: { points: config.TELEGRAM_RATE_PER_S, durationMs: 1_000 }, perRecipient: { points: config.TELEGRAM_RATE_PER_CHAT_PER_S, durationMs: 1_000 } },
+      policy: {
+        overall: { points: config.TELEGRAM_RATE_PER_S, durationMs: 1_000 },
+        perRecipient: { points: config.TELEGRAM_RATE_PER_CHAT_PER_S, durationMs: 1_000 },
+      },
     };
   }
   const behaviour = {
@@ -88,6 +91,16 @@ function create(channel: ExternalChannel, config: ConnectorsConfig, index: numbe
     // Each mock draws its own sequence so their failures are not in lock-step.
     seed: config.MOCK_CONNECTOR_SEED + index,
   };
-  const connector = channel === 'whatsapp' ? createWhatsAppMock(behaviour) : channel === 'instagram' ? createInstagramMock(behaviour) : createMessengerMock(behaviour);
-  return { connector, ...(config.MOCK_CONNECTOR_RATE_PER_S > 0 ? { policy: { overall: { points: config.MOCK_CONNECTOR_RATE_PER_S, durationMs: 1_000 } } } : {}) };
+  const connector =
+    channel === 'whatsapp'
+      ? createWhatsAppMock(behaviour)
+      : channel === 'instagram'
+        ? createInstagramMock(behaviour)
+        : createMessengerMock(behaviour);
+  return {
+    connector,
+    ...(config.MOCK_CONNECTOR_RATE_PER_S > 0
+      ? { policy: { overall: { points: config.MOCK_CONNECTOR_RATE_PER_S, durationMs: 1_000 } } }
+      : {}),
+  };
 }

@@ -81,11 +81,20 @@ export function runConnectorContract(name: string, create: () => Promise<Contrac
       const a = await h.connector.send({ to: h.otherRecipient, text: 'first' });
       const b = await h.connector.send({ to: h.otherRecipient, text: 'second' });
       expect(a.externalId).not.toBe(b.externalId);
-      expect(h.delivered(h.otherRecipient).map((r) => r.text).filter((t) => t === 'first' || t === 'second')).toEqual(['first', 'second']);
+      expect(
+        h
+          .delivered(h.otherRecipient)
+          .map((r) => r.text)
+          .filter((t) => t === 'first' || t === 'second'),
+      ).toEqual(['first', 'second']);
     });
 
     it('delivers a file, with its caption', async () => {
-      const sent = await h.connector.sendFile({ to: h.recipient, file: { filename: 'report.pdf', size: FILE_BYTES.byteLength, contentType: 'application/pdf', url: fileUrl }, caption: 'the report' });
+      const sent = await h.connector.sendFile({
+        to: h.recipient,
+        file: { filename: 'report.pdf', size: FILE_BYTES.byteLength, contentType: 'application/pdf', url: fileUrl },
+        caption: 'the report',
+      });
       expect(sent.externalId).toMatch(/\S/);
       const rec = h.delivered(h.recipient).find((r) => r.externalId === sent.externalId);
       expect(rec).toBeDefined();
@@ -95,7 +104,9 @@ export function runConnectorContract(name: string, create: () => Promise<Contrac
 
     it('refuses a text over its length limit as permanent, without sending', async () => {
       const before = h.delivered(h.recipient).length;
-      await expect(h.connector.send({ to: h.recipient, text: 'x'.repeat(h.connector.capabilities.maxTextLength + 1) })).rejects.toBeInstanceOf(PermanentError);
+      await expect(
+        h.connector.send({ to: h.recipient, text: 'x'.repeat(h.connector.capabilities.maxTextLength + 1) }),
+      ).rejects.toBeInstanceOf(PermanentError);
       expect(h.delivered(h.recipient)).toHaveLength(before);
     });
 
@@ -130,7 +141,9 @@ export function runConnectorContract(name: string, create: () => Promise<Contrac
     it('gives up on an aborted call with a transient error', async () => {
       const controller = new AbortController();
       controller.abort();
-      await expect(h.connector.send({ to: h.recipient, text: 'aborted' }, { signal: controller.signal })).rejects.toBeInstanceOf(TransientError);
+      await expect(h.connector.send({ to: h.recipient, text: 'aborted' }, { signal: controller.signal })).rejects.toBeInstanceOf(
+        TransientError,
+      );
     });
 
     it('parses an inbound text into a text event with a stable event id', () => {

@@ -70,8 +70,13 @@ export function prepareLocalObservability(s: LocalObservabilitySettings): LocalO
         rules: readFileSync(ALERTS_FILE, 'utf8'),
         scrapeInterval: '5s',
       });
-      const lines = [`  Prometheus    ${prometheus.url}   (alerts: ${prometheus.url}/alerts, rules: deploy/observability/prometheus/alerts.yml)`];
-      if (build.exitCode !== null || (await Promise.race([built.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 100))]))) {
+      const lines = [
+        `  Prometheus    ${prometheus.url}   (alerts: ${prometheus.url}/alerts, rules: deploy/observability/prometheus/alerts.yml)`,
+      ];
+      if (
+        build.exitCode !== null ||
+        (await Promise.race([built.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 100))]))
+      ) {
         if (await built) startJaeger();
         else lines.push('  Jaeger        could not be built (see above); traces are not collected');
       } else {

@@ -44,7 +44,11 @@ function writeTargets(dir: string, service: string, url: string): void {
 /** The scrape config as JSON, which is YAML too (Prometheus reads either). */
 export function prometheusConfig(o: Omit<LocalPrometheusOptions, 'port' | 'rules'> & { rulesFile: string }): string {
   const config = {
-    global: { scrape_interval: o.scrapeInterval ?? '15s', evaluation_interval: o.evaluationInterval ?? o.scrapeInterval ?? '15s', external_labels: { system: 'messaging-hub' } },
+    global: {
+      scrape_interval: o.scrapeInterval ?? '15s',
+      evaluation_interval: o.evaluationInterval ?? o.scrapeInterval ?? '15s',
+      external_labels: { system: 'messaging-hub' },
+    },
     rule_files: [o.rulesFile],
     ...(o.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [o.alertmanager] }] }] } } : {}),
     scrape_configs: Object.keys(o.targets).map((service) => ({
@@ -67,7 +71,13 @@ export function startLocalPrometheus(o: LocalPrometheusOptions): Promise<LocalPr
   const url = `http://127.0.0.1:${o.port}`;
   const proc = spawn(
     'prometheus',
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${join(o.dir, 'data')}`, `--web.listen-address=127.0.0.1:${o.port}`, '--storage.tsdb.retention.time=1d', `--web.external-url=${url}`],
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(o.dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${o.port}`,
+      '--storage.tsdb.retention.time=1d',
+      `--web.external-url=${url}`,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output: string[] = [];

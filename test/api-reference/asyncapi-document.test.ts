@@ -20,10 +20,18 @@ describe('the WebSocket protocol documents (issue 19, items 1 and 5)', () => {
   it('docs/websocket.md names every op, error code and close code the code has', () => {
     const doc = readFileSync(join(REPO_ROOT, 'docs', 'websocket.md'), 'utf8');
     const missing = [
-      ...Object.keys(ClientFrames).map((op) => `client op ${op}`).filter((s) => !doc.includes(`\`${s.split(' ')[2]}\``)),
-      ...Object.keys(SERVER_FRAMES).map((op) => `server op ${op}`).filter((s) => !doc.includes(`\`${s.split(' ')[2]}`)),
-      ...Object.keys(FRAME_ERROR_CODES).filter((c) => !doc.includes(`\`${c}\``)).map((c) => `error code ${c}`),
-      ...[...new Set([...Object.values(CloseCodes), ...CLOSE_CODES.map((c) => c.code)])].filter((code) => !new RegExp(`^\\| ${code} \\|`, 'm').test(doc)).map((c) => `close code ${c}`),
+      ...Object.keys(ClientFrames)
+        .map((op) => `client op ${op}`)
+        .filter((s) => !doc.includes(`\`${s.split(' ')[2]}\``)),
+      ...Object.keys(SERVER_FRAMES)
+        .map((op) => `server op ${op}`)
+        .filter((s) => !doc.includes(`\`${s.split(' ')[2]}`)),
+      ...Object.keys(FRAME_ERROR_CODES)
+        .filter((c) => !doc.includes(`\`${c}\``))
+        .map((c) => `error code ${c}`),
+      ...[...new Set([...Object.values(CloseCodes), ...CLOSE_CODES.map((c) => c.code)])]
+        .filter((code) => !new RegExp(`^\\| ${code} \\|`, 'm').test(doc))
+        .map((c) => `close code ${c}`),
     ];
     expect(missing).toEqual([]);
   });

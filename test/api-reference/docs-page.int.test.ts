@@ -27,7 +27,11 @@ describe('/docs in Chromium (issue 19, acceptance)', () => {
       const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
     });
     const upstream = `http://127.0.0.1:${(frontend.address() as AddressInfo).port}`;
-    gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: { frontend: upstream, presence: upstream, files: upstream, router: upstream } });
+    gateway = await startGateway({
+      host: '127.0.0.1',
+      port: 0,
+      upstreams: { frontend: upstream, presence: upstream, files: upstream, router: upstream },
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
 

@@ -5,10 +5,23 @@ import { validate } from '@readme/openapi-parser';
 import { buildHubApps } from '../../scripts/sdk-generate';
 import { createFrontendApp } from '../../services/frontend/src/app';
 
-type Doc = { openapi: string; paths: Record<string, Record<string, { responses: Record<string, { headers?: object }>; security?: object[] }>> };
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, { headers?: object }>; security?: object[] }>>;
+};
 
 /** Served by a service but deliberately not part of the public API document: probes, metrics and the reference itself. */
-const NOT_API = new Set(['/health/live', '/health/ready', '/metrics', '/openapi.json', '/openapi/frontend.json', '/asyncapi.json', '/docs', '/docs/websocket', '/docs/assets/{name}']);
+const NOT_API = new Set([
+  '/health/live',
+  '/health/ready',
+  '/metrics',
+  '/openapi.json',
+  '/openapi/frontend.json',
+  '/asyncapi.json',
+  '/docs',
+  '/docs/websocket',
+  '/docs/assets/{name}',
+]);
 
 const toOpenApiPath = (honoPath: string) => honoPath.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}');
 
@@ -37,7 +50,9 @@ async function gatewayDocument(): Promise<Doc> {
 describe("the gateway's OpenAPI document (issue 19, item 1)", () => {
   it('documents every operation that frontend, files and presence serve', async () => {
     const doc = await gatewayDocument();
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    );
     const served = servedOperations(buildHubApps());
     // The services' apps really were enumerated (a broken enumeration must not pass vacuously).
     expect(served).toEqual(expect.arrayContaining(['GET /v1/presence/{username}', 'POST /v1/files/initiate', 'POST /v1/messages']));
@@ -53,7 +68,9 @@ describe("the gateway's OpenAPI document (issue 19, item 1)", () => {
   });
 
   it('documents Retry-After on every 429 and 503, and the token flows', async () => {
-    const doc = (await gatewayDocument()) as Doc & { components: { securitySchemes: Record<string, { flows?: Record<string, { tokenUrl: string }> }> } };
+    const doc = (await gatewayDocument()) as Doc & {
+      components: { securitySchemes: Record<string, { flows?: Record<string, { tokenUrl: string }> }> };
+    };
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         for (const status of ['429', '503']) {

@@ -38,13 +38,18 @@ describe.each(RECEIVERS)('the %s webhook receiver example (issue 19, item 5)', (
     return { url, lines };
   }
 
-  const post = (url: string, headers: Record<string, string>, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const post = (url: string, headers: Record<string, string>, body: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   it('accepts a signed call once per webhook-id, also while a rotation signs with two secrets; refuses a tampered body, an old timestamp and another secret', async () => {
     const previous = newSecret();
     const { url, lines } = await start(previous);
     const id = `msg_${randomUUID()}`;
-    const body = JSON.stringify({ type: 'message.delivered', timestamp: new Date().toISOString(), data: { message_id: randomUUID(), recipient: 'bob', status: 'delivered' } });
+    const body = JSON.stringify({
+      type: 'message.delivered',
+      timestamp: new Date().toISOString(),
+      data: { message_id: randomUUID(), recipient: 'bob', status: 'delivered' },
+    });
     // A rotation's grace period: the hub signs with the new and the previous secret; this receiver still holds the previous one.
     const signed = signPayload(id, new Date(), body, [newSecret(), previous]);
     expect((await post(url, { ...signed }, body)).status).toBe(204);

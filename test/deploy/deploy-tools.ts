@@ -23,7 +23,10 @@ export interface K8sObject {
 
 /** `kustomize build` of an overlay, every object strictly decoded into the Kubernetes API types (throws with the decoder's message otherwise). */
 export function buildOverlay(tools: { kustomize: string; validate: string }, overlay: string): K8sObject[] {
-  const yaml = execFileSync(tools.kustomize, ['build', join(REPO_ROOT, 'deploy/k8s/overlays', overlay)], { encoding: 'utf8', maxBuffer: 32 << 20 });
+  const yaml = execFileSync(tools.kustomize, ['build', join(REPO_ROOT, 'deploy/k8s/overlays', overlay)], {
+    encoding: 'utf8',
+    maxBuffer: 32 << 20,
+  });
   return validateK8s(tools, yaml);
 }
 
@@ -40,7 +43,9 @@ export function composeTestEnv(): string {
     S3_SECRET_KEY: randomBytes(24).toString('hex'),
     GRAFANA_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
   };
-  const text = readFileSync(join(REPO_ROOT, 'deploy/compose.env.example'), 'utf8').replace(/^([A-Z0-9_]+)=$/gm, (line, key: string) => (generated[key] ? `${key}=${generated[key]}` : line));
+  const text = readFileSync(join(REPO_ROOT, 'deploy/compose.env.example'), 'utf8').replace(/^([A-Z0-9_]+)=$/gm, (line, key: string) =>
+    generated[key] ? `${key}=${generated[key]}` : line,
+  );
   const file = join(mkdtempSync(join(tmpdir(), 'hub-compose-')), '.env');
   writeFileSync(file, text);
   return file;
@@ -60,7 +65,12 @@ export interface ComposeService {
 
 /** docker-compose.yml loaded and validated by compose-go (the loader of docker compose) with `envFile` as .env. */
 export function loadCompose(tools: { validate: string }, envFile: string): { services: Record<string, ComposeService> } {
-  return JSON.parse(execFileSync(tools.validate, ['compose', '-env-file', envFile, join(REPO_ROOT, 'docker-compose.yml')], { encoding: 'utf8', maxBuffer: 32 << 20 })) as {
+  return JSON.parse(
+    execFileSync(tools.validate, ['compose', '-env-file', envFile, join(REPO_ROOT, 'docker-compose.yml')], {
+      encoding: 'utf8',
+      maxBuffer: 32 << 20,
+    }),
+  ) as {
     services: Record<string, ComposeService>;
   };
 }

@@ -20,19 +20,77 @@ const TUNING = 'a tuning knob whose default is the production value (.env.exampl
 const DEFAULTED_ON_PURPOSE: Record<string, string> = {
   ...Object.fromEntries(
     [
-      'ACCEPT_RETRY_AFTER_S', 'CATCH_UP_PAGE_SIZE', 'CONNECTOR_BREAKER_ERROR_PERCENT', 'CONNECTOR_BREAKER_RESET_MS', 'CONNECTOR_BREAKER_VOLUME_THRESHOLD',
-      'CONNECTOR_BREAKER_WINDOW_MS', 'CONNECTOR_RATE_MAX_WAIT_MS', 'CONNECTOR_TIMEOUT_MS', 'CONVERSATION_CACHE_SIZE', 'EXTERNAL_FILE_LINK_TTL_S',
-      'FILES_ABANDONED_UPLOAD_TTL_S', 'FILES_ALLOWED_CONTENT_TYPES', 'FILES_DENIED_CONTENT_TYPES', 'FILES_DOWNLOAD_URL_TTL_S', 'FILES_HOUSEKEEPING_INTERVAL_MS',
-      'FILES_MAX_BODY_BYTES', 'FILES_MAX_SIZE_BYTES', 'FILES_MULTIPART_THRESHOLD_BYTES', 'FILES_PART_SIZE_BYTES', 'FILES_UPLOAD_URL_TTL_S',
-      'LOGIN_ACCOUNT_SLOWDOWN_AFTER', 'LOGIN_ACCOUNT_SLOWDOWN_MS', 'LOGIN_LIMIT_WINDOW_S', 'LOGIN_MAX_ATTEMPTS_PER_IP', 'LOGIN_MAX_FAILURES_PER_ACCOUNT',
-      'MAX_BODY_BYTES', 'MESSAGE_ID_CLAIM_TTL_S', 'OUTBOUND_BACKOFF_BASE_MS', 'OUTBOUND_BACKOFF_JITTER', 'OUTBOUND_MAX_ATTEMPTS', 'OUTBOUND_MAX_DEFER_MS',
-      'OUTBOUND_QUEUE_RECHECK_MS', 'OUTBOUND_RETRY_MAX_IN_MEMORY', 'OUTBOUND_SWEEP_GRACE_MS', 'OUTBOUND_SWEEP_INTERVAL_MS', 'PASSWORD_HASH_MEMORY_KIB',
-      'PASSWORD_HASH_TIME_COST', 'PRESENCE_TTL_MS', 'REFRESH_TOKEN_TTL_S', 'ROUTER_PARTITION_CONCURRENCY', 'ROUTER_SEQUENCE_CACHE_SIZE', 'ROUTER_WRITE_GROUPS',
-      'TELEGRAM_LINK_CODE_TTL_S', 'TELEGRAM_MAX_UPLOAD_BYTES', 'TELEGRAM_MAX_URL_BYTES', 'TELEGRAM_RATE_PER_CHAT_PER_S', 'TELEGRAM_RATE_PER_S',
-      'TELEGRAM_WEBHOOK_MAX_BYTES', 'TOKEN_CACHE_SIZE', 'TYPING_TTL_MS', 'UNKNOWN_MEMBER_LIMIT', 'UNKNOWN_MEMBER_WINDOW_S', 'WEBHOOK_DELIVERY_RETENTION_DAYS',
-      'WEBHOOK_DISABLE_AFTER_MS', 'WEBHOOK_MAX_HELD', 'WEBHOOK_MAX_IN_FLIGHT', 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', 'WEBHOOK_MAX_PER_CLIENT',
-      'WEBHOOK_POLL_INTERVAL_MS', 'WEBHOOK_RECOVERY_INTERVAL_MS', 'WEBHOOK_REORDER_WINDOW_MS', 'WEBHOOK_RESPONSE_MAX_BYTES', 'WEBHOOK_RETRY_JITTER', 'WEBHOOK_RETRY_SCHEDULE_MS',
-      'WEBHOOK_SECRET_GRACE_S', 'WEBHOOK_TIMEOUT_MS', 'WS_HEARTBEAT_INTERVAL_MS', 'WS_HEARTBEAT_MISSES', 'WS_MAX_FRAME_BYTES', 'WS_RATE_BURST', 'WS_RATE_PER_S',
+      'ACCEPT_RETRY_AFTER_S',
+      'CATCH_UP_PAGE_SIZE',
+      'CONNECTOR_BREAKER_ERROR_PERCENT',
+      'CONNECTOR_BREAKER_RESET_MS',
+      'CONNECTOR_BREAKER_VOLUME_THRESHOLD',
+      'CONNECTOR_BREAKER_WINDOW_MS',
+      'CONNECTOR_RATE_MAX_WAIT_MS',
+      'CONNECTOR_TIMEOUT_MS',
+      'CONVERSATION_CACHE_SIZE',
+      'EXTERNAL_FILE_LINK_TTL_S',
+      'FILES_ABANDONED_UPLOAD_TTL_S',
+      'FILES_ALLOWED_CONTENT_TYPES',
+      'FILES_DENIED_CONTENT_TYPES',
+      'FILES_DOWNLOAD_URL_TTL_S',
+      'FILES_HOUSEKEEPING_INTERVAL_MS',
+      'FILES_MAX_BODY_BYTES',
+      'FILES_MAX_SIZE_BYTES',
+      'FILES_MULTIPART_THRESHOLD_BYTES',
+      'FILES_PART_SIZE_BYTES',
+      'FILES_UPLOAD_URL_TTL_S',
+      'LOGIN_ACCOUNT_SLOWDOWN_AFTER',
+      'LOGIN_ACCOUNT_SLOWDOWN_MS',
+      'LOGIN_LIMIT_WINDOW_S',
+      'LOGIN_MAX_ATTEMPTS_PER_IP',
+      'LOGIN_MAX_FAILURES_PER_ACCOUNT',
+      'MAX_BODY_BYTES',
+      'MESSAGE_ID_CLAIM_TTL_S',
+      'OUTBOUND_BACKOFF_BASE_MS',
+      'OUTBOUND_BACKOFF_JITTER',
+      'OUTBOUND_MAX_ATTEMPTS',
+      'OUTBOUND_MAX_DEFER_MS',
+      'OUTBOUND_QUEUE_RECHECK_MS',
+      'OUTBOUND_RETRY_MAX_IN_MEMORY',
+      'OUTBOUND_SWEEP_GRACE_MS',
+      'OUTBOUND_SWEEP_INTERVAL_MS',
+      'PASSWORD_HASH_MEMORY_KIB',
+      'PASSWORD_HASH_TIME_COST',
+      'PRESENCE_TTL_MS',
+      'REFRESH_TOKEN_TTL_S',
+      'ROUTER_PARTITION_CONCURRENCY',
+      'ROUTER_SEQUENCE_CACHE_SIZE',
+      'ROUTER_WRITE_GROUPS',
+      'TELEGRAM_LINK_CODE_TTL_S',
+      'TELEGRAM_MAX_UPLOAD_BYTES',
+      'TELEGRAM_MAX_URL_BYTES',
+      'TELEGRAM_RATE_PER_CHAT_PER_S',
+      'TELEGRAM_RATE_PER_S',
+      'TELEGRAM_WEBHOOK_MAX_BYTES',
+      'TOKEN_CACHE_SIZE',
+      'TYPING_TTL_MS',
+      'UNKNOWN_MEMBER_LIMIT',
+      'UNKNOWN_MEMBER_WINDOW_S',
+      'WEBHOOK_DELIVERY_RETENTION_DAYS',
+      'WEBHOOK_DISABLE_AFTER_MS',
+      'WEBHOOK_MAX_HELD',
+      'WEBHOOK_MAX_IN_FLIGHT',
+      'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT',
+      'WEBHOOK_MAX_PER_CLIENT',
+      'WEBHOOK_POLL_INTERVAL_MS',
+      'WEBHOOK_RECOVERY_INTERVAL_MS',
+      'WEBHOOK_REORDER_WINDOW_MS',
+      'WEBHOOK_RESPONSE_MAX_BYTES',
+      'WEBHOOK_RETRY_JITTER',
+      'WEBHOOK_RETRY_SCHEDULE_MS',
+      'WEBHOOK_SECRET_GRACE_S',
+      'WEBHOOK_TIMEOUT_MS',
+      'WS_HEARTBEAT_INTERVAL_MS',
+      'WS_HEARTBEAT_MISSES',
+      'WS_MAX_FRAME_BYTES',
+      'WS_RATE_BURST',
+      'WS_RATE_PER_S',
       'WS_SEND_BUFFER_BYTES',
     ].map((k) => [k, TUNING]),
   ),
@@ -45,8 +103,10 @@ const DEFAULTED_ON_PURPOSE: Record<string, string> = {
   OTEL_TRACES_SAMPLER: 'parent-based always-on by default; set a ratio sampler for high volumes',
   OTEL_TRACES_SAMPLER_ARG: 'only with a ratio sampler',
   OTEL_SDK_DISABLED: 'tracing is on exactly when an endpoint is set',
-  KAFKA_PRODUCER_LINGER_MS: 'each service has its own default (5 ms; 0 in the router, whose publishes are whole batches): one shared value would be wrong for one of them',
-  CONNECTORS_ENABLED: 'unset serves the mock channels plus telegram when TELEGRAM_BOT_TOKEN is set, which is what a deployment wants by default',
+  KAFKA_PRODUCER_LINGER_MS:
+    'each service has its own default (5 ms; 0 in the router, whose publishes are whole batches): one shared value would be wrong for one of them',
+  CONNECTORS_ENABLED:
+    'unset serves the mock channels plus telegram when TELEGRAM_BOT_TOKEN is set, which is what a deployment wants by default',
   MOCK_CONNECTOR_LATENCY_MS: 'mock channels only (tests, demos)',
   MOCK_CONNECTOR_FAILURE_RATE: 'mock channels only (tests, demos)',
   MOCK_CONNECTOR_PERMANENT_FAILURE_RATE: 'mock channels only (tests, demos)',
@@ -72,7 +132,12 @@ const COMPOSE_DEFAULTED: Record<string, string> = {
   KAFKA_SASL_PASSWORD: 'compose runs its own plain Kafka (commented entries show how to use a managed one)',
 };
 
-const SCHEMAS: Record<string, z.ZodObject> = { frontend: frontendConfigSchema, router: routerConfigSchema, presence: presenceConfigSchema, files: filesConfigSchema };
+const SCHEMAS: Record<string, z.ZodObject> = {
+  frontend: frontendConfigSchema,
+  router: routerConfigSchema,
+  presence: presenceConfigSchema,
+  files: filesConfigSchema,
+};
 
 /** Secret values of the right shape for parsing (the real ones come from the operator). */
 const SECRET_VALUES: Record<string, string> = {
@@ -91,7 +156,9 @@ interface EnvVar {
   value?: string;
   valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean }; fieldRef?: { fieldPath: string } };
 }
-type Deployment = K8sObject & { spec: { template: { spec: { containers: { envFrom?: { configMapRef?: { name: string } }[]; env?: EnvVar[] }[] } } } };
+type Deployment = K8sObject & {
+  spec: { template: { spec: { containers: { envFrom?: { configMapRef?: { name: string } }[]; env?: EnvVar[] }[] } } };
+};
 
 /** What the named Deployment's container sees: its ConfigMaps, literal values, fields, and the secrets it references (with stand-in values). */
 function podEnvironment(objects: K8sObject[], name: string): { env: Record<string, string>; provided: Set<string> } {
@@ -100,7 +167,8 @@ function podEnvironment(objects: K8sObject[], name: string): { env: Record<strin
   const env: Record<string, string> = {};
   const provided = new Set<string>();
   for (const from of c.envFrom ?? []) {
-    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === from.configMapRef?.name) as { data?: Record<string, string> } | undefined;
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === from.configMapRef?.name) as
+      { data?: Record<string, string> } | undefined;
     for (const [k, v] of Object.entries(cm?.data ?? {})) {
       provided.add(k);
       // An empty value in a ConfigMap is an empty variable, which the schemas treat as given.
@@ -111,7 +179,8 @@ function podEnvironment(objects: K8sObject[], name: string): { env: Record<strin
     provided.add(e.name);
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.fieldRef) env[e.name] = `${name}-7d4b9c-x2x8q`;
-    else if (e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional) env[e.name] = SECRET_VALUES[e.valueFrom.secretKeyRef.key] ?? `stand-in-${e.name}`;
+    else if (e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional)
+      env[e.name] = SECRET_VALUES[e.valueFrom.secretKeyRef.key] ?? `stand-in-${e.name}`;
   }
   return { env, provided };
 }
@@ -130,7 +199,9 @@ describe('every variable a service reads is set by the deployment or defaulted o
     );
     const read = new Set(Object.values(SCHEMAS).flatMap((s) => Object.keys(s.shape)));
     // Entries for variables no service reads yet (Kafka security lands separately) are allowed only if documented or pending.
-    const stale = Object.keys({ ...DEFAULTED_ON_PURPOSE, ...COMPOSE_DEFAULTED }).filter((k) => !read.has(k) && !documented.has(k) && !k.startsWith('KAFKA_'));
+    const stale = Object.keys({ ...DEFAULTED_ON_PURPOSE, ...COMPOSE_DEFAULTED }).filter(
+      (k) => !read.has(k) && !documented.has(k) && !k.startsWith('KAFKA_'),
+    );
     expect(stale).toEqual([]);
   });
 
@@ -166,13 +237,16 @@ describe('every variable a service reads is set by the deployment or defaulted o
         });
       }
       it('every secret a pod references is in the Secret template', () => {
-        const template = validateK8s(tools, readFileSync(join(REPO_ROOT, 'deploy/k8s/base/secrets.example.yaml'), 'utf8')).find((s) => s.metadata.name === 'hub-secrets') as unknown as {
+        const template = validateK8s(tools, readFileSync(join(REPO_ROOT, 'deploy/k8s/base/secrets.example.yaml'), 'utf8')).find(
+          (s) => s.metadata.name === 'hub-secrets',
+        ) as unknown as {
           stringData: Record<string, string>;
         };
         for (const service of Object.keys(SCHEMAS)) {
           const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === service) as Deployment;
           for (const e of d.spec.template.spec.containers[0]!.env ?? []) {
-            if (e.valueFrom?.secretKeyRef) expect(Object.keys(template.stringData), `${service}: ${e.name}`).toContain(e.valueFrom.secretKeyRef.key);
+            if (e.valueFrom?.secretKeyRef)
+              expect(Object.keys(template.stringData), `${service}: ${e.name}`).toContain(e.valueFrom.secretKeyRef.key);
           }
         }
       });

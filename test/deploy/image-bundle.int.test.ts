@@ -28,27 +28,36 @@ describe('service bundles (the container image entry point)', () => {
     expect(run.stderr).toMatch(/one of frontend, router, presence, files/);
   });
 
-  it.each(['router', 'files'] as const)('%s: runs under plain node, is healthy, drains on SIGTERM', async (service) => {
-    const port = await freePort();
-    const env = { ...isolatedServiceEnv({ NODE_ENV: 'production' }), PATH: process.env.PATH ?? '', [`${service.toUpperCase()}_PORT`]: String(port) };
-    const proc = spawn(process.execPath, [join(dir, 'hub.mjs'), service], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    proc.stdout.on('data', (b: Buffer) => output.push(b.toString()));
-    proc.stderr.on('data', (b: Buffer) => output.push(b.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    try {
-      const healthcheck = () => spawnSync(process.execPath, [join(dir, 'healthcheck.mjs')], { env: { ...env, SERVICE: service }, encoding: 'utf8' }).status;
-      const deadline = Date.now() + 45_000;
-      let status = healthcheck();
-      while (status !== 0 && Date.now() < deadline && proc.exitCode === null) {
-        await new Promise((r) => setTimeout(r, 500));
-        status = healthcheck();
+  it.each(['router', 'files'] as const)(
+    '%s: runs under plain node, is healthy, drains on SIGTERM',
+    async (service) => {
+      const port = await freePort();
+      const env = {
+        ...isolatedServiceEnv({ NODE_ENV: 'production' }),
+        PATH: process.env.PATH ?? '',
+        [`${service.toUpperCase()}_PORT`]: String(port),
+      };
+      const proc = spawn(process.execPath, [join(dir, 'hub.mjs'), service], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const output: string[] = [];
+      proc.stdout.on('data', (b: Buffer) => output.push(b.toString()));
+      proc.stderr.on('data', (b: Buffer) => output.push(b.toString()));
+      const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+      try {
+        const healthcheck = () =>
+          spawnSync(process.execPath, [join(dir, 'healthcheck.mjs')], { env: { ...env, SERVICE: service }, encoding: 'utf8' }).status;
+        const deadline = Date.now() + 45_000;
+        let status = healthcheck();
+        while (status !== 0 && Date.now() < deadline && proc.exitCode === null) {
+          await new Promise((r) => setTimeout(r, 500));
+          status = healthcheck();
+        }
+        expect(status, output.join('')).toBe(0);
+      } finally {
+        proc.kill('SIGTERM');
       }
-      expect(status, output.join('')).toBe(0);
-    } finally {
-      proc.kill('SIGTERM');
-    }
-    expect(await exited).toBe(0);
-    expect(output.join('')).toContain(`"msg":"${service} stopped"`);
-  }, 90_000);
+      expect(await exited).toBe(0);
+      expect(output.join('')).toContain(`"msg":"${service} stopped"`);
+    },
+    90_000,
+  );
 });

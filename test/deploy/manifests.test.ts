@@ -2,7 +2,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/stack-env';
-import { buildOverlay, composeTestEnv, ensureDeployTools, loadCompose, OVERLAYS, validateK8s, type ComposeService, type K8sObject } from './deploy-tools';
+import {
+  buildOverlay,
+  composeTestEnv,
+  ensureDeployTools,
+  loadCompose,
+  OVERLAYS,
+  validateK8s,
+  type ComposeService,
+  type K8sObject,
+} from './deploy-tools';
 
 // Docker and a cluster are not available where the suite runs: the manifests
 // are checked with the specifications' own libraries instead (kustomize;
@@ -31,14 +40,19 @@ interface PodSpec {
   containers: Container[];
   volumes?: { secret?: { secretName: string } }[];
 }
-type Deployment = K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
+type Deployment = K8sObject & {
+  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+};
 
 const HUB_SERVICES = ['frontend', 'router', 'presence', 'files'] as const;
 const DEPLOYMENTS = [...HUB_SERVICES, 'gateway'] as const;
 
 const ofKind = <T extends K8sObject>(objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind) as T[];
-const named = <T extends K8sObject>(objects: K8sObject[], kind: string, name: string) => ofKind<T>(objects, kind).find((o) => o.metadata.name === name);
-const configData = (objects: K8sObject[], prefix: string) => (ofKind(objects, 'ConfigMap').find((c) => c.metadata.name.startsWith(`${prefix}-`)) as { data?: Record<string, string> } | undefined)?.data ?? {};
+const named = <T extends K8sObject>(objects: K8sObject[], kind: string, name: string) =>
+  ofKind<T>(objects, kind).find((o) => o.metadata.name === name);
+const configData = (objects: K8sObject[], prefix: string) =>
+  (ofKind(objects, 'ConfigMap').find((c) => c.metadata.name.startsWith(`${prefix}-`)) as { data?: Record<string, string> } | undefined)
+    ?.data ?? {};
 
 describe('deploy/k8s', () => {
   let tools: ReturnType<typeof ensureDeployTools>;
@@ -51,7 +65,8 @@ describe('deploy/k8s', () => {
   it('the Secret templates are valid Kubernetes objects', () => {
     const secrets = validateK8s(tools, readFileSync(join(REPO_ROOT, 'deploy/k8s/base/secrets.example.yaml'), 'utf8'));
     expect(secrets.map((s) => `${s.kind}/${s.metadata.name}`)).toEqual(['Secret/hub-secrets', 'Secret/gateway-tls']);
-    for (const s of secrets) for (const v of Object.values((s as { stringData?: Record<string, string> }).stringData ?? {})) expect(v).toBe('REPLACE_ME');
+    for (const s of secrets)
+      for (const v of Object.values((s as { stringData?: Record<string, string> }).stringData ?? {})) expect(v).toBe('REPLACE_ME');
   });
 
   for (const overlay of OVERLAYS) {
@@ -90,7 +105,9 @@ describe('deploy/k8s', () => {
       });
 
       it('autoscales frontend, router and presence, router at most one replica per Kafka partition', () => {
-        const hpas = ofKind<K8sObject & { spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number } }>(objects(), 'HorizontalPodAutoscaler');
+        const hpas = ofKind<
+          K8sObject & { spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number; maxReplicas: number } }
+        >(objects(), 'HorizontalPodAutoscaler');
         expect(hpas.map((h) => h.spec.scaleTargetRef.name).sort()).toEqual(['frontend', 'presence', 'router']);
         for (const h of hpas) {
           expect(named(objects(), h.spec.scaleTargetRef.kind, h.spec.scaleTargetRef.name), h.metadata.name).toBeDefined();
@@ -102,22 +119,35 @@ describe('deploy/k8s', () => {
 
       it('has a disruption budget per Deployment and Services that select pods', () => {
         const deployments = ofKind<Deployment>(objects(), 'Deployment');
-        const matches = (selector: Record<string, string>, d: Deployment) => Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v);
+        const matches = (selector: Record<string, string>, d: Deployment) =>
+          Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v);
         const pdbs = ofKind<K8sObject & { spec: { selector: { matchLabels: Record<string, string> } } }>(objects(), 'PodDisruptionBudget');
-        for (const d of deployments) expect(pdbs.some((p) => matches(p.spec.selector.matchLabels, d)), d.metadata.name).toBe(true);
+        for (const d of deployments)
+          expect(
+            pdbs.some((p) => matches(p.spec.selector.matchLabels, d)),
+            d.metadata.name,
+          ).toBe(true);
         for (const s of ofKind<K8sObject & { spec: { selector: Record<string, string> } }>(objects(), 'Service')) {
-          expect(deployments.some((d) => matches(s.spec.selector, d)), s.metadata.name).toBe(true);
+          expect(
+            deployments.some((d) => matches(s.spec.selector, d)),
+            s.metadata.name,
+          ).toBe(true);
         }
       });
 
       it('refers only to ConfigMaps it creates and to Secrets of the templates; no home-made StatefulSets', () => {
-        const secretTemplates = validateK8s(tools, readFileSync(join(REPO_ROOT, 'deploy/k8s/base/secrets.example.yaml'), 'utf8')) as (K8sObject & { stringData: Record<string, string> })[];
+        const secretTemplates = validateK8s(
+          tools,
+          readFileSync(join(REPO_ROOT, 'deploy/k8s/base/secrets.example.yaml'), 'utf8'),
+        ) as (K8sObject & { stringData: Record<string, string> })[];
         const configMaps = new Set(ofKind(objects(), 'ConfigMap').map((c) => c.metadata.name));
         for (const d of ofKind<Deployment>(objects(), 'Deployment')) {
           const pod = d.spec.template.spec;
-          for (const v of pod.volumes ?? []) if (v.secret) expect(secretTemplates.map((s) => s.metadata.name)).toContain(v.secret.secretName);
+          for (const v of pod.volumes ?? [])
+            if (v.secret) expect(secretTemplates.map((s) => s.metadata.name)).toContain(v.secret.secretName);
           for (const c of pod.containers) {
-            for (const from of c.envFrom ?? []) if (from.configMapRef) expect(configMaps, d.metadata.name).toContain(from.configMapRef.name);
+            for (const from of c.envFrom ?? [])
+              if (from.configMapRef) expect(configMaps, d.metadata.name).toContain(from.configMapRef.name);
             for (const e of c.env ?? []) {
               const ref = e.valueFrom?.secretKeyRef;
               if (!ref) continue;
@@ -155,7 +185,23 @@ describe('docker-compose.yml', () => {
 
   it('runs the hub services, the gateway, the stores and the observability stack', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['alertmanager', 'etcd', 'files', 'frontend', 'gateway', 'grafana', 'jaeger', 'kafka', 'minio', 'minio-init', 'mongo', 'presence', 'prometheus', 'redis', 'router'].sort(),
+      [
+        'alertmanager',
+        'etcd',
+        'files',
+        'frontend',
+        'gateway',
+        'grafana',
+        'jaeger',
+        'kafka',
+        'minio',
+        'minio-init',
+        'mongo',
+        'presence',
+        'prometheus',
+        'redis',
+        'router',
+      ].sort(),
     );
     for (const name of HUB_SERVICES) expect(services[name]!.command, name).toEqual([name]);
     expect(services.mongo!.image).toMatch(/^mongo:/);

@@ -28,10 +28,16 @@ async function recorder(name: string): Promise<{ server: Server; port: number; s
     req.resume();
     if (req.url?.startsWith('/v1/limited')) {
       res.writeHead(429, { 'content-type': 'application/problem+json', 'retry-after': '42' });
-      return res.end('{"type":"https://hub.example/problems/rate-limited","title":"Too many requests","status":429,"detail":"the hub\'s own"}');
+      return res.end(
+        '{"type":"https://hub.example/problems/rate-limited","title":"Too many requests","status":429,"detail":"the hub\'s own"}',
+      );
     }
     // As a service with CORS_ALLOWED_ORIGINS set would: the gateway must not pass these on.
-    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': 'https://other.example', 'access-control-allow-credentials': 'true' });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'access-control-allow-origin': 'https://other.example',
+      'access-control-allow-credentials': 'true',
+    });
     res.end(JSON.stringify({ service: name }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -83,7 +89,12 @@ afterAll(async () => {
 
 describe('what reaches a service through the gateway', () => {
   it('X-Forwarded-For is the client address, replacing what the client sent; Host is the upstream; the path is normalised', async () => {
-    const res = await get('/v1/a/./b//c?q=1', { authorization: 'Bearer tok-xff', 'x-forwarded-for': '203.0.113.9', 'x-real-ip': '203.0.113.9', host: 'evil.example' });
+    const res = await get('/v1/a/./b//c?q=1', {
+      authorization: 'Bearer tok-xff',
+      'x-forwarded-for': '203.0.113.9',
+      'x-real-ip': '203.0.113.9',
+      host: 'evil.example',
+    });
     expect(res.status).toBe(200);
     const seen = frontend.seen.at(-1)!;
     expect(seen.url).toBe('/v1/a/b/c?q=1');
@@ -150,12 +161,18 @@ describe('render.sh refuses bad settings, naming them', () => {
   const render = (env: Record<string, string>) => {
     const out = mkdtempSync(join(tmpdir(), 'hub-gw-render-'));
     try {
-      return spawnSync('bash', [join(REPO_ROOT, 'deploy/gateway/render.sh'), out], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+      return spawnSync('bash', [join(REPO_ROOT, 'deploy/gateway/render.sh'), out], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        encoding: 'utf8',
+      });
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
   };
-  const certs = { GATEWAY_TLS_CERT: join(REPO_ROOT, 'deploy/gateway/.certs/server.crt'), GATEWAY_TLS_KEY: join(REPO_ROOT, 'deploy/gateway/.certs/server.key') };
+  const certs = {
+    GATEWAY_TLS_CERT: join(REPO_ROOT, 'deploy/gateway/.certs/server.crt'),
+    GATEWAY_TLS_KEY: join(REPO_ROOT, 'deploy/gateway/.certs/server.key'),
+  };
 
   it.each([
     [{ GATEWAY_CORS_ALLOWED_ORIGINS: '*' }, /GATEWAY_CORS_ALLOWED_ORIGINS: '\*' is not an origin/],

@@ -43,7 +43,11 @@ interface Answer {
 }
 
 /** One HTTPS request to the gateway, trusting only the development CA. */
-function call(method: string, url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: Buffer } = {}): Promise<Answer> {
+function call(
+  method: string,
+  url: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: Buffer } = {},
+): Promise<Answer> {
   const payload = opts.raw ?? (opts.body !== undefined ? Buffer.from(JSON.stringify(opts.body)) : undefined);
   const headers: Record<string, string> = {
     ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
@@ -52,7 +56,15 @@ function call(method: string, url: string, opts: { token?: string; body?: unknow
     ...opts.headers,
   };
   const u = new URL(url);
-  const options: RequestOptions = { method, hostname: u.hostname, port: u.port, path: u.pathname + u.search, headers, agent: u.protocol === 'https:' ? agent : undefined, ca: gw.ca };
+  const options: RequestOptions = {
+    method,
+    hostname: u.hostname,
+    port: u.port,
+    path: u.pathname + u.search,
+    headers,
+    agent: u.protocol === 'https:' ? agent : undefined,
+    ca: gw.ca,
+  };
   return new Promise((resolve, reject) => {
     const req = (u.protocol === 'https:' ? request : requestHttp)(options, (res) => {
       const chunks: Buffer[] = [];
@@ -87,7 +99,10 @@ async function user(): Promise<{ username: string; token: string }> {
 }
 
 async function conversation(owner: { username: string; token: string }, other: { username: string }): Promise<string> {
-  const res = await api('POST', '/v1/conversations', { token: owner.token, body: { type: 'group', members: [owner.username, other.username] } });
+  const res = await api('POST', '/v1/conversations', {
+    token: owner.token,
+    body: { type: 'group', members: [owner.username, other.username] },
+  });
   expect([200, 201], res.text).toContain(res.status);
   return res.body.conversation_id as string;
 }
@@ -168,7 +183,13 @@ afterAll(async () => {
   await gw?.stop();
   await Promise.allSettled(services.map((s) => s.stop('SIGKILL')));
   if (env) {
-    const store = new S3ObjectStore({ endpoint: env.S3_ENDPOINT!, accessKey: env.S3_ACCESS_KEY!, secretKey: env.S3_SECRET_KEY!, region: env.S3_REGION!, bucket: env.S3_BUCKET! });
+    const store = new S3ObjectStore({
+      endpoint: env.S3_ENDPOINT!,
+      accessKey: env.S3_ACCESS_KEY!,
+      secretKey: env.S3_SECRET_KEY!,
+      region: env.S3_REGION!,
+      bucket: env.S3_BUCKET!,
+    });
     for (const key of await store.list('').catch(() => [] as string[])) await store.remove(key).catch(() => {});
     await store.client.removeBucket(store.bucket).catch(() => {});
     await cleanupTestEnv(env);
@@ -203,15 +224,22 @@ describe('the production gateway (nginx) in front of a scaled-out hub', () => {
     expect(web.headers['content-security-policy']).toContain("default-src 'none'");
 
     // Body limits per route, refused at the edge as problem+json.
-    const big = await api('POST', '/v1/presence/query', { token: alice.token, raw: randomBytes(100 * 1024), headers: { 'content-type': 'application/json' } });
+    const big = await api('POST', '/v1/presence/query', {
+      token: alice.token,
+      raw: randomBytes(100 * 1024),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(big.status).toBe(413);
     expect(big.headers['content-type']).toBe('application/problem+json');
     expect(big.body.title).toBe('Payload too large');
     const absolute = await new Promise<number>((resolve, reject) => {
-      const req = request({ hostname: '127.0.0.1', port: new URL(gw.url).port, path: 'http://etcd:2379/version', agent, ca: gw.ca }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        { hostname: '127.0.0.1', port: new URL(gw.url).port, path: 'http://etcd:2379/version', agent, ca: gw.ca },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -219,25 +247,39 @@ describe('the production gateway (nginx) in front of a scaled-out hub', () => {
   });
 
   it('CORS: a preflight from an allowed origin is answered at the edge, another origin is refused, answers carry one allow header', async () => {
-    const pre = await api('OPTIONS', '/v1/messages', { headers: { origin: APP_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    const pre = await api('OPTIONS', '/v1/messages', {
+      headers: {
+        origin: APP_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
     expect(pre.headers['access-control-allow-methods']).toContain('POST');
     expect(pre.headers['access-control-allow-headers']).toMatch(/Authorization.*Content-Type/);
     expect(pre.headers['access-control-allow-credentials']).toBeUndefined();
 
-    const refused = await api('OPTIONS', '/v1/messages', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const refused = await api('OPTIONS', '/v1/messages', {
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(refused.status).toBe(403);
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
     expect(refused.body.type).toBe('https://hub.example/problems/forbidden');
 
     const alice = await user();
-    const actual = await api('GET', `/v1/conversations?username=${alice.username}`, { token: alice.token, headers: { origin: APP_ORIGIN } });
+    const actual = await api('GET', `/v1/conversations?username=${alice.username}`, {
+      token: alice.token,
+      headers: { origin: APP_ORIGIN },
+    });
     expect(actual.status).toBe(200);
     // Exactly one value: the frontend's own CORS header (CORS_ALLOWED_ORIGINS is set there too) is dropped.
     expect(actual.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
     expect(actual.headers['access-control-expose-headers']).toBe('Retry-After, Location, X-Request-Id');
-    const other = await api('GET', `/v1/conversations?username=${alice.username}`, { token: alice.token, headers: { origin: 'https://evil.example' } });
+    const other = await api('GET', `/v1/conversations?username=${alice.username}`, {
+      token: alice.token,
+      headers: { origin: 'https://evil.example' },
+    });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -254,13 +296,23 @@ describe('the production gateway (nginx) in front of a scaled-out hub', () => {
       const counts = await Promise.all(presences.map(wsConnections));
       if (counts[0] === 1 && counts[1] === 1) break;
       b.ws.close();
-      await eventually(async () => (await Promise.all(presences.map(wsConnections))).reduce((x, y) => x + y, 0) === 1, { what: 'old socket closed' });
+      await eventually(async () => (await Promise.all(presences.map(wsConnections))).reduce((x, y) => x + y, 0) === 1, {
+        what: 'old socket closed',
+      });
       b = await connectWs(bob.token);
     }
     expect(await Promise.all(presences.map(wsConnections))).toEqual([1, 1]);
 
-    a.ws.send(JSON.stringify({ op: 'send', d: { client_msg_id: 'gw-1', conversation_id: conv, payload: { type: 'text', text: 'hello through nginx' } } }));
-    const message = await eventually(() => b.frames.find((f) => f.op === 'message' && f.d.conversation_id === conv), { what: 'message at bob', timeoutMs: 30_000 });
+    a.ws.send(
+      JSON.stringify({
+        op: 'send',
+        d: { client_msg_id: 'gw-1', conversation_id: conv, payload: { type: 'text', text: 'hello through nginx' } },
+      }),
+    );
+    const message = await eventually(() => b.frames.find((f) => f.op === 'message' && f.d.conversation_id === conv), {
+      what: 'message at bob',
+      timeoutMs: 30_000,
+    });
     expect(message.d.from).toBe(alice.username);
     expect(message.d.payload.text).toBe('hello through nginx');
     a.ws.close();
@@ -271,7 +323,10 @@ describe('the production gateway (nginx) in front of a scaled-out hub', () => {
     const alice = await user();
     const bytes = randomBytes(32 * 1024);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const init = await api('POST', '/v1/files/initiate', { token: alice.token, body: { filename: 'report.pdf', size: bytes.length, content_type: 'application/pdf', sha256 } });
+    const init = await api('POST', '/v1/files/initiate', {
+      token: alice.token,
+      body: { filename: 'report.pdf', size: bytes.length, content_type: 'application/pdf', sha256 },
+    });
     expect(init.status, init.text).toBe(201);
     expect(init.body.upload.mode).toBe('single');
     const putUrl = new URL(init.body.upload.url as string);
@@ -301,7 +356,9 @@ describe('the production gateway (nginx) in front of a scaled-out hub', () => {
   it('the edge limit: one token past its budget gets 429 problem+json with Retry-After from nginx, others are unaffected', async () => {
     const [greedy, calm] = await Promise.all([user(), user()]);
     const path = `/v1/conversations?username=${greedy.username}`;
-    const answers = await Promise.all(Array.from({ length: EDGE_BURST * 4 }, () => api('GET', path, { token: greedy.token, headers: { origin: APP_ORIGIN } })));
+    const answers = await Promise.all(
+      Array.from({ length: EDGE_BURST * 4 }, () => api('GET', path, { token: greedy.token, headers: { origin: APP_ORIGIN } })),
+    );
     const limited = answers.filter((a) => a.status === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(answers.filter((a) => a.status === 200).length).toBeGreaterThan(0);
@@ -315,66 +372,77 @@ describe('the production gateway (nginx) in front of a scaled-out hub', () => {
     expect((await api('GET', `/v1/conversations?username=${calm.username}`, { token: calm.token })).status).toBe(200);
   });
 
-  it('a router killed (SIGKILL) mid-load: every message answered 202 is stored, as the history API shows', { timeout: 150_000 }, async () => {
-    const senders = await Promise.all([user(), user(), user(), user()]);
-    const peer = await user();
-    const convs = await Promise.all(senders.map((s) => conversation(s, peer)));
-    const accepted = new Map<string, string[]>(convs.map((c) => [c, []]));
-    const PER_SENDER = 40;
-    let done = 0;
-    const send = async (i: number) => {
-      const s = senders[i]!;
-      const conv = convs[i]!;
-      for (let k = 0; k < PER_SENDER; k++) {
-        const id = randomUUID();
-        // Retried under the same id on the edge's 429 or a 503: the id makes it safe.
-        for (let attempt = 0; ; attempt++) {
-          const res = await api('POST', '/v1/messages', { token: s.token, body: { message_id: id, conversation_id: conv, from: s.username, payload: { type: 'text', text: `#${k}` } } });
-          if (res.status === 202) {
-            accepted.get(conv)!.push(id);
-            break;
+  it(
+    'a router killed (SIGKILL) mid-load: every message answered 202 is stored, as the history API shows',
+    { timeout: 150_000 },
+    async () => {
+      const senders = await Promise.all([user(), user(), user(), user()]);
+      const peer = await user();
+      const convs = await Promise.all(senders.map((s) => conversation(s, peer)));
+      const accepted = new Map<string, string[]>(convs.map((c) => [c, []]));
+      const PER_SENDER = 40;
+      let done = 0;
+      const send = async (i: number) => {
+        const s = senders[i]!;
+        const conv = convs[i]!;
+        for (let k = 0; k < PER_SENDER; k++) {
+          const id = randomUUID();
+          // Retried under the same id on the edge's 429 or a 503: the id makes it safe.
+          for (let attempt = 0; ; attempt++) {
+            const res = await api('POST', '/v1/messages', {
+              token: s.token,
+              body: { message_id: id, conversation_id: conv, from: s.username, payload: { type: 'text', text: `#${k}` } },
+            });
+            if (res.status === 202) {
+              accepted.get(conv)!.push(id);
+              break;
+            }
+            expect([429, 503], res.text).toContain(res.status);
+            expect(attempt).toBeLessThan(20);
+            await new Promise((r) => setTimeout(r, Number(res.headers['retry-after'] ?? 1) * 1000));
           }
-          expect([429, 503], res.text).toContain(res.status);
-          expect(attempt).toBeLessThan(20);
-          await new Promise((r) => setTimeout(r, Number(res.headers['retry-after'] ?? 1) * 1000));
+          done++;
         }
-        done++;
-      }
-    };
-    let killedHadStored = 0;
-    const killer = (async () => {
-      await eventually(() => done >= (PER_SENDER * senders.length) / 2, { timeoutMs: 90_000, intervalMs: 20, what: 'half the load sent' });
-      // The router that has stored the most so far: it certainly owns partitions this load uses.
-      const counts = await Promise.all(routers.map(persisted));
-      const victim = routers[counts[0]! >= counts[1]! ? 0 : 1]!;
-      killedHadStored = Math.max(...counts);
-      victim.proc.kill('SIGKILL');
-      await victim.exited;
-    })();
-    await Promise.all([...senders.map((_, i) => send(i)), killer]);
-    const total = [...accepted.values()].reduce((n, ids) => n + ids.length, 0);
-    expect(total).toBe(PER_SENDER * senders.length);
-    expect(killedHadStored).toBeGreaterThan(0);
+      };
+      let killedHadStored = 0;
+      const killer = (async () => {
+        await eventually(() => done >= (PER_SENDER * senders.length) / 2, {
+          timeoutMs: 90_000,
+          intervalMs: 20,
+          what: 'half the load sent',
+        });
+        // The router that has stored the most so far: it certainly owns partitions this load uses.
+        const counts = await Promise.all(routers.map(persisted));
+        const victim = routers[counts[0]! >= counts[1]! ? 0 : 1]!;
+        killedHadStored = Math.max(...counts);
+        victim.proc.kill('SIGKILL');
+        await victim.exited;
+      })();
+      await Promise.all([...senders.map((_, i) => send(i)), killer]);
+      const total = [...accepted.values()].reduce((n, ids) => n + ids.length, 0);
+      expect(total).toBe(PER_SENDER * senders.length);
+      expect(killedHadStored).toBeGreaterThan(0);
 
-    // The surviving router takes the killed one's partitions (session timeout) and stores the rest.
-    for (const [i, conv] of convs.entries()) {
-      const stored = await eventually(
-        async () => {
-          const ids: string[] = [];
-          let since = 0;
-          for (;;) {
-            const page = await api('GET', `/v1/conversations/${conv}/messages?since=${since}&limit=100`, { token: senders[i]!.token });
-            expect(page.status, page.text).toBe(200);
-            ids.push(...(page.body.messages as Array<{ message_id: string }>).map((m) => m.message_id));
-            if (page.body.next_cursor === undefined) break;
-            since = page.body.next_cursor as number;
-          }
-          return ids.length >= PER_SENDER ? ids : undefined;
-        },
-        { timeoutMs: 90_000, intervalMs: 500, what: `all ${PER_SENDER} messages of sender ${i} in history` },
-      );
-      expect(new Set(stored)).toEqual(new Set(accepted.get(conv)));
-      expect(stored).toHaveLength(PER_SENDER);
-    }
-  });
+      // The surviving router takes the killed one's partitions (session timeout) and stores the rest.
+      for (const [i, conv] of convs.entries()) {
+        const stored = await eventually(
+          async () => {
+            const ids: string[] = [];
+            let since = 0;
+            for (;;) {
+              const page = await api('GET', `/v1/conversations/${conv}/messages?since=${since}&limit=100`, { token: senders[i]!.token });
+              expect(page.status, page.text).toBe(200);
+              ids.push(...(page.body.messages as Array<{ message_id: string }>).map((m) => m.message_id));
+              if (page.body.next_cursor === undefined) break;
+              since = page.body.next_cursor as number;
+            }
+            return ids.length >= PER_SENDER ? ids : undefined;
+          },
+          { timeoutMs: 90_000, intervalMs: 500, what: `all ${PER_SENDER} messages of sender ${i} in history` },
+        );
+        expect(new Set(stored)).toEqual(new Set(accepted.get(conv)));
+        expect(stored).toHaveLength(PER_SENDER);
+      }
+    },
+  );
 });

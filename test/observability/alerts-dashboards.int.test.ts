@@ -56,8 +56,15 @@ async function promApi<T>(path: string): Promise<T> {
 
 type Alert = { labels: Record<string, string>; state: 'pending' | 'firing' };
 const firing = async (name: string, match: Record<string, string> = {}) =>
-  (await promApi<{ alerts: Alert[] }>('/api/v1/alerts')).alerts.filter((a) => a.state === 'firing' && a.labels.alertname === name && Object.entries(match).every(([k, v]) => a.labels[k] === v));
-const query = async (expr: string) => (await promApi<{ result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result;
+  (await promApi<{ alerts: Alert[] }>('/api/v1/alerts')).alerts.filter(
+    (a) => a.state === 'firing' && a.labels.alertname === name && Object.entries(match).every(([k, v]) => a.labels[k] === v),
+  );
+const query = async (expr: string) =>
+  (
+    await promApi<{ result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(
+      `/api/v1/query?query=${encodeURIComponent(expr)}`,
+    )
+  ).result;
 
 let client: { accessToken: string };
 let alice: TestUser;
@@ -77,7 +84,13 @@ async function call(token: string, method: string, path: string, body?: unknown)
 }
 
 async function send(to: string[], channels: string[], text: string): Promise<string> {
-  const r = await call(client.accessToken, 'POST', '/v1/messages', { conversation_id: conversation, from: alice.username, to, channels, payload: { type: 'text', text } });
+  const r = await call(client.accessToken, 'POST', '/v1/messages', {
+    conversation_id: conversation,
+    from: alice.username,
+    to,
+    channels,
+    payload: { type: 'text', text },
+  });
   expect(r.status, JSON.stringify(r.body)).toBe(202);
   return r.body.message_id as string;
 }
@@ -110,7 +123,16 @@ beforeAll(async () => {
   });
   etcd = new EtcdStore({ hosts: env.ETCD_HOSTS!.split(','), namespace: env.ETCD_NAMESPACE! });
   await Promise.all(SERVICES.map(startService));
-  const settings = { ...SHIPPED_ALERT_SETTINGS, FOR_DOWN: '2s', FOR_SLOW: '2s', FOR_LAG: '2s', FOR_DLQ: '0s', FOR_BREAKER: '2s', FOR_WEBHOOK: '0s', LAG_THRESHOLD: String(LAG_THRESHOLD) };
+  const settings = {
+    ...SHIPPED_ALERT_SETTINGS,
+    FOR_DOWN: '2s',
+    FOR_SLOW: '2s',
+    FOR_LAG: '2s',
+    FOR_DLQ: '0s',
+    FOR_BREAKER: '2s',
+    FOR_WEBHOOK: '0s',
+    LAG_THRESHOLD: String(LAG_THRESHOLD),
+  };
   // The free port may be taken by another process before Prometheus binds it: try another.
   for (let attempt = 1; !prom; attempt++) {
     try {
@@ -126,7 +148,11 @@ beforeAll(async () => {
       if (attempt >= 3) throw err;
     }
   }
-  await eventually(async () => (await query('up{job=~"hub-.*"} == 1')).length === SERVICES.length, { what: 'every service scraped', timeoutMs: 30_000, intervalMs: 500 });
+  await eventually(async () => (await query('up{job=~"hub-.*"} == 1')).length === SERVICES.length, {
+    what: 'every service scraped',
+    timeoutMs: 30_000,
+    intervalMs: 500,
+  });
 
   const admin = await adminToken(procs.frontend.url, env);
   client = await createApiClient(procs.frontend.url, admin, ['messages:send', 'messages:read', 'webhooks:manage']);
@@ -138,7 +164,10 @@ beforeAll(async () => {
   fake.chatNotFound(7002);
   for (const [i, u] of others.entries()) await mappings.link(u.username, 'telegram', String(7100 + i));
   telegramUsers.push(bob.username, ...others.map((u) => u.username));
-  const conv = await call(client.accessToken, 'POST', '/v1/conversations', { type: 'group', members: [alice.username, bob.username, dave!.username, ...others.map((u) => u.username)] });
+  const conv = await call(client.accessToken, 'POST', '/v1/conversations', {
+    type: 'group',
+    members: [alice.username, bob.username, dave!.username, ...others.map((u) => u.username)],
+  });
   expect([200, 201]).toContain(conv.status);
   conversation = conv.body.conversation_id as string;
   expect((await call(client.accessToken, 'POST', '/v1/webhooks', { url: `${receiver.url}/hub`, events: ['*'] })).status).toBe(201);
@@ -151,12 +180,21 @@ beforeAll(async () => {
   const ids: string[] = [];
   for (let i = 0; i < 10; i++) ids.push(await send([bob.username], ['internal', 'telegram'], `load ${i}`));
   await send([dave!.username], ['telegram'], 'to a chat that does not exist');
-  await eventually(() => ids.every((id) => bobSocket.all('message').some((f) => f.d.message_id === id)), { what: 'pushes at bob', timeoutMs: 30_000 });
+  await eventually(() => ids.every((id) => bobSocket.all('message').some((f) => f.d.message_id === id)), {
+    what: 'pushes at bob',
+    timeoutMs: 30_000,
+  });
   for (const id of ids) bobSocket.send('ack', { message_id: id });
   await eventually(() => fake.textsTo(7001).length >= ids.length, { what: 'Telegram sends', timeoutMs: 30_000 });
   await eventually(() => receiver.calls.length > 0, { what: 'webhook calls', timeoutMs: 30_000 });
-  await eventually(async () => (await query('outbound_steps_total{step="dead_letter"} > 0')).length > 0, { what: 'the dead letter of the message to a missing chat', timeoutMs: 60_000, intervalMs: 500 }).catch(async (err: Error) => {
-    throw new Error(`${err.message}; outbound steps: ${JSON.stringify(await query('outbound_steps_total'))}; Telegram calls to 7002: ${JSON.stringify(fake.calls.filter((c) => String(c.params.chat_id) === '7002'))}`);
+  await eventually(async () => (await query('outbound_steps_total{step="dead_letter"} > 0')).length > 0, {
+    what: 'the dead letter of the message to a missing chat',
+    timeoutMs: 60_000,
+    intervalMs: 500,
+  }).catch(async (err: Error) => {
+    throw new Error(
+      `${err.message}; outbound steps: ${JSON.stringify(await query('outbound_steps_total'))}; Telegram calls to 7002: ${JSON.stringify(fake.calls.filter((c) => String(c.params.chat_id) === '7002'))}`,
+    );
   });
   const other = await TestClient.connect(procs.presence.url, alice.accessToken);
   await other.close();
@@ -174,33 +212,58 @@ afterAll(async () => {
 });
 
 describe('alerts fire through Prometheus and resolve (issue 17, item 5)', () => {
-  it('a Telegram outage opens the breaker: HubConnectorBreakerOpen fires, and resolves once Telegram answers again', { timeout: 90_000 }, async () => {
-    expect(await firing('HubConnectorBreakerOpen')).toEqual([]);
-    fake.failFor(600_000, 500);
-    for (let i = 0; i < 3; i++) await send(telegramUsers, ['telegram'], `during the outage ${i}`);
-    await eventually(async () => (await firing('HubConnectorBreakerOpen', { connector: 'telegram' })).length === 1, { what: 'HubConnectorBreakerOpen firing', timeoutMs: 45_000, intervalMs: 500 }).catch(async (err: Error) => {
-      throw new Error(`${err.message}; seen: ${JSON.stringify(await Promise.all(['connector_calls_total', 'connector_breaker_state', 'outbound_steps_total'].map(query)))}`);
-    });
+  it(
+    'a Telegram outage opens the breaker: HubConnectorBreakerOpen fires, and resolves once Telegram answers again',
+    { timeout: 90_000 },
+    async () => {
+      expect(await firing('HubConnectorBreakerOpen')).toEqual([]);
+      fake.failFor(600_000, 500);
+      for (let i = 0; i < 3; i++) await send(telegramUsers, ['telegram'], `during the outage ${i}`);
+      await eventually(async () => (await firing('HubConnectorBreakerOpen', { connector: 'telegram' })).length === 1, {
+        what: 'HubConnectorBreakerOpen firing',
+        timeoutMs: 45_000,
+        intervalMs: 500,
+      }).catch(async (err: Error) => {
+        throw new Error(
+          `${err.message}; seen: ${JSON.stringify(await Promise.all(['connector_calls_total', 'connector_breaker_state', 'outbound_steps_total'].map(query)))}`,
+        );
+      });
 
-    fake.heal();
-    await eventually(async () => (await firing('HubConnectorBreakerOpen')).length === 0, { what: 'HubConnectorBreakerOpen resolved', timeoutMs: 45_000, intervalMs: 500 });
-    expect(Number((await query('max(connector_breaker_state{connector="telegram"})'))[0]!.value[1])).toBe(0);
-  });
+      fake.heal();
+      await eventually(async () => (await firing('HubConnectorBreakerOpen')).length === 0, {
+        what: 'HubConnectorBreakerOpen resolved',
+        timeoutMs: 45_000,
+        intervalMs: 500,
+      });
+      expect(Number((await query('max(connector_breaker_state{connector="telegram"})'))[0]!.value[1])).toBe(0);
+    },
+  );
 
   it('a stopped router: HubServiceDown and HubConsumerLagHigh fire, and resolve after the router is back', async () => {
     expect(await firing('HubConsumerLagHigh')).toEqual([]);
     await procs.router.stop();
     // One conversation: all on one partition of hub.messages.v1.
     for (let i = 0; i < LAG_THRESHOLD + 10; i++) await send([bob.username], ['internal'], `while the router is down ${i}`);
-    await eventually(async () => (await firing('HubServiceDown', { job: 'hub-router' })).length === 1, { what: 'HubServiceDown firing for the router', timeoutMs: 30_000, intervalMs: 500 });
-    const lag = await eventually(async () => {
-      const a = await firing('HubConsumerLagHigh');
-      return a.length > 0 && a;
-    }, { what: 'HubConsumerLagHigh firing', timeoutMs: 30_000, intervalMs: 500 });
+    await eventually(async () => (await firing('HubServiceDown', { job: 'hub-router' })).length === 1, {
+      what: 'HubServiceDown firing for the router',
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
+    const lag = await eventually(
+      async () => {
+        const a = await firing('HubConsumerLagHigh');
+        return a.length > 0 && a;
+      },
+      { what: 'HubConsumerLagHigh firing', timeoutMs: 30_000, intervalMs: 500 },
+    );
     expect(lag.map((a) => `${a.labels.group} ${a.labels.topic}`)).toContain(`${ConsumerGroups.route} ${Topics.messages}`);
 
     await startService('router');
-    await eventually(async () => (await firing('HubConsumerLagHigh')).length === 0 && (await firing('HubServiceDown')).length === 0, { what: 'lag and down alerts resolved', timeoutMs: 60_000, intervalMs: 500 });
+    await eventually(async () => (await firing('HubConsumerLagHigh')).length === 0 && (await firing('HubServiceDown')).length === 0, {
+      what: 'lag and down alerts resolved',
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
   }, 240_000);
 });
 
@@ -212,10 +275,15 @@ describe('dashboards (issue 17, item 5)', () => {
     // queries over it; the range is the whole test, so the load and the outage above count.
     const range = () => `start=${Math.floor(started / 1000)}&end=${Math.ceil(Date.now() / 1000)}`;
     const checks: Array<{ where: string; expr: string; run: (expr: string) => Promise<number> }> = [];
-    const seriesOf = async (metric: string) => (await promApi<unknown[]>(`/api/v1/series?match[]=${encodeURIComponent(metric)}&${range()}`)).length;
-    const rangeOf = async (expr: string) => (await promApi<{ result: unknown[] }>(`/api/v1/query_range?query=${encodeURIComponent(expr)}&${range()}&step=2`)).result.length;
+    const seriesOf = async (metric: string) =>
+      (await promApi<unknown[]>(`/api/v1/series?match[]=${encodeURIComponent(metric)}&${range()}`)).length;
+    const rangeOf = async (expr: string) =>
+      (await promApi<{ result: unknown[] }>(`/api/v1/query_range?query=${encodeURIComponent(expr)}&${range()}&step=2`)).result.length;
     for (const f of files) {
-      const d = JSON.parse(readFileSync(join(DASHBOARDS_DIR, f), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }>; templating: { list: Array<{ name: string; query: { query: string } }> } };
+      const d = JSON.parse(readFileSync(join(DASHBOARDS_DIR, f), 'utf8')) as {
+        panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+        templating: { list: Array<{ name: string; query: { query: string } }> };
+      };
       for (const v of d.templating.list) {
         const metric = /^label_values\((\w+), \w+\)$/.exec(v.query.query)?.[1];
         expect(metric, `${f} variable ${v.name}`).toBeDefined();
@@ -238,7 +306,7 @@ describe('dashboards (issue 17, item 5)', () => {
     });
   });
 
-  it('exports the catalogue\'s pipeline metrics per channel and the lag of every consumer group', async () => {
+  it("exports the catalogue's pipeline metrics per channel and the lag of every consumer group", async () => {
     const values = async (expr: string, label: string) => new Set((await query(expr)).map((r) => r.metric[label]));
     // Over the whole test: the router restarted above, and its counters with it.
     const ever = (selector: string) => `max_over_time(${selector}[10m]) > 0`;
@@ -247,7 +315,9 @@ describe('dashboards (issue 17, item 5)', () => {
     expect(await values(ever('outbound_steps_total{step="dead_letter"}'), 'channel')).toEqual(new Set(['telegram']));
     expect(await values(ever('hub_messages_accepted_total'), 'source')).toEqual(new Set(['api']));
     // Groups of the router (route, status writer, notify, retries) and of presence, from the frontend's reading of Kafka.
-    expect([...(await values('hub_consumer_lag', 'group'))].sort()).toEqual([ConsumerGroups.notify, ConsumerGroups.route, 'router-retry', ConsumerGroups.status, 'presence-status'].sort());
+    expect([...(await values('hub_consumer_lag', 'group'))].sort()).toEqual(
+      [ConsumerGroups.notify, ConsumerGroups.route, 'router-retry', ConsumerGroups.status, 'presence-status'].sort(),
+    );
     expect(await values('hub_consumer_lag', 'service')).toEqual(new Set(['frontend']));
   });
 

@@ -19,7 +19,15 @@ function tool(cmd: string, args: string[]): string {
   }
 }
 
-const PROMQL_FUNCTIONS = new Set(['histogram_quantile', 'label_replace', 'label_values', 'max_over_time', 'min_over_time', 'avg_over_time', 'count_over_time']);
+const PROMQL_FUNCTIONS = new Set([
+  'histogram_quantile',
+  'label_replace',
+  'label_values',
+  'max_over_time',
+  'min_over_time',
+  'avg_over_time',
+  'count_over_time',
+]);
 
 /** The metric names an expression reads: identifiers that are neither functions, label names (matchers, by/without lists) nor keywords. */
 function metricNames(expr: string): string[] {
@@ -39,19 +47,34 @@ describe('deploy/observability files (issue 17, item 5)', () => {
     const shipped = readFileSync(ALERTS_FILE, 'utf8');
     expect(shipped).toBe(renderAlerts(SHIPPED_ALERT_SETTINGS));
     expect(shipped).not.toMatch(/@[A-Z_]+@/);
-    for (const [alert, wait] of [['HubHighErrorRate', '5m'], ['HubEndToEndLatencyHigh', '5m'], ['HubConnectorBreakerOpen', '1m'], ['HubServiceDown', '1m']] as const) {
+    for (const [alert, wait] of [
+      ['HubHighErrorRate', '5m'],
+      ['HubEndToEndLatencyHigh', '5m'],
+      ['HubConnectorBreakerOpen', '1m'],
+      ['HubServiceDown', '1m'],
+    ] as const) {
       expect(shipped, alert).toMatch(new RegExp(`alert: ${alert}\\n(?:.*\\n)*?\\s+for: ${wait}\\n`));
     }
     expect(shipped).toMatch(/hub_consumer_lag\) > 10000/);
   });
 
   it('promtool check config passes on the shipped scrape config and on the one the tests and npm start generate', () => {
-    expect(tool('promtool', ['check', 'config', join(OBSERVABILITY_DIR, 'prometheus', 'prometheus.yml')])).toContain('is valid prometheus config file syntax');
+    expect(tool('promtool', ['check', 'config', join(OBSERVABILITY_DIR, 'prometheus', 'prometheus.yml')])).toContain(
+      'is valid prometheus config file syntax',
+    );
     const dir = mkdtempSync(join(tmpdir(), 'hub-promcfg-'));
     try {
       writeFileSync(join(dir, 'alerts.yml'), renderAlerts({ ...SHIPPED_ALERT_SETTINGS, FOR_SLOW: '2s', LAG_THRESHOLD: '5' }));
       const config = join(dir, 'prometheus.yml');
-      writeFileSync(config, prometheusConfig({ dir, targets: { frontend: 'http://127.0.0.1:8081', router: 'http://127.0.0.1:8082' }, rulesFile: join(dir, 'alerts.yml'), scrapeInterval: '1s' }));
+      writeFileSync(
+        config,
+        prometheusConfig({
+          dir,
+          targets: { frontend: 'http://127.0.0.1:8081', router: 'http://127.0.0.1:8082' },
+          rulesFile: join(dir, 'alerts.yml'),
+          scrapeInterval: '1s',
+        }),
+      );
       expect(tool('promtool', ['check', 'config', config])).toContain('SUCCESS: 7 rules found');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -60,7 +83,12 @@ describe('deploy/observability files (issue 17, item 5)', () => {
 
   it('the shipped config scrapes every service on its own port (not the gateway)', () => {
     const text = readFileSync(join(OBSERVABILITY_DIR, 'prometheus', 'prometheus.yml'), 'utf8');
-    for (const [service, port] of [['frontend', 8081], ['router', 8082], ['presence', 8083], ['files', 8084]] as const) {
+    for (const [service, port] of [
+      ['frontend', 8081],
+      ['router', 8082],
+      ['presence', 8083],
+      ['files', 8084],
+    ] as const) {
       expect(text).toContain(`job_name: hub-${service}\n    static_configs:\n      - targets: ['127.0.0.1:${port}']`);
     }
     expect(text).not.toContain(':8080');
@@ -73,7 +101,10 @@ describe('deploy/observability files (issue 17, item 5)', () => {
     const alerts = [...rules.matchAll(/alert: (\w+)\n(?:.*\n)*?\s+severity: (\w+)\n/g)].map((m) => [m[1]!, m[2]!] as const);
     expect(alerts.length).toBe(7);
     for (const [alert, severity] of alerts) {
-      expect(tool('amtool', ['config', 'routes', 'test', `--config.file=${config}`, `alertname=${alert}`, `severity=${severity}`]).trim(), alert).toBe(severity === 'page' ? 'hub-page' : 'hub-tickets');
+      expect(
+        tool('amtool', ['config', 'routes', 'test', `--config.file=${config}`, `alertname=${alert}`, `severity=${severity}`]).trim(),
+        alert,
+      ).toBe(severity === 'page' ? 'hub-page' : 'hub-tickets');
     }
   });
 
@@ -86,7 +117,10 @@ describe('deploy/observability files (issue 17, item 5)', () => {
     const doc = readFileSync(join(REPO_ROOT, 'docs', 'observability.md'), 'utf8');
     const catalogued = new Set([...doc.matchAll(/^\| `([a-z0-9_:]+)` \|/gm)].map((m) => m[1]!));
     const alertExprs = [...readFileSync(ALERTS_FILE, 'utf8').matchAll(/expr: (?:\|\n((?: {10}.*\n)+)|(.*)\n)/g)].map((m) => m[1] ?? m[2]!);
-    const panelExprs = DASHBOARDS.flatMap((d) => [...d.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...d.variables.map((v) => v.query)]);
+    const panelExprs = DASHBOARDS.flatMap((d) => [
+      ...d.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+      ...d.variables.map((v) => v.query),
+    ]);
     expect(alertExprs.length).toBe(7);
     const used = new Set(alertExprs.concat(panelExprs).flatMap(metricNames));
     expect(used.size).toBeGreaterThan(30);

@@ -2,7 +2,15 @@ import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient, type Db } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { Topics, type Envelope, type MessageEvent } from '@hub/domain';
-import { adminToken, cleanupTestEnv, createApiClient, registerAndLogin, testFrontendEnv, type TestApiClient, type TestUser } from '../support/identity';
+import {
+  adminToken,
+  cleanupTestEnv,
+  createApiClient,
+  registerAndLogin,
+  testFrontendEnv,
+  type TestApiClient,
+  type TestUser,
+} from '../support/identity';
 import { eventually, spawnService, type ServiceProcess } from '../support/spawn-service';
 
 /**
@@ -19,7 +27,13 @@ export interface Pipeline {
   startRouter(): Promise<ServiceProcess>;
   user(): Promise<TestUser>;
   client(scopes: string[]): Promise<TestApiClient>;
-  api(method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   conversation(token: string, type: 'direct' | 'group', members: string[]): Promise<string>;
   /** Every MessageEvent on hub.messages.v1 so far (read from the beginning). */
   producedMessages(settleMs?: number): Promise<MessageEvent[]>;
@@ -33,7 +47,11 @@ export async function startPipeline(opts: { routers?: number; env?: Record<strin
   const mongo = new MongoClient(env.MONGO_URL!);
   await mongo.connect();
   const db = mongo.db(env.MONGO_DB!);
-  const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: `t-pipe-${randomUUID().slice(0, 6)}`, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    brokers: env.KAFKA_BROKERS!.split(','),
+    clientId: `t-pipe-${randomUUID().slice(0, 6)}`,
+    logLevel: logLevel.NOTHING,
+  });
   let admin: string | undefined;
 
   const p: Pipeline = {

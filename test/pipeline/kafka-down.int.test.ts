@@ -45,7 +45,12 @@ describe('accept while the message log is down', () => {
     let lastId = '';
     const send = (text: string) => {
       lastId = randomUUID();
-      return p.api('POST', '/v1/messages', alice.accessToken, { message_id: lastId, conversation_id: conv, from: alice.username, payload: { type: 'text', text } });
+      return p.api('POST', '/v1/messages', alice.accessToken, {
+        message_id: lastId,
+        conversation_id: conv,
+        from: alice.username,
+        payload: { type: 'text', text },
+      });
     };
 
     const before = await send('before');

@@ -23,8 +23,15 @@ describe('conversations', () => {
   it('creates a direct conversation once per pair and lists only your own, a page at a time', async () => {
     const first = await p.api('POST', '/v1/conversations', alice.accessToken, { type: 'direct', members: [alice.username, bob.username] });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ type: 'direct', members: [alice.username, bob.username].sort(), created_by: `user:${alice.username}` });
-    const again = await p.api('POST', '/v1/conversations', bob.accessToken, { type: 'direct', members: [alice.username, bob.username].reverse() });
+    expect(first.body).toMatchObject({
+      type: 'direct',
+      members: [alice.username, bob.username].sort(),
+      created_by: `user:${alice.username}`,
+    });
+    const again = await p.api('POST', '/v1/conversations', bob.accessToken, {
+      type: 'direct',
+      members: [alice.username, bob.username].reverse(),
+    });
     expect(again.status).toBe(200);
     expect(again.body.conversation_id).toBe(first.body.conversation_id);
 
@@ -35,22 +42,34 @@ describe('conversations', () => {
     expect(page1.body.conversations).toHaveLength(2);
     const page2 = await p.api('GET', `/v1/conversations?limit=2&cursor=${page1.body.next_cursor}`, alice.accessToken);
     expect(page2.body.next_cursor).toBeUndefined();
-    const ids = [...page1.body.conversations, ...page2.body.conversations].map((c: { conversation_id: string }) => c.conversation_id).sort();
+    const ids = [...page1.body.conversations, ...page2.body.conversations]
+      .map((c: { conversation_id: string }) => c.conversation_id)
+      .sort();
     expect(ids).toEqual([first.body.conversation_id, g1, g2].sort());
     // Bob is not in g2.
     const bobs = await p.api('GET', '/v1/conversations', bob.accessToken);
-    expect(bobs.body.conversations.map((c: { conversation_id: string }) => c.conversation_id).sort()).toEqual([first.body.conversation_id, g1].sort());
+    expect(bobs.body.conversations.map((c: { conversation_id: string }) => c.conversation_id).sort()).toEqual(
+      [first.body.conversation_id, g1].sort(),
+    );
     // Only your own: 403; an API client with messages:read names the user.
     expect((await p.api('GET', `/v1/conversations?username=${bob.username}`, alice.accessToken)).status).toBe(403);
     expect((await p.api('GET', `/v1/conversations?username=${bob.username}`, crm.accessToken)).body.conversations).toHaveLength(2);
   });
 
   it('refuses unknown members, a user not among the members, and a direct conversation of three', async () => {
-    const unknown = await p.api('POST', '/v1/conversations', alice.accessToken, { type: 'group', members: [alice.username, 'nobody-here'] });
+    const unknown = await p.api('POST', '/v1/conversations', alice.accessToken, {
+      type: 'group',
+      members: [alice.username, 'nobody-here'],
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors).toEqual([{ field: 'members.1', message: 'no user "nobody-here"' }]);
-    expect((await p.api('POST', '/v1/conversations', alice.accessToken, { type: 'direct', members: [bob.username, carol.username] })).status).toBe(403);
-    const three = await p.api('POST', '/v1/conversations', alice.accessToken, { type: 'direct', members: [alice.username, bob.username, carol.username] });
+    expect(
+      (await p.api('POST', '/v1/conversations', alice.accessToken, { type: 'direct', members: [bob.username, carol.username] })).status,
+    ).toBe(403);
+    const three = await p.api('POST', '/v1/conversations', alice.accessToken, {
+      type: 'direct',
+      members: [alice.username, bob.username, carol.username],
+    });
     expect(three.status).toBe(400);
     expect(three.body.errors[0].field).toBe('members');
   });
@@ -61,7 +80,11 @@ describe('messages', () => {
     const conv = await p.conversation(alice.accessToken, 'group', [alice.username, bob.username, carol.username]);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const res = await p.api('POST', '/v1/messages', alice.accessToken, { conversation_id: conv, from: alice.username, payload: { type: 'text', text: `hello ${i}` } });
+      const res = await p.api('POST', '/v1/messages', alice.accessToken, {
+        conversation_id: conv,
+        from: alice.username,
+        payload: { type: 'text', text: `hello ${i}` },
+      });
       expect(res.status).toBe(202);
       expect(res.body).toEqual({ message_id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'accepted' });
       expect(res.headers.get('location')).toBe(`/v1/messages/${res.body.message_id}/status`);
@@ -75,7 +98,9 @@ describe('messages', () => {
       { what: 'status pending', timeoutMs: 20_000 },
     );
     expect(status.body).toMatchObject({ message_id: ids[0], conversation_id: conv, sequence_number: 1, status: 'pending' });
-    expect(status.body.recipients.map((r: { recipient: string; channel: string; status: string }) => [r.recipient, r.channel, r.status]).sort()).toEqual(
+    expect(
+      status.body.recipients.map((r: { recipient: string; channel: string; status: string }) => [r.recipient, r.channel, r.status]).sort(),
+    ).toEqual(
       [
         [bob.username, 'internal', 'pending'],
         [carol.username, 'internal', 'pending'],
@@ -98,7 +123,13 @@ describe('messages', () => {
       const h = await p.api('GET', `/v1/conversations/${conv}/messages?since=${history.body.next_cursor}`, carol.accessToken);
       return h.body.messages?.length === 1 ? h : undefined;
     });
-    expect(rest.body.messages[0]).toMatchObject({ message_id: ids[2], sequence_number: 3, from: alice.username, to: [bob.username, carol.username], payload: { type: 'text', text: 'hello 2' } });
+    expect(rest.body.messages[0]).toMatchObject({
+      message_id: ids[2],
+      sequence_number: 3,
+      from: alice.username,
+      to: [bob.username, carol.username],
+      payload: { type: 'text', text: 'hello 2' },
+    });
     expect(rest.body.next_cursor).toBeUndefined();
     const stored = await p.db.collection('messages').findOne({ _id: ids[0] as never });
     expect(stored?.trace_id).toMatch(/^[0-9a-f]{32}$/);
@@ -117,9 +148,18 @@ describe('messages', () => {
     expect(k1.status).toBe(202);
     expect(k2.body.message_id).toBe(k1.body.message_id);
     // The same key from another caller is another message.
-    const other = await p.api('POST', '/v1/messages', alice.accessToken, { ...keyed, from: alice.username }, { 'idempotency-key': 'order-4711' });
+    const other = await p.api(
+      'POST',
+      '/v1/messages',
+      alice.accessToken,
+      { ...keyed, from: alice.username },
+      { 'idempotency-key': 'order-4711' },
+    );
     expect(other.body.message_id).not.toBe(k1.body.message_id);
-    await eventually(async () => (await p.db.collection('messages').countDocuments({ conversation_id: conv })) === 3, { what: '3 stored', timeoutMs: 20_000 });
+    await eventually(async () => (await p.db.collection('messages').countDocuments({ conversation_id: conv })) === 3, {
+      what: '3 stored',
+      timeoutMs: 20_000,
+    });
     await new Promise((r) => setTimeout(r, 1_000));
     const stored = await p.db.collection('messages').find({ conversation_id: conv }).toArray();
     expect(stored.map((m) => m.sequence_number).sort()).toEqual([1, 2, 3]);
@@ -128,7 +168,12 @@ describe('messages', () => {
 
   it('lets an API client send as a member and read status; hides messages from non-members with 404', async () => {
     const conv = await p.conversation(alice.accessToken, 'direct', [alice.username, bob.username]);
-    const sent = await p.api('POST', '/v1/messages', crm.accessToken, { conversation_id: conv, from: bob.username, channels: ['internal', 'telegram'], payload: { type: 'text', text: 'from the CRM' } });
+    const sent = await p.api('POST', '/v1/messages', crm.accessToken, {
+      conversation_id: conv,
+      from: bob.username,
+      channels: ['internal', 'telegram'],
+      payload: { type: 'text', text: 'from the CRM' },
+    });
     expect(sent.status).toBe(202);
     const status = await eventually(async () => {
       const s = await p.api('GET', `/v1/messages/${sent.body.message_id}/status`, crm.accessToken);
@@ -154,11 +199,27 @@ describe('messages', () => {
 
   it('documents the endpoints in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${p.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/conversations', '/v1/messages', '/v1/messages/{message_id}/status', '/v1/conversations/{conversation_id}/messages', '/v1/conversations/{conversation_id}/accept']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/conversations',
+        '/v1/messages',
+        '/v1/messages/{message_id}/status',
+        '/v1/conversations/{conversation_id}/messages',
+        '/v1/conversations/{conversation_id}/accept',
+      ]),
+    );
     expect(doc.paths['/v1/messages']!.post).toBeDefined();
     // A client-chosen id already another caller's (409) or reused by the same caller for another message (422).
-    const responses = (doc.paths['/v1/messages']!.post as { responses: Record<string, { description: string; content: Record<string, unknown> }> }).responses;
-    expect(responses['409']).toMatchObject({ description: expect.stringMatching(/another sender/), content: { 'application/problem+json': expect.anything() } });
-    expect(responses['422']).toMatchObject({ description: expect.stringMatching(/different message/), content: { 'application/problem+json': expect.anything() } });
+    const responses = (
+      doc.paths['/v1/messages']!.post as { responses: Record<string, { description: string; content: Record<string, unknown> }> }
+    ).responses;
+    expect(responses['409']).toMatchObject({
+      description: expect.stringMatching(/another sender/),
+      content: { 'application/problem+json': expect.anything() },
+    });
+    expect(responses['422']).toMatchObject({
+      description: expect.stringMatching(/different message/),
+      content: { 'application/problem+json': expect.anything() },
+    });
   });
 });

@@ -149,19 +149,38 @@ export class FakeTelegramServer {
     if (fault) {
       call.status = fault.status;
       if (fault.html) return c.html('<html><body><h1>502 Bad Gateway</h1></body></html>', fault.status as 502);
-      if (fault.status === 429) return answer(429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${fault.retryAfterS}`, parameters: { retry_after: fault.retryAfterS } });
+      if (fault.status === 429)
+        return answer(429, {
+          ok: false,
+          error_code: 429,
+          description: `Too Many Requests: retry after ${fault.retryAfterS}`,
+          parameters: { retry_after: fault.retryAfterS },
+        });
       return answer(fault.status, { ok: false, error_code: fault.status, description: 'Internal Server Error' });
     }
 
     const chatId = params.chat_id === undefined ? undefined : String(params.chat_id);
-    if (chatId !== undefined && this.missingChats.has(chatId)) return answer(400, { ok: false, error_code: 400, description: 'Bad Request: chat not found' });
-    if (chatId !== undefined && this.blockedChats.has(chatId)) return answer(403, { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+    if (chatId !== undefined && this.missingChats.has(chatId))
+      return answer(400, { ok: false, error_code: 400, description: 'Bad Request: chat not found' });
+    if (chatId !== undefined && this.blockedChats.has(chatId))
+      return answer(403, { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' });
 
     const now = Math.floor(Date.now() / 1000);
     const chat = { id: Number(chatId), type: 'private', first_name: 'Test' };
     switch (method) {
       case 'getMe':
-        return answer(200, { ok: true, result: { id: Number(this.token.split(':')[0]), is_bot: true, first_name: 'Hub test bot', username: this.botUsername, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false } });
+        return answer(200, {
+          ok: true,
+          result: {
+            id: Number(this.token.split(':')[0]),
+            is_bot: true,
+            first_name: 'Hub test bot',
+            username: this.botUsername,
+            can_join_groups: true,
+            can_read_all_group_messages: false,
+            supports_inline_queries: false,
+          },
+        });
       case 'setWebhook':
         this.webhook = { url: String(params.url), ...(params.secret_token ? { secret_token: String(params.secret_token) } : {}) };
         return answer(200, { ok: true, result: true, description: 'Webhook was set' });
@@ -176,11 +195,13 @@ export class FakeTelegramServer {
       }
       case 'sendDocument': {
         const doc = params.document;
-        if (!chatId || doc === undefined) return answer(400, { ok: false, error_code: 400, description: 'Bad Request: there is no document in the request' });
+        if (!chatId || doc === undefined)
+          return answer(400, { ok: false, error_code: 400, description: 'Bad Request: there is no document in the request' });
         if (typeof doc === 'string' && doc.startsWith('attach://')) {
           // grammY uploads: the field names the multipart part that carries the bytes.
           const part = params[doc.slice('attach://'.length)] as File | undefined;
-          if (!part || typeof part === 'string') return answer(400, { ok: false, error_code: 400, description: 'Bad Request: file part missing' });
+          if (!part || typeof part === 'string')
+            return answer(400, { ok: false, error_code: 400, description: 'Bad Request: file part missing' });
           call.document = { source: 'upload', filename: part.name, bytes: (await part.arrayBuffer()).byteLength };
         } else if (typeof doc === 'string') {
           // Like Telegram, fetch the URL we were given (test servers are on 127.0.0.1 only).
@@ -193,12 +214,29 @@ export class FakeTelegramServer {
           call.document = { source: 'upload', filename: file.name, bytes: (await file.arrayBuffer()).byteLength };
         }
         const fileName = call.document.filename ?? 'document';
-        return answer(200, { ok: true, result: { message_id: ++this.messageIds, date: now, chat, document: { file_id: `doc-${this.messageIds}`, file_unique_id: `u-${this.messageIds}`, file_name: fileName }, ...(params.caption ? { caption: String(params.caption) } : {}) } });
+        return answer(200, {
+          ok: true,
+          result: {
+            message_id: ++this.messageIds,
+            date: now,
+            chat,
+            document: { file_id: `doc-${this.messageIds}`, file_unique_id: `u-${this.messageIds}`, file_name: fileName },
+            ...(params.caption ? { caption: String(params.caption) } : {}),
+          },
+        });
       }
       case 'getFile': {
         const f = this.files.get(String(params.file_id));
         if (!f) return answer(400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
-        return answer(200, { ok: true, result: { file_id: String(params.file_id), file_unique_id: `u-${String(params.file_id)}`, file_size: f.bytes.byteLength, file_path: f.path } });
+        return answer(200, {
+          ok: true,
+          result: {
+            file_id: String(params.file_id),
+            file_unique_id: `u-${String(params.file_id)}`,
+            file_size: f.bytes.byteLength,
+            file_path: f.path,
+          },
+        });
       }
       default:
         return answer(404, { ok: false, error_code: 404, description: 'Not Found: method not found' });

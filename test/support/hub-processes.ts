@@ -17,9 +17,15 @@ export interface StartedHub {
  */
 export async function startHub(overrides: Record<string, string> = {}): Promise<StartedHub> {
   const env = testFrontendEnv({ RATE_LIMIT_PER_MIN: '1000000', ...overrides });
-  const services = await Promise.all((['frontend', 'router', 'presence', 'files'] as const).map((name) => spawnService(name, env, { timeoutMs: 150_000 })));
+  const services = await Promise.all(
+    (['frontend', 'router', 'presence', 'files'] as const).map((name) => spawnService(name, env, { timeoutMs: 150_000 })),
+  );
   const [frontend, router, presence, files] = services as [ServiceProcess, ServiceProcess, ServiceProcess, ServiceProcess];
-  const gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: { frontend: frontend.url, router: router.url, presence: presence.url, files: files.url } });
+  const gateway = await startGateway({
+    host: '127.0.0.1',
+    port: 0,
+    upstreams: { frontend: frontend.url, router: router.url, presence: presence.url, files: files.url },
+  });
   return {
     url: gateway.url,
     env,

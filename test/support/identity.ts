@@ -95,7 +95,10 @@ export async function login(baseUrl: string, username: string, password: string)
 }
 
 export async function clientToken(baseUrl: string, clientId: string, clientSecret: string): Promise<string> {
-  const body = await expectOk<TokenBody>(await postJson(`${baseUrl}/v1/auth/token`, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }), `token for client ${clientId}`);
+  const body = await expectOk<TokenBody>(
+    await postJson(`${baseUrl}/v1/auth/token`, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
+    `token for client ${clientId}`,
+  );
   return body.access_token;
 }
 
@@ -119,10 +122,18 @@ export async function createApiClient(
   extra: { name?: string; sender_name?: string; rate_limit_per_min?: number } = {},
 ): Promise<TestApiClient> {
   const created = await expectOk<{ client_id: string; client_secret: string }>(
-    await postJson(`${baseUrl}/v1/clients`, { name: extra.name ?? `test client ${randomUUID().slice(0, 8)}`, scopes, ...extra }, { authorization: `Bearer ${adminAccessToken}` }),
+    await postJson(
+      `${baseUrl}/v1/clients`,
+      { name: extra.name ?? `test client ${randomUUID().slice(0, 8)}`, scopes, ...extra },
+      { authorization: `Bearer ${adminAccessToken}` },
+    ),
     'create API client',
   );
-  return { clientId: created.client_id, clientSecret: created.client_secret, accessToken: await clientToken(baseUrl, created.client_id, created.client_secret) };
+  return {
+    clientId: created.client_id,
+    clientSecret: created.client_secret,
+    accessToken: await clientToken(baseUrl, created.client_id, created.client_secret),
+  };
 }
 
 /**
@@ -139,7 +150,9 @@ export async function cleanupTestEnv(env: Record<string, string>): Promise<void>
  * Spawns a frontend with testFrontendEnv(overrides) and returns it with its
  * env and admin credentials; stop() stops it and cleans up its state.
  */
-export async function startTestFrontend(overrides: Record<string, string> = {}): Promise<{ fe: ServiceProcess; url: string; env: Record<string, string>; admin: TestAdmin; stop(): Promise<void> }> {
+export async function startTestFrontend(
+  overrides: Record<string, string> = {},
+): Promise<{ fe: ServiceProcess; url: string; env: Record<string, string>; admin: TestAdmin; stop(): Promise<void> }> {
   const env = testFrontendEnv(overrides);
   const fe = await spawnService('frontend', env);
   return {

@@ -21,7 +21,9 @@ export interface PrivateKafka {
  * script cached (deploy/local/stack.sh), so a test can take its broker away
  * without touching the shared one. Small heap; data in a temp dir.
  */
-export async function startPrivateKafka(opts: { secured?: { certFile: string; keyFile: string; username: string; password: string } } = {}): Promise<PrivateKafka> {
+export async function startPrivateKafka(
+  opts: { secured?: { certFile: string; keyFile: string; username: string; password: string } } = {},
+): Promise<PrivateKafka> {
   const lib = join(process.env.HUB_CACHE_DIR ?? join(homedir(), '.cache', 'messaging-hub'), 'kafka-3.9.1', 'lib');
   const dir = mkdtempSync(join(tmpdir(), 'hub-kafka-'));
   const [port, controllerPort, securedPort] = [await freePort(), await freePort(), await freePort()];
@@ -63,11 +65,22 @@ export async function startPrivateKafka(opts: { secured?: { certFile: string; ke
       'group.initial.rebalance.delay.ms=0',
     ].join('\n'),
   );
-  writeFileSync(log4j, ['log4j.rootLogger=INFO, stdout', 'log4j.appender.stdout=org.apache.log4j.ConsoleAppender', 'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout', 'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n'].join('\n'));
-  const java = (args: string[]) => spawnSync('java', [`-Dlog4j.configuration=file:${log4j}`, '-cp', `${lib}/*`, ...args], { encoding: 'utf8' });
+  writeFileSync(
+    log4j,
+    [
+      'log4j.rootLogger=INFO, stdout',
+      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+    ].join('\n'),
+  );
+  const java = (args: string[]) =>
+    spawnSync('java', [`-Dlog4j.configuration=file:${log4j}`, '-cp', `${lib}/*`, ...args], { encoding: 'utf8' });
   const id = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim().split('\n').pop()!;
   // SCRAM credentials live in the metadata log: added when the storage is formatted.
-  const scram = sec ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${sec.username},password=${sec.password}]`]) : [];
+  const scram = sec
+    ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${sec.username},password=${sec.password}]`])
+    : [];
   const format = java(['kafka.tools.StorageTool', 'format', '-t', id, '-c', props, ...scram]);
   if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr || format.stdout}`);
 
@@ -77,7 +90,21 @@ export async function startPrivateKafka(opts: { secured?: { certFile: string; ke
   const start = async () => {
     writeFileSync(logFile, '');
     const out = (await import('node:fs')).openSync(logFile, 'a');
-    proc = spawn('java', ['-Xmx256m', '-Xms128m', '-XX:+UseSerialGC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4j}`, '-cp', `${lib}/*`, 'kafka.Kafka', props], { stdio: ['ignore', out, out] });
+    proc = spawn(
+      'java',
+      [
+        '-Xmx256m',
+        '-Xms128m',
+        '-XX:+UseSerialGC',
+        '-Djava.awt.headless=true',
+        `-Dlog4j.configuration=file:${log4j}`,
+        '-cp',
+        `${lib}/*`,
+        'kafka.Kafka',
+        props,
+      ],
+      { stdio: ['ignore', out, out] },
+    );
     const p = proc;
     exited = new Promise<void>((r) => p.once('exit', () => r()));
     const deadline = Date.now() + 90_000;

@@ -18,11 +18,24 @@ export function freePort(): Promise<number> {
  * A throwaway Redis owned by one test, so the test can stop it to prove a
  * readiness check without disturbing the shared stack other tests use.
  */
-export async function startPrivateRedis(opts: { tls?: { certFile: string; keyFile: string } } = {}): Promise<{ url: string; stop(): Promise<void>; proc: ChildProcess }> {
+export async function startPrivateRedis(
+  opts: { tls?: { certFile: string; keyFile: string } } = {},
+): Promise<{ url: string; stop(): Promise<void>; proc: ChildProcess }> {
   const port = await freePort();
   // With tls: TLS only (the plain port off), clients not asked for certificates.
   const listen = opts.tls
-    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.certFile, '--tls-key-file', opts.tls.keyFile, '--tls-auth-clients', 'no']
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        opts.tls.certFile,
+        '--tls-key-file',
+        opts.tls.keyFile,
+        '--tls-auth-clients',
+        'no',
+      ]
     : ['--port', String(port)];
   const proc = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -67,7 +80,20 @@ export async function startPrivateS3(): Promise<{ endpoint: string; stop(): Prom
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hub-s3-'));
   const bin = join(process.env.HUB_CACHE_DIR ?? join(homedir(), '.cache', 'messaging-hub'), 'bin', 'versitygw');
-  const proc = spawn(bin, ['--access', process.env.S3_ACCESS_KEY ?? 'hubadmin', '--secret', process.env.S3_SECRET_KEY ?? 'hubadmin-secret-key', '--port', `127.0.0.1:${port}`, 'posix', dir], { stdio: 'ignore' });
+  const proc = spawn(
+    bin,
+    [
+      '--access',
+      process.env.S3_ACCESS_KEY ?? 'hubadmin',
+      '--secret',
+      process.env.S3_SECRET_KEY ?? 'hubadmin-secret-key',
+      '--port',
+      `127.0.0.1:${port}`,
+      'posix',
+      dir,
+    ],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   await waitForPort(port, 'private versitygw');
   return {

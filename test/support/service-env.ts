@@ -25,5 +25,7 @@ export function isolatedServiceEnv(overrides: Record<string, string> = {}): Reco
 
 /** This process's environment variables whose names start with `prefix` (benchmarks pass them on to the services they spawn). */
 export function envWithPrefix(prefix: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith(prefix) && e[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith(prefix) && e[1] !== undefined),
+  );
 }

@@ -34,12 +34,16 @@ export function spawnService(
   } = {},
 ): Promise<ServiceProcess> {
   const portVar = `${name.toUpperCase()}_PORT`;
-  const proc = spawn(process.execPath, [...SERVICE_NODE_FLAGS[name], ...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', [portVar]: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: opts.ownSession === true,
-  });
+  const proc = spawn(
+    process.execPath,
+    [...SERVICE_NODE_FLAGS[name], ...(opts.nodeArgs ?? []), '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', [portVar]: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: opts.ownSession === true,
+    },
+  );
   if (opts.ownSession) stopWithThisProcess(proc);
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -105,7 +109,10 @@ export function processExists(pid: number): boolean {
 }
 
 /** Polls until fn returns a truthy value, or fails with the last error. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   let last: unknown;
   for (;;) {
@@ -115,7 +122,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false> | T
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }

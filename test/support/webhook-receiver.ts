@@ -32,12 +32,24 @@ export interface WebhookReceiver {
  */
 export async function startWebhookReceiver(host = '127.0.0.1', reply?: WebhookReceiver['reply']): Promise<WebhookReceiver> {
   const hanging = new Set<ServerResponse>();
-  const receiver: WebhookReceiver = { url: '', port: 0, calls: [], reply: reply ?? (() => ({ status: 200, body: 'ok' })), close: async () => {} };
+  const receiver: WebhookReceiver = {
+    url: '',
+    port: 0,
+    calls: [],
+    reply: reply ?? (() => ({ status: 200, body: 'ok' })),
+    close: async () => {},
+  };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const call: ReceivedCall = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() };
+      const call: ReceivedCall = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        receivedAt: Date.now(),
+      };
       receiver.calls.push(call);
       const r = receiver.reply(call, receiver.calls.length);
       if (r === 'hang') {

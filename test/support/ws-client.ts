@@ -44,7 +44,10 @@ export class TestClient {
   }
 
   /** The HTTP answer to an upgrade the server refuses (status and problem+json body). */
-  static async refused(baseUrl: string, opts: { token?: string; query?: string; path?: string } = {}): Promise<{ status: number; body: any }> {
+  static async refused(
+    baseUrl: string,
+    opts: { token?: string; query?: string; path?: string } = {},
+  ): Promise<{ status: number; body: any }> {
     const wsUrl = `${baseUrl.replace(/^http/, 'ws')}${opts.path ?? '/v1/ws'}${opts.query ?? ''}`;
     const ws = new WebSocket(wsUrl, opts.token ? { headers: { authorization: `Bearer ${opts.token}` } } : {});
     return new Promise((resolve, reject) => {
@@ -79,9 +82,11 @@ export class TestClient {
         const f = this.frames[from]!;
         if (f.op === op && pred(f.d)) return f;
       }
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`socket closed while waiting for ${op}; frames: ${JSON.stringify(this.frames.slice(-5))}`);
+      if (this.ws.readyState === WebSocket.CLOSED)
+        throw new Error(`socket closed while waiting for ${op}; frames: ${JSON.stringify(this.frames.slice(-5))}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${op} frame within ${opts.timeoutMs ?? 10_000} ms; last frames: ${JSON.stringify(this.frames.slice(-5))}`);
+      if (left <= 0)
+        throw new Error(`no ${op} frame within ${opts.timeoutMs ?? 10_000} ms; last frames: ${JSON.stringify(this.frames.slice(-5))}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -105,5 +110,8 @@ export class TestClient {
 }
 
 export async function expectClose(client: TestClient, timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
-  return Promise.race([client.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`socket not closed within ${timeoutMs} ms`)), timeoutMs))]);
+  return Promise.race([
+    client.closed,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`socket not closed within ${timeoutMs} ms`)), timeoutMs)),
+  ]);
 }

@@ -25,9 +25,19 @@ let browser: Browser;
 beforeAll(async () => {
   env = testFrontendEnv({ TRUST_PROXY: 'true', RATE_LIMIT_PER_MIN: '1000000' });
   const start = { timeoutMs: 150_000 };
-  const [frontend, router, presence, files] = await Promise.all([spawnService('frontend', env, start), spawnService('router', env, start), spawnService('presence', env, start), spawnService('files', env, start)]);
+  const [frontend, router, presence, files] = await Promise.all([
+    spawnService('frontend', env, start),
+    spawnService('router', env, start),
+    spawnService('presence', env, start),
+    spawnService('files', env, start),
+  ]);
   services.push(frontend!, router!, presence!, files!);
-  gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: { frontend: frontend!.url, router: router!.url, presence: presence!.url, files: files!.url }, webRoot: join(REPO_ROOT, 'web', 'dist') });
+  gateway = await startGateway({
+    host: '127.0.0.1',
+    port: 0,
+    upstreams: { frontend: frontend!.url, router: router!.url, presence: presence!.url, files: files!.url },
+    webRoot: join(REPO_ROOT, 'web', 'dist'),
+  });
   base = gateway.url;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }, 240_000);
@@ -63,8 +73,12 @@ async function register(page: Page, username: string, password = 'correct horse 
 /** axe-core in the page (evaluated through the debugging protocol, which the page's CSP does not govern). */
 async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(`${AXE}\n;undefined`);
-  const result = (await page.evaluate(() => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> };
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const result = (await page.evaluate(() => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as {
+    violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+  };
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 function texts(page: Page): Promise<string[]> {
@@ -152,7 +166,9 @@ describe('web client served by the gateway', () => {
     const last = bob.page.locator('.messages .msg').last();
     expect(await last.locator('script, img').count()).toBe(0);
     expect(await bob.page.locator('a[href^="javascript:" i]').count()).toBe(0);
-    expect(await last.locator('a').evaluateAll((els) => els.map((e) => (e as unknown as { href: string }).href))).toEqual(['https://example.com/ok']);
+    expect(await last.locator('a').evaluateAll((els) => els.map((e) => (e as unknown as { href: string }).href))).toEqual([
+      'https://example.com/ok',
+    ]);
     expect(await bob.page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 
     // Bob goes offline; Alice sends 20; Bob comes back and has each once, in order.

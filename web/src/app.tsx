@@ -48,7 +48,12 @@ export function App() {
     };
   }, [begin]);
 
-  if (checking) return <p class="loading" role="status">Loading…</p>;
+  if (checking)
+    return (
+      <p class="loading" role="status">
+        Loading…
+      </p>
+    );
   if (!store) return <LoginScreen onLoggedIn={begin} />;
   return <ChatScreen store={store} />;
 }

@@ -67,7 +67,11 @@ export function ChatScreen({ store }: { store: ChatStore }) {
         {store.conversations.size === 0 && <p class="hint">No conversations yet. Start one above.</p>}
       </nav>
       <main class="content" aria-label={active ? `Conversation with ${titleOf(store, active)}` : 'Conversation'}>
-        {active ? <ConversationView key={active.conv.conversation_id} store={store} c={active} /> : <p class="empty">Choose a conversation, or start a new one.</p>}
+        {active ? (
+          <ConversationView key={active.conv.conversation_id} store={store} c={active} />
+        ) : (
+          <p class="empty">Choose a conversation, or start a new one.</p>
+        )}
       </main>
     </div>
   );
@@ -80,8 +84,20 @@ function ConversationItem({ store, c }: { store: ChatStore; c: ConversationState
   const isActive = store.activeId === c.conv.conversation_id;
   return (
     <li>
-      <button type="button" class={`conv ${isActive ? 'active' : ''}`} aria-current={isActive ? 'true' : undefined} onClick={() => store.open(c.conv.conversation_id)} data-conversation={c.conv.conversation_id}>
-        {other && <span class={`dot ${presence === 'online' ? 'online' : ''}`} role="img" aria-label={presence === 'online' ? 'online' : 'offline'} />}
+      <button
+        type="button"
+        class={`conv ${isActive ? 'active' : ''}`}
+        aria-current={isActive ? 'true' : undefined}
+        onClick={() => store.open(c.conv.conversation_id)}
+        data-conversation={c.conv.conversation_id}
+      >
+        {other && (
+          <span
+            class={`dot ${presence === 'online' ? 'online' : ''}`}
+            role="img"
+            aria-label={presence === 'online' ? 'online' : 'offline'}
+          />
+        )}
         <span class="conv-title">{title}</span>
         <span class="conv-preview">{previewOf(c)}</span>
         {c.unread > 0 && (
@@ -109,7 +125,11 @@ function NewConversation({ store }: { store: ChatStore }) {
     setBusy(true);
     setError(undefined);
     try {
-      const id = await store.createConversation(members.length === 1 ? 'direct' : 'group', members, members.length > 1 ? groupName.trim() || undefined : undefined);
+      const id = await store.createConversation(
+        members.length === 1 ? 'direct' : 'group',
+        members,
+        members.length > 1 ? groupName.trim() || undefined : undefined,
+      );
       setNames('');
       setGroupName('');
       store.open(id);
@@ -122,7 +142,15 @@ function NewConversation({ store }: { store: ChatStore }) {
   return (
     <form class="new-conv" onSubmit={(e) => void submit(e)}>
       <label for="new-members">Start a conversation with</label>
-      <input id="new-members" placeholder="username (several: a group)" autocapitalize="none" spellcheck={false} value={names} onInput={(e) => setNames(e.currentTarget.value)} aria-describedby={error ? 'new-conv-error' : undefined} />
+      <input
+        id="new-members"
+        placeholder="username (several: a group)"
+        autocapitalize="none"
+        spellcheck={false}
+        value={names}
+        onInput={(e) => setNames(e.currentTarget.value)}
+        aria-describedby={error ? 'new-conv-error' : undefined}
+      />
       {members.length > 1 && (
         <>
           <label for="group-name">Group name (optional)</label>

@@ -1,4 +1,12 @@
-import { HubSocketError, type HubClient, type HubSocket, type MessageData, type MessagePayload, type Schemas, type StatusData } from '@hub/sdk';
+import {
+  HubSocketError,
+  type HubClient,
+  type HubSocket,
+  type MessageData,
+  type MessagePayload,
+  type Schemas,
+  type StatusData,
+} from '@hub/sdk';
 
 /**
  * The app's state: conversations, their messages, delivery ticks, presence
@@ -70,7 +78,8 @@ export class ChatStore {
     this.socket = socket;
     this.offs.push(
       socket.on('state', (s) => {
-        this.connection = s === 'open' ? 'open' : s === 'closed' || s === 'idle' ? 'closed' : s === 'reconnecting' ? 'reconnecting' : 'connecting';
+        this.connection =
+          s === 'open' ? 'open' : s === 'closed' || s === 'idle' ? 'closed' : s === 'reconnecting' ? 'reconnecting' : 'connecting';
         this.changed();
       }),
       socket.on('open', () => {
@@ -105,7 +114,15 @@ export class ChatStore {
     if (!list.data) return;
     for (const conv of list.data.conversations) {
       if (!this.conversations.has(conv.conversation_id)) {
-        this.conversations.set(conv.conversation_id, { conv, messages: [], unread: 0, historyLoaded: false, typing: new Map(), accepted: conv.created_by === `user:${this.me}`, lastReadSent: 0 });
+        this.conversations.set(conv.conversation_id, {
+          conv,
+          messages: [],
+          unread: 0,
+          historyLoaded: false,
+          typing: new Map(),
+          accepted: conv.created_by === `user:${this.me}`,
+          lastReadSent: 0,
+        });
       }
     }
     this.changed();
@@ -146,7 +163,9 @@ export class ChatStore {
     if (c.conv.type !== 'direct') return;
     const other = c.conv.members.find((u) => u !== this.me);
     if (!other || this.presence.has(other)) return;
-    const r = await this.hub.fetch(new Request(new URL(`/v1/presence/${encodeURIComponent(other)}`, this.hub.options.baseUrl))).catch(() => undefined);
+    const r = await this.hub
+      .fetch(new Request(new URL(`/v1/presence/${encodeURIComponent(other)}`, this.hub.options.baseUrl)))
+      .catch(() => undefined);
     if (r?.ok) {
       const body = (await r.json()) as { status: 'online' | 'offline' };
       this.presence.set(other, body.status);
@@ -173,7 +192,7 @@ export class ChatStore {
   /** Everyone's messages up to the newest are read when the conversation is on screen. */
   markActiveRead(): void {
     const c = this.activeId ? this.conversations.get(this.activeId) : undefined;
-    if (!c || typeof document !== 'undefined' && document.visibilityState !== 'visible') return;
+    if (!c || (typeof document !== 'undefined' && document.visibilityState !== 'visible')) return;
     c.unread = 0;
     const newest = c.messages.filter((m) => m.from !== this.me && m.seq !== undefined).at(-1)?.seq ?? 0;
     if (newest > c.lastReadSent && this.socket?.state === 'open') {
@@ -183,10 +202,23 @@ export class ChatStore {
   }
 
   async createConversation(type: 'direct' | 'group', members: string[], name?: string): Promise<string> {
-    const conv = await this.hub.createConversation({ type, members: [this.me, ...members.filter((m) => m !== this.me)], ...(name ? { name } : {}) });
+    const conv = await this.hub.createConversation({
+      type,
+      members: [this.me, ...members.filter((m) => m !== this.me)],
+      ...(name ? { name } : {}),
+    });
     const existing = this.conversations.get(conv.conversation_id);
     if (existing) existing.accepted = true;
-    else this.conversations.set(conv.conversation_id, { conv, messages: [], unread: 0, historyLoaded: false, typing: new Map(), accepted: true, lastReadSent: 0 });
+    else
+      this.conversations.set(conv.conversation_id, {
+        conv,
+        messages: [],
+        unread: 0,
+        historyLoaded: false,
+        typing: new Map(),
+        accepted: true,
+        lastReadSent: 0,
+      });
     void this.loadPresence(this.conversations.get(conv.conversation_id)!);
     this.changed();
     return conv.conversation_id;
@@ -206,7 +238,15 @@ export class ChatStore {
     const id = crypto.randomUUID();
     const c = this.conversations.get(conversationId);
     if (!c) return;
-    const msg: ChatMessage = { id, conversationId, from: this.me, payload: { type: 'text', text }, createdAt: new Date().toISOString(), tick: 'pending', receipts: {} };
+    const msg: ChatMessage = {
+      id,
+      conversationId,
+      from: this.me,
+      payload: { type: 'text', text },
+      createdAt: new Date().toISOString(),
+      tick: 'pending',
+      receipts: {},
+    };
     c.messages.push(msg);
     c.accepted = true;
     this.changed();
@@ -261,7 +301,17 @@ export class ChatStore {
       if (!firstOfNew) void this.loadConversations().then(() => this.onMessage(m, true));
       return;
     }
-    const isNew = this.upsert({ id: m.message_id, conversationId: m.conversation_id, seq: m.sequence_number, from: m.from, payload: m.payload, createdAt: m.created_at }, true);
+    const isNew = this.upsert(
+      {
+        id: m.message_id,
+        conversationId: m.conversation_id,
+        seq: m.sequence_number,
+        from: m.from,
+        payload: m.payload,
+        createdAt: m.created_at,
+      },
+      true,
+    );
     if ((isNew || firstOfNew) && m.from !== this.me) {
       c.typing.delete(m.from);
       const visible = typeof document === 'undefined' || document.visibilityState === 'visible';
@@ -304,7 +354,8 @@ export class ChatStore {
   }
 
   private applyReceipt(m: ChatMessage, recipient: string, status: string): void {
-    const tick: Tick | undefined = status === 'read' ? 'read' : status === 'delivered' ? 'delivered' : status === 'sent' ? 'sent' : undefined;
+    const tick: Tick | undefined =
+      status === 'read' ? 'read' : status === 'delivered' ? 'delivered' : status === 'sent' ? 'sent' : undefined;
     if (!tick) return;
     m.receipts ??= {};
     const before = m.receipts[recipient];
@@ -324,7 +375,14 @@ export class ChatStore {
 }
 
 function fromStored(m: Schemas['Message']): ChatMessage {
-  return { id: m.message_id, conversationId: m.conversation_id, seq: m.sequence_number, from: m.from, payload: m.payload as MessagePayload, createdAt: m.accepted_at ?? m.stored_at ?? new Date().toISOString() };
+  return {
+    id: m.message_id,
+    conversationId: m.conversation_id,
+    seq: m.sequence_number,
+    from: m.from,
+    payload: m.payload as MessagePayload,
+    createdAt: m.accepted_at ?? m.stored_at ?? new Date().toISOString(),
+  };
 }
 
 /** Stored messages by sequence; ours not yet stored (no sequence) after them, in the order written. */

@@ -47,26 +47,33 @@ export function ConversationView({ store, c }: { store: ChatStore; c: Conversati
       </header>
       {!c.accepted && startedByOther && (
         <div class="request" role="region" aria-label="Conversation request">
-          <p>{c.conv.created_by.replace(/^user:/, '')} started this conversation. They won't see when you're online or typing until you accept or reply.</p>
+          <p>
+            {c.conv.created_by.replace(/^user:/, '')} started this conversation. They won't see when you're online or typing until you
+            accept or reply.
+          </p>
           <button type="button" onClick={() => void store.accept(id)}>
             Accept
           </button>
         </div>
       )}
-      <ol class="messages" ref={list} tabIndex={0} aria-label={`Messages with ${title}`} aria-live="polite" aria-relevant="additions" onScroll={(e) => {
-        const el = e.currentTarget;
-        stuckToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-      }}>
+      <ol
+        class="messages"
+        ref={list}
+        tabIndex={0}
+        aria-label={`Messages with ${title}`}
+        aria-live="polite"
+        aria-relevant="additions"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stuckToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
         {c.messages.map((m, i) => {
           const prev = c.messages[i - 1];
           const day = dayOf(m.createdAt);
           return (
             <Fragment key={m.id}>
-              {(!prev || dayOf(prev.createdAt) !== day) && (
-                <li class="day">
-                  {day}
-                </li>
-              )}
+              {(!prev || dayOf(prev.createdAt) !== day) && <li class="day">{day}</li>}
               {c.dividerSeq !== undefined && m.seq === c.dividerSeq && (
                 <li class="divider" data-testid="new-divider">
                   New messages
@@ -115,7 +122,13 @@ function Message({ store, m }: { store: ChatStore; m: ChatMessage }) {
   return (
     <li class={`msg ${mine ? 'mine' : ''}`} data-message-id={m.id} data-seq={m.seq}>
       {!mine && <span class="from">{m.from}</span>}
-      <p class="text">{p.type === 'text' ? <Linked text={p.text ?? ''} /> : <em>File: {m.payload.type === 'file' ? ((m as { file?: { filename: string } }).file?.filename ?? 'attachment') : ''}</em>}</p>
+      <p class="text">
+        {p.type === 'text' ? (
+          <Linked text={p.text ?? ''} />
+        ) : (
+          <em>File: {m.payload.type === 'file' ? ((m as { file?: { filename: string } }).file?.filename ?? 'attachment') : ''}</em>
+        )}
+      </p>
       <span class="meta">
         <time dateTime={m.createdAt}>{time}</time>
         {mine && m.tick && (

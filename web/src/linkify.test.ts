@@ -13,7 +13,8 @@ describe('linkify', () => {
   });
 
   it('never links other schemes and leaves markup as text', () => {
-    const text = '<script>alert(1)</script> javascript:alert(1) JAVASCRIPT://%0aalert(1) data:text/html,<b>x</b> <a href="javascript:alert(1)">x</a>';
+    const text =
+      '<script>alert(1)</script> javascript:alert(1) JAVASCRIPT://%0aalert(1) data:text/html,<b>x</b> <a href="javascript:alert(1)">x</a>';
     expect(linkify(text)).toEqual([{ kind: 'text', text }]);
     expect(safeHref('javascript:alert(1)')).toBeUndefined();
     expect(safeHref('https://ok.test/')).toBe('https://ok.test/');

@@ -32,14 +32,33 @@ export function LoginScreen({ onLoggedIn }: { onLoggedIn: (user: string) => void
       <form onSubmit={(e) => void submit(e)} aria-labelledby="login-title" noValidate>
         <h2 id="login-title">{title}</h2>
         <label for="username">Username</label>
-        <input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck={false} required value={username} onInput={(e) => setUsername(e.currentTarget.value)} aria-describedby={mode === 'register' ? 'username-hint' : undefined} />
+        <input
+          id="username"
+          name="username"
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+          value={username}
+          onInput={(e) => setUsername(e.currentTarget.value)}
+          aria-describedby={mode === 'register' ? 'username-hint' : undefined}
+        />
         {mode === 'register' && (
           <p id="username-hint" class="hint">
             3–32 characters: a–z, 0–9, “_”, “.” and “-”.
           </p>
         )}
         <label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete={mode === 'login' ? 'current-password' : 'new-password'} required value={password} onInput={(e) => setPassword(e.currentTarget.value)} aria-describedby={mode === 'register' ? 'password-hint' : undefined} />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autocomplete={mode === 'login' ? 'current-password' : 'new-password'}
+          required
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+          aria-describedby={mode === 'register' ? 'password-hint' : undefined}
+        />
         {mode === 'register' && (
           <p id="password-hint" class="hint">
             At least 8 characters, not your username.

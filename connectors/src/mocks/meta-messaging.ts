@@ -13,7 +13,10 @@ const Messaging = z.object({
 
 export function metaMessagingProfile(channel: 'messenger' | 'instagram', capabilities: ConnectorCapabilities): MockChannelProfile {
   const object = channel === 'messenger' ? 'page' : 'instagram';
-  const Webhook = z.object({ object: z.literal(object), entry: z.array(z.object({ id: z.string(), time: z.number(), messaging: z.array(Messaging).optional() })) });
+  const Webhook = z.object({
+    object: z.literal(object),
+    entry: z.array(z.object({ id: z.string(), time: z.number(), messaging: z.array(Messaging).optional() })),
+  });
   return {
     channel,
     capabilities,
@@ -26,9 +29,16 @@ export function metaMessagingProfile(channel: 'messenger' | 'instagram', capabil
       for (const entry of parsed.data.entry) {
         for (const m of entry.messaging ?? []) {
           const from = { externalId: m.sender.id };
-          if (!m.message) events.push({ kind: 'ignored', eventId: `${entry.id}:${m.timestamp}:${m.sender.id}`, from, reason: 'only messages are handled' });
+          if (!m.message)
+            events.push({
+              kind: 'ignored',
+              eventId: `${entry.id}:${m.timestamp}:${m.sender.id}`,
+              from,
+              reason: 'only messages are handled',
+            });
           else if (m.message.is_echo) events.push({ kind: 'ignored', eventId: m.message.mid, from, reason: 'echo of our own message' });
-          else if (m.message.text !== undefined) events.push({ kind: 'text', eventId: m.message.mid, from, externalMessageId: m.message.mid, text: m.message.text });
+          else if (m.message.text !== undefined)
+            events.push({ kind: 'text', eventId: m.message.mid, from, externalMessageId: m.message.mid, text: m.message.text });
           else events.push({ kind: 'ignored', eventId: m.message.mid, from, reason: 'only text messages are handled' });
         }
       }
@@ -36,7 +46,15 @@ export function metaMessagingProfile(channel: 'messenger' | 'instagram', capabil
     },
     inboundText: (from, text, eventId) => ({
       object,
-      entry: [{ id: `mock-${channel}-page`, time: Date.now(), messaging: [{ sender: { id: from }, recipient: { id: `mock-${channel}-page` }, timestamp: Date.now(), message: { mid: eventId, text } }] }],
+      entry: [
+        {
+          id: `mock-${channel}-page`,
+          time: Date.now(),
+          messaging: [
+            { sender: { id: from }, recipient: { id: `mock-${channel}-page` }, timestamp: Date.now(), message: { mid: eventId, text } },
+          ],
+        },
+      ],
     }),
   };
 }

@@ -75,17 +75,30 @@ export class MockConnector implements Connector {
   }
 
   send(message: OutboundText, opts: SendOptions = {}): Promise<SentMessage> {
-    if (message.text.length > this.capabilities.maxTextLength) return Promise.reject(new PermanentError(`text longer than ${this.capabilities.maxTextLength} characters`, 'message_too_long'));
+    if (message.text.length > this.capabilities.maxTextLength)
+      return Promise.reject(new PermanentError(`text longer than ${this.capabilities.maxTextLength} characters`, 'message_too_long'));
     return this.simulate(message.to, opts, () => ({ to: message.to, kind: 'text', text: message.text }));
   }
 
   sendFile(message: OutboundFile, opts: SendOptions = {}): Promise<SentMessage> {
     const files = this.capabilities.files;
-    if (!files) return this.send({ to: message.to, text: [message.caption, `${message.file.filename}: ${message.file.url}`].filter(Boolean).join('\n\n') }, opts);
+    if (!files)
+      return this.send(
+        { to: message.to, text: [message.caption, `${message.file.filename}: ${message.file.url}`].filter(Boolean).join('\n\n') },
+        opts,
+      );
     if (message.file.size > files.maxUploadBytes) {
-      return this.send({ to: message.to, text: [message.caption, `${message.file.filename}: ${message.file.url}`].filter(Boolean).join('\n\n') }, opts);
+      return this.send(
+        { to: message.to, text: [message.caption, `${message.file.filename}: ${message.file.url}`].filter(Boolean).join('\n\n') },
+        opts,
+      );
     }
-    return this.simulate(message.to, opts, () => ({ to: message.to, kind: 'file', file: message.file, ...(message.caption ? { caption: message.caption } : {}) }));
+    return this.simulate(message.to, opts, () => ({
+      to: message.to,
+      kind: 'file',
+      file: message.file,
+      ...(message.caption ? { caption: message.caption } : {}),
+    }));
   }
 
   parseInbound(body: unknown): InboundEvent[] {
@@ -114,7 +127,8 @@ export class MockConnector implements Connector {
     }
     if (opts.signal?.aborted) throw new TransientError(`${this.channel} mock: call aborted at its deadline`);
     if (this.down) throw new TransientError(`${this.channel} mock: provider unreachable`);
-    if (!this.profile.isValidRecipient(to)) throw new PermanentError(`${this.channel} mock: invalid recipient id ${JSON.stringify(to.slice(0, 40))}`, 'invalid_recipient');
+    if (!this.profile.isValidRecipient(to))
+      throw new PermanentError(`${this.channel} mock: invalid recipient id ${JSON.stringify(to.slice(0, 40))}`, 'invalid_recipient');
     const refused = this.refused.get(to);
     if (refused) throw new PermanentError(`${this.channel} mock: recipient refused (${refused})`, refused);
     const permanentRate = this.behaviour.permanentFailureRate ?? 0;

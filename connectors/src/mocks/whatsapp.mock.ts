@@ -4,7 +4,13 @@ import { inboundParseError } from './inbound-issues';
 import { MockConnector, type MockBehaviour, type MockChannelProfile } from './mock.connector';
 
 // The WhatsApp Cloud API webhook shape (only the fields the hub reads; others pass).
-const WaMessage = z.object({ from: z.string().min(1), id: z.string().min(1), timestamp: z.string(), type: z.string(), text: z.object({ body: z.string() }).optional() });
+const WaMessage = z.object({
+  from: z.string().min(1),
+  id: z.string().min(1),
+  timestamp: z.string(),
+  type: z.string(),
+  text: z.object({ body: z.string() }).optional(),
+});
 const WaWebhook = z.object({
   object: z.literal('whatsapp_business_account'),
   entry: z.array(

@@ -28,10 +28,30 @@ export class ConnectorMetrics {
 
   private constructor(registry: Registry) {
     const registers = [registry];
-    this.calls = new Counter({ name: 'connector_calls_total', help: 'Deliveries asked of a connector, by result', labelNames: ['connector', 'result'], registers });
-    this.failures = new Counter({ name: 'connector_failures_total', help: 'Provider calls that failed, by kind', labelNames: ['connector', 'kind'], registers });
-    this.breakerState = new Gauge({ name: 'connector_breaker_state', help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', labelNames: ['connector'], registers });
-    this.breakerTransitions = new Counter({ name: 'connector_breaker_transitions_total', help: 'Circuit breaker state changes, by new state', labelNames: ['connector', 'state'], registers });
+    this.calls = new Counter({
+      name: 'connector_calls_total',
+      help: 'Deliveries asked of a connector, by result',
+      labelNames: ['connector', 'result'],
+      registers,
+    });
+    this.failures = new Counter({
+      name: 'connector_failures_total',
+      help: 'Provider calls that failed, by kind',
+      labelNames: ['connector', 'kind'],
+      registers,
+    });
+    this.breakerState = new Gauge({
+      name: 'connector_breaker_state',
+      help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
+      labelNames: ['connector'],
+      registers,
+    });
+    this.breakerTransitions = new Counter({
+      name: 'connector_breaker_transitions_total',
+      help: 'Circuit breaker state changes, by new state',
+      labelNames: ['connector', 'state'],
+      registers,
+    });
     this.latency = new Histogram({
       name: 'connector_call_duration_seconds',
       help: 'Duration of provider calls',

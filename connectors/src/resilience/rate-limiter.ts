@@ -37,7 +37,11 @@ export class FlexibleRateLimiter implements ConnectorRateLimiter {
 
   constructor(name: string, policy: RateLimitPolicy, store: RateLimitStore = { kind: 'memory' }) {
     const make = (suffix: string, rate: Rate) => {
-      const opts = { points: rate.points, duration: rate.durationMs / 1000, keyPrefix: `${store.kind === 'redis' ? store.keyPrefix : ''}connector:${name}:${suffix}` };
+      const opts = {
+        points: rate.points,
+        duration: rate.durationMs / 1000,
+        keyPrefix: `${store.kind === 'redis' ? store.keyPrefix : ''}connector:${name}:${suffix}`,
+      };
       // rate-limiter-flexible takes the ioredis client as an opaque store; no driver import here.
       return store.kind === 'redis' ? new RateLimiterRedis({ ...opts, storeClient: store.client }) : new RateLimiterMemory(opts);
     };

@@ -11,7 +11,12 @@ import { FlexibleRateLimiter, type ConnectorRateLimiter } from './rate-limiter';
 import { ResilientConnector, type ResilienceSettings } from './resilient-connector';
 
 const BREAKER = { errorThresholdPercentage: 50, volumeThreshold: 4, rollingWindowMs: 10_000, resetTimeoutMs: 300 };
-const settings = (over: Partial<ResilienceSettings> = {}): ResilienceSettings => ({ timeoutMs: 2_000, maxRateWaitMs: 0, breaker: BREAKER, ...over });
+const settings = (over: Partial<ResilienceSettings> = {}): ResilienceSettings => ({
+  timeoutMs: 2_000,
+  maxRateWaitMs: 0,
+  breaker: BREAKER,
+  ...over,
+});
 
 /** Counts the calls that reach the provider, to prove an open breaker does not call it. */
 function counting(inner: Connector): Connector & { calls: number } {
@@ -39,7 +44,13 @@ describe('resilience wrapper: circuit breaker', () => {
     await Promise.all(wrappers.splice(0).map((w) => w.close()));
   });
 
-  function setup(): { mock: MockConnector; spy: Connector & { calls: number }; wrapper: ResilientConnector; states: BreakerState[]; registry: Registry } {
+  function setup(): {
+    mock: MockConnector;
+    spy: Connector & { calls: number };
+    wrapper: ResilientConnector;
+    states: BreakerState[];
+    registry: Registry;
+  } {
     const mock = createWhatsAppMock();
     const spy = counting(mock);
     const registry = new Registry();
@@ -54,7 +65,12 @@ describe('resilience wrapper: circuit breaker', () => {
   it('opens after transient failures, fails fast without calling the provider, probes half-open, and closes after recovery', async () => {
     const { mock, spy, wrapper, states, registry } = setup();
     mock.setDown(true);
-    for (let i = 0; i < 4; i++) expect(await wrapper.deliver({ to, text: `f${i}` })).toMatchObject({ outcome: 'retryable', reason: 'provider_error', attempted: true });
+    for (let i = 0; i < 4; i++)
+      expect(await wrapper.deliver({ to, text: `f${i}` })).toMatchObject({
+        outcome: 'retryable',
+        reason: 'provider_error',
+        attempted: true,
+      });
     expect(wrapper.breakerState()).toBe('open');
     expect(await registry.getSingleMetricAsString('connector_breaker_state')).toContain('connector_breaker_state{connector="whatsapp"} 2');
 
@@ -72,7 +88,9 @@ describe('resilience wrapper: circuit breaker', () => {
     expect(wrapper.breakerState()).toBe('closed');
     expect(states).toEqual(['open', 'half_open', 'closed']);
     expect(mock.sent.map((s) => s.text)).toEqual(['probe']);
-    expect(await registry.getSingleMetricAsString('connector_calls_total')).toMatch(/connector_calls_total\{connector="whatsapp",result="breaker_open"\} 1/);
+    expect(await registry.getSingleMetricAsString('connector_calls_total')).toMatch(
+      /connector_calls_total\{connector="whatsapp",result="breaker_open"\} 1/,
+    );
   });
 
   it('lets only one probe through while half-open, and reopens when it fails', async () => {
@@ -92,7 +110,12 @@ describe('resilience wrapper: circuit breaker', () => {
   it('does not open on permanent failures (a bad recipient says nothing about the provider)', async () => {
     const { mock, wrapper } = setup();
     mock.refuseRecipient(to, 'recipient_unknown');
-    for (let i = 0; i < 10; i++) expect(await wrapper.deliver({ to, text: `p${i}` })).toEqual({ outcome: 'permanent', reason: 'recipient_unknown', error: expect.any(String) });
+    for (let i = 0; i < 10; i++)
+      expect(await wrapper.deliver({ to, text: `p${i}` })).toEqual({
+        outcome: 'permanent',
+        reason: 'recipient_unknown',
+        error: expect.any(String),
+      });
     expect(wrapper.breakerState()).toBe('closed');
     expect(await wrapper.deliver({ to: '4915100000001', text: 'fine' })).toMatchObject({ outcome: 'delivered' });
   });
@@ -131,7 +154,10 @@ describe('resilience wrapper: rate limits', () => {
 
   it('caps the overall rate across recipients', async () => {
     const mock = createWhatsAppMock();
-    const wrapper = new ResilientConnector(mock, settings({ rateLimiter: new FlexibleRateLimiter('t-overall', { overall: { points: 3, durationMs: 1_000 } }) }));
+    const wrapper = new ResilientConnector(
+      mock,
+      settings({ rateLimiter: new FlexibleRateLimiter('t-overall', { overall: { points: 3, durationMs: 1_000 } }) }),
+    );
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await wrapper.deliver({ to: `49151000000${i}`, text: `m${i}` }));
     expect(results.map((r) => r.outcome)).toEqual(['delivered', 'delivered', 'delivered', 'retryable', 'retryable']);
@@ -139,7 +165,10 @@ describe('resilience wrapper: rate limits', () => {
   });
 
   it('lets calls through when the limiter store fails (the provider still protects itself with 429)', async () => {
-    const broken: ConnectorRateLimiter = { admit: () => Promise.reject(new Error('redis down')), blockRecipient: () => Promise.reject(new Error('redis down')) };
+    const broken: ConnectorRateLimiter = {
+      admit: () => Promise.reject(new Error('redis down')),
+      blockRecipient: () => Promise.reject(new Error('redis down')),
+    };
     const wrapper = new ResilientConnector(createWhatsAppMock(), settings({ rateLimiter: broken }));
     expect(await wrapper.deliver({ to: '4915112345678', text: 'x' })).toMatchObject({ outcome: 'delivered' });
     await wrapper.close();
@@ -155,7 +184,10 @@ describe('resilience wrapper around Telegram (fake Bot API server)', () => {
   afterEach(() => fake.heal());
 
   it('honours 429 retry_after for that chat only, without calling Telegram meanwhile, and keeps the breaker closed', async () => {
-    const wrapper = new ResilientConnector(new TelegramConnector({ token: fake.token, apiRoot: fake.apiRoot }), settings({ rateLimiter: new FlexibleRateLimiter('t-429', {}) }));
+    const wrapper = new ResilientConnector(
+      new TelegramConnector({ token: fake.token, apiRoot: fake.apiRoot }),
+      settings({ rateLimiter: new FlexibleRateLimiter('t-429', {}) }),
+    );
     fake.rateLimitNext(1, 1, 700);
     const first = await wrapper.deliver({ to: '700', text: 'flood 1' });
     expect(first).toMatchObject({ outcome: 'retryable', reason: 'provider_rate_limited', retryAfterMs: 1_000, attempted: true });

@@ -162,8 +162,18 @@ export class ResilientConnector {
         return { outcome: 'permanent', reason: err.reason, error: err.message };
       }
       this.failure('transient');
-      if (!(err instanceof TransientError)) this.deps.logger?.warn({ connector: this.channel, err: { name: (err as Error).name, message: (err as Error).message } }, 'connector threw an untyped error; treated as transient');
-      return { outcome: 'retryable', reason: 'provider_error', error: (err as Error).message, ...(err instanceof TransientError && err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}), attempted: true };
+      if (!(err instanceof TransientError))
+        this.deps.logger?.warn(
+          { connector: this.channel, err: { name: (err as Error).name, message: (err as Error).message } },
+          'connector threw an untyped error; treated as transient',
+        );
+      return {
+        outcome: 'retryable',
+        reason: 'provider_error',
+        error: (err as Error).message,
+        ...(err instanceof TransientError && err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+        attempted: true,
+      };
     }
   }
 
@@ -182,16 +192,34 @@ export class ResilientConnector {
       }
       if (admission.admitted) return undefined;
       if (admission.retryAfterMs > this.settings.maxRateWaitMs) {
-        return { outcome: 'retryable', reason: 'rate_limited', error: 'rate limit reached', retryAfterMs: admission.retryAfterMs, attempted: false };
+        return {
+          outcome: 'retryable',
+          reason: 'rate_limited',
+          error: 'rate limit reached',
+          retryAfterMs: admission.retryAfterMs,
+          attempted: false,
+        };
       }
       await sleep(admission.retryAfterMs);
     }
-    return { outcome: 'retryable', reason: 'rate_limited', error: 'rate limit reached', retryAfterMs: this.settings.maxRateWaitMs || 100, attempted: false };
+    return {
+      outcome: 'retryable',
+      reason: 'rate_limited',
+      error: 'rate limit reached',
+      retryAfterMs: this.settings.maxRateWaitMs || 100,
+      attempted: false,
+    };
   }
 
   private breakerOpenResult(): DeliveryResult {
     const retryAfterMs = Math.max(0, this.openedAt + this.settings.breaker.resetTimeoutMs - Date.now());
-    return { outcome: 'retryable', reason: 'breaker_open', error: `${this.channel} circuit breaker is open`, retryAfterMs, attempted: false };
+    return {
+      outcome: 'retryable',
+      reason: 'breaker_open',
+      error: `${this.channel} circuit breaker is open`,
+      retryAfterMs,
+      attempted: false,
+    };
   }
 
   private observe(started: number): void {
@@ -203,7 +231,10 @@ export class ResilientConnector {
   }
 
   private limiterTrouble(err: unknown): void {
-    this.deps.logger?.warn({ connector: this.channel, err: { message: (err as Error).message } }, 'rate limiter unavailable; letting the call through');
+    this.deps.logger?.warn(
+      { connector: this.channel, err: { message: (err as Error).message } },
+      'rate limiter unavailable; letting the call through',
+    );
   }
 
   private transition(state: BreakerState): void {

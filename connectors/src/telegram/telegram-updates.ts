@@ -8,9 +8,28 @@ import { InboundParseError, type ExternalSender, type InboundEvent } from '../co
  * bodies, which are strict). Whatever passes is then handled with grammY's
  * `Update`/`Message` types.
  */
-const ChatSchema = z.object({ id: z.number().int(), type: z.string(), username: z.string().optional(), first_name: z.string().optional(), last_name: z.string().optional(), title: z.string().optional() });
-const UserSchema = z.object({ id: z.number().int(), is_bot: z.boolean(), first_name: z.string(), last_name: z.string().optional(), username: z.string().optional() });
-const DocumentSchema = z.object({ file_id: z.string().min(1), file_unique_id: z.string(), file_name: z.string().optional(), mime_type: z.string().optional(), file_size: z.number().int().nonnegative().optional() });
+const ChatSchema = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  username: z.string().optional(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+  title: z.string().optional(),
+});
+const UserSchema = z.object({
+  id: z.number().int(),
+  is_bot: z.boolean(),
+  first_name: z.string(),
+  last_name: z.string().optional(),
+  username: z.string().optional(),
+});
+const DocumentSchema = z.object({
+  file_id: z.string().min(1),
+  file_unique_id: z.string(),
+  file_name: z.string().optional(),
+  mime_type: z.string().optional(),
+  file_size: z.number().int().nonnegative().optional(),
+});
 const MessageSchema = z.object({
   message_id: z.number().int(),
   date: z.number().int(),
@@ -38,14 +57,19 @@ export function parseTelegramUpdate(body: unknown): InboundEvent[] {
   const message = update.message;
   if (!message) {
     const kind = Object.keys(update).find((k) => k !== 'update_id') ?? 'empty';
-    return [{ kind: 'ignored', eventId, reason: HANDLED.includes(kind as never) ? 'empty update' : `update type "${kind}" is not handled` }];
+    return [
+      { kind: 'ignored', eventId, reason: HANDLED.includes(kind as never) ? 'empty update' : `update type "${kind}" is not handled` },
+    ];
   }
   const from = sender(message);
   const externalMessageId = String(message.message_id);
   const replyTo = message.reply_to_message ? { replyTo: String(message.reply_to_message.message_id) } : {};
   if (message.text !== undefined) {
     const command = /^\/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s+([\s\S]*))?$/.exec(message.text.trim());
-    if (command) return [{ kind: 'command', eventId, from, externalMessageId, command: command[1]!.toLowerCase(), argument: (command[2] ?? '').trim() }];
+    if (command)
+      return [
+        { kind: 'command', eventId, from, externalMessageId, command: command[1]!.toLowerCase(), argument: (command[2] ?? '').trim() },
+      ];
     return [{ kind: 'text', eventId, from, externalMessageId, text: message.text, ...replyTo }];
   }
   if (message.document) {
@@ -56,7 +80,12 @@ export function parseTelegramUpdate(body: unknown): InboundEvent[] {
         eventId,
         from,
         externalMessageId,
-        file: { providerFileId: d.file_id, ...(d.file_name ? { filename: d.file_name } : {}), ...(d.mime_type ? { contentType: d.mime_type } : {}), ...(d.file_size !== undefined ? { size: d.file_size } : {}) },
+        file: {
+          providerFileId: d.file_id,
+          ...(d.file_name ? { filename: d.file_name } : {}),
+          ...(d.mime_type ? { contentType: d.mime_type } : {}),
+          ...(d.file_size !== undefined ? { size: d.file_size } : {}),
+        },
         ...(message.caption !== undefined ? { caption: message.caption } : {}),
         ...replyTo,
       },

@@ -9,7 +9,16 @@ import { ProviderRateLimitedError } from '../errors';
 import { TelegramConnector } from './telegram.connector';
 
 function update(chatId: string, text: string, updateId: string): unknown {
-  return { update_id: Number(updateId), message: { message_id: 7, date: 1_700_000_000, chat: { id: Number(chatId), type: 'private', first_name: 'Ann' }, from: { id: Number(chatId), is_bot: false, first_name: 'Ann' }, text } };
+  return {
+    update_id: Number(updateId),
+    message: {
+      message_id: 7,
+      date: 1_700_000_000,
+      chat: { id: Number(chatId), type: 'private', first_name: 'Ann' },
+      from: { id: Number(chatId), is_bot: false, first_name: 'Ann' },
+      text,
+    },
+  };
 }
 
 runConnectorContract('Telegram (grammY against a fake Bot API server)', async (): Promise<ContractHarness> => {
@@ -27,7 +36,9 @@ runConnectorContract('Telegram (grammY against a fake Bot API server)', async ()
         .map((c, i) => ({
           kind: c.method === 'sendMessage' ? ('text' as const) : ('file' as const),
           // The fake numbers messages globally in call order; recover each call's id from the order of successful sends.
-          externalId: String(fake.calls.filter((x) => x.status === 200 && (x.method === 'sendMessage' || x.method === 'sendDocument')).indexOf(c) + 1),
+          externalId: String(
+            fake.calls.filter((x) => x.status === 200 && (x.method === 'sendMessage' || x.method === 'sendDocument')).indexOf(c) + 1,
+          ),
           ...(c.method === 'sendMessage' ? { text: String(c.params.text) } : { filename: c.document?.filename ?? 'report.pdf' }),
           index: i,
         })),
@@ -35,7 +46,10 @@ runConnectorContract('Telegram (grammY against a fake Bot API server)', async ()
     breakProvider: () => fake.failFor(60_000, 500),
     restoreProvider: () => fake.heal(),
     inboundText: (from, text, eventId) => update(from, text, eventId),
-    inboundUnsupported: (eventId) => ({ update_id: Number(eventId), edited_message: { message_id: 1, date: 1, chat: { id: 1, type: 'private' }, text: 'edited' } }),
+    inboundUnsupported: (eventId) => ({
+      update_id: Number(eventId),
+      edited_message: { message_id: 1, date: 1, chat: { id: 1, type: 'private' }, text: 'edited' },
+    }),
     close: () => fake.close(),
   };
 });
@@ -85,13 +99,25 @@ describe('Telegram connector', () => {
     const down = await nowhere.send({ to: '558', text: 'x' }).catch((e: unknown) => e);
     expect(down).toBeInstanceOf(TransientError);
     expect((down as Error).message).toMatch(/unreachable/);
-    for (const e of [proxy, down]) expect(JSON.stringify({ m: (e as Error).message, s: (e as Error).stack })).not.toContain(fake.token.split(':')[1]);
+    for (const e of [proxy, down])
+      expect(JSON.stringify({ m: (e as Error).message, s: (e as Error).stack })).not.toContain(fake.token.split(':')[1]);
   });
 
   it('sends small PDFs by URL (Telegram fetches them), other files by upload, and a link above the upload limit', async () => {
-    const byUrl = await telegram.sendFile({ to: '600', file: { filename: 'a.pdf', size: 500, contentType: 'application/pdf', url: `${filesUrl}/a.pdf?size=500` }, caption: 'pdf' });
-    const upload = await telegram.sendFile({ to: '600', file: { filename: 'b.txt', size: 5_000, contentType: 'text/plain', url: `${filesUrl}/b.txt?size=5000` } });
-    const link = await telegram.sendFile({ to: '600', file: { filename: 'c.bin', size: 50_000, contentType: 'application/octet-stream', url: `${filesUrl}/c.bin?size=50000` }, caption: 'big one' });
+    const byUrl = await telegram.sendFile({
+      to: '600',
+      file: { filename: 'a.pdf', size: 500, contentType: 'application/pdf', url: `${filesUrl}/a.pdf?size=500` },
+      caption: 'pdf',
+    });
+    const upload = await telegram.sendFile({
+      to: '600',
+      file: { filename: 'b.txt', size: 5_000, contentType: 'text/plain', url: `${filesUrl}/b.txt?size=5000` },
+    });
+    const link = await telegram.sendFile({
+      to: '600',
+      file: { filename: 'c.bin', size: 50_000, contentType: 'application/octet-stream', url: `${filesUrl}/c.bin?size=50000` },
+      caption: 'big one',
+    });
     const docs = fake.sent('sendDocument').filter((c) => c.params.chat_id === 600 || c.params.chat_id === '600');
     expect(docs.map((d) => d.document)).toEqual([
       { source: 'url', bytes: 500, fetchStatus: 200 },
@@ -106,14 +132,52 @@ describe('Telegram connector', () => {
   });
 
   it('parses /start with its argument as a command, and documents as file events', () => {
-    expect(telegram.parseInbound(update('42', '/start abc-123', '9'))).toEqual([{ kind: 'command', eventId: '9', from: { externalId: '42', displayName: 'Ann' }, externalMessageId: '7', command: 'start', argument: 'abc-123' }]);
-    const doc = { update_id: 10, message: { message_id: 8, date: 1, chat: { id: 42, type: 'private' }, caption: 'see this', document: { file_id: 'F1', file_unique_id: 'U1', file_name: 'x.pdf', mime_type: 'application/pdf', file_size: 12 } } };
-    expect(telegram.parseInbound(doc)).toEqual([{ kind: 'file', eventId: '10', from: { externalId: '42' }, externalMessageId: '8', file: { providerFileId: 'F1', filename: 'x.pdf', contentType: 'application/pdf', size: 12 }, caption: 'see this' }]);
+    expect(telegram.parseInbound(update('42', '/start abc-123', '9'))).toEqual([
+      {
+        kind: 'command',
+        eventId: '9',
+        from: { externalId: '42', displayName: 'Ann' },
+        externalMessageId: '7',
+        command: 'start',
+        argument: 'abc-123',
+      },
+    ]);
+    const doc = {
+      update_id: 10,
+      message: {
+        message_id: 8,
+        date: 1,
+        chat: { id: 42, type: 'private' },
+        caption: 'see this',
+        document: { file_id: 'F1', file_unique_id: 'U1', file_name: 'x.pdf', mime_type: 'application/pdf', file_size: 12 },
+      },
+    };
+    expect(telegram.parseInbound(doc)).toEqual([
+      {
+        kind: 'file',
+        eventId: '10',
+        from: { externalId: '42' },
+        externalMessageId: '8',
+        file: { providerFileId: 'F1', filename: 'x.pdf', contentType: 'application/pdf', size: 12 },
+        caption: 'see this',
+      },
+    ]);
   });
 
   it('carries the id of the message a user replied to', () => {
-    const reply = { update_id: 11, message: { message_id: 9, date: 1, chat: { id: 42, type: 'private' }, text: 'yes!', reply_to_message: { message_id: 3, date: 1, chat: { id: 42, type: 'private' } } } };
-    expect(telegram.parseInbound(reply)).toEqual([{ kind: 'text', eventId: '11', from: { externalId: '42' }, externalMessageId: '9', text: 'yes!', replyTo: '3' }]);
+    const reply = {
+      update_id: 11,
+      message: {
+        message_id: 9,
+        date: 1,
+        chat: { id: 42, type: 'private' },
+        text: 'yes!',
+        reply_to_message: { message_id: 3, date: 1, chat: { id: 42, type: 'private' } },
+      },
+    };
+    expect(telegram.parseInbound(reply)).toEqual([
+      { kind: 'text', eventId: '11', from: { externalId: '42' }, externalMessageId: '9', text: 'yes!', replyTo: '3' },
+    ]);
   });
 
   it('reports the bot username from getMe and downloads files users sent', async () => {

@@ -48,9 +48,15 @@ export class TelegramConnector implements Connector {
 
   async send(message: OutboundText, opts: SendOptions = {}): Promise<SentMessage> {
     const chatId = parseChatId(message.to);
-    if (message.text.length > this.capabilities.maxTextLength) throw new PermanentError(`text longer than Telegram's ${this.capabilities.maxTextLength} characters`, 'message_too_long');
+    if (message.text.length > this.capabilities.maxTextLength)
+      throw new PermanentError(`text longer than Telegram's ${this.capabilities.maxTextLength} characters`, 'message_too_long');
     return this.call(opts.signal, async () => {
-      const sent = await this.api.sendMessage(chatId, message.text, { link_preview_options: { is_disabled: true } }, grammySignal(opts.signal));
+      const sent = await this.api.sendMessage(
+        chatId,
+        message.text,
+        { link_preview_options: { is_disabled: true } },
+        grammySignal(opts.signal),
+      );
       return { externalId: String(sent.message_id) };
     });
   }
@@ -69,7 +75,12 @@ export class TelegramConnector implements Connector {
     if (file.size <= files.maxUploadBytes) {
       return this.call(opts.signal, async () => {
         // Streamed from the object store to Telegram; the bytes are never held in memory whole.
-        const sent = await this.api.sendDocument(chatId, new InputFile(new URL(file.url), file.filename), caption, grammySignal(opts.signal));
+        const sent = await this.api.sendDocument(
+          chatId,
+          new InputFile(new URL(file.url), file.filename),
+          caption,
+          grammySignal(opts.signal),
+        );
         return { externalId: String(sent.message_id) };
       });
     }
@@ -102,11 +113,16 @@ export class TelegramConnector implements Connector {
   }
 
   /** Downloads a file a Telegram user sent (getFile, then the file endpoint of the same API root). */
-  async downloadFile(providerFileId: string, opts: SendOptions = {}): Promise<{ body: ReadableStream<Uint8Array>; size?: number; path: string }> {
+  async downloadFile(
+    providerFileId: string,
+    opts: SendOptions = {},
+  ): Promise<{ body: ReadableStream<Uint8Array>; size?: number; path: string }> {
     const file = await this.call(opts.signal, () => this.api.getFile(providerFileId, grammySignal(opts.signal)));
     if (!file.file_path) throw new PermanentError('telegram: file is not downloadable (too big for the Bot API)', 'file_unavailable');
     const root = this.opts.apiRoot.replace(/\/+$/, '');
-    const res = await this.call(opts.signal, () => fetch(`${root}/file/bot${this.opts.token}/${file.file_path}`, { signal: opts.signal ?? null }));
+    const res = await this.call(opts.signal, () =>
+      fetch(`${root}/file/bot${this.opts.token}/${file.file_path}`, { signal: opts.signal ?? null }),
+    );
     if (!res.ok || !res.body) {
       await res.body?.cancel();
       throw toDeliveryError(new Error(`file download answered ${res.status}`), this.opts.token);
@@ -124,7 +140,8 @@ export class TelegramConnector implements Connector {
 }
 
 function parseChatId(externalId: string): number | string {
-  if (!CHAT_ID.test(externalId)) throw new PermanentError(`not a Telegram chat id: ${JSON.stringify(externalId.slice(0, 40))}`, 'invalid_recipient');
+  if (!CHAT_ID.test(externalId))
+    throw new PermanentError(`not a Telegram chat id: ${JSON.stringify(externalId.slice(0, 40))}`, 'invalid_recipient');
   return externalId.startsWith('@') ? externalId : Number(externalId);
 }
 

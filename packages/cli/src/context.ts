@@ -45,19 +45,28 @@ export class Context {
 
   /** A client without a login (for login itself). */
   anonymousClient(): HubClient {
-    return new HubClient({ baseUrl: this.baseUrl, tokenStore: new ConfigTokenStore(this.configFile), WebSocket: WebSocket as unknown as WebSocketConstructor });
+    return new HubClient({
+      baseUrl: this.baseUrl,
+      tokenStore: new ConfigTokenStore(this.configFile),
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    });
   }
 
   /** The logged-in client; API clients get a new token from their stored secret when theirs ran out. */
   async client(): Promise<HubClient> {
     const config = this.config;
     if (!config.login) throw new UsageError('not logged in: run `hub login` first', ExitCode.auth);
-    if (config.base_url && config.base_url !== this.baseUrl) throw new UsageError(`logged in to ${config.base_url}, not ${this.baseUrl}: run \`hub login --base-url ${this.baseUrl}\``, ExitCode.auth);
+    if (config.base_url && config.base_url !== this.baseUrl)
+      throw new UsageError(
+        `logged in to ${config.base_url}, not ${this.baseUrl}: run \`hub login --base-url ${this.baseUrl}\``,
+        ExitCode.auth,
+      );
     const hub = this.anonymousClient();
     if (config.login.kind === 'client') {
       const t = config.tokens;
       // The SDK renews client tokens from the credentials it logged in with; a new process hands them over with a fresh login when needed.
-      if (!t || t.expiresAt - 60_000 <= Date.now()) await hub.loginWithClientCredentials(config.login.client_id, config.login.client_secret);
+      if (!t || t.expiresAt - 60_000 <= Date.now())
+        await hub.loginWithClientCredentials(config.login.client_id, config.login.client_secret);
       else await hub.tokens.setTokens(t);
     } else if (!config.tokens) {
       throw new UsageError('the session ended: run `hub login` again', ExitCode.auth);

@@ -28,5 +28,10 @@ export class Output {
 export function table(header: string[], rows: (string | number | undefined)[][]): string[] {
   const cells = [header, ...rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i]!))).join('  ').trimEnd());
+  return cells.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }

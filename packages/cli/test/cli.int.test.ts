@@ -27,7 +27,10 @@ interface Run {
   err: string;
 }
 
-function cli(args: string[], opts: { config?: string; env?: Record<string, string>; onOut?: (chunk: string) => void } = {}): Promise<Run> & { kill(): void } {
+function cli(
+  args: string[],
+  opts: { config?: string; env?: Record<string, string>; onOut?: (chunk: string) => void } = {},
+): Promise<Run> & { kill(): void } {
   const proc = spawn(process.execPath, [BIN, ...args], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir, opts.config ?? 'admin'), HUB_URL: hub.url, ...opts.env },
@@ -79,14 +82,24 @@ describe('hub CLI against a started hub', () => {
   });
 
   it('logs in an API client and a user, keeping the session in a 0600 config file under XDG_CONFIG_HOME', async () => {
-    const admin = await json<{ base_url: string; principal: { kind: string; subject: string } }>(['login', '--client-id', hub.env.ADMIN_CLIENT_ID!], { env: { HUB_CLIENT_SECRET: hub.env.ADMIN_CLIENT_SECRET! } });
+    const admin = await json<{ base_url: string; principal: { kind: string; subject: string } }>(
+      ['login', '--client-id', hub.env.ADMIN_CLIENT_ID!],
+      { env: { HUB_CLIENT_SECRET: hub.env.ADMIN_CLIENT_SECRET! } },
+    );
     expect(admin.base_url).toBe(hub.url);
     expect(admin.principal).toMatchObject({ kind: 'client', subject: hub.env.ADMIN_CLIENT_ID });
     const file = join(dir, 'admin', 'hub', 'config.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ base_url: hub.url, login: { kind: 'client' }, tokens: { accessToken: expect.any(String) } });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      base_url: hub.url,
+      login: { kind: 'client' },
+      tokens: { accessToken: expect.any(String) },
+    });
 
-    const user = await json<{ principal: { kind: string; subject: string } }>(['login', '--username', alice.username], { config: 'alice', env: { HUB_PASSWORD: alice.password } });
+    const user = await json<{ principal: { kind: string; subject: string } }>(['login', '--username', alice.username], {
+      config: 'alice',
+      env: { HUB_PASSWORD: alice.password },
+    });
     expect(user.principal).toMatchObject({ kind: 'user', subject: alice.username });
     const human = await cli(['whoami'], { config: 'alice' });
     expect(human.code).toBe(0);
@@ -94,23 +107,43 @@ describe('hub CLI against a started hub', () => {
   });
 
   it('creates and lists conversations, sends, shows the status, and answers 2 for an unknown message', async () => {
-    const conv = await json<{ conversation_id: string; type: string; members: string[] }>(['conversations', 'create', alice.username, bob.username]);
+    const conv = await json<{ conversation_id: string; type: string; members: string[] }>([
+      'conversations',
+      'create',
+      alice.username,
+      bob.username,
+    ]);
     expect(conv).toMatchObject({ type: 'direct', members: expect.arrayContaining([alice.username, bob.username]) });
     const list = await json<{ conversations: { conversation_id: string }[] }>(['conversations', 'list'], { config: 'alice' });
     expect(list.conversations.map((c) => c.conversation_id)).toContain(conv.conversation_id);
 
-    const sent = await json<{ message_id: string; status: string }>(['send', conv.conversation_id, 'hello from the CLI', '--from', alice.username]);
+    const sent = await json<{ message_id: string; status: string }>([
+      'send',
+      conv.conversation_id,
+      'hello from the CLI',
+      '--from',
+      alice.username,
+    ]);
     expect(sent).toMatchObject({ message_id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'accepted' });
     // A user sends as themself (no --from), with human output.
     const human = await cli(['send', conv.conversation_id, 'and from Alice'], { config: 'alice' });
     expect(human.code, human.err).toBe(0);
     expect(human.out).toMatch(/^accepted [0-9a-f-]{36}$/m);
 
-    const status = await eventually(async () => {
-      const r = await cli(['--json', 'status', sent.message_id]);
-      return r.code === 0 ? (JSON.parse(r.out) as { message_id: string; status: string; recipients: { recipient: string; channel: string }[] }) : undefined;
-    }, { what: 'the message to be stored', timeoutMs: 30_000, intervalMs: 500 });
-    expect(status).toMatchObject({ message_id: sent.message_id, conversation_id: conv.conversation_id, recipients: [expect.objectContaining({ recipient: bob.username, channel: 'internal' })] });
+    const status = await eventually(
+      async () => {
+        const r = await cli(['--json', 'status', sent.message_id]);
+        return r.code === 0
+          ? (JSON.parse(r.out) as { message_id: string; status: string; recipients: { recipient: string; channel: string }[] })
+          : undefined;
+      },
+      { what: 'the message to be stored', timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(status).toMatchObject({
+      message_id: sent.message_id,
+      conversation_id: conv.conversation_id,
+      recipients: [expect.objectContaining({ recipient: bob.username, channel: 'internal' })],
+    });
 
     const unknown = await cli(['status', randomUUID()]);
     expect(unknown.code).toBe(2);
@@ -134,9 +167,15 @@ describe('hub CLI against a started hub', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     await json(['send', conv.conversation_id, 'first', '--from', alice.username]);
     await json(['send', conv.conversation_id, 'second', '--from', alice.username]);
-    const r = await Promise.race([tail, new Promise<Run>((_, reject) => setTimeout(() => reject(new Error(`tail did not end; output: ${seen}`)), 30_000))]);
+    const r = await Promise.race([
+      tail,
+      new Promise<Run>((_, reject) => setTimeout(() => reject(new Error(`tail did not end; output: ${seen}`)), 30_000)),
+    ]);
     expect(r.code, r.err).toBe(0);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; sequence_number: number; payload: { text: string } });
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; sequence_number: number; payload: { text: string } });
     expect(lines.map((l) => [l.type, l.payload.text])).toEqual([
       ['message', 'first'],
       ['message', 'second'],
@@ -146,7 +185,14 @@ describe('hub CLI against a started hub', () => {
 
   it('adds, lists and rotates webhooks and lists their deliveries; lists dead letters', async () => {
     const url = `http://127.0.0.1:${hookPort}/hooks`;
-    const added = await json<{ webhook_id: string; secret: string; url: string }>(['webhooks', 'add', url, '--events', 'message.sent', 'message.delivered']);
+    const added = await json<{ webhook_id: string; secret: string; url: string }>([
+      'webhooks',
+      'add',
+      url,
+      '--events',
+      'message.sent',
+      'message.delivered',
+    ]);
     expect(added).toMatchObject({ url, secret: expect.stringMatching(/^whsec_/) });
     const list = await json<{ webhooks: { webhook_id: string; events: string[] }[] }>(['webhooks', 'list']);
     expect(list.webhooks.find((w) => w.webhook_id === added.webhook_id)?.events).toEqual(['message.sent', 'message.delivered']);
@@ -176,7 +222,9 @@ describe('hub CLI against a started hub', () => {
     expect(file).toMatchObject({ status: 'completed', size: bytes.length });
 
     const target = join(dir, 'copy.bin');
-    const down = await json<{ path: string; sha256: string; size: number }>(['files', 'download', file.file_id, '-o', target], { config: 'alice' });
+    const down = await json<{ path: string; sha256: string; size: number }>(['files', 'download', file.file_id, '-o', target], {
+      config: 'alice',
+    });
     expect(down).toMatchObject({ path: target, sha256: file.sha256, size: bytes.length });
     expect(readFileSync(target).equals(bytes)).toBe(true);
     // No silent overwrite.
@@ -191,7 +239,10 @@ describe('hub CLI against a started hub', () => {
     const port = await freePort();
     const down = await cli(['whoami', '--base-url', `http://127.0.0.1:${port}`], { config: 'fresh' });
     expect(down.code).toBe(4); // not logged in there: checked before any request
-    const login = await cli(['login', '--client-id', 'x', '--base-url', `http://127.0.0.1:${port}`], { config: 'fresh', env: { HUB_CLIENT_SECRET: 'y' } });
+    const login = await cli(['login', '--client-id', 'x', '--base-url', `http://127.0.0.1:${port}`], {
+      config: 'fresh',
+      env: { HUB_CLIENT_SECRET: 'y' },
+    });
     expect(login.code).toBe(3);
     expect(login.err).toMatch(/^error: /);
   });

@@ -7,7 +7,14 @@ import { ConfigTokenStore, configPath, readConfig, writeConfig } from '../src/co
 import { describeError, ExitCode, UsageError } from '../src/errors.js';
 
 describe('describeError', () => {
-  const problem = (status: number) => new HubProblemError({ type: 'about:blank', title: 'Validation failed', status, detail: 'the body is wrong', errors: [{ field: 'payload.text', message: 'must not be empty' }] });
+  const problem = (status: number) =>
+    new HubProblemError({
+      type: 'about:blank',
+      title: 'Validation failed',
+      status,
+      detail: 'the body is wrong',
+      errors: [{ field: 'payload.text', message: 'must not be empty' }],
+    });
 
   it('renders a problem as error: <title>: <detail> with one line per field error', () => {
     expect(describeError(problem(400)).lines).toEqual(['error: Validation failed: the body is wrong', '  payload.text: must not be empty']);

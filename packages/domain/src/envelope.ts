@@ -33,7 +33,10 @@ export function makeEnvelope<T>(type: string, payload: T, opts: { version?: numb
 }
 
 export class EnvelopeParseError extends Error {
-  constructor(message: string, readonly raw: string) {
+  constructor(
+    message: string,
+    readonly raw: string,
+  ) {
     super(message);
     this.name = 'EnvelopeParseError';
   }
@@ -50,7 +53,10 @@ export function parseEnvelope(raw: Buffer | string | null): Envelope {
   }
   const parsed = EnvelopeSchema.safeParse(json);
   if (!parsed.success) {
-    throw new EnvelopeParseError(`record is not an envelope: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`, text.slice(0, 1000));
+    throw new EnvelopeParseError(
+      `record is not an envelope: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`,
+      text.slice(0, 1000),
+    );
   }
   return parsed.data as Envelope;
 }

@@ -5,7 +5,11 @@
  */
 export class TransientError extends Error {
   readonly retryable = true;
-  constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'TransientError';
   }
@@ -13,7 +17,11 @@ export class TransientError extends Error {
 
 export class PermanentError extends Error {
   readonly retryable = false;
-  constructor(message: string, readonly reason = 'permanent', options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly reason = 'permanent',
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'PermanentError';
   }

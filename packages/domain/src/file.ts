@@ -50,7 +50,8 @@ export interface FileCatalog {
 export function fileUnusableReason(file: FileView | undefined, conversationId: string): string | undefined {
   // Files of other conversations read as absent: a file id says nothing about someone else's conversation.
   if (!file || (file.conversation_id !== undefined && file.conversation_id !== conversationId)) return 'no such file in this conversation';
-  if (file.conversation_id === undefined) return 'the file was not uploaded for a conversation (initiate the upload with this conversation_id)';
+  if (file.conversation_id === undefined)
+    return 'the file was not uploaded for a conversation (initiate the upload with this conversation_id)';
   if (file.status !== 'completed') return `the file is ${file.status}, not completed`;
   return undefined;
 }

@@ -9,13 +9,27 @@ const at = new Date('2026-12-07T10:00:00.000Z');
 describe('status event builders (hub.status.v1)', () => {
   it('copies the message fields and the change, and passes the schema consumers check', () => {
     const e = statusEvent(m, { recipient: 'bob', channel: 'internal', status: 'delivered', at });
-    expect(e).toEqual({ message_id: 'm1', conversation_id: 'c1', recipient: 'bob', channel: 'internal', status: 'delivered', sequence_number: 7, from: 'alice', submitted_by: 'user:alice', occurred_at: '2026-12-07T10:00:00.000Z' });
+    expect(e).toEqual({
+      message_id: 'm1',
+      conversation_id: 'c1',
+      recipient: 'bob',
+      channel: 'internal',
+      status: 'delivered',
+      sequence_number: 7,
+      from: 'alice',
+      submitted_by: 'user:alice',
+      occurred_at: '2026-12-07T10:00:00.000Z',
+    });
     expect(StatusEventSchema.safeParse(e).success).toBe(true);
   });
 
   it('leaves empty detail and external id out, and keeps them when given', () => {
-    expect(statusEvent(m, { recipient: 'bob', channel: 'telegram', status: 'sent', at, detail: '', externalId: undefined })).not.toHaveProperty('detail');
-    expect(statusEvent(m, { recipient: 'bob', channel: 'telegram', status: 'sent', at, detail: '', externalId: undefined })).not.toHaveProperty('external_id');
+    expect(
+      statusEvent(m, { recipient: 'bob', channel: 'telegram', status: 'sent', at, detail: '', externalId: undefined }),
+    ).not.toHaveProperty('detail');
+    expect(
+      statusEvent(m, { recipient: 'bob', channel: 'telegram', status: 'sent', at, detail: '', externalId: undefined }),
+    ).not.toHaveProperty('external_id');
     const e = statusEvent(m, { recipient: 'bob', channel: 'telegram', status: 'sent', at, detail: 'ok', externalId: '42' });
     expect(e).toMatchObject({ detail: 'ok', external_id: '42' });
     expect(e).not.toHaveProperty('reopened');

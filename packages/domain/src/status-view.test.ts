@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { buildStatusView, type RecordedStatus } from './status-view';
 
-const message = { message_id: 'm1', conversation_id: 'c1', sequence_number: 7, to: ['bob', 'carol'], channels: ['internal' as const], accepted_at: '2026-01-01T00:00:00.000Z' };
+const message = {
+  message_id: 'm1',
+  conversation_id: 'c1',
+  sequence_number: 7,
+  to: ['bob', 'carol'],
+  channels: ['internal' as const],
+  accepted_at: '2026-01-01T00:00:00.000Z',
+};
 const at = (s: number) => new Date(Date.parse(message.accepted_at) + s * 1000).toISOString();
 
 describe('buildStatusView', () => {
@@ -33,7 +40,12 @@ describe('buildStatusView', () => {
     expect(bob).toMatchObject({ status: 'read', updated_at: at(3) });
     expect(v.recipients.find((r) => r.recipient === 'carol')).toMatchObject({ status: 'sent', external_id: 'x1' });
     expect(v.status).toBe('sent');
-    expect(v.status_history.filter((h) => h.recipient === 'bob').map((h) => h.status)).toEqual(['accepted', 'pending', 'delivered', 'read']);
+    expect(v.status_history.filter((h) => h.recipient === 'bob').map((h) => h.status)).toEqual([
+      'accepted',
+      'pending',
+      'delivered',
+      'read',
+    ]);
     expect(v.status_history.some((h) => h.recipient === 'mallory')).toBe(false);
   });
 

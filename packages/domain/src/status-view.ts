@@ -41,7 +41,14 @@ export interface MessageStatusView {
  * exactly the changes that took effect.
  */
 export function buildStatusView(
-  message: { message_id: string; conversation_id: string; sequence_number?: number; to: string[]; channels: Channel[]; accepted_at: string },
+  message: {
+    message_id: string;
+    conversation_id: string;
+    sequence_number?: number;
+    to: string[];
+    channels: Channel[];
+    accepted_at: string;
+  },
   recorded: readonly RecordedStatus[],
 ): MessageStatusView {
   const states = new Map<string, RecipientState>();
@@ -63,7 +70,13 @@ export function buildStatusView(
     const externalId = r.external_id ?? current.external_id;
     if (externalId !== undefined) next.external_id = externalId;
     states.set(key, next);
-    history.push({ recipient: r.recipient, channel: r.channel, status: r.status, at: r.at, ...(r.detail !== undefined ? { detail: r.detail } : {}) });
+    history.push({
+      recipient: r.recipient,
+      channel: r.channel,
+      status: r.status,
+      at: r.at,
+      ...(r.detail !== undefined ? { detail: r.detail } : {}),
+    });
   }
   const recipients = [...states.values()];
   return {

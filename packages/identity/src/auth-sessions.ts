@@ -50,7 +50,12 @@ export class AuthSessions {
   }
 
   async issueClientToken(client: ApiClient, scopes: readonly Scope[] = client.scopes): Promise<TokenResponse> {
-    const accessToken = await this.d.tokens.issue({ kind: 'client', subject: client.client_id, scopes, ...(client.sender_name ? { senderName: client.sender_name } : {}) });
+    const accessToken = await this.d.tokens.issue({
+      kind: 'client',
+      subject: client.client_id,
+      scopes,
+      ...(client.sender_name ? { senderName: client.sender_name } : {}),
+    });
     this.d.logger.info({ event: 'auth.client_token', client_id: client.client_id }, 'client token issued');
     return { access_token: accessToken, token_type: 'Bearer', expires_in: this.d.tokens.ttlSeconds, scope: scopes.join(' ') };
   }
@@ -61,7 +66,10 @@ export class AuthSessions {
     const { family, username, scope } = used.record;
     if (used.state === 'reused') {
       await this.d.sessions.revoke(family);
-      this.d.logger.warn({ event: 'security.refresh_token_reuse', username, session_id: family }, 'refresh token presented twice; session revoked');
+      this.d.logger.warn(
+        { event: 'security.refresh_token_reuse', username, session_id: family },
+        'refresh token presented twice; session revoked',
+      );
       throw new InvalidGrantError('the refresh token was already used; the session has been revoked for safety, log in again');
     }
     if (await this.d.sessions.isRevoked(family)) throw new InvalidGrantError('the session has been revoked; log in again');

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AccessTokens, createLogger, createMetricsRegistry, createRedis, createServiceApp, EtcdStore, ProblemError, type HubEnv } from '@hub/platform';
+import {
+  AccessTokens,
+  createLogger,
+  createMetricsRegistry,
+  createRedis,
+  createServiceApp,
+  EtcdStore,
+  ProblemError,
+  type HubEnv,
+} from '@hub/platform';
 import { stackEnv } from '../../../test/support/stack-env';
 import { RedisRateLimiter } from './adapters/redis-rate-limiter';
 import { RedisSessionRevocations } from './adapters/redis-session-revocations';
@@ -20,7 +29,14 @@ describe('shared authenticated-request stack', () => {
   const directory = new WatchedIdentityDirectory(kv, logger);
   const tokens = new AccessTokens({ secret: randomUUID() + randomUUID(), issuer: 'test', accessTtlSeconds: 60 });
   const revocations = new RedisSessionRevocations(redis, 60_000);
-  const stack = createAuthStack({ tokens, revocations, clients: directory, rateLimiter: new RedisRateLimiter(redis, { name: 'api', windowSeconds: 60 }), defaultLimitPerMin: 3, logger });
+  const stack = createAuthStack({
+    tokens,
+    revocations,
+    clients: directory,
+    rateLimiter: new RedisRateLimiter(redis, { name: 'api', windowSeconds: 60 }),
+    defaultLimitPerMin: 3,
+    logger,
+  });
   const app = createServiceApp<HubEnv>({ service: 'test', logger, registry: createMetricsRegistry('test'), checks: [] });
   app.get('/v1/thing', stack.middleware, (c) => c.json({ principal: c.get('principal') }));
 
@@ -47,7 +63,11 @@ describe('shared authenticated-request stack', () => {
   });
 
   it('authenticateToken (WebSocket handshake): 401 for missing, revoked and deleted-client tokens, 429 past the limit', async () => {
-    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof ProblemError ? `${e.status}` : String(e)));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: unknown) => (e instanceof ProblemError ? `${e.status}` : String(e)),
+      );
     expect(await code(stack.authenticateToken(undefined))).toBe('401');
     expect(await code(stack.authenticateToken('garbage'))).toBe('401');
 
@@ -74,7 +94,13 @@ describe('shared authenticated-request stack', () => {
   it('a Redis outage is 503 with Retry-After, not 500', async () => {
     const down = createRedis({ url: 'redis://127.0.0.1:1', keyPrefix });
     down.on('error', () => {});
-    const broken = createAuthStack({ tokens, revocations: new RedisSessionRevocations(down, 1_000), clients: directory, rateLimiter: new RedisRateLimiter(down, { name: 'api', windowSeconds: 60 }), defaultLimitPerMin: 3 });
+    const broken = createAuthStack({
+      tokens,
+      revocations: new RedisSessionRevocations(down, 1_000),
+      clients: directory,
+      rateLimiter: new RedisRateLimiter(down, { name: 'api', windowSeconds: 60 }),
+      defaultLimitPerMin: 3,
+    });
     const token = await tokens.issue({ kind: 'user', subject: 'carol', scopes: [], sessionId: 's-carol' });
     const err = (await broken.authenticateToken(token).catch((e: unknown) => e)) as ProblemError;
     down.disconnect();

@@ -5,10 +5,17 @@ import { rateLimitHeaders, unavailableOnTransient } from './auth-stack';
 
 describe('rate limit headers', () => {
   it('state limit, remaining and whole seconds to reset', () => {
-    expect(rateLimitHeaders({ allowed: true, limit: 1000, remaining: 998, resetMs: 59_001 }, false)).toEqual({ 'RateLimit-Limit': '1000', 'RateLimit-Remaining': '998', 'RateLimit-Reset': '60' });
+    expect(rateLimitHeaders({ allowed: true, limit: 1000, remaining: 998, resetMs: 59_001 }, false)).toEqual({
+      'RateLimit-Limit': '1000',
+      'RateLimit-Remaining': '998',
+      'RateLimit-Reset': '60',
+    });
   });
   it('add Retry-After when refused, never 0 seconds', () => {
-    expect(rateLimitHeaders({ allowed: false, limit: 5, remaining: 0, resetMs: 0 }, true)).toMatchObject({ 'RateLimit-Remaining': '0', 'Retry-After': '1' });
+    expect(rateLimitHeaders({ allowed: false, limit: 5, remaining: 0, resetMs: 0 }, true)).toMatchObject({
+      'RateLimit-Remaining': '0',
+      'Retry-After': '1',
+    });
   });
 });
 

@@ -1,6 +1,14 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { isTransient, principalRef, type Principal } from '@hub/domain';
-import { bearer, ProblemError, verifyOrThrow, type AccessTokens, type AuthVariables, type Logger, type SessionRevocations } from '@hub/platform';
+import {
+  bearer,
+  ProblemError,
+  verifyOrThrow,
+  type AccessTokens,
+  type AuthVariables,
+  type Logger,
+  type SessionRevocations,
+} from '@hub/platform';
 import type { RateDecision, RateLimiter } from './ports/rate-limiter';
 import type { ApiClient } from './records';
 import { DEFAULT_TOKEN_CACHE_SIZE, VerifiedTokenCache } from './verified-token-cache';
@@ -44,16 +52,25 @@ export function createAuthStack(deps: AuthStackDeps): AuthStack {
   // The cache stands in for the signature and claims check only; verifyOrThrow still checks revocation.
   const tokens = cacheSize > 0 ? new VerifiedTokenCache(deps.tokens, cacheSize) : deps.tokens;
   const authenticateToken = async (token: string | undefined) => {
-    if (!token) throw new ProblemError('unauthorized', 'send an access token as "Authorization: Bearer <token>" (POST /v1/auth/token)', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    if (!token)
+      throw new ProblemError('unauthorized', 'send an access token as "Authorization: Bearer <token>" (POST /v1/auth/token)', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
     const principal = await unavailableOnTransient(() => verifyOrThrow(tokens, token, deps.revocations), deps.logger);
     let limit = deps.defaultLimitPerMin;
     if (principal.kind === 'client') {
       const client = await unavailableOnTransient(() => deps.clients.resolveClient(principal.subject), deps.logger);
-      if (!client) throw new ProblemError('invalid_token', 'the API client of this token has been deleted', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+      if (!client)
+        throw new ProblemError('invalid_token', 'the API client of this token has been deleted', {
+          headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        });
       limit = client.rate_limit_per_min ?? limit;
     }
     const rate = await unavailableOnTransient(() => deps.rateLimiter.consume(principalRef(principal), limit), deps.logger);
-    if (!rate.allowed) throw new ProblemError('rate_limited', `more than ${limit} requests per minute; retry after the Retry-After seconds`, { headers: rateLimitHeaders(rate, true) });
+    if (!rate.allowed)
+      throw new ProblemError('rate_limited', `more than ${limit} requests per minute; retry after the Retry-After seconds`, {
+        headers: rateLimitHeaders(rate, true),
+      });
     return { principal, rate };
   };
 
@@ -89,7 +106,9 @@ export async function unavailableOnTransient<T>(fn: () => Promise<T>, logger?: L
     if (err instanceof ProblemError) throw err;
     logger?.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'identity store call failed; answering 503');
     const retryAfterS = isTransient(err) && err.retryAfterMs ? Math.ceil(err.retryAfterMs / 1000) : 1;
-    throw new ProblemError('unavailable', 'an identity store (Redis or etcd) did not answer; retry shortly', { headers: { 'Retry-After': String(retryAfterS) } });
+    throw new ProblemError('unavailable', 'an identity store (Redis or etcd) did not answer; retry shortly', {
+      headers: { 'Retry-After': String(retryAfterS) },
+    });
   }
 }
 

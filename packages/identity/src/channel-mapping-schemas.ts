@@ -28,10 +28,14 @@ export const MappingBodySchemas = {
     })
     .openapi('TelegramMapping'),
   whatsapp: z
-    .strictObject({ phone: z.string().regex(E164_PATTERN, 'must be an E.164 phone number such as +14155550100').openapi({ example: '+14155550100' }) })
+    .strictObject({
+      phone: z.string().regex(E164_PATTERN, 'must be an E.164 phone number such as +14155550100').openapi({ example: '+14155550100' }),
+    })
     .openapi('WhatsappMapping'),
   instagram: z.strictObject({ external_id: providerId.openapi({ description: 'Instagram-scoped user id.' }) }).openapi('InstagramMapping'),
-  messenger: z.strictObject({ external_id: providerId.openapi({ description: 'Messenger page-scoped user id (PSID).' }) }).openapi('MessengerMapping'),
+  messenger: z
+    .strictObject({ external_id: providerId.openapi({ description: 'Messenger page-scoped user id (PSID).' }) })
+    .openapi('MessengerMapping'),
 } as const;
 
 export type MappingBody<C extends ExternalChannel = ExternalChannel> = z.infer<(typeof MappingBodySchemas)[C]>;

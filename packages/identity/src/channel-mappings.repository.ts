@@ -38,7 +38,12 @@ export class ChannelMappingsRepository {
     const mappingKey = EtcdKeys.mapping(username, channel);
     const previous = await this.kv.get<ChannelMapping>(mappingKey);
     const unchanged = previous?.external_id === externalId;
-    const mapping: ChannelMapping = { username, channel, external_id: externalId, linked_at: unchanged ? previous.linked_at : new Date().toISOString() };
+    const mapping: ChannelMapping = {
+      username,
+      channel,
+      external_id: externalId,
+      linked_at: unchanged ? previous.linked_at : new Date().toISOString(),
+    };
     if (!unchanged) await this.kv.put(mappingKey, mapping);
     if (previous && !unchanged) await this.release(username, channel, previous.external_id);
     return { ok: true, mapping, created: !previous };

@@ -33,7 +33,9 @@ export class ClientsRepository {
 
   async list(): Promise<ApiClient[]> {
     const all = await this.kv.list<StoredClient>(EtcdKeys.clients);
-    return [...all.values()].map(publicClient).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.client_id.localeCompare(b.client_id));
+    return [...all.values()]
+      .map(publicClient)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.client_id.localeCompare(b.client_id));
   }
 
   async delete(clientId: string): Promise<boolean> {

@@ -81,7 +81,10 @@ describe('identity stores (real etcd and Redis)', () => {
   });
 
   it('lets a new user take over a claim whose owner never finished linking', async () => {
-    await kv.put(EtcdKeys.channelIndex('whatsapp', '+15550000001'), { username: 'crashed', claimed_at: new Date(Date.now() - 60_000).toISOString() });
+    await kv.put(EtcdKeys.channelIndex('whatsapp', '+15550000001'), {
+      username: 'crashed',
+      claimed_at: new Date(Date.now() - 60_000).toISOString(),
+    });
     expect(await mappings.link('carol', 'whatsapp', '+15550000001')).toMatchObject({ ok: true });
     await kv.put(EtcdKeys.channelIndex('whatsapp', '+15550000002'), { username: 'linking-now', claimed_at: new Date().toISOString() });
     expect(await mappings.link('dave', 'whatsapp', '+15550000002')).toMatchObject({ ok: false });
@@ -104,7 +107,10 @@ describe('identity stores (real etcd and Redis)', () => {
     expect(directory.getUser('late')).toMatchObject({ username: 'late' });
     await mappings.unlink('late', 'telegram');
     await clients.delete('boot-admin');
-    await eventually(() => !directory.getMapping('late', 'telegram') && !directory.getClient('boot-admin'), { what: 'watched deletes', timeoutMs: 2_000 });
+    await eventually(() => !directory.getMapping('late', 'telegram') && !directory.getClient('boot-admin'), {
+      what: 'watched deletes',
+      timeoutMs: 2_000,
+    });
     expect(directory.findUserByExternalId('telegram', '-100777')).toBeUndefined();
   });
 

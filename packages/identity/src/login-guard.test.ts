@@ -44,7 +44,7 @@ describe('LoginGuard', () => {
     expect(await g.admit('user:bob', '203.0.113.9')).toEqual({ admitted: true, slowedMs: 0 });
   });
 
-  it('a success clears its own address\'s failures only', async () => {
+  it("a success clears its own address's failures only", async () => {
     const { g, perAddress, perAccount } = guard();
     await g.failed('user:ann', 'a');
     await g.failed('user:ann', 'b');

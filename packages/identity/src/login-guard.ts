@@ -36,7 +36,10 @@ export class LoginGuard {
 
   /** Before the credentials are checked: refuses a locked-out address, holds attempts on a slowed-down account. */
   async admit(account: string, address: string): Promise<LoginAdmission> {
-    const [mine, all] = await Promise.all([this.perAddress.peek(addressKey(account, address), this.s.maxFailuresPerAddress), this.perAccount.peek(account, this.s.slowdownAfter)]);
+    const [mine, all] = await Promise.all([
+      this.perAddress.peek(addressKey(account, address), this.s.maxFailuresPerAddress),
+      this.perAccount.peek(account, this.s.slowdownAfter),
+    ]);
     if (!mine.allowed) return { admitted: false, decision: mine };
     if (all.allowed || this.s.slowdownMs <= 0) return { admitted: true, slowedMs: 0 };
     await this.sleep(this.s.slowdownMs);
@@ -45,7 +48,10 @@ export class LoginGuard {
 
   /** After wrong credentials. `slowingDown`: this failure reached the account-wide threshold (log it once). */
   async failed(account: string, address: string): Promise<{ slowingDown: boolean }> {
-    const [, all] = await Promise.all([this.perAddress.consume(addressKey(account, address), this.s.maxFailuresPerAddress), this.perAccount.consume(account, this.s.slowdownAfter)]);
+    const [, all] = await Promise.all([
+      this.perAddress.consume(addressKey(account, address), this.s.maxFailuresPerAddress),
+      this.perAccount.consume(account, this.s.slowdownAfter),
+    ]);
     return { slowingDown: all.allowed && all.remaining === 0 };
   }
 

@@ -27,7 +27,9 @@ export interface StoredClient extends ApiClient {
 
 /** Client ids appear in etcd keys and URLs: no `/`, nothing that needs escaping. */
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$/;
-export const ClientIdSchema = z.string().regex(CLIENT_ID_PATTERN, '3–64 characters: letters, digits, "_", "." and "-", starting with a letter or digit');
+export const ClientIdSchema = z
+  .string()
+  .regex(CLIENT_ID_PATTERN, '3–64 characters: letters, digits, "_", "." and "-", starting with a letter or digit');
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
@@ -37,14 +39,18 @@ export const PasswordSchema = z
   .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`)
   // Control characters are never typed on purpose; rejecting them avoids passwords a user cannot type again.
   .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
-  .openapi({ description: `${PASSWORD_MIN}–${PASSWORD_MAX} characters, any printable Unicode characters (spaces allowed), no control characters; must differ from the username.` });
+  .openapi({
+    description: `${PASSWORD_MIN}–${PASSWORD_MAX} characters, any printable Unicode characters (spaces allowed), no control characters; must differ from the username.`,
+  });
 
 export const DisplayNameSchema = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
 
 export const RegisterRequestSchema = z
   .strictObject({
     // describe(), not openapi(): domain schemas are built before zod-to-openapi extends zod.
-    username: UsernameSchema.describe('3–32 characters: lower-case letters a–z, digits, "_", "." and "-", starting with a letter or digit.'),
+    username: UsernameSchema.describe(
+      '3–32 characters: lower-case letters a–z, digits, "_", "." and "-", starting with a letter or digit.',
+    ),
     password: PasswordSchema,
     display_name: DisplayNameSchema.optional(),
   })
@@ -61,7 +67,13 @@ export const CreateClientRequestSchema = z
       .min(1, 'must name at least one scope')
       .refine((s) => new Set(s).size === s.length, 'scopes must not repeat'),
     sender_name: UsernameSchema.optional().openapi({ description: 'A name (same rules as usernames) this client may send messages as.' }),
-    rate_limit_per_min: z.number().int().min(1).max(1_000_000).optional().openapi({ description: 'Requests per minute for this client; the server default applies when absent.' }),
+    rate_limit_per_min: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .openapi({ description: 'Requests per minute for this client; the server default applies when absent.' }),
   })
   .openapi('CreateClientRequest');
 export type CreateClientRequest = z.infer<typeof CreateClientRequestSchema>;

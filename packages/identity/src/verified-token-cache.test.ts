@@ -57,7 +57,9 @@ describe('verified-token cache', () => {
     const token = await t.issue({ kind: 'client', subject: 'c1', scopes: ['messages:send'] });
     await cache.verify(token);
     const [header, payload, signature] = token.split('.') as [string, string, string];
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), scopes: ['admin'] })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), scopes: ['admin'] })).toString(
+      'base64url',
+    );
     await expect(cache.verify(`${header}.${forged}.${signature}`)).rejects.toThrow('token invalid');
     // A changed signature character is a different key as well.
     const flipped = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
@@ -77,7 +79,10 @@ describe('verified-token cache', () => {
   });
 
   it('holds at most its size, evicting the least recently used token', async () => {
-    const verifyWithExpiry = vi.fn(async (token: string) => ({ principal: { ...alice, subject: token }, expiresAtMs: Date.now() + 60_000 }));
+    const verifyWithExpiry = vi.fn(async (token: string) => ({
+      principal: { ...alice, subject: token },
+      expiresAtMs: Date.now() + 60_000,
+    }));
     const cache = new VerifiedTokenCache({ verifyWithExpiry }, 2);
     await cache.verify('t1');
     await cache.verify('t2');
@@ -92,13 +97,23 @@ describe('verified-token cache', () => {
 });
 
 describe('auth stack with the token cache', () => {
-  const rateLimiter = { consume: vi.fn(async () => ({ allowed: true, limit: 10, remaining: 9, resetMs: 60_000 })), peek: vi.fn(), reset: vi.fn() };
+  const rateLimiter = {
+    consume: vi.fn(async () => ({ allowed: true, limit: 10, remaining: 9, resetMs: 60_000 })),
+    peek: vi.fn(),
+    reset: vi.fn(),
+  };
 
   it('still checks revocation on a cache hit', async () => {
     const { t, spy } = spiedTokens();
     const revoked = new Set<string>();
     const revocations: SessionRevocations = { isRevoked: vi.fn(async (sid: string) => revoked.has(sid)) };
-    const stack = createAuthStack({ tokens: t, revocations, clients: { resolveClient: async () => undefined }, rateLimiter, defaultLimitPerMin: 10 });
+    const stack = createAuthStack({
+      tokens: t,
+      revocations,
+      clients: { resolveClient: async () => undefined },
+      rateLimiter,
+      defaultLimitPerMin: 10,
+    });
     const token = await t.issue(alice);
     expect((await stack.authenticateToken(token)).principal).toEqual(alice);
     revoked.add('s1');
@@ -112,7 +127,13 @@ describe('auth stack with the token cache', () => {
     let exists = true;
     const clients = { resolveClient: vi.fn(async () => (exists ? ({ client_id: 'c1', scopes: ['messages:send'] } as never) : undefined)) };
     const consume = vi.fn(async () => ({ allowed: true, limit: 10, remaining: 9, resetMs: 60_000 }));
-    const stack = createAuthStack({ tokens: t, revocations: { isRevoked: async () => false }, clients, rateLimiter: { ...rateLimiter, consume }, defaultLimitPerMin: 10 });
+    const stack = createAuthStack({
+      tokens: t,
+      revocations: { isRevoked: async () => false },
+      clients,
+      rateLimiter: { ...rateLimiter, consume },
+      defaultLimitPerMin: 10,
+    });
     const token = await t.issue({ kind: 'client', subject: 'c1', scopes: ['messages:send'] });
     await stack.authenticateToken(token);
     await stack.authenticateToken(token);
@@ -125,7 +146,14 @@ describe('auth stack with the token cache', () => {
 
   it('verifies every request when the cache is off (size 0)', async () => {
     const { t, spy } = spiedTokens();
-    const stack = createAuthStack({ tokens: t, revocations: { isRevoked: async () => false }, clients: { resolveClient: async () => undefined }, rateLimiter, defaultLimitPerMin: 10, tokenCacheSize: 0 });
+    const stack = createAuthStack({
+      tokens: t,
+      revocations: { isRevoked: async () => false },
+      clients: { resolveClient: async () => undefined },
+      rateLimiter,
+      defaultLimitPerMin: 10,
+      tokenCacheSize: 0,
+    });
     const token = await t.issue(alice);
     await stack.authenticateToken(token);
     await stack.authenticateToken(token);

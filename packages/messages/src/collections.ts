@@ -26,9 +26,7 @@ export const pipelineIndexes: Record<string, IndexDescription[]> = {
     { key: { username: 1 }, name: 'username' },
     { key: { conversation_id: 1 }, name: 'conversation_id' },
   ],
-  [Collections.messages]: [
-    { key: { conversation_id: 1, sequence_number: 1 }, name: 'conversation_sequence_unique', unique: true },
-  ],
+  [Collections.messages]: [{ key: { conversation_id: 1, sequence_number: 1 }, name: 'conversation_sequence_unique', unique: true }],
   [Collections.statusEvents]: [{ key: { message_id: 1 }, name: 'message_id' }],
   [Collections.rejectedRecords]: [{ key: { failed_at: -1, _id: -1 }, name: 'newest_first' }],
 };

@@ -40,13 +40,21 @@ export interface DeadLetterRequest {
  * schedule_id lets exactly one record act on a schedule.
  */
 export class RetryScheduler {
-  constructor(
-    private readonly deps: { ledger: OutboundLedger; deadLetters: DeadLetterStore; publisher: EventPublisher },
-  ) {}
+  constructor(private readonly deps: { ledger: OutboundLedger; deadLetters: DeadLetterStore; publisher: EventPublisher }) {}
 
   /** In a `schedule retry` span: the retry record it publishes carries that span's context, so the retry continues the trace. */
   scheduleRetry(req: ScheduleRequest): Promise<RetryRecord> {
-    return inSpan('schedule retry', { 'messaging.message.id': req.message.message_id, 'hub.channel': req.channel, 'hub.attempt': req.nextAttempt, 'hub.retry_reason': req.reason, 'hub.retry_delay_ms': Math.round(req.delayMs) }, () => this.schedule(req));
+    return inSpan(
+      'schedule retry',
+      {
+        'messaging.message.id': req.message.message_id,
+        'hub.channel': req.channel,
+        'hub.attempt': req.nextAttempt,
+        'hub.retry_reason': req.reason,
+        'hub.retry_delay_ms': Math.round(req.delayMs),
+      },
+      () => this.schedule(req),
+    );
   }
 
   private async schedule(req: ScheduleRequest): Promise<RetryRecord> {
@@ -108,13 +116,24 @@ export class RetryScheduler {
    */
   async publishReopened(dl: DeadLetter, by: string, scheduleId: string, at: Date): Promise<void> {
     const m = dl.message;
-    const event = statusEvent(m, { recipient: dl.recipient, channel: dl.channel, status: 'retrying', detail: `replayed by ${by}`, reopened: true, at });
+    const event = statusEvent(m, {
+      recipient: dl.recipient,
+      channel: dl.channel,
+      status: 'retrying',
+      detail: `replayed by ${by}`,
+      reopened: true,
+      at,
+    });
     await this.deps.publisher.publish(statusRecord(event, `replay:${scheduleId}`));
   }
 
   /** Re-publishes a record for an existing schedule (sweeper, replay). */
   async publishRetry(record: RetryRecord): Promise<void> {
-    await this.deps.publisher.publish({ topic: Topics.retry, key: record.message.conversation_id, envelope: makeEnvelope(RETRY_RECORD, record) });
+    await this.deps.publisher.publish({
+      topic: Topics.retry,
+      key: record.message.conversation_id,
+      envelope: makeEnvelope(RETRY_RECORD, record),
+    });
   }
 
   /** Stores and publishes the dead letter, then ends the delivery as failed. Safe to repeat: one dead letter per delivery and generation. */
@@ -132,7 +151,18 @@ export class RetryScheduler {
       generation: req.generation,
     });
     await this.deps.publisher.publish({ topic: Topics.dlq, key: req.message.conversation_id, envelope: makeEnvelope(DEAD_LETTER, stored) });
-    await this.deps.ledger.finish([{ message: req.message, recipient: req.recipient, channel: req.channel, first_attempt_at: req.firstAttemptAt, state: 'failed', attempts: req.attempts, reason: req.reason, last_error: req.lastError }]);
+    await this.deps.ledger.finish([
+      {
+        message: req.message,
+        recipient: req.recipient,
+        channel: req.channel,
+        first_attempt_at: req.firstAttemptAt,
+        state: 'failed',
+        attempts: req.attempts,
+        reason: req.reason,
+        last_error: req.lastError,
+      },
+    ]);
     return stored;
   }
 }

@@ -26,7 +26,11 @@ describe('loadConfig', () => {
     expect((caught as ConfigError).problems).toHaveLength(4);
   });
   it('shows the value of a secret-sounding setting that only sizes or times something', () => {
-    const s = z.object({ TOKEN_CACHE_SIZE: env.positiveInt(10), ACCESS_TOKEN_TTL_S: env.positiveInt(60), TELEGRAM_BOT_TOKEN: z.string().min(10) });
+    const s = z.object({
+      TOKEN_CACHE_SIZE: env.positiveInt(10),
+      ACCESS_TOKEN_TTL_S: env.positiveInt(60),
+      TELEGRAM_BOT_TOKEN: z.string().min(10),
+    });
     const msg = (() => {
       try {
         loadConfig(s, { TOKEN_CACHE_SIZE: 'lots', ACCESS_TOKEN_TTL_S: '-1', TELEGRAM_BOT_TOKEN: 'abc' });

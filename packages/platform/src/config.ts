@@ -37,9 +37,7 @@ function redactIfSecret(key: string, value: string): string {
   return secretName && !measure ? '***' : value;
 }
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** Reusable fields so every service spells shared variables the same way. */
 export const env = {
@@ -53,22 +51,34 @@ export const env = {
     z
       .string()
       .min(1, 'set it to host:port[,host:port]')
-      .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((b) => b.trim())
+          .filter(Boolean),
+      )
       .refine((list) => list.every((b) => /^[^\s:]+:\d+$/.test(b)), 'each broker must be host:port'),
   mongoUrl: () => z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb://'),
   etcdHosts: () =>
     z
       .string()
       .min(1)
-      .transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+      )
       .refine((list) => list.every((h) => /^https?:\/\/[^\s]+$/.test(h)), 'each host must be an http(s) URL'),
   redisUrl: () => z.string().regex(/^rediss?:\/\//, 'must start with redis:// (or rediss:// for TLS)'),
   url: () => z.url(),
 };
 
 /** Variables every service reads. */
-export const baseConfigSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  LOG_LEVEL: env.logLevel(),
-  SHUTDOWN_TIMEOUT_MS: env.durationMs(15_000),
-}).extend(tracingConfigSchema.shape);
+export const baseConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: env.logLevel(),
+    SHUTDOWN_TIMEOUT_MS: env.durationMs(15_000),
+  })
+  .extend(tracingConfigSchema.shape);

@@ -27,6 +27,10 @@ describe('eachLimited', () => {
   });
 
   it('rejects with the error of a failing call', async () => {
-    await expect(eachLimited([1, 2, 3], 2, async (n) => { if (n === 2) throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      eachLimited([1, 2, 3], 2, async (n) => {
+        if (n === 2) throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
   });
 });

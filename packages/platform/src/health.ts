@@ -18,7 +18,10 @@ export async function runHealthChecks(checks: HealthCheck[], timeoutMs = 2_000):
         await withTimeout(c.check(), timeoutMs, `${c.name} did not answer within ${timeoutMs} ms`);
         return [c.name, { status: 'ok' as const, latency_ms: Math.round(performance.now() - started) }] as const;
       } catch (err) {
-        return [c.name, { status: 'fail' as const, latency_ms: Math.round(performance.now() - started), error: errorMessage(err) }] as const;
+        return [
+          c.name,
+          { status: 'fail' as const, latency_ms: Math.round(performance.now() - started), error: errorMessage(err) },
+        ] as const;
       }
     }),
   );

@@ -18,13 +18,19 @@ export const kafkaConfigSchema = z.object({
   KAFKA_PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(100).default(5),
   KAFKA_TOPIC_PARTITIONS: env.positiveInt(6),
   /** Prefix for every topic and consumer group (several hubs or test runs on one cluster). */
-  KAFKA_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only').default(''),
+  KAFKA_NAME_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
+    .default(''),
   ...kafkaSecurityConfigSchema.shape,
 });
 
 export const mongoConfigSchema = z.object({
   MONGO_URL: env.mongoUrl(),
-  MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only').default('hub'),
+  MONGO_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only')
+    .default('hub'),
   MONGO_WRITE_CONCERN: z.union([z.literal('majority'), z.coerce.number().int().min(0)]).default('majority'),
 });
 
@@ -42,7 +48,10 @@ const s3Endpoint = () =>
   z
     .url()
     .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL')
-    .refine((u) => new URL(u).pathname === '/' && !new URL(u).search, 'scheme://host[:port] only: S3 clients cannot put a path in front of the bucket');
+    .refine(
+      (u) => new URL(u).pathname === '/' && !new URL(u).search,
+      'scheme://host[:port] only: S3 clients cannot put a path in front of the bucket',
+    );
 
 export const s3ConfigSchema = z.object({
   S3_ENDPOINT: s3Endpoint(),
@@ -55,5 +64,8 @@ export const s3ConfigSchema = z.object({
   S3_ACCESS_KEY: z.string().min(1),
   S3_SECRET_KEY: z.string().min(1),
   S3_REGION: z.string().min(1).default('us-east-1'),
-  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name').default('hub-files'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('hub-files'),
 });

@@ -43,7 +43,13 @@ export type InfraWith<K extends keyof InfraClients> = Pick<InfraClients, K> & { 
 /** Present when the need is always there, optional when the need is, absent (`unknown` adds nothing) when it is not named. */
 type Part<N, K extends keyof InfraNeeds, V> = K extends keyof N ? (Pick<N, K> extends Required<Pick<N, K>> ? V : Partial<V>) : unknown;
 /** `producer: true` always gives a producer; a producer decided at run time (`boolean`) is optional. */
-type ProducerPart<N> = N extends { kafka: { producer: true } } ? Pick<InfraClients, 'producer'> : N extends { kafka?: { producer: false } } ? unknown : N extends { kafka?: object } ? Partial<Pick<InfraClients, 'producer'>> : unknown;
+type ProducerPart<N> = N extends { kafka: { producer: true } }
+  ? Pick<InfraClients, 'producer'>
+  : N extends { kafka?: { producer: false } }
+    ? unknown
+    : N extends { kafka?: object }
+      ? Partial<Pick<InfraClients, 'producer'>>
+      : unknown;
 
 /**
  * The connected clients of one process, built once at boot by main.ts:
@@ -81,7 +87,9 @@ export async function connectInfra<const N extends InfraNeeds>(needs: N, service
       return await fn();
     } catch (err) {
       await closeAll();
-      throw new Error(`${service}: could not connect to ${name}: ${(err as Error).message}. Is it running? (npm run stack:status)`, { cause: err });
+      throw new Error(`${service}: could not connect to ${name}: ${(err as Error).message}. Is it running? (npm run stack:status)`, {
+        cause: err,
+      });
     }
   };
   const closeAll = async () => {
@@ -99,7 +107,13 @@ export async function connectInfra<const N extends InfraNeeds>(needs: N, service
     const k = needs.kafka;
     const security = kafkaSecurity(k.config);
     if (security.ssl || security.sasl) logger.info({ kafka: describeKafkaSecurity(k.config) }, 'kafka connection security');
-    infra.kafka = createKafka({ brokers: k.config.KAFKA_BROKERS, clientId: `${k.config.KAFKA_CLIENT_ID}-${service}`, logger, namePrefix: k.config.KAFKA_NAME_PREFIX, security });
+    infra.kafka = createKafka({
+      brokers: k.config.KAFKA_BROKERS,
+      clientId: `${k.config.KAFKA_CLIENT_ID}-${service}`,
+      logger,
+      namePrefix: k.config.KAFKA_NAME_PREFIX,
+      security,
+    });
     const admin = infra.kafka.admin();
     infra.kafkaAdmin = admin;
     await step('kafka', async () => {
@@ -109,7 +123,10 @@ export async function connectInfra<const N extends InfraNeeds>(needs: N, service
     closers.push(['kafka-admin', () => admin.disconnect()]);
     infra.checks.push(kafkaHealthCheck(admin));
     if (k.producer) {
-      const producer = new BatchingProducer(infra.kafka, logger, { sendTimeoutMs: k.config.KAFKA_SEND_TIMEOUT_MS, lingerMs: k.config.KAFKA_PRODUCER_LINGER_MS });
+      const producer = new BatchingProducer(infra.kafka, logger, {
+        sendTimeoutMs: k.config.KAFKA_SEND_TIMEOUT_MS,
+        lingerMs: k.config.KAFKA_PRODUCER_LINGER_MS,
+      });
       infra.producer = producer;
       await step('kafka producer', () => producer.connect());
       closers.push(['kafka-producer', () => producer.disconnect()]);
@@ -117,7 +134,9 @@ export async function connectInfra<const N extends InfraNeeds>(needs: N, service
   }
   if (needs.mongo) {
     const m = needs.mongo;
-    const handle = await step('mongodb', () => connectMongo({ url: m.MONGO_URL, database: m.MONGO_DB, writeConcern: m.MONGO_WRITE_CONCERN }));
+    const handle = await step('mongodb', () =>
+      connectMongo({ url: m.MONGO_URL, database: m.MONGO_DB, writeConcern: m.MONGO_WRITE_CONCERN }),
+    );
     infra.mongo = handle;
     closers.push(['mongodb', () => handle.close()]);
     infra.checks.push(mongoHealthCheck(handle.db));
@@ -139,7 +158,10 @@ export async function connectInfra<const N extends InfraNeeds>(needs: N, service
     infra.redisSub = sub;
     // Without a listener ioredis prints every reconnect failure to stderr;
     // log the first of a run instead, readiness reports the outage.
-    for (const [name, conn] of [['redis', redis], ['redis-sub', sub]] as const) {
+    for (const [name, conn] of [
+      ['redis', redis],
+      ['redis-sub', sub],
+    ] as const) {
       let failing = false;
       conn.on('error', (err: Error) => {
         if (!failing) logger.warn({ err: { message: err.message }, client: name }, 'redis connection error');
@@ -158,7 +180,14 @@ export async function connectInfra<const N extends InfraNeeds>(needs: N, service
   }
   if (needs.s3) {
     const s = needs.s3;
-    const store = new S3ObjectStore({ endpoint: s.S3_ENDPOINT, accessKey: s.S3_ACCESS_KEY, secretKey: s.S3_SECRET_KEY, region: s.S3_REGION, bucket: s.S3_BUCKET, publicEndpoint: s.S3_PUBLIC_ENDPOINT });
+    const store = new S3ObjectStore({
+      endpoint: s.S3_ENDPOINT,
+      accessKey: s.S3_ACCESS_KEY,
+      secretKey: s.S3_SECRET_KEY,
+      region: s.S3_REGION,
+      bucket: s.S3_BUCKET,
+      publicEndpoint: s.S3_PUBLIC_ENDPOINT,
+    });
     infra.s3 = store;
     await step('s3', () => store.ensureBucket());
     infra.checks.push(store.healthCheck());

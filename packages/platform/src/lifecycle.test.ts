@@ -13,7 +13,11 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
  * the service starts for `startMs`, stops for `stopMs`; SIGTERM is sent as
  * soon as runMain was called. Resolves with the exit code and the output.
  */
-async function runAndTerminate(opts: { startMs: number; stopMs: number; timeoutMs: number }): Promise<{ code: number | null; signal: string | null; out: string }> {
+async function runAndTerminate(opts: {
+  startMs: number;
+  stopMs: number;
+  timeoutMs: number;
+}): Promise<{ code: number | null; signal: string | null; out: string }> {
   const script = join(mkdtempSync(join(tmpdir(), 'hub-lifecycle-')), 'main.mts');
   writeFileSync(
     script,

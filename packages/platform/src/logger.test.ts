@@ -29,7 +29,10 @@ describe('log lines about a message', () => {
 
   it('carry trace_id, span_id, message_id and conversation_id from the active context', () => {
     const { lines, logger } = capture();
-    const ctx = withMessage(trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: SPAN, traceFlags: 1 }), { message_id: 'm-1', conversation_id: 'c-1' });
+    const ctx = withMessage(trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE, spanId: SPAN, traceFlags: 1 }), {
+      message_id: 'm-1',
+      conversation_id: 'c-1',
+    });
     context.with(ctx, () => logger.info('handed over'));
     logger.info('outside');
     expect(lines[0]).toMatchObject({ msg: 'handed over', trace_id: TRACE, span_id: SPAN, message_id: 'm-1', conversation_id: 'c-1' });

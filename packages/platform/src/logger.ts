@@ -61,7 +61,9 @@ export function createLogger(settings: LoggerSettings): Logger {
       if (!sc && !message) return {};
       return {
         ...(sc && trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {}),
-        ...(message ? { message_id: message.message_id, ...(message.conversation_id ? { conversation_id: message.conversation_id } : {}) } : {}),
+        ...(message
+          ? { message_id: message.message_id, ...(message.conversation_id ? { conversation_id: message.conversation_id } : {}) }
+          : {}),
       };
     },
   };

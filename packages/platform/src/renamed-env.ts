@@ -21,7 +21,10 @@ const warned = new Set<string>();
 function warnOnce(oldName: string, newName: string): void {
   if (warned.has(oldName)) return;
   warned.add(oldName);
-  process.emitWarning(`${oldName} is deprecated; set ${newName} instead (the old name is read only while ${newName} is unset)`, { type: 'DeprecationWarning', code: 'HUB_ENV_RENAMED' });
+  process.emitWarning(`${oldName} is deprecated; set ${newName} instead (the old name is read only while ${newName} is unset)`, {
+    type: 'DeprecationWarning',
+    code: 'HUB_ENV_RENAMED',
+  });
 }
 
 /**

@@ -29,7 +29,8 @@ export class Fanout {
   async many(items: ReadonlyArray<{ users: readonly string[]; frame: ServerFrame; traceparent?: string }>): Promise<Set<string>[]> {
     const all = [...new Set(items.flatMap((i) => i.users))];
     const nodesOf = new Map<string, Set<string>>();
-    if (all.length > 0) for (const { user, connections } of await this.store.connectionsOf(all)) nodesOf.set(user, new Set(connections.map((c) => c.node)));
+    if (all.length > 0)
+      for (const { user, connections } of await this.store.connectionsOf(all)) nodesOf.set(user, new Set(connections.map((c) => c.node)));
     const publishes: Promise<void>[] = [];
     const reached = items.map(({ users, frame, traceparent }) => {
       const got = new Set<string>();

@@ -38,12 +38,18 @@ export class LivePush {
       messages.map(({ request, recipients }) => {
         const from = request.message.from;
         const traceparent = request.trace ? traceparentOf(request.trace) : undefined;
-        return { users: recipients.includes(from) ? recipients : [...recipients, from], frame: { op: 'message' as const, d: messageFrame(request.message) }, ...(traceparent ? { traceparent } : {}) };
+        return {
+          users: recipients.includes(from) ? recipients : [...recipients, from],
+          frame: { op: 'message' as const, d: messageFrame(request.message) },
+          ...(traceparent ? { traceparent } : {}),
+        };
       }),
     );
     const reached = new Map(messages.map(({ request }, i) => [request.message.message_id, reachedList[i]!]));
     return requests.map((r) =>
-      reached.get(r.message.message_id)?.has(r.recipient) ? { kind: 'sent', detail: 'pushed to a live WebSocket connection' } : { kind: 'pending', detail: 'recipient offline; delivered on reconnect' },
+      reached.get(r.message.message_id)?.has(r.recipient)
+        ? { kind: 'sent', detail: 'pushed to a live WebSocket connection' }
+        : { kind: 'pending', detail: 'recipient offline; delivered on reconnect' },
     );
   }
 }

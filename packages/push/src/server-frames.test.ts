@@ -18,7 +18,13 @@ const base: StoredMessage = {
 
 describe('messageFrame', () => {
   it('carries the file details of a file message', () => {
-    const file = { file_id: '0190f0a0-0000-7000-8000-0000000000f1', filename: 'report.pdf', size: 1234, content_type: 'application/pdf', sha256: 'a'.repeat(64) };
+    const file = {
+      file_id: '0190f0a0-0000-7000-8000-0000000000f1',
+      filename: 'report.pdf',
+      size: 1234,
+      content_type: 'application/pdf',
+      sha256: 'a'.repeat(64),
+    };
     const frame = messageFrame({ ...base, payload: { type: 'file', file_id: file.file_id, caption: 'Q3' }, file });
     expect(frame).toMatchObject({ payload: { type: 'file', file_id: file.file_id, caption: 'Q3' }, file, sequence_number: 7 });
   });

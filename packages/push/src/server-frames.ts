@@ -61,5 +61,14 @@ export function errorFrame(code: FrameErrorCode, message: string, extra: { op?: 
 
 /** The `message` frame of a stored message. */
 export function messageFrame(m: StoredMessage): MessageFrameData {
-  return { message_id: m.message_id, conversation_id: m.conversation_id, sequence_number: m.sequence_number, from: m.from, payload: m.payload, ...(m.file ? { file: m.file } : {}), created_at: m.accepted_at, ...(m.trace_id ? { trace_id: m.trace_id } : {}) };
+  return {
+    message_id: m.message_id,
+    conversation_id: m.conversation_id,
+    sequence_number: m.sequence_number,
+    from: m.from,
+    payload: m.payload,
+    ...(m.file ? { file: m.file } : {}),
+    created_at: m.accepted_at,
+    ...(m.trace_id ? { trace_id: m.trace_id } : {}),
+  };
 }

@@ -89,7 +89,10 @@ export class HubClient {
    * `body.message_id`) to make a resend after a crash count as the same
    * message; otherwise a fresh key is made for this call and its retries.
    */
-  async sendMessage(body: Schemas['SendMessageRequest'], opts: { idempotencyKey?: string; signal?: AbortSignal } = {}): Promise<Schemas['MessageAccepted']> {
+  async sendMessage(
+    body: Schemas['SendMessageRequest'],
+    opts: { idempotencyKey?: string; signal?: AbortSignal } = {},
+  ): Promise<Schemas['MessageAccepted']> {
     return unwrap(
       await this.api.POST('/v1/messages', {
         body,
@@ -108,8 +111,13 @@ export class HubClient {
   }
 
   /** A page of a conversation's history (oldest first after `after`). */
-  async history(conversationId: string, query: NonNullable<paths['/v1/conversations/{conversation_id}/messages']['get']['parameters']['query']> = {}): Promise<Schemas['MessageHistory']> {
-    return unwrap(await this.api.GET('/v1/conversations/{conversation_id}/messages', { params: { path: { conversation_id: conversationId }, query } }));
+  async history(
+    conversationId: string,
+    query: NonNullable<paths['/v1/conversations/{conversation_id}/messages']['get']['parameters']['query']> = {},
+  ): Promise<Schemas['MessageHistory']> {
+    return unwrap(
+      await this.api.GET('/v1/conversations/{conversation_id}/messages', { params: { path: { conversation_id: conversationId }, query } }),
+    );
   }
 
   /**
@@ -118,7 +126,9 @@ export class HubClient {
    * Typed by hand until the presence node documents it in OpenAPI.
    */
   async presence(username: string): Promise<{ user: string; status: 'online' | 'offline' }> {
-    const res = await this.fetch(new Request(url(this.options.baseUrl, `/v1/presence/${encodeURIComponent(username)}`), { headers: { accept: 'application/json' } }));
+    const res = await this.fetch(
+      new Request(url(this.options.baseUrl, `/v1/presence/${encodeURIComponent(username)}`), { headers: { accept: 'application/json' } }),
+    );
     if (!res.ok) throw await problemFromResponse(res, parseRetryAfter(res.headers.get('retry-after')));
     return (await res.json()) as { user: string; status: 'online' | 'offline' };
   }
@@ -146,5 +156,8 @@ export function wsUrlFor(baseUrl: string): string {
 export function unwrap<T>(result: Data<T>): T {
   if (result.response.ok) return result.data as T;
   const retryAfterMs = parseRetryAfter(result.response.headers.get('retry-after'));
-  throw new HubProblemError(asProblem(result.error, result.response.status, result.response.statusText), retryAfterMs !== undefined ? { retryAfterMs } : {});
+  throw new HubProblemError(
+    asProblem(result.error, result.response.status, result.response.statusText),
+    retryAfterMs !== undefined ? { retryAfterMs } : {},
+  );
 }

@@ -64,14 +64,22 @@ export async function problemFromResponse(response: Response, retryAfterMs?: num
   } catch {
     body = undefined;
   }
-  return new HubProblemError(asProblem(body, response.status, response.statusText, text), retryAfterMs !== undefined ? { retryAfterMs } : {});
+  return new HubProblemError(
+    asProblem(body, response.status, response.statusText, text),
+    retryAfterMs !== undefined ? { retryAfterMs } : {},
+  );
 }
 
 /** Turns any error body into a Problem, keeping the server's fields where they are present. */
 export function asProblem(body: unknown, status: number, statusText = '', rawText = ''): Problem {
   if (body && typeof body === 'object' && typeof (body as Problem).title === 'string') {
     const p = body as Partial<Problem>;
-    return { ...p, type: typeof p.type === 'string' ? p.type : 'about:blank', title: p.title!, status: typeof p.status === 'number' ? p.status : status };
+    return {
+      ...p,
+      type: typeof p.type === 'string' ? p.type : 'about:blank',
+      title: p.title!,
+      status: typeof p.status === 'number' ? p.status : status,
+    };
   }
   const detail = rawText.trim().slice(0, 500);
   return { type: 'about:blank', title: statusText || `HTTP ${status}`, status, ...(detail ? { detail } : {}) };

@@ -49,14 +49,17 @@ export function createHubFetch(opts: HubFetchOptions = {}): FetchLike {
     let renewedAfter401 = false;
 
     for (let attempt = 1; ; attempt++) {
-      const attemptRequest = token ? new Request(request.clone(), { headers: withHeader(request.headers, 'authorization', `Bearer ${token}`) }) : request.clone();
+      const attemptRequest = token
+        ? new Request(request.clone(), { headers: withHeader(request.headers, 'authorization', `Bearer ${token}`) })
+        : request.clone();
       let response: Response;
       try {
         response = await base(attemptRequest);
       } catch (error) {
         if (request.signal.aborted) throw error;
         const delay = repeatable ? nextRetryDelay(attempt, undefined, opts.retry, opts.random) : undefined;
-        if (delay === undefined) throw new HubNetworkError(`${request.method} ${path}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        if (delay === undefined)
+          throw new HubNetworkError(`${request.method} ${path}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
         opts.onRetry?.({ attempt, delayMs: delay, error, request });
         await sleep(delay, request.signal);
         continue;

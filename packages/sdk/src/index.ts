@@ -3,7 +3,16 @@ export { HubClient, unwrap, wsUrlFor, type HubApi, type HubClientOptions, type S
 export { HubNetworkError, HubProblemError, problemFromResponse, type Problem, type ProblemFieldError } from './errors.js';
 export { createHubFetch, isSend, type HubFetchOptions } from './http.js';
 export { backoffDelay, DEFAULT_RETRY, nextRetryDelay, parseRetryAfter, type BackoffOptions, type RetryOptions } from './retry.js';
-export { MemoryTokenStore, TokenManager, WebStorageTokenStore, type FetchLike, type StoredTokens, type TokenManagerOptions, type TokenStore, type WebStorageLike } from './tokens.js';
+export {
+  MemoryTokenStore,
+  TokenManager,
+  WebStorageTokenStore,
+  type FetchLike,
+  type StoredTokens,
+  type TokenManagerOptions,
+  type TokenStore,
+  type WebStorageLike,
+} from './tokens.js';
 export { ResumeTracker, type TrackedMessage } from './resume-tracker.js';
 export {
   HubSocket,
@@ -18,6 +27,14 @@ export {
   type WebSocketLike,
 } from './ws.js';
 export * from './ws-frames.js';
-export { signWebhook, verifyWebhook, WebhookVerificationError, type VerifyOptions, type WebhookEvent, type WebhookFailure, type WebhookHeaders } from './webhooks.js';
+export {
+  signWebhook,
+  verifyWebhook,
+  WebhookVerificationError,
+  type VerifyOptions,
+  type WebhookEvent,
+  type WebhookFailure,
+  type WebhookHeaders,
+} from './webhooks.js';
 export type { components, paths } from './generated/hub-api.js';
 export { blobSource, sha256Hex, upload, type UploadOptions, type UploadProgress, type UploadSource } from './upload.js';

@@ -25,7 +25,8 @@ export class ResumeTracker {
     private readonly capacity = 10_000,
     initialPositions: Record<string, number> = {},
   ) {
-    for (const [conversation, seq] of Object.entries(initialPositions)) if (Number.isSafeInteger(seq) && seq >= 0) this.acked.set(conversation, seq);
+    for (const [conversation, seq] of Object.entries(initialPositions))
+      if (Number.isSafeInteger(seq) && seq >= 0) this.acked.set(conversation, seq);
   }
 
   /** True the first time a message is seen; false for a repeat. */

@@ -71,7 +71,12 @@ export function isRetryableStatus(status: number): boolean {
  * or the server asks for a longer wait than we are willing to honour.
  * `attempt` is the number of attempts made so far (1 after the first).
  */
-export function nextRetryDelay(attempt: number, retryAfterMs: number | undefined, opts: RetryOptions = {}, random: () => number = Math.random): number | undefined {
+export function nextRetryDelay(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  opts: RetryOptions = {},
+  random: () => number = Math.random,
+): number | undefined {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
   if (attempt >= maxAttempts) return undefined;
   const computed = backoffDelay(attempt - 1, opts, random);

@@ -179,7 +179,9 @@ export class TokenManager {
       // Only user sessions can be revoked; an expired access token is renewed first so the session does not outlive the logout.
       const access = tokens?.refreshToken ? await this.getAccessToken().catch(() => undefined) : undefined;
       if (access) {
-        const res = await this.fetchFn(new Request(url(this.opts.baseUrl, '/v1/auth/logout'), { method: 'POST', headers: { authorization: `Bearer ${access}` } }));
+        const res = await this.fetchFn(
+          new Request(url(this.opts.baseUrl, '/v1/auth/logout'), { method: 'POST', headers: { authorization: `Bearer ${access}` } }),
+        );
         if (!res.ok && res.status !== 401) throw await problemFromResponse(res);
         await res.body?.cancel();
       }
@@ -210,7 +212,8 @@ export class TokenManager {
   private async doRenew(): Promise<StoredTokens | undefined> {
     const tokens = await this.store.get();
     try {
-      if (tokens?.refreshToken) return await this.save(await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken }));
+      if (tokens?.refreshToken)
+        return await this.save(await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken }));
       if (this.credentials) return await this.save(await this.clientCredentialsGrant(this.credentials));
       return tokens;
     } catch (err) {
@@ -221,12 +224,23 @@ export class TokenManager {
   }
 
   private clientCredentialsGrant(c: ClientCredentials): Promise<TokenResponseBody> {
-    return this.tokenRequest({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, ...(c.scope ? { scope: c.scope } : {}) });
+    return this.tokenRequest({
+      grant_type: 'client_credentials',
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      ...(c.scope ? { scope: c.scope } : {}),
+    });
   }
 
   private async tokenRequest(body: Record<string, string>): Promise<TokenResponseBody> {
     for (let attempt = 1; ; attempt++) {
-      const res = await this.fetchFn(new Request(url(this.opts.baseUrl, '/v1/auth/token'), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }));
+      const res = await this.fetchFn(
+        new Request(url(this.opts.baseUrl, '/v1/auth/token'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify(body),
+        }),
+      );
       if (res.ok) return (await res.json()) as TokenResponseBody;
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), this.now());
       const delay = res.status === 429 || res.status === 503 ? nextRetryDelay(attempt, retryAfterMs, this.opts.retry) : undefined;

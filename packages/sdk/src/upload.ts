@@ -44,7 +44,10 @@ export function blobSource(blob: Blob): UploadSource {
 }
 
 /** SHA-256 (hex) of a stream of chunks, computed incrementally: memory stays flat whatever the size. */
-export async function sha256Hex(chunks: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, opts: { signal?: AbortSignal; onChunk?: (bytes: number) => void } = {}): Promise<string> {
+export async function sha256Hex(
+  chunks: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
+  opts: { signal?: AbortSignal; onChunk?: (bytes: number) => void } = {},
+): Promise<string> {
   const h = sha256.create();
   for await (const chunk of iterate(chunks)) {
     if (opts.signal?.aborted) throw abortReason(opts.signal);
@@ -95,7 +98,13 @@ export async function upload(hub: HubClient, source: UploadSource, opts: UploadO
   const init = unwrap(
     await hub.api.POST('/v1/files/initiate', {
       ...at,
-      body: { filename: opts.filename, size: total, content_type: opts.contentType ?? 'application/octet-stream', sha256: digest, ...(opts.conversationId ? { conversation_id: opts.conversationId } : {}) },
+      body: {
+        filename: opts.filename,
+        size: total,
+        content_type: opts.contentType ?? 'application/octet-stream',
+        sha256: digest,
+        ...(opts.conversationId ? { conversation_id: opts.conversationId } : {}),
+      },
       ...(signal ? { signal } : {}),
     }),
   );
@@ -125,7 +134,13 @@ export async function upload(hub: HubClient, source: UploadSource, opts: UploadO
   }
 
   progress('completing', stored);
-  const done = unwrap(await hub.api.POST('/v1/files/complete', { ...at, body: { file_id: init.file_id, ...(parts ? { parts } : {}) }, ...(signal ? { signal } : {}) }));
+  const done = unwrap(
+    await hub.api.POST('/v1/files/complete', {
+      ...at,
+      body: { file_id: init.file_id, ...(parts ? { parts } : {}) },
+      ...(signal ? { signal } : {}),
+    }),
+  );
   progress('done', total);
   return done;
 }
@@ -136,7 +151,9 @@ async function putWithRetry(hub: HubClient, url: string, body: Blob | Uint8Array
   for (let attempt = 1; ; attempt++) {
     let res: Response;
     try {
-      res = await fetchFn(new Request(url, { method: 'PUT', body: body as RequestInit['body'], ...(opts.signal ? { signal: opts.signal } : {}) }));
+      res = await fetchFn(
+        new Request(url, { method: 'PUT', body: body as RequestInit['body'], ...(opts.signal ? { signal: opts.signal } : {}) }),
+      );
     } catch (err) {
       if (opts.signal?.aborted) throw abortReason(opts.signal);
       const delay = nextRetryDelay(attempt, undefined, opts.retry);

@@ -13,7 +13,8 @@ export interface WebhookHeaders {
   'webhook-signature': string;
 }
 
-export type WebhookFailure = 'missing_headers' | 'bad_timestamp' | 'timestamp_too_old' | 'timestamp_in_future' | 'bad_secret' | 'no_matching_signature';
+export type WebhookFailure =
+  'missing_headers' | 'bad_timestamp' | 'timestamp_too_old' | 'timestamp_in_future' | 'bad_secret' | 'no_matching_signature';
 
 export class WebhookVerificationError extends Error {
   override readonly name = 'WebhookVerificationError';
@@ -54,18 +55,25 @@ function header(headers: HeaderSource, name: string): string | undefined {
  * re-serialised JSON body will not match), and the headers as a `Headers`
  * or Node's `req.headers`. `secrets` may hold several (a rotation).
  */
-export async function verifyWebhook<T = Record<string, unknown>>(secrets: string | string[], headers: HeaderSource, body: string | Uint8Array, opts: VerifyOptions = {}): Promise<WebhookEvent<T>> {
+export async function verifyWebhook<T = Record<string, unknown>>(
+  secrets: string | string[],
+  headers: HeaderSource,
+  body: string | Uint8Array,
+  opts: VerifyOptions = {},
+): Promise<WebhookEvent<T>> {
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');
   const signatures = header(headers, 'webhook-signature');
-  if (!id || !timestamp || !signatures) throw new WebhookVerificationError('missing_headers', 'webhook-id, webhook-timestamp and webhook-signature are required');
+  if (!id || !timestamp || !signatures)
+    throw new WebhookVerificationError('missing_headers', 'webhook-id, webhook-timestamp and webhook-signature are required');
   if (!/^\d{1,12}$/.test(timestamp)) throw new WebhookVerificationError('bad_timestamp', 'webhook-timestamp is not Unix seconds');
   const tolerance = opts.toleranceS ?? 300;
   const nowS = Math.floor((opts.now ?? Date.now()) / 1000);
   const ts = Number(timestamp);
   // A replayed old call is refused even with a valid signature; so is one dated far ahead (a skewed or forged clock).
   if (nowS - ts > tolerance) throw new WebhookVerificationError('timestamp_too_old', `webhook-timestamp is more than ${tolerance} s old`);
-  if (ts - nowS > tolerance) throw new WebhookVerificationError('timestamp_in_future', `webhook-timestamp is more than ${tolerance} s in the future`);
+  if (ts - nowS > tolerance)
+    throw new WebhookVerificationError('timestamp_in_future', `webhook-timestamp is more than ${tolerance} s in the future`);
 
   const bodyBytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   const signed = concat(new TextEncoder().encode(`${id}.${timestamp}.`), bodyBytes);

@@ -1,6 +1,19 @@
 import { ResumeTracker } from './resume-tracker.js';
 import { backoffDelay, type BackoffOptions } from './retry.js';
-import { CloseCodes, type AcceptedData, type ClientFrame, type ErrorData, type FrameErrorCode, type HelloData, type MessageData, type MessagePayload, type PresenceData, type ServerFrame, type StatusData, type TypingData } from './ws-frames.js';
+import {
+  CloseCodes,
+  type AcceptedData,
+  type ClientFrame,
+  type ErrorData,
+  type FrameErrorCode,
+  type HelloData,
+  type MessageData,
+  type MessagePayload,
+  type PresenceData,
+  type ServerFrame,
+  type StatusData,
+  type TypingData,
+} from './ws-frames.js';
 
 /** The event shapes the client reads; the browser's and `ws`'s events both fit. */
 export interface WebSocketEventLike {
@@ -18,7 +31,11 @@ export interface WebSocketLike {
   addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: WebSocketEventLike) => void): void;
 }
 
-export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: { headers?: Record<string, string> }) => WebSocketLike;
+export type WebSocketConstructor = new (
+  url: string,
+  protocols?: string | string[],
+  options?: { headers?: Record<string, string> },
+) => WebSocketLike;
 
 /** Supplies access tokens; `renewAccessToken` is asked after the hub closed with 4010 or refused the handshake. */
 export interface SocketAuth {
@@ -187,14 +204,17 @@ export class HubSocket {
    */
   send(conversationId: string, payload: MessagePayload, opts: { clientMsgId?: string } = {}): Promise<AcceptedData> {
     const clientMsgId = opts.clientMsgId ?? (this.opts.newId ?? (() => globalThis.crypto.randomUUID()))();
-    if (this.stateValue === 'closed') return Promise.reject(new HubSocketError('closed', 'the socket is closed: connect() again first', clientMsgId));
+    if (this.stateValue === 'closed')
+      return Promise.reject(new HubSocketError('closed', 'the socket is closed: connect() again first', clientMsgId));
     const existing = this.pending.get(clientMsgId);
     if (existing) return new Promise((resolve, reject) => this.chain(existing, resolve, reject));
     return new Promise<AcceptedData>((resolve, reject) => {
       const frame: PendingSend['frame'] = { op: 'send', d: { client_msg_id: clientMsgId, conversation_id: conversationId, payload } };
       const timer = setTimeout(() => {
         this.pending.delete(clientMsgId);
-        reject(new HubSocketError('timeout', `no accepted frame for ${clientMsgId} within ${this.opts.sendTimeoutMs ?? 30_000} ms`, clientMsgId));
+        reject(
+          new HubSocketError('timeout', `no accepted frame for ${clientMsgId} within ${this.opts.sendTimeoutMs ?? 30_000} ms`, clientMsgId),
+        );
       }, this.opts.sendTimeoutMs ?? 30_000);
       this.pending.set(clientMsgId, { frame, resolve, reject, timer });
       if (this.isOpen()) this.write(frame);
@@ -252,9 +272,14 @@ export class HubSocket {
     if (!token) return this.stop(new HubSocketError('auth', 'no access token: log in first'));
     this.tokenInUse = token;
     const Ctor = this.opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!Ctor) return this.stop(new HubSocketError('closed', 'no WebSocket implementation: pass one as the WebSocket option (Node 20: the ws package)'));
+    if (!Ctor)
+      return this.stop(
+        new HubSocketError('closed', 'no WebSocket implementation: pass one as the WebSocket option (Node 20: the ws package)'),
+      );
     const inHeader = (this.opts.tokenIn ?? (this.opts.WebSocket ? 'header' : 'query')) === 'header';
-    const target = inHeader ? this.opts.url : `${this.opts.url}${this.opts.url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
+    const target = inHeader
+      ? this.opts.url
+      : `${this.opts.url}${this.opts.url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
     let ws: WebSocketLike;
     try {
       ws = inHeader ? new Ctor(target, undefined, { headers: { authorization: `Bearer ${token}` } }) : new Ctor(target);
@@ -357,7 +382,10 @@ export class HubSocket {
     }
     if (this.handshakeStatus === 403) {
       this.emit('close', { code, reason, willReconnect: false });
-      return this.stop(new HubSocketError('auth', 'the hub refused the WebSocket for this token (403: API client tokens use REST and webhooks)'), false);
+      return this.stop(
+        new HubSocketError('auth', 'the hub refused the WebSocket for this token (403: API client tokens use REST and webhooks)'),
+        false,
+      );
     }
     const max = this.opts.reconnect?.maxAttempts ?? Infinity;
     if (this.attempts >= max) {
@@ -366,12 +394,16 @@ export class HubSocket {
     }
     this.emit('close', { code, reason, willReconnect: true });
     // 1009: a frame was over the hub's size limit. Resending it would fail again, so the waiting sends fail instead of looping.
-    if (code === CloseCodes.tooBig) this.failPending(new HubSocketError('closed', `the hub closed the socket: a frame was too large (${code})`));
+    if (code === CloseCodes.tooBig)
+      this.failPending(new HubSocketError('closed', `the hub closed the socket: a frame was too large (${code})`));
     // A rate-limit close asks for a longer pause than a restart does.
     if (code === CloseCodes.rateLimited) this.attempts = Math.max(this.attempts, 3);
     // Renew after 4010, after a refused handshake (401), and once per streak of connections that never said hello (browsers cannot see the 401).
     const renew = code === CloseCodes.tokenExpired || this.handshakeStatus === 401 || this.failuresBeforeHello === 2;
-    const delayMs = code === CloseCodes.tokenExpired && this.attempts === 0 ? 0 : backoffDelay(this.attempts, { initialDelayMs: 500, maxDelayMs: 30_000, ...this.opts.reconnect });
+    const delayMs =
+      code === CloseCodes.tokenExpired && this.attempts === 0
+        ? 0
+        : backoffDelay(this.attempts, { initialDelayMs: 500, maxDelayMs: 30_000, ...this.opts.reconnect });
     this.attempts++;
     this.setState('reconnecting');
     this.emit('reconnecting', { attempt: this.attempts, delayMs });

@@ -16,7 +16,12 @@ let frontend: ServiceProcess;
 let presence: ServiceProcess;
 
 beforeAll(async () => {
-  env = testFrontendEnv({ ACCESS_TOKEN_TTL_S: '6', WS_HEARTBEAT_INTERVAL_MS: '500', WS_HEARTBEAT_MISSES: '4', RATE_LIMIT_PER_MIN: '1000000' });
+  env = testFrontendEnv({
+    ACCESS_TOKEN_TTL_S: '6',
+    WS_HEARTBEAT_INTERVAL_MS: '500',
+    WS_HEARTBEAT_MISSES: '4',
+    RATE_LIMIT_PER_MIN: '1000000',
+  });
   [frontend, presence] = await Promise.all([spawnService('frontend', env, SLOW_START), spawnService('presence', env, SLOW_START)]);
 }, 180_000);
 
@@ -27,7 +32,12 @@ afterAll(async () => {
 
 async function loggedIn(): Promise<{ hub: HubClient; store: MemoryTokenStore; username: string }> {
   const store = new MemoryTokenStore();
-  const hub = new HubClient({ baseUrl: frontend.url, tokenStore: store, WebSocket: WebSocket as unknown as WebSocketConstructor, wsUrl: `${presence.url.replace(/^http/, 'ws')}/v1/ws` });
+  const hub = new HubClient({
+    baseUrl: frontend.url,
+    tokenStore: store,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    wsUrl: `${presence.url.replace(/^http/, 'ws')}/v1/ws`,
+  });
   const username = randomUsername('tok');
   const password = testPassword();
   await hub.register({ username, password });
@@ -50,7 +60,11 @@ describe('SDK token handling (real hub, 6 s access tokens)', () => {
     expect(second.refreshToken).not.toBe(first.refreshToken);
 
     // Rotation is real: the first refresh token was used up.
-    const reuse = await fetch(`${frontend.url}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: first.refreshToken }) });
+    const reuse = await fetch(`${frontend.url}/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: first.refreshToken }),
+    });
     expect(reuse.status).toBe(401);
     await reuse.body?.cancel();
   });
@@ -69,7 +83,11 @@ describe('SDK token handling (real hub, 6 s access tokens)', () => {
     const before = store.get()!;
     await hub.logout();
     expect(store.get()).toBeUndefined();
-    const refresh = await fetch(`${frontend.url}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: before.refreshToken }) });
+    const refresh = await fetch(`${frontend.url}/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: before.refreshToken }),
+    });
     expect(refresh.status).toBe(401);
     await refresh.body?.cancel();
     await expect(hub.me()).rejects.toBeInstanceOf(HubProblemError);
@@ -85,7 +103,10 @@ describe('SDK token handling (real hub, 6 s access tokens)', () => {
       socket.on('open', () => opens++);
       await socket.once('open');
       const firstToken = store.get()!.accessToken;
-      await eventually(() => closes.some((c) => c.code === 4010) && opens >= 2 && socket.state === 'open', { what: 'a 4010 close and a reconnect', timeoutMs: 20_000 });
+      await eventually(() => closes.some((c) => c.code === 4010) && opens >= 2 && socket.state === 'open', {
+        what: 'a 4010 close and a reconnect',
+        timeoutMs: 20_000,
+      });
       expect(closes.find((c) => c.code === 4010)?.willReconnect).toBe(true);
       expect(store.get()!.accessToken).not.toBe(firstToken);
     } finally {
@@ -96,7 +117,11 @@ describe('SDK token handling (real hub, 6 s access tokens)', () => {
   it('stops instead of reconnecting when the hub refuses the WebSocket to an API client token (403)', async () => {
     const admin = await adminToken(frontend.url, env);
     const client = await createApiClient(frontend.url, admin, ['messages:send']);
-    const hub = new HubClient({ baseUrl: frontend.url, WebSocket: WebSocket as unknown as WebSocketConstructor, wsUrl: `${presence.url.replace(/^http/, 'ws')}/v1/ws` });
+    const hub = new HubClient({
+      baseUrl: frontend.url,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      wsUrl: `${presence.url.replace(/^http/, 'ws')}/v1/ws`,
+    });
     await hub.loginWithClientCredentials(client.clientId, client.clientSecret);
     const socket = hub.connect();
     const errors: unknown[] = [];

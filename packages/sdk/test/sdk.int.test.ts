@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubClient, HubSocket, MemoryTokenStore, unwrap, verifyWebhook, WebhookVerificationError, type MessageData, type UploadProgress, type WebSocketConstructor } from '../src/index.js';
+import {
+  HubClient,
+  HubSocket,
+  MemoryTokenStore,
+  unwrap,
+  verifyWebhook,
+  WebhookVerificationError,
+  type MessageData,
+  type UploadProgress,
+  type WebSocketConstructor,
+} from '../src/index.js';
 import { uploadFile } from '../src/node.js';
 import { startGateway } from '../../../scripts/gateway';
 import { adminToken, cleanupTestEnv, createApiClient, randomUsername, testFrontendEnv, testPassword } from '../../../test/support/identity';
@@ -38,8 +48,17 @@ beforeAll(async () => {
     FILES_MULTIPART_THRESHOLD_BYTES: String(6 * MiB),
     FILES_PART_SIZE_BYTES: String(5 * MiB),
   });
-  [frontend, router, presence, files] = await Promise.all([spawnService('frontend', env, SLOW_START), spawnService('router', env, SLOW_START), spawnService('presence', env, SLOW_START), spawnService('files', env, SLOW_START)]);
-  gateway = await startGateway({ host: '127.0.0.1', port: 0, upstreams: { frontend: frontend.url, router: router.url, presence: presence.url, files: files.url } });
+  [frontend, router, presence, files] = await Promise.all([
+    spawnService('frontend', env, SLOW_START),
+    spawnService('router', env, SLOW_START),
+    spawnService('presence', env, SLOW_START),
+    spawnService('files', env, SLOW_START),
+  ]);
+  gateway = await startGateway({
+    host: '127.0.0.1',
+    port: 0,
+    upstreams: { frontend: frontend.url, router: router.url, presence: presence.url, files: files.url },
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -73,7 +92,11 @@ describe('REST: a send retried after a lost answer', () => {
     const retries: number[] = [];
     const viaProxy = new HubClient({ baseUrl: proxy.url, tokenStore: alice.tokenStore, onRetry: (i) => retries.push(i.status ?? 0) });
     const t0 = Date.now();
-    const sent = await viaProxy.sendMessage({ conversation_id: conv.conversation_id, from: alice.username, payload: { type: 'text', text: 'once only' } });
+    const sent = await viaProxy.sendMessage({
+      conversation_id: conv.conversation_id,
+      from: alice.username,
+      payload: { type: 'text', text: 'once only' },
+    });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000); // Retry-After: 1 was honoured
 
     const sends = proxy.requests.filter((r) => r.path === '/v1/messages');
@@ -110,7 +133,10 @@ describe('WebSocket: resume after the presence node dies', () => {
         });
       }
     }
-    const socket: HubSocket = bob.hub.connect({ WebSocket: CountingWebSocket as unknown as WebSocketConstructor, reconnect: { initialDelayMs: 200, maxDelayMs: 1_000 } });
+    const socket: HubSocket = bob.hub.connect({
+      WebSocket: CountingWebSocket as unknown as WebSocketConstructor,
+      reconnect: { initialDelayMs: 200, maxDelayMs: 1_000 },
+    });
     closers.push(() => socket.close());
     const got: MessageData[] = [];
     socket.on('message', (m) => got.push(m));
@@ -121,7 +147,16 @@ describe('WebSocket: resume after the presence node dies', () => {
 
     const send = async (from: number, to: number) => {
       const ids: string[] = [];
-      for (let i = from; i <= to; i++) ids.push((await alice.hub.sendMessage({ conversation_id: conv.conversation_id, from: alice.username, payload: { type: 'text', text: `m${i}` } })).message_id);
+      for (let i = from; i <= to; i++)
+        ids.push(
+          (
+            await alice.hub.sendMessage({
+              conversation_id: conv.conversation_id,
+              from: alice.username,
+              payload: { type: 'text', text: `m${i}` },
+            })
+          ).message_id,
+        );
       return ids;
     };
     const before = await send(1, 5);
@@ -147,10 +182,13 @@ describe('WebSocket: resume after the presence node dies', () => {
     console.log(`ws resume: server sent ${rawIds.length} message frames for 15 messages; the client passed on ${got.length}`);
 
     // Acks reached the store: every message is delivered to bob.
-    await eventually(async () => {
-      const s = await alice.hub.messageStatus(after.at(-1)!);
-      return JSON.stringify(s).includes('delivered');
-    }, { what: 'delivered status of the last message' });
+    await eventually(
+      async () => {
+        const s = await alice.hub.messageStatus(after.at(-1)!);
+        return JSON.stringify(s).includes('delivered');
+      },
+      { what: 'delivered status of the last message' },
+    );
   }, 120_000);
 });
 
@@ -161,7 +199,7 @@ describe('webhooks: verifyWebhook on real deliveries', () => {
     closers.push(() => receiver.close());
   });
 
-  it('accepts the hub\'s signed calls and refuses a tampered body, a changed timestamp and an old one', async () => {
+  it("accepts the hub's signed calls and refuses a tampered body, a changed timestamp and an old one", async () => {
     const admin = await adminToken(frontend.url, env);
     const client = await createApiClient(frontend.url, admin, ['messages:send', 'messages:read', 'webhooks:manage']);
     const hub = new HubClient({ baseUrl: gateway.url });
@@ -175,16 +213,34 @@ describe('webhooks: verifyWebhook on real deliveries', () => {
     const conv = await hub.createConversation({ type: 'direct', members: [a, b] });
     const sent = await hub.sendMessage({ conversation_id: conv.conversation_id, from: a, payload: { type: 'text', text: 'signed' } });
 
-    const call = await eventually(() => receiver.calls.find((c) => c.body.includes(sent.message_id)), { what: 'a webhook call for the message', timeoutMs: 30_000 });
+    const call = await eventually(() => receiver.calls.find((c) => c.body.includes(sent.message_id)), {
+      what: 'a webhook call for the message',
+      timeoutMs: 30_000,
+    });
     const event = await verifyWebhook<{ message_id: string }>(secret, call.headers, call.body);
     expect(event.type).toMatch(/^message\./);
     expect(event.data.message_id).toBe(sent.message_id);
     // The same check with fetch-style Headers and a byte body.
     const headers = new Headers(Object.entries(call.headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    await expect(verifyWebhook(secret, headers, new TextEncoder().encode(call.body))).resolves.toMatchObject({ data: { message_id: sent.message_id } });
+    await expect(verifyWebhook(secret, headers, new TextEncoder().encode(call.body))).resolves.toMatchObject({
+      data: { message_id: sent.message_id },
+    });
 
-    const refusal = async (p: Promise<unknown>) => (await p.then(() => undefined, (e: unknown) => e)) as WebhookVerificationError | undefined;
-    const tampered = await refusal(verifyWebhook(secret, call.headers, call.body.replace(sent.message_id, sent.message_id.replace(/.$/, (c) => (c === '0' ? '1' : '0')))));
+    const refusal = async (p: Promise<unknown>) =>
+      (await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as WebhookVerificationError | undefined;
+    const tampered = await refusal(
+      verifyWebhook(
+        secret,
+        call.headers,
+        call.body.replace(
+          sent.message_id,
+          sent.message_id.replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+        ),
+      ),
+    );
     expect(tampered).toBeInstanceOf(WebhookVerificationError);
     expect(tampered!.reason).toBe('no_matching_signature');
 
@@ -239,7 +295,10 @@ describe('files: upload helper', () => {
     const path = join(dir, 'cancelled.bin');
     writeFileSync(path, randomBytes(11 * MiB));
     const controller = new AbortController();
-    const pending = uploadFile(alice.hub, path, { signal: controller.signal, onProgress: (p) => p.phase === 'uploading' && controller.abort(new Error('cancelled by the user')) });
+    const pending = uploadFile(alice.hub, path, {
+      signal: controller.signal,
+      onProgress: (p) => p.phase === 'uploading' && controller.abort(new Error('cancelled by the user')),
+    });
     await expect(pending).rejects.toThrow('cancelled by the user');
   }, 60_000);
 });

@@ -7,14 +7,27 @@ function fakeHub(handler: (req: Request, body: any) => Response | Promise<Respon
   const fetch = async (req: Request) => {
     const text = await req.text();
     const body = text ? JSON.parse(text) : undefined;
-    calls.push({ method: req.method, path: new URL(req.url).pathname, auth: req.headers.get('authorization'), body, key: req.headers.get('idempotency-key') });
+    calls.push({
+      method: req.method,
+      path: new URL(req.url).pathname,
+      auth: req.headers.get('authorization'),
+      body,
+      key: req.headers.get('idempotency-key'),
+    });
     return handler(req, body);
   };
   return { fetch, calls };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
-const tokenBody = (n: number, refresh = true) => ({ access_token: `at${n}`, token_type: 'Bearer', expires_in: 3600, scope: 'messages:send', ...(refresh ? { refresh_token: `rt${n}` } : {}) });
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+const tokenBody = (n: number, refresh = true) => ({
+  access_token: `at${n}`,
+  token_type: 'Bearer',
+  expires_in: 3600,
+  scope: 'messages:send',
+  ...(refresh ? { refresh_token: `rt${n}` } : {}),
+});
 
 describe('TokenManager', () => {
   it('refreshes ahead of expiry and stores the rotated refresh token', async () => {
@@ -60,7 +73,11 @@ describe('TokenManager', () => {
 
   it('forgets the session when the refresh is refused', async () => {
     let now = 0;
-    const hub = fakeHub((_req, body) => (body.grant_type === 'password' ? json(200, tokenBody(1)) : json(401, { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'refresh token reused' })));
+    const hub = fakeHub((_req, body) =>
+      body.grant_type === 'password'
+        ? json(200, tokenBody(1))
+        : json(401, { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'refresh token reused' }),
+    );
     const store = new MemoryTokenStore();
     const tm = new TokenManager({ baseUrl: 'http://hub.test', fetch: hub.fetch, store, now: () => now });
     await tm.loginWithPassword('alice', 'pw');
@@ -72,7 +89,9 @@ describe('TokenManager', () => {
   it('logs out with a renewed token when the stored one expired, and forgets the tokens', async () => {
     let now = 0;
     let issued = 0;
-    const hub = fakeHub((req) => (new URL(req.url).pathname === '/v1/auth/logout' ? new Response(null, { status: 204 }) : json(200, tokenBody(++issued))));
+    const hub = fakeHub((req) =>
+      new URL(req.url).pathname === '/v1/auth/logout' ? new Response(null, { status: 204 }) : json(200, tokenBody(++issued)),
+    );
     const store = new MemoryTokenStore();
     const tm = new TokenManager({ baseUrl: 'http://hub.test', fetch: hub.fetch, store, now: () => now });
     await tm.loginWithPassword('alice', 'pw');
@@ -104,7 +123,9 @@ describe('createHubFetch', () => {
     const hub = fakeHub((req) => {
       const path = new URL(req.url).pathname;
       if (path === '/v1/auth/token') return json(200, tokenBody(++issued));
-      return req.headers.get('authorization') === 'Bearer at2' ? json(200, { ok: true }) : json(401, { title: 'Unauthorized', status: 401 });
+      return req.headers.get('authorization') === 'Bearer at2'
+        ? json(200, { ok: true })
+        : json(401, { title: 'Unauthorized', status: 401 });
     });
     const tm = new TokenManager({ baseUrl: 'http://hub.test', fetch: hub.fetch });
     await tm.loginWithPassword('alice', 'pw');
@@ -121,7 +142,9 @@ describe('createHubFetch', () => {
 
   it('lets a second 401 through instead of looping', async () => {
     let issued = 0;
-    const hub = fakeHub((req) => (new URL(req.url).pathname === '/v1/auth/token' ? json(200, tokenBody(++issued)) : json(401, { title: 'Unauthorized', status: 401 })));
+    const hub = fakeHub((req) =>
+      new URL(req.url).pathname === '/v1/auth/token' ? json(200, tokenBody(++issued)) : json(401, { title: 'Unauthorized', status: 401 }),
+    );
     const tm = new TokenManager({ baseUrl: 'http://hub.test', fetch: hub.fetch });
     await tm.loginWithPassword('alice', 'pw');
     const res = await createHubFetch({ tokens: tm, fetch: hub.fetch })(new Request('http://hub.test/v1/auth/me'));
@@ -131,11 +154,20 @@ describe('createHubFetch', () => {
 
   it('retries a send on 503 with the same Idempotency-Key, waiting for Retry-After', async () => {
     let n = 0;
-    const hub = fakeHub(() => (++n < 3 ? json(503, { title: 'Service Unavailable', status: 503 }, { 'retry-after': '1' }) : json(202, { message_id: 'm1', status: 'accepted' })));
+    const hub = fakeHub(() =>
+      ++n < 3
+        ? json(503, { title: 'Service Unavailable', status: 503 }, { 'retry-after': '1' })
+        : json(202, { message_id: 'm1', status: 'accepted' }),
+    );
     const delays: number[] = [];
     const f = createHubFetch({ fetch: hub.fetch, retry: { initialDelayMs: 1, jitter: 0 }, onRetry: (i) => delays.push(i.delayMs) });
     const t0 = Date.now();
-    const res = await f(new Request('http://hub.test/v1/messages', { method: 'POST', body: JSON.stringify({ conversation_id: 'c', from: 'a', payload: { type: 'text', text: 'hi' } }) }));
+    const res = await f(
+      new Request('http://hub.test/v1/messages', {
+        method: 'POST',
+        body: JSON.stringify({ conversation_id: 'c', from: 'a', payload: { type: 'text', text: 'hi' } }),
+      }),
+    );
     expect(res.status).toBe(202);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1_900);
     expect(delays).toEqual([1_000, 1_000]);

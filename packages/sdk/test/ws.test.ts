@@ -48,7 +48,10 @@ class FakeSocket {
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 const last = () => FakeSocket.all.at(-1)!;
-const msg = (id: string, seq: number, from = 'alice') => ({ op: 'message', d: { message_id: id, conversation_id: 'c1', sequence_number: seq, from, payload: { type: 'text', text: id }, created_at: 'now' } });
+const msg = (id: string, seq: number, from = 'alice') => ({
+  op: 'message',
+  d: { message_id: id, conversation_id: 'c1', sequence_number: seq, from, payload: { type: 'text', text: id }, created_at: 'now' },
+});
 
 function socket(extra: Partial<ConstructorParameters<typeof HubSocket>[0]> = {}) {
   const tokens = ['t1', 't2', 't3'];
@@ -84,14 +87,22 @@ describe('HubSocket', () => {
   });
 
   it('holds sends until hello, resolves on accepted and rejects on an error for its client_msg_id', async () => {
-    const { s } = socket({ newId: (() => { let i = 0; return () => `id${++i}`; })() });
+    const { s } = socket({
+      newId: (() => {
+        let i = 0;
+        return () => `id${++i}`;
+      })(),
+    });
     s.connect();
     const first = s.send('c1', { type: 'text', text: 'a' });
     const second = s.send('c1', { type: 'text', text: 'b' });
     await tick();
     expect(last().sent).toEqual([]);
     last().hello();
-    expect(last().sent.map((f) => [f.op, f.d.client_msg_id])).toEqual([['send', 'id1'], ['send', 'id2']]);
+    expect(last().sent.map((f) => [f.op, f.d.client_msg_id])).toEqual([
+      ['send', 'id1'],
+      ['send', 'id2'],
+    ]);
     last().frame({ op: 'accepted', d: { client_msg_id: 'id1', message_id: 'm1' } });
     last().frame({ op: 'error', d: { code: 'not_member', message: 'no', client_msg_id: 'id2' } });
     await expect(first).resolves.toEqual({ client_msg_id: 'id1', message_id: 'm1' });

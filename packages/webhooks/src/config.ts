@@ -65,14 +65,18 @@ export const webhookPolicyConfigSchema = z.object({
 /** How registrations' secrets are stored: sealed with WEBHOOK_SECRETS_KEY; production refuses to start without one. */
 export function webhookSecretCodec(config: { NODE_ENV: string; WEBHOOK_SECRETS_KEY?: string | undefined }): WebhookSecretCodec {
   if (config.WEBHOOK_SECRETS_KEY) return new WebhookSecretCodec(SecretBox.fromBase64(config.WEBHOOK_SECRETS_KEY));
-  if (config.NODE_ENV === 'production') throw new ConfigError(['WEBHOOK_SECRETS_KEY is required when NODE_ENV=production: webhook signing secrets are not stored unencrypted there (generate one with: openssl rand -base64 32)']);
+  if (config.NODE_ENV === 'production')
+    throw new ConfigError([
+      'WEBHOOK_SECRETS_KEY is required when NODE_ENV=production: webhook signing secrets are not stored unencrypted there (generate one with: openssl rand -base64 32)',
+    ]);
   return new WebhookSecretCodec();
 }
 
 /** Effective http rule: allowed in development and tests unless turned off; production is https-only (asking for http there is a config error). */
 export function allowHttpWebhooks(config: { NODE_ENV: string; WEBHOOK_ALLOW_HTTP?: boolean | undefined }): boolean {
   if (config.NODE_ENV === 'production') {
-    if (config.WEBHOOK_ALLOW_HTTP) throw new ConfigError(['WEBHOOK_ALLOW_HTTP is invalid ("true"): http webhook URLs cannot be allowed when NODE_ENV=production']);
+    if (config.WEBHOOK_ALLOW_HTTP)
+      throw new ConfigError(['WEBHOOK_ALLOW_HTTP is invalid ("true"): http webhook URLs cannot be allowed when NODE_ENV=production']);
     return false;
   }
   return config.WEBHOOK_ALLOW_HTTP ?? true;
@@ -126,7 +130,12 @@ export const webhookDispatchConfigSchema = z.object({
 /** Settings of the registration API (frontend). */
 export const webhookApiConfigSchema = z.object({
   /** How long the previous secret keeps signing after POST /v1/webhooks/{id}/rotate-secret, unless the request names its own grace period (seconds). */
-  WEBHOOK_SECRET_GRACE_S: z.coerce.number().int().min(0).max(7 * 86_400).default(86_400),
+  WEBHOOK_SECRET_GRACE_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(86_400),
   /** Webhooks one API client may register. */
   WEBHOOK_MAX_PER_CLIENT: env.positiveInt(20),
 });

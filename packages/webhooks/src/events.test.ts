@@ -4,7 +4,16 @@ import { ownerOfSubmitter, signingSecrets, type WebhookRecord } from './registra
 
 describe('event filters', () => {
   it('names one event per status and the file event', () => {
-    expect(WEBHOOK_EVENT_TYPES).toEqual(['message.accepted', 'message.pending', 'message.retrying', 'message.sent', 'message.delivered', 'message.read', 'message.failed', 'file.completed']);
+    expect(WEBHOOK_EVENT_TYPES).toEqual([
+      'message.accepted',
+      'message.pending',
+      'message.retrying',
+      'message.sent',
+      'message.delivered',
+      'message.read',
+      'message.failed',
+      'file.completed',
+    ]);
   });
 
   it('matches listed events and the wildcard', () => {
@@ -29,7 +38,11 @@ describe('registration helpers', () => {
   });
 
   it('signs with the previous secret only until it expires', () => {
-    const r = { secret: 'whsec_new', previous_secret: 'whsec_old', previous_secret_expires_at: '2026-01-01T00:01:00.000Z' } as WebhookRecord;
+    const r = {
+      secret: 'whsec_new',
+      previous_secret: 'whsec_old',
+      previous_secret_expires_at: '2026-01-01T00:01:00.000Z',
+    } as WebhookRecord;
     expect(signingSecrets(r, new Date('2026-01-01T00:00:00Z'))).toEqual(['whsec_new', 'whsec_old']);
     expect(signingSecrets(r, new Date('2026-01-01T00:01:00Z'))).toEqual(['whsec_new']);
   });

@@ -51,7 +51,11 @@ export function filePayload(e: FileEvent, type: string): WebhookPayload<FileEven
 }
 
 export function pingPayload(webhookId: string, at: Date): WebhookPayload<{ webhook_id: string; message: string }> {
-  return { type: PING_EVENT, timestamp: at.toISOString(), data: { webhook_id: webhookId, message: 'test event from POST /v1/webhooks/{id}/test' } };
+  return {
+    type: PING_EVENT,
+    timestamp: at.toISOString(),
+    data: { webhook_id: webhookId, message: 'test event from POST /v1/webhooks/{id}/test' },
+  };
 }
 
 /** The webhook-id of an event: `msg_` and the id of the Kafka envelope that carried it (kept across redeliveries). */

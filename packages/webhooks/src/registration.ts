@@ -40,7 +40,8 @@ export function publicWebhook(r: WebhookRecord): WebhookView {
 /** The secrets that sign a payload now: the current one, plus the previous one during its grace period. */
 export function signingSecrets(r: WebhookRecord, now: Date): string[] {
   const secrets = [r.secret];
-  if (r.previous_secret && r.previous_secret_expires_at && Date.parse(r.previous_secret_expires_at) > now.getTime()) secrets.push(r.previous_secret);
+  if (r.previous_secret && r.previous_secret_expires_at && Date.parse(r.previous_secret_expires_at) > now.getTime())
+    secrets.push(r.previous_secret);
   return secrets;
 }
 

@@ -6,7 +6,9 @@ describe('retry schedule', () => {
 
   it('follows the schedule and then gives up', () => {
     expect(maxAttempts(policy)).toBe(8);
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => nextRetryDelay(policy, n))).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => nextRetryDelay(policy, n))).toEqual([
+      5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+    ]);
     expect(nextRetryDelay(policy, 8)).toBeUndefined();
     expect(nextRetryDelay(policy, 0)).toBeUndefined();
   });

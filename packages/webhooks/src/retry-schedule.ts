@@ -24,7 +24,12 @@ export function maxAttempts(policy: RetryPolicy): number {
  * undefined when the schedule is used up. A receiver's Retry-After is
  * honoured when it asks for longer, capped at the schedule's longest delay.
  */
-export function nextRetryDelay(policy: RetryPolicy, failedAttempts: number, retryAfterMs?: number, random: () => number = Math.random): number | undefined {
+export function nextRetryDelay(
+  policy: RetryPolicy,
+  failedAttempts: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number | undefined {
   if (failedAttempts < 1 || failedAttempts > policy.delaysMs.length) return undefined;
   const base = policy.delaysMs[failedAttempts - 1]!;
   const spread = base * policy.jitter * (2 * random() - 1);

@@ -27,7 +27,8 @@ export class SecretBox {
   /** From WEBHOOK_SECRETS_KEY: 32 bytes, base64 or base64url. */
   static fromBase64(key: string): SecretBox {
     const bytes = Buffer.from(key, 'base64');
-    if (bytes.length !== 32) throw new SecretBoxError(`the key must be 32 bytes in base64 (got ${bytes.length}); generate one with: openssl rand -base64 32`);
+    if (bytes.length !== 32)
+      throw new SecretBoxError(`the key must be 32 bytes in base64 (got ${bytes.length}); generate one with: openssl rand -base64 32`);
     return new SecretBox(bytes);
   }
 
@@ -53,7 +54,9 @@ export class SecretBox {
       decipher.setAuthTag(raw.subarray(raw.length - 16));
       return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
     } catch {
-      throw new SecretBoxError(`the signing secret of ${boundTo} does not open with WEBHOOK_SECRETS_KEY: it was sealed with another key, or altered`);
+      throw new SecretBoxError(
+        `the signing secret of ${boundTo} does not open with WEBHOOK_SECRETS_KEY: it was sealed with another key, or altered`,
+      );
     }
   }
 }

@@ -26,7 +26,10 @@ describe('signPayload', () => {
     const [next, previous] = [newWebhookSecret(), newWebhookSecret()];
     const h = signPayload('msg_2', new Date(), '{}', [next, previous]);
     const parts = h['webhook-signature'].split(' ');
-    expect(parts).toEqual([expectedSignature(next, 'msg_2', h['webhook-timestamp'], '{}'), expectedSignature(previous, 'msg_2', h['webhook-timestamp'], '{}')]);
+    expect(parts).toEqual([
+      expectedSignature(next, 'msg_2', h['webhook-timestamp'], '{}'),
+      expectedSignature(previous, 'msg_2', h['webhook-timestamp'], '{}'),
+    ]);
   });
 
   it('refuses to sign without a secret', () => {

@@ -100,5 +100,13 @@ export function publicWebhookDelivery(d: WebhookDeliveryRecord): WebhookDelivery
 
 /** The stored form of a delivery just enqueued with the given lease. */
 export function newWebhookDeliveryRecord(d: NewWebhookDelivery, leaseUntil: Date): WebhookDeliveryRecord {
-  return { ...d, state: 'pending', attempt_count: 0, next_attempt_at: d.created_at, lease_until: leaseUntil, updated_at: d.created_at, attempts: [] };
+  return {
+    ...d,
+    state: 'pending',
+    attempt_count: 0,
+    next_attempt_at: d.created_at,
+    lease_until: leaseUntil,
+    updated_at: d.created_at,
+    attempts: [],
+  };
 }

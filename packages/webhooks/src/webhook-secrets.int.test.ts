@@ -46,7 +46,16 @@ describe('webhook secrets at rest (real etcd)', () => {
   });
 
   it('keeps a registration stored before the key was set working, and seals it at its next change', async () => {
-    const legacy: WebhookRecord = { webhook_id: randomUUID(), owner: 'client-b', url: 'https://example.test/b', events: ['*'], active: true, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), secret: 'whsec_legacy' };
+    const legacy: WebhookRecord = {
+      webhook_id: randomUUID(),
+      owner: 'client-b',
+      url: 'https://example.test/b',
+      events: ['*'],
+      active: true,
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+      secret: 'whsec_legacy',
+    };
     await kv.createIfAbsent(EtcdKeys.webhook('client-b', legacy.webhook_id), legacy);
     expect((await repo.get('client-b', legacy.webhook_id))!.secret).toBe('whsec_legacy');
     await repo.update('client-b', legacy.webhook_id, (r) => ({ ...r, description: 'touched' }));

@@ -15,7 +15,15 @@ export interface SendRequest {
 /** What one attempt came to. `retryable: false` means another attempt will not change the answer (refused by policy). */
 export type AttemptOutcome =
   | { kind: 'delivered'; statusCode: number; responseBody: string; latencyMs: number }
-  | { kind: 'failed'; retryable: boolean; error: string; statusCode?: number; responseBody?: string; latencyMs: number; retryAfterMs?: number }
+  | {
+      kind: 'failed';
+      retryable: boolean;
+      error: string;
+      statusCode?: number;
+      responseBody?: string;
+      latencyMs: number;
+      retryAfterMs?: number;
+    }
   | { kind: 'aborted'; latencyMs: number };
 
 export interface SenderSettings {
@@ -46,7 +54,14 @@ export class WebhookSender {
       'user-agent': this.s.userAgent,
     };
     try {
-      const res = await pinnedPost({ target: vetted.target, headers, body: req.body, timeoutMs: this.s.timeoutMs, maxResponseBytes: this.s.maxResponseBytes, signal: req.signal });
+      const res = await pinnedPost({
+        target: vetted.target,
+        headers,
+        body: req.body,
+        timeoutMs: this.s.timeoutMs,
+        maxResponseBytes: this.s.maxResponseBytes,
+        signal: req.signal,
+      });
       const latencyMs = elapsed();
       if (res.status >= 200 && res.status < 300) return { kind: 'delivered', statusCode: res.status, responseBody: res.body, latencyMs };
       const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
@@ -55,7 +70,15 @@ export class WebhookSender {
           ? `redirect (${res.status}${location ? ` to ${location.slice(0, 300)}` : ''}) not followed; register the final URL`
           : `receiver answered ${res.status}`;
       const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-      return { kind: 'failed', retryable: true, error, statusCode: res.status, responseBody: res.body, latencyMs, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      return {
+        kind: 'failed',
+        retryable: true,
+        error,
+        statusCode: res.status,
+        responseBody: res.body,
+        latencyMs,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      };
     } catch (err) {
       if (err instanceof WebhookRequestError && err.kind === 'aborted') return { kind: 'aborted', latencyMs: elapsed() };
       return { kind: 'failed', retryable: true, error: (err as Error).message, latencyMs: elapsed() };

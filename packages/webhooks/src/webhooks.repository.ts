@@ -45,7 +45,8 @@ export class WebhooksRepository {
       updated_at: at,
       secret: newWebhookSecret(),
     };
-    if (!(await this.kv.createIfAbsent(EtcdKeys.webhook(owner, record.webhook_id), this.codec.seal(record)))) throw new Error('webhook id collision');
+    if (!(await this.kv.createIfAbsent(EtcdKeys.webhook(owner, record.webhook_id), this.codec.seal(record))))
+      throw new Error('webhook id collision');
     return record;
   }
 
@@ -57,7 +58,9 @@ export class WebhooksRepository {
   /** The owner's registrations, oldest first. */
   async list(owner: string): Promise<WebhookRecord[]> {
     const all = await this.kv.list<WebhookRecord>(`${EtcdKeys.webhooks}${owner}/`);
-    return [...all.values()].map((r) => this.codec.open(r)).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.webhook_id.localeCompare(b.webhook_id));
+    return [...all.values()]
+      .map((r) => this.codec.open(r))
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.webhook_id.localeCompare(b.webhook_id));
   }
 
   /**
@@ -66,7 +69,11 @@ export class WebhooksRepository {
    * undefined to leave the record as it is. Resolves with the stored record,
    * or undefined when there is no such webhook.
    */
-  async update(owner: string, webhookId: string, change: (current: WebhookRecord) => WebhookRecord | undefined): Promise<WebhookRecord | undefined> {
+  async update(
+    owner: string,
+    webhookId: string,
+    change: (current: WebhookRecord) => WebhookRecord | undefined,
+  ): Promise<WebhookRecord | undefined> {
     const key = EtcdKeys.webhook(owner, webhookId);
     for (let attempt = 0; attempt < 8; attempt++) {
       const current = await this.kv.getWithRevision<WebhookRecord>(key);

@@ -1,5 +1,14 @@
 import type { Hono, MiddlewareHandler } from 'hono';
-import { createOpenApiRegistry, serveOpenApiDocument, createServiceApp, type HealthCheck, type HubEnv, type Logger, type Registry, type CorsPolicy } from '@hub/platform';
+import {
+  createOpenApiRegistry,
+  serveOpenApiDocument,
+  createServiceApp,
+  type HealthCheck,
+  type HubEnv,
+  type Logger,
+  type Registry,
+  type CorsPolicy,
+} from '@hub/platform';
 import type { FileService } from './file-service';
 import { filesRoutes } from './files.routes';
 import type { FilesSchemas } from './files.schemas';
@@ -19,7 +28,14 @@ export interface FilesDeps {
 
 /** The files API (`/v1/files`): presigned uploads and downloads. */
 export function createFilesApp(deps: FilesDeps): Hono<HubEnv> {
-  const app = createServiceApp({ service: 'files', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining, cors: deps.cors });
+  const app = createServiceApp({
+    service: 'files',
+    logger: deps.logger,
+    registry: deps.registry,
+    checks: deps.checks,
+    isDraining: deps.isDraining,
+    cors: deps.cors,
+  });
   const openapi = createOpenApiRegistry();
   filesRoutes(deps, openapi).mountOn(app);
   serveOpenApiDocument(app, openapi, { title: 'Messaging hub files API', version: '1' });

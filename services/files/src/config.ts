@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { authStackConfigSchema } from '@hub/identity';
-import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, s3ConfigSchema, authConfigSchema, corsConfigSchema } from '@hub/platform';
+import {
+  baseConfigSchema,
+  env,
+  loadConfig,
+  kafkaConfigSchema,
+  mongoConfigSchema,
+  etcdConfigSchema,
+  redisConfigSchema,
+  s3ConfigSchema,
+  authConfigSchema,
+  corsConfigSchema,
+} from '@hub/platform';
 
 const MiB = 1024 * 1024;
 /** S3's bounds: parts of 5 MiB to 5 GiB (the last may be smaller); a single PUT up to 5 GiB. */
@@ -11,8 +22,16 @@ const mimeList = (def: string) =>
   z
     .string()
     .default(def)
-    .transform((s) => s.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))
-    .refine((list) => list.every((t) => /^(\*|[a-z0-9!#$&^_.+-]+)\/(\*|[a-z0-9!#$&^_.+-]+)$/.test(t)), 'comma-separated type/subtype patterns (type/* and */* allowed)');
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((t) => /^(\*|[a-z0-9!#$&^_.+-]+)\/(\*|[a-z0-9!#$&^_.+-]+)$/.test(t)),
+      'comma-separated type/subtype patterns (type/* and */* allowed)',
+    );
 
 export const filesConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
@@ -29,7 +48,9 @@ export const filesConfigSchema = baseConfigSchema
     /** Largest file a client may declare, in bytes (default 100 MiB). */
     FILES_MAX_SIZE_BYTES: env.positiveInt(100 * MiB),
     /** Files larger than this are uploaded in parts (multipart), in bytes (default 64 MiB); at most 5 GiB. */
-    FILES_MULTIPART_THRESHOLD_BYTES: env.positiveInt(64 * MiB).refine((n) => n <= S3_MAX_SINGLE, 'at most 5 GiB (the largest single PUT S3 accepts)'),
+    FILES_MULTIPART_THRESHOLD_BYTES: env
+      .positiveInt(64 * MiB)
+      .refine((n) => n <= S3_MAX_SINGLE, 'at most 5 GiB (the largest single PUT S3 accepts)'),
     /** Size of each part of a multipart upload, in bytes (default 16 MiB; at least 5 MiB, S3's minimum). Grows for huge files so there are never more than 10,000 parts. */
     FILES_PART_SIZE_BYTES: env.positiveInt(16 * MiB).refine((n) => n >= S3_MIN_PART && n <= S3_MAX_SINGLE, 'between 5 MiB and 5 GiB'),
     /** Content types accepted, comma-separated; a `*` subtype (`image/*`) matches a family, `*\/*` everything (default: all). */
@@ -52,7 +73,11 @@ export const filesConfigSchema = baseConfigSchema
   .superRefine((c, ctx) => {
     // A client may still be uploading with a valid URL; removing its upload first would leave an orphan object.
     if (c.FILES_ABANDONED_UPLOAD_TTL_S <= c.FILES_UPLOAD_URL_TTL_S) {
-      ctx.addIssue({ code: 'custom', path: ['FILES_ABANDONED_UPLOAD_TTL_S'], message: `must be greater than FILES_UPLOAD_URL_TTL_S (${c.FILES_UPLOAD_URL_TTL_S})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FILES_ABANDONED_UPLOAD_TTL_S'],
+        message: `must be greater than FILES_UPLOAD_URL_TTL_S (${c.FILES_UPLOAD_URL_TTL_S})`,
+      });
     }
   });
 

@@ -21,7 +21,8 @@ export class ContentTypePolicy {
     if (!m) return { ok: false, reason: 'must be a media type such as "image/png" or "text/plain; charset=utf-8"' };
     const essence = `${m[1]}/${m[2]}`.toLowerCase();
     if (this.denied.some((p) => matches(p, essence))) return { ok: false, reason: `"${essence}" files are not accepted` };
-    if (!this.allowed.some((p) => matches(p, essence))) return { ok: false, reason: `"${essence}" files are not accepted (allowed: ${this.allowed.join(', ')})` };
+    if (!this.allowed.some((p) => matches(p, essence)))
+      return { ok: false, reason: `"${essence}" files are not accepted (allowed: ${this.allowed.join(', ')})` };
     return { ok: true, contentType: essence + value.slice(m[1]!.length + 1 + m[2]!.length) };
   }
 

@@ -1,4 +1,13 @@
-import { FILE_COMPLETED, makeEnvelope, newId, Topics, principalRef, type FileEvent, type FileFailureReason, type Principal } from '@hub/domain';
+import {
+  FILE_COMPLETED,
+  makeEnvelope,
+  newId,
+  Topics,
+  principalRef,
+  type FileEvent,
+  type FileFailureReason,
+  type Principal,
+} from '@hub/domain';
 import { inSpan, ProblemError, PublishUnavailableError, SpanAttr, type EventPublisher, type Logger, type ObjectStore } from '@hub/platform';
 import type { FilesMetrics } from './files-metrics';
 import type { ConversationMembers } from './ports/conversation-members';
@@ -40,7 +49,13 @@ export interface InitiateInput {
 
 export type UploadInstructions =
   | { mode: 'single'; method: 'PUT'; url: string; expires_at: string }
-  | { mode: 'multipart'; method: 'PUT'; part_size: number; parts: Array<{ part_number: number; size: number; url: string }>; expires_at: string };
+  | {
+      mode: 'multipart';
+      method: 'PUT';
+      part_size: number;
+      parts: Array<{ part_number: number; size: number; url: string }>;
+      expires_at: string;
+    };
 
 /** A file as the API shows it. */
 export interface FileResource {
@@ -67,7 +82,6 @@ export interface FileServiceDeps {
   limits: FileLimits;
   now?: () => Date;
 }
-
 
 /**
  * The files use cases: sign uploads, verify and complete them, and hand out
@@ -98,7 +112,10 @@ export class FileService {
       sha256: input.sha256,
       conversation_id: input.conversation_id,
       uploaded_by: principalRef(principal),
-      upload: plan.mode === 'multipart' ? { mode: 'multipart', key, upload_id: uploadId!, part_size: plan.partSize, part_count: plan.partCount } : { mode: 'single', key },
+      upload:
+        plan.mode === 'multipart'
+          ? { mode: 'multipart', key, upload_id: uploadId!, part_size: plan.partSize, part_count: plan.partCount }
+          : { mode: 'single', key },
       created_at: created,
       upload_expires_at: expires,
     };
@@ -143,11 +160,19 @@ export class FileService {
     let candidate: string;
     const upload = rec.upload;
     if (upload.mode === 'multipart') {
-      if (!parts) throw new ProblemError('validation_failed', 'body: parts: required for a multipart upload: the part_number and ETag of every part', { errors: [{ field: 'parts', message: 'required for a multipart upload' }] });
+      if (!parts)
+        throw new ProblemError(
+          'validation_failed',
+          'body: parts: required for a multipart upload: the part_number and ETag of every part',
+          { errors: [{ field: 'parts', message: 'required for a multipart upload' }] },
+        );
       await this.completeMultipart(rec, upload, parts);
       candidate = upload.key;
     } else {
-      if (parts) throw new ProblemError('validation_failed', 'body: parts: only for multipart uploads; this file was uploaded with a single PUT', { errors: [{ field: 'parts', message: 'only for multipart uploads' }] });
+      if (parts)
+        throw new ProblemError('validation_failed', 'body: parts: only for multipart uploads; this file was uploaded with a single PUT', {
+          errors: [{ field: 'parts', message: 'only for multipart uploads' }],
+        });
       candidate = ObjectKeys.attempt(fileId, newId());
       if (!(await this.copied(upload.key, candidate))) return this.notUploadedUnlessSettled(fileId);
     }
@@ -175,8 +200,19 @@ export class FileService {
       this.d.metrics.completed.inc({ outcome: 'completed' });
       this.d.logger.info({ file_id: fileId, size: rec.size }, 'upload completed');
       // The upload, and copies left by attempts that lost or crashed: only the verified copy stays.
-      if (ownCopy) await this.removeQuietly(fileId, [upload.key, ...(await this.d.objects.list(ObjectKeys.fileDir(fileId))).filter((k) => k !== ownCopy)]);
-      return this.settled({ ...rec, status: 'completed', completed_at: at, event_id: eventId, event_published: false, object_key: candidate });
+      if (ownCopy)
+        await this.removeQuietly(fileId, [
+          upload.key,
+          ...(await this.d.objects.list(ObjectKeys.fileDir(fileId))).filter((k) => k !== ownCopy),
+        ]);
+      return this.settled({
+        ...rec,
+        status: 'completed',
+        completed_at: at,
+        event_id: eventId,
+        event_published: false,
+        object_key: candidate,
+      });
     }
     if (ownCopy) await this.removeQuietly(fileId, [ownCopy]);
     return this.settled(await this.reread(fileId));
@@ -196,7 +232,15 @@ export class FileService {
   /** Publishes a completed file's event (again, with the same envelope id) and records that the broker has it. */
   publishCompleted(rec: FileRecord): Promise<void> {
     // `file complete`: the file's trace (its hub.files.v1 record and the webhook deliveries it makes continue it).
-    return inSpan('file complete', { 'hub.file_id': rec.file_id, 'hub.file_size': rec.size, ...(rec.conversation_id ? { [SpanAttr.conversationId]: rec.conversation_id } : {}) }, () => this.publishCompletedIn(rec));
+    return inSpan(
+      'file complete',
+      {
+        'hub.file_id': rec.file_id,
+        'hub.file_size': rec.size,
+        ...(rec.conversation_id ? { [SpanAttr.conversationId]: rec.conversation_id } : {}),
+      },
+      () => this.publishCompletedIn(rec),
+    );
   }
 
   private async publishCompletedIn(rec: FileRecord): Promise<void> {
@@ -212,7 +256,11 @@ export class FileService {
       ...(rec.conversation_id ? { conversation_id: rec.conversation_id } : {}),
     };
     try {
-      await this.d.events.publish({ topic: Topics.files, key: rec.file_id, envelope: makeEnvelope(FILE_COMPLETED, event, { id: rec.event_id, occurredAt: rec.completed_at }) });
+      await this.d.events.publish({
+        topic: Topics.files,
+        key: rec.file_id,
+        envelope: makeEnvelope(FILE_COMPLETED, event, { id: rec.event_id, occurredAt: rec.completed_at }),
+      });
     } catch (err) {
       this.d.metrics.eventPublishFailures.inc();
       throw err;
@@ -222,31 +270,47 @@ export class FileService {
 
   private async settled(rec: FileRecord): Promise<FileResource> {
     if (rec.status === 'failed') {
-      throw new ProblemError('unprocessable', `file ${rec.file_id} failed verification: ${rec.failure?.detail ?? 'unknown reason'}; the object was removed, start a new upload`, {
-        extra: { file_id: rec.file_id, file_status: 'failed', reason: rec.failure?.reason },
-      });
+      throw new ProblemError(
+        'unprocessable',
+        `file ${rec.file_id} failed verification: ${rec.failure?.detail ?? 'unknown reason'}; the object was removed, start a new upload`,
+        {
+          extra: { file_id: rec.file_id, file_status: 'failed', reason: rec.failure?.reason },
+        },
+      );
     }
     if (rec.status === 'completed' && rec.event_published !== true) {
       try {
         await this.publishCompleted(rec);
       } catch (err) {
         if (!(err instanceof PublishUnavailableError)) throw err;
-        throw new ProblemError('unavailable', `file ${rec.file_id} is verified but its event could not be published yet; retry the complete`, {
-          headers: { 'Retry-After': '1' },
-          extra: { file_id: rec.file_id, file_status: 'completed' },
-        });
+        throw new ProblemError(
+          'unavailable',
+          `file ${rec.file_id} is verified but its event could not be published yet; retry the complete`,
+          {
+            headers: { 'Retry-After': '1' },
+            extra: { file_id: rec.file_id, file_status: 'completed' },
+          },
+        );
       }
     }
     return toResource(rec);
   }
 
-  private async completeMultipart(rec: FileRecord, upload: Extract<FileRecord['upload'], { mode: 'multipart' }>, parts: Array<{ part_number: number; etag: string }>): Promise<void> {
+  private async completeMultipart(
+    rec: FileRecord,
+    upload: Extract<FileRecord['upload'], { mode: 'multipart' }>,
+    parts: Array<{ part_number: number; etag: string }>,
+  ): Promise<void> {
     const numbers = parts.map((p) => p.part_number).sort((a, b) => a - b);
     const expected = Array.from({ length: upload.part_count }, (_, i) => i + 1);
     if (numbers.length !== expected.length || numbers.some((n, i) => n !== expected[i])) {
-      throw new ProblemError('validation_failed', `body: parts: list each of the ${upload.part_count} parts (part_number 1 to ${upload.part_count}) exactly once`, {
-        errors: [{ field: 'parts', message: `expected part numbers 1..${upload.part_count}, got ${numbers.join(', ') || 'none'}` }],
-      });
+      throw new ProblemError(
+        'validation_failed',
+        `body: parts: list each of the ${upload.part_count} parts (part_number 1 to ${upload.part_count}) exactly once`,
+        {
+          errors: [{ field: 'parts', message: `expected part numbers 1..${upload.part_count}, got ${numbers.join(', ') || 'none'}` }],
+        },
+      );
     }
     try {
       await this.d.objects.completeMultipart(
@@ -259,10 +323,14 @@ export class FileService {
       if (await this.d.objects.stat(upload.key)) return;
       const code = (err as { code?: string }).code;
       if (code === 'InvalidPart' || code === 'InvalidPartOrder' || code === 'EntityTooSmall' || code === 'NoSuchUpload') {
-        throw new ProblemError('validation_failed', `body: parts: the storage server refused to assemble the parts (${code}): ${s3Explanation(code)}`, {
-          errors: [{ field: 'parts', message: s3Explanation(code) }],
-          extra: { storage_code: code },
-        });
+        throw new ProblemError(
+          'validation_failed',
+          `body: parts: the storage server refused to assemble the parts (${code}): ${s3Explanation(code)}`,
+          {
+            errors: [{ field: 'parts', message: s3Explanation(code) }],
+            extra: { storage_code: code },
+          },
+        );
       }
       throw err;
     }
@@ -272,7 +340,9 @@ export class FileService {
     const members = await this.d.conversations.membersOf(conversationId);
     // Business systems act for any user; end users only in their own conversations.
     if (!members || (principal.kind === 'user' && !members.includes(principal.subject))) {
-      throw new ProblemError('not_found', `conversation ${conversationId} not found`, { errors: [{ field: 'conversation_id', message: 'no such conversation of yours' }] });
+      throw new ProblemError('not_found', `conversation ${conversationId} not found`, {
+        errors: [{ field: 'conversation_id', message: 'no such conversation of yours' }],
+      });
     }
   }
 
@@ -304,7 +374,14 @@ export class FileService {
 
   private async removeQuietly(fileId: string, keys: string[]): Promise<void> {
     for (const key of new Set(keys)) {
-      await this.d.objects.remove(key).catch((err: unknown) => this.d.logger.warn({ file_id: fileId, key, err: { message: (err as Error).message } }, 'removing an object failed; housekeeping will retry'));
+      await this.d.objects
+        .remove(key)
+        .catch((err: unknown) =>
+          this.d.logger.warn(
+            { file_id: fileId, key, err: { message: (err as Error).message } },
+            'removing an object failed; housekeeping will retry',
+          ),
+        );
     }
   }
 
@@ -317,11 +394,15 @@ export class FileService {
 }
 
 function notUploaded(fileId: string): ProblemError {
-  return new ProblemError('conflict', `nothing has been uploaded for file ${fileId} yet: PUT the file to its upload URL, then complete`, { extra: { file_id: fileId, file_status: 'uploading' } });
+  return new ProblemError('conflict', `nothing has been uploaded for file ${fileId} yet: PUT the file to its upload URL, then complete`, {
+    extra: { file_id: fileId, file_status: 'uploading' },
+  });
 }
 
 function notYourUpload(fileId: string): ProblemError {
-  return new ProblemError('not_found', `no upload ${fileId} of yours: only the uploader completes an upload`, { errors: [{ field: 'file_id', message: 'unknown file, or uploaded by someone else' }] });
+  return new ProblemError('not_found', `no upload ${fileId} of yours: only the uploader completes an upload`, {
+    errors: [{ field: 'file_id', message: 'unknown file, or uploaded by someone else' }],
+  });
 }
 
 function s3Explanation(code: string): string {

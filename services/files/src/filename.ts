@@ -15,11 +15,13 @@ export function sanitizeFilename(raw: string): FilenameCheck {
   const name = raw.normalize('NFC').trim();
   if (name.length === 0) return { ok: false, reason: 'must not be empty' };
   // C0, DEL, C1, and the bidi overrides that make "evil\u202Efdp.exe" display as "evilexe.pdf".
-  if (/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(name)) return { ok: false, reason: 'must not contain control characters' };
+  if (/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(name))
+    return { ok: false, reason: 'must not contain control characters' };
   if (/[/\\]/.test(name)) return { ok: false, reason: 'must be a file name, not a path (no "/" or "\\")' };
   if (name === '.' || name === '..') return { ok: false, reason: 'must not be "." or ".."' };
   const cleaned = name.replace(/[<>:"|?*]/g, '_').replace(/[. ]+$/, '');
   if (cleaned.length === 0) return { ok: false, reason: 'must contain more than dots and spaces' };
-  if (Buffer.byteLength(cleaned, 'utf8') > MAX_FILENAME_BYTES) return { ok: false, reason: `must be at most ${MAX_FILENAME_BYTES} bytes in UTF-8` };
+  if (Buffer.byteLength(cleaned, 'utf8') > MAX_FILENAME_BYTES)
+    return { ok: false, reason: `must be at most ${MAX_FILENAME_BYTES} bytes in UTF-8` };
   return { ok: true, filename: cleaned };
 }

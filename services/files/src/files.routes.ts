@@ -1,5 +1,15 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { problemResponses, ProblemError, readJson, requireScope, validationProblem, RouteGroup, type AuthVariables, type HubEnv, type OpenAPIRegistry } from '@hub/platform';
+import {
+  problemResponses,
+  ProblemError,
+  readJson,
+  requireScope,
+  validationProblem,
+  RouteGroup,
+  type AuthVariables,
+  type HubEnv,
+  type OpenAPIRegistry,
+} from '@hub/platform';
 import type { Principal } from '@hub/domain';
 import type { FileService } from './file-service';
 import type { FilesSchemas } from './files.schemas';
@@ -31,7 +41,10 @@ export function filesRoutes(d: FilesRoutesDeps, openapi: OpenAPIRegistry): Route
       'Records the file as `uploading` and returns presigned URLs: one PUT for files up to the multipart threshold, else one PUT per part. The client uploads straight to object storage, then calls complete. Needs the `files:write` scope. With `conversation_id`, an end user must be a member of that conversation.',
     security,
     request: { body: { required: true, content: { 'application/json': { schema: s.InitiateRequest } } } },
-    responses: { 201: { description: 'Upload started', content: { 'application/json': { schema: s.InitiateResponse } } }, ...problemResponses(400, 401, 403, 404, 413, 415, 429, 503) },
+    responses: {
+      201: { description: 'Upload started', content: { 'application/json': { schema: s.InitiateResponse } } },
+      ...problemResponses(400, 401, 403, 404, 413, 415, 429, 503),
+    },
     use: [requireScope('files:write') as MiddlewareHandler],
     handler: async (c) => {
       const body = await readJson(c, s.InitiateRequest, { limitBytes: d.maxBodyBytes });
@@ -53,7 +66,10 @@ export function filesRoutes(d: FilesRoutesDeps, openapi: OpenAPIRegistry): Route
     responses: {
       200: { description: 'Completed (also when it already was)', content: { 'application/json': { schema: s.FileResource } } },
       ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429, 503),
-      422: { description: 'The upload does not match its declared size or SHA-256; the file is failed and its object removed', content: { 'application/problem+json': { schema: s.VerificationProblem } } },
+      422: {
+        description: 'The upload does not match its declared size or SHA-256; the file is failed and its object removed',
+        content: { 'application/problem+json': { schema: s.VerificationProblem } },
+      },
     },
     use: [requireScope('files:write') as MiddlewareHandler],
     handler: async (c) => {
@@ -67,10 +83,14 @@ export function filesRoutes(d: FilesRoutesDeps, openapi: OpenAPIRegistry): Route
     path: '/{file_id}',
     tags: ['files'],
     summary: 'File metadata and a download URL',
-    description: 'For the uploader and for members of the file\'s conversation; anyone else gets 404. Completed files carry a presigned download URL served with the original filename as Content-Disposition.',
+    description:
+      "For the uploader and for members of the file's conversation; anyone else gets 404. Completed files carry a presigned download URL served with the original filename as Content-Disposition.",
     security,
     request: { params: s.FileIdParams },
-    responses: { 200: { description: 'The file', content: { 'application/json': { schema: s.DownloadResource } } }, ...problemResponses(400, 401, 404, 429, 503) },
+    responses: {
+      200: { description: 'The file', content: { 'application/json': { schema: s.DownloadResource } } },
+      ...problemResponses(400, 401, 404, 429, 503),
+    },
     handler: async (c) => {
       const params = s.FileIdParams.safeParse(c.req.param());
       if (!params.success) throw validationProblem(params.error, 'path');

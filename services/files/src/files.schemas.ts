@@ -52,11 +52,15 @@ export function filesSchemas(limits: SchemaLimits, policy: ContentTypePolicy) {
         .int('must be a whole number of bytes')
         .min(0, 'must not be negative')
         .max(limits.maxSize, `must be at most ${limits.maxSize} bytes`)
-        .openapi({ description: `Exact size in bytes (at most ${limits.maxSize}). Files larger than ${limits.multipartThreshold} bytes are uploaded in parts.` }),
+        .openapi({
+          description: `Exact size in bytes (at most ${limits.maxSize}). Files larger than ${limits.multipartThreshold} bytes are uploaded in parts.`,
+        }),
       content_type: contentType,
       // describe() rather than openapi(): domain schemas are built before @hub/platform extends zod with openapi().
       sha256: Sha256HexSchema.describe('SHA-256 of the file as 64 hexadecimal digits; checked on complete.'),
-      conversation_id: UuidSchema.optional().openapi({ description: 'The conversation the file is shared in: its members may download it, and file messages in it may carry it.' }),
+      conversation_id: UuidSchema.optional().openapi({
+        description: 'The conversation the file is shared in: its members may download it, and file messages in it may carry it.',
+      }),
     })
     .openapi('FileInitiateRequest');
 
@@ -65,7 +69,12 @@ export function filesSchemas(limits: SchemaLimits, policy: ContentTypePolicy) {
   const FileResource = z
     .object({
       file_id: z.string().uuid(),
-      status: z.enum(FILE_STATUSES).openapi({ description: '`uploading` until completed; `failed` when the upload did not match its declared size or SHA-256 (its object is removed).' }),
+      status: z
+        .enum(FILE_STATUSES)
+        .openapi({
+          description:
+            '`uploading` until completed; `failed` when the upload did not match its declared size or SHA-256 (its object is removed).',
+        }),
       filename: z.string(),
       size: z.number().int(),
       content_type: z.string(),
@@ -123,7 +132,10 @@ export function filesSchemas(limits: SchemaLimits, policy: ContentTypePolicy) {
 
   const DownloadResource = FileResource.extend({
     download: z
-      .object({ url: z.string().openapi({ description: 'GET the file here; served with the original filename as Content-Disposition.' }), expires_at: z.string() })
+      .object({
+        url: z.string().openapi({ description: 'GET the file here; served with the original filename as Content-Disposition.' }),
+        expires_at: z.string(),
+      })
       .optional()
       .openapi({ description: `Present once completed; valid ${limits.downloadUrlTtlS} s.` }),
   }).openapi('FileWithDownload');

@@ -67,7 +67,8 @@ export class Housekeeping {
     await this.step('unrecorded multipart uploads', () => this.abortUnrecorded(cutoff, report));
     await this.step('stray upload objects', () => this.removeStrays(report));
     await this.step('unpublished events', () => this.republish(report));
-    if (report.removedUploads + report.abortedMultipart + report.removedStrays + report.republished > 0) this.d.logger.info({ ...report }, 'housekeeping pass');
+    if (report.removedUploads + report.abortedMultipart + report.removedStrays + report.republished > 0)
+      this.d.logger.info({ ...report }, 'housekeeping pass');
     return report;
   }
 
@@ -106,7 +107,10 @@ export class Housekeeping {
         await this.d.files.remove(rec.file_id);
         report.removedUploads++;
         this.d.metrics.housekeepingRemoved.inc({ what: 'upload' });
-        this.d.logger.info({ file_id: rec.file_id, status: rec.status, created_at: rec.created_at.toISOString() }, 'abandoned upload removed');
+        this.d.logger.info(
+          { file_id: rec.file_id, status: rec.status, created_at: rec.created_at.toISOString() },
+          'abandoned upload removed',
+        );
       }
       if (batch.length < BATCH || this.stopped) return;
     }

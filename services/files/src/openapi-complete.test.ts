@@ -19,7 +19,10 @@ describe('files OpenAPI document', () => {
       checks: [],
       isDraining: () => false,
       service: {} as FileService,
-      schemas: filesSchemas({ maxSize: 1 << 30, multipartThreshold: 1 << 24, partSize: 1 << 23, uploadUrlTtlS: 900, downloadUrlTtlS: 300 }, new ContentTypePolicy(['*/*'], [])),
+      schemas: filesSchemas(
+        { maxSize: 1 << 30, multipartThreshold: 1 << 24, partSize: 1 << 23, uploadUrlTtlS: 900, downloadUrlTtlS: 300 },
+        new ContentTypePolicy(['*/*'], []),
+      ),
       authenticate: () => {
         throw new Error('no request is made while listing routes');
       },
@@ -29,6 +32,8 @@ describe('files OpenAPI document', () => {
     const { undocumented, notServed } = compareRoutesWithDocument(app, document, NOT_IN_DOCUMENT);
     expect(undocumented, 'served but missing from /openapi.json').toEqual([]);
     expect(notServed, 'in /openapi.json but not served').toEqual([]);
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/files/initiate', '/v1/files/complete', '/v1/files/{file_id}']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/files/initiate', '/v1/files/complete', '/v1/files/{file_id}']),
+    );
   });
 });

@@ -1,6 +1,17 @@
 import { ProblemError } from '@hub/platform';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** Did a store fail to answer (as opposed to answering no)? */
 export function isOutage(err: unknown): boolean {
@@ -17,6 +28,8 @@ export async function unavailableOnOutage<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (!isOutage(err)) throw err;
-    throw new ProblemError('unavailable', 'file storage or metadata store did not answer; retry shortly', { headers: { 'Retry-After': '2' } });
+    throw new ProblemError('unavailable', 'file storage or metadata store did not answer; retry shortly', {
+      headers: { 'Retry-After': '2' },
+    });
   }
 }

@@ -43,18 +43,34 @@ async function uploadFile(bytes: Buffer, filename: string, conversation: string 
   });
   expect(init.status, JSON.stringify(init.body)).toBe(201);
   await uploadBytes(init.body, bytes);
-  if (complete) expect((await call(files.url, 'POST', '/v1/files/complete', alice.accessToken, { file_id: init.body.file_id })).status).toBe(200);
+  if (complete)
+    expect((await call(files.url, 'POST', '/v1/files/complete', alice.accessToken, { file_id: init.body.file_id })).status).toBe(200);
   return init.body.file_id as string;
 }
 
 beforeAll(async () => {
   fake = await FakeTelegramServer.start();
-  env = testFrontendEnv({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_WEBHOOK_SECRET: 'file-messages-test-webhook-secret', CONNECTORS_ENABLED: 'telegram', RATE_LIMIT_PER_MIN: '1000000' });
-  [frontend, presence, files] = await Promise.all([spawnService('frontend', env), spawnService('presence', env), spawnService('files', env)]);
+  env = testFrontendEnv({
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_WEBHOOK_SECRET: 'file-messages-test-webhook-secret',
+    CONNECTORS_ENABLED: 'telegram',
+    RATE_LIMIT_PER_MIN: '1000000',
+  });
+  [frontend, presence, files] = await Promise.all([
+    spawnService('frontend', env),
+    spawnService('presence', env),
+    spawnService('files', env),
+  ]);
   services.push(frontend, presence, files, await spawnService('router', env));
   [alice, bob] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
-  expect((await call(frontend.url, 'PUT', `/v1/users/${bob.username}/channels/telegram`, bob.accessToken, { chat_id: BOB_CHAT })).status).toBe(201);
-  const conv = await call(frontend.url, 'POST', '/v1/conversations', alice.accessToken, { type: 'direct', members: [alice.username, bob.username] });
+  expect(
+    (await call(frontend.url, 'PUT', `/v1/users/${bob.username}/channels/telegram`, bob.accessToken, { chat_id: BOB_CHAT })).status,
+  ).toBe(201);
+  const conv = await call(frontend.url, 'POST', '/v1/conversations', alice.accessToken, {
+    type: 'direct',
+    members: [alice.username, bob.username],
+  });
   expect([200, 201]).toContain(conv.status);
   conversationId = conv.body.conversation_id;
 }, 180_000);
@@ -63,7 +79,13 @@ afterAll(async () => {
   await Promise.allSettled(services.map((s) => s.stop()));
   await fake?.close();
   if (env) {
-    const store = new S3ObjectStore({ endpoint: env.S3_ENDPOINT!, accessKey: env.S3_ACCESS_KEY!, secretKey: env.S3_SECRET_KEY!, region: env.S3_REGION!, bucket: env.S3_BUCKET! });
+    const store = new S3ObjectStore({
+      endpoint: env.S3_ENDPOINT!,
+      accessKey: env.S3_ACCESS_KEY!,
+      secretKey: env.S3_SECRET_KEY!,
+      region: env.S3_REGION!,
+      bucket: env.S3_BUCKET!,
+    });
     await emptyBucket(store).catch(() => {});
     await store.client.removeBucket(store.bucket).catch(() => {});
     await cleanupTestEnv(env);
@@ -82,11 +104,20 @@ describe('file messages end to end (files, frontend, router, presence, fake Tele
       payload: { type: 'file', file_id: fileId, caption: 'Q3 numbers' },
     });
     expect(sent.status, JSON.stringify(sent.body)).toBe(202);
-    const details = { file_id: fileId, filename: 'Q3 report.pdf', size: bytes.length, content_type: 'application/pdf', sha256: sha256(bytes) };
+    const details = {
+      file_id: fileId,
+      filename: 'Q3 report.pdf',
+      size: bytes.length,
+      content_type: 'application/pdf',
+      sha256: sha256(bytes),
+    };
 
     // Telegram: sendDocument with a URL the Bot API server could fetch, and the caption.
     // `result` is set once the fake answered (it records a call as it arrives).
-    const doc = await eventually(() => fake.sent('sendDocument').find((c) => String(c.params.chat_id) === String(BOB_CHAT) && c.result), { what: 'sendDocument to bob answered', timeoutMs: 30_000 });
+    const doc = await eventually(() => fake.sent('sendDocument').find((c) => String(c.params.chat_id) === String(BOB_CHAT) && c.result), {
+      what: 'sendDocument to bob answered',
+      timeoutMs: 30_000,
+    });
     expect(doc.params.caption).toBe('Q3 numbers');
     expect(doc.document).toMatchObject({ source: 'url', fetchStatus: 200, bytes: bytes.length });
 
@@ -94,7 +125,12 @@ describe('file messages end to end (files, frontend, router, presence, fake Tele
     const ws = await TestClient.connect(presence.url, bob.accessToken);
     try {
       const frame = await ws.next('message', (d) => d.message_id === sent.body.message_id, { timeoutMs: 20_000 });
-      expect(frame.d).toMatchObject({ conversation_id: conversationId, from: alice.username, payload: { type: 'file', file_id: fileId, caption: 'Q3 numbers' }, file: details });
+      expect(frame.d).toMatchObject({
+        conversation_id: conversationId,
+        from: alice.username,
+        payload: { type: 'file', file_id: fileId, caption: 'Q3 numbers' },
+        file: details,
+      });
     } finally {
       ws.ws.close();
     }
@@ -114,7 +150,11 @@ describe('file messages end to end (files, frontend, router, presence, fake Tele
       [elsewhere, /not uploaded for a conversation/],
       ['0190f0a0-0000-7000-8000-000000000000', /no such file/],
     ] as const) {
-      const res = await call(frontend.url, 'POST', '/v1/messages', alice.accessToken, { conversation_id: conversationId, from: alice.username, payload: { type: 'file', file_id: fileId } });
+      const res = await call(frontend.url, 'POST', '/v1/messages', alice.accessToken, {
+        conversation_id: conversationId,
+        from: alice.username,
+        payload: { type: 'file', file_id: fileId },
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(400);
       expect(res.body.errors).toEqual([{ field: 'payload.file_id', message: expect.stringMatching(why) }]);
     }

@@ -8,8 +8,17 @@ const MiB = 1024 * 1024;
 function expectProblem(res: ApiResponse, status: number, field?: string, message?: RegExp): void {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.headers.get('content-type')).toContain('application/problem+json');
-  expect(res.body).toMatchObject({ status, type: expect.stringMatching(/^https:\/\//), title: expect.any(String), detail: expect.any(String) });
-  if (field) expect(res.body.errors?.map((e: { field: string }) => e.field), JSON.stringify(res.body)).toContain(field);
+  expect(res.body).toMatchObject({
+    status,
+    type: expect.stringMatching(/^https:\/\//),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
+  if (field)
+    expect(
+      res.body.errors?.map((e: { field: string }) => e.field),
+      JSON.stringify(res.body),
+    ).toContain(field);
   if (message) expect(JSON.stringify(res.body)).toMatch(message);
 }
 
@@ -53,14 +62,23 @@ describe('files API: bad input, integrity failures and access (real S3 server)',
 
     it('a body that is not JSON, or not declared as JSON', async () => {
       expectProblem(await h.api('POST', '/v1/files/initiate', alice, '{"filename": '), 400, undefined, /not valid JSON/);
-      const res = await fetch(`${h.svc.url}/v1/files/initiate`, { method: 'POST', headers: { authorization: `Bearer ${alice}`, 'content-type': 'text/plain' }, body: JSON.stringify(good().body) });
+      const res = await fetch(`${h.svc.url}/v1/files/initiate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice}`, 'content-type': 'text/plain' },
+        body: JSON.stringify(good().body),
+      });
       expect(res.status).toBe(415);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     });
 
     it('a conversation the user is not a member of', async () => {
       const conversation = await h.addConversation(['bob', 'carol']);
-      expectProblem(await h.api('POST', '/v1/files/initiate', alice, { ...good().body, conversation_id: conversation }), 404, 'conversation_id', /not found/);
+      expectProblem(
+        await h.api('POST', '/v1/files/initiate', alice, { ...good().body, conversation_id: conversation }),
+        404,
+        'conversation_id',
+        /not found/,
+      );
     });
   });
 
@@ -76,7 +94,12 @@ describe('files API: bad input, integrity failures and access (real S3 server)',
     it('a token without files:write may not upload: 403', async () => {
       const readOnly = await h.userToken('alice', ['messages:read']);
       expectProblem(await h.api('POST', '/v1/files/initiate', readOnly, good().body), 403, undefined, /files:write/);
-      expectProblem(await h.api('POST', '/v1/files/complete', readOnly, { file_id: '0190f0a0-0000-7000-8000-000000000000' }), 403, undefined, /files:write/);
+      expectProblem(
+        await h.api('POST', '/v1/files/complete', readOnly, { file_id: '0190f0a0-0000-7000-8000-000000000000' }),
+        403,
+        undefined,
+        /files:write/,
+      );
     });
   });
 
@@ -113,7 +136,12 @@ describe('files API: bad input, integrity failures and access (real S3 server)',
     it('before anything was uploaded: 409, and the upload can still be finished', async () => {
       const { bytes, body } = good();
       const init = await h.api('POST', '/v1/files/initiate', alice, body);
-      expectProblem(await h.api('POST', '/v1/files/complete', alice, { file_id: init.body.file_id }), 409, undefined, /nothing has been uploaded/);
+      expectProblem(
+        await h.api('POST', '/v1/files/complete', alice, { file_id: init.body.file_id }),
+        409,
+        undefined,
+        /nothing has been uploaded/,
+      );
       await uploadBytes(init.body, bytes);
       expect((await h.api('POST', '/v1/files/complete', alice, { file_id: init.body.file_id })).status).toBe(200);
     });
@@ -129,7 +157,12 @@ describe('files API: bad input, integrity failures and access (real S3 server)',
       const { bytes, body } = good();
       const init = await h.api('POST', '/v1/files/initiate', alice, body);
       await uploadBytes(init.body, bytes);
-      expectProblem(await h.api('POST', '/v1/files/complete', await h.userToken('mallory'), { file_id: init.body.file_id }), 404, 'file_id', /only the uploader/);
+      expectProblem(
+        await h.api('POST', '/v1/files/complete', await h.userToken('mallory'), { file_id: init.body.file_id }),
+        404,
+        'file_id',
+        /only the uploader/,
+      );
       expect((await h.api('GET', `/v1/files/${init.body.file_id}`, alice)).body.status).toBe('uploading');
       expect((await h.api('POST', '/v1/files/complete', alice, { file_id: init.body.file_id })).status).toBe(200);
     });
@@ -138,23 +171,50 @@ describe('files API: bad input, integrity failures and access (real S3 server)',
       const { bytes, body } = good();
       const single = await h.api('POST', '/v1/files/initiate', alice, body);
       await uploadBytes(single.body, bytes);
-      expectProblem(await h.api('POST', '/v1/files/complete', alice, { file_id: single.body.file_id, parts: [{ part_number: 1, etag: 'x' }] }), 400, 'parts', /only for multipart/);
+      expectProblem(
+        await h.api('POST', '/v1/files/complete', alice, { file_id: single.body.file_id, parts: [{ part_number: 1, etag: 'x' }] }),
+        400,
+        'parts',
+        /only for multipart/,
+      );
 
       const size = 65 * MiB;
-      const multi = await h.api('POST', '/v1/files/initiate', alice, { filename: 'm.bin', size, content_type: 'application/octet-stream', sha256: 'a'.repeat(64) });
+      const multi = await h.api('POST', '/v1/files/initiate', alice, {
+        filename: 'm.bin',
+        size,
+        content_type: 'application/octet-stream',
+        sha256: 'a'.repeat(64),
+      });
       expect(multi.body.upload.parts).toHaveLength(5);
       expectProblem(await h.api('POST', '/v1/files/complete', alice, { file_id: multi.body.file_id }), 400, 'parts', /required/);
-      expectProblem(await h.api('POST', '/v1/files/complete', alice, { file_id: multi.body.file_id, parts: [{ part_number: 1, etag: 'x' }] }), 400, 'parts', /1\.\.5/);
+      expectProblem(
+        await h.api('POST', '/v1/files/complete', alice, { file_id: multi.body.file_id, parts: [{ part_number: 1, etag: 'x' }] }),
+        400,
+        'parts',
+        /1\.\.5/,
+      );
       const bogus = [1, 2, 3, 4, 5].map((n) => ({ part_number: n, etag: `"${'0'.repeat(32)}"` }));
-      expectProblem(await h.api('POST', '/v1/files/complete', alice, { file_id: multi.body.file_id, parts: bogus }), 400, 'parts', /InvalidPart/);
-      expectProblem(await h.api('POST', '/v1/files/complete', alice, { file_id: multi.body.file_id, parts: [{ part_number: 0, etag: 'x' }] }), 400, 'parts.0.part_number');
+      expectProblem(
+        await h.api('POST', '/v1/files/complete', alice, { file_id: multi.body.file_id, parts: bogus }),
+        400,
+        'parts',
+        /InvalidPart/,
+      );
+      expectProblem(
+        await h.api('POST', '/v1/files/complete', alice, { file_id: multi.body.file_id, parts: [{ part_number: 0, etag: 'x' }] }),
+        400,
+        'parts.0.part_number',
+      );
       // Still uploading: the client can fix its list and retry.
       expect((await h.api('GET', `/v1/files/${multi.body.file_id}`, alice)).body.status).toBe('uploading');
     });
   });
 
   it('leaves no orphan objects: what is stored is exactly the completed files plus uploads still in progress', async () => {
-    const files = await h.mongo.db.collection('files').find({}, { projection: { _id: 0 } }).toArray();
+    const files = await h.mongo.db
+      .collection('files')
+      .find({}, { projection: { _id: 0 } })
+      .toArray();
     const expected = new Set<string>();
     for (const f of files) {
       if (f.status === 'completed') expected.add(f.object_key as string);
@@ -166,7 +226,9 @@ describe('files API: bad input, integrity failures and access (real S3 server)',
     expect(files.some((f) => f.status === 'completed')).toBe(true);
     expect(files.some((f) => f.status === 'failed')).toBe(true);
     expect(new Set(await h.store.list(''))).toEqual(expected);
-    const openUploads = files.filter((f) => f.status === 'uploading' && f.upload.mode === 'multipart').map((f) => f.upload.upload_id as string);
+    const openUploads = files
+      .filter((f) => f.status === 'uploading' && f.upload.mode === 'multipart')
+      .map((f) => f.upload.upload_id as string);
     expect((await h.store.listIncompleteUploads('')).map((u) => u.uploadId).sort()).toEqual(openUploads.sort());
   });
 });

@@ -38,7 +38,13 @@ export async function startFilesHarness(overrides: Record<string, string> = {}):
   const logger = createLogger({ service: 'files-test', level: 'warn' });
   const svc = await spawnService('files', env);
   const mongo = await connectMongo({ url: env.MONGO_URL!, database: env.MONGO_DB! });
-  const store = new S3ObjectStore({ endpoint: env.S3_ENDPOINT!, accessKey: env.S3_ACCESS_KEY!, secretKey: env.S3_SECRET_KEY!, region: env.S3_REGION!, bucket: env.S3_BUCKET! });
+  const store = new S3ObjectStore({
+    endpoint: env.S3_ENDPOINT!,
+    accessKey: env.S3_ACCESS_KEY!,
+    secretKey: env.S3_SECRET_KEY!,
+    region: env.S3_REGION!,
+    bucket: env.S3_BUCKET!,
+  });
   const tokens = new AccessTokens({ secret: env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 3600 });
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: 'files-test', logger, namePrefix: env.KAFKA_NAME_PREFIX });
   const events: Array<Envelope<FileEvent>> = [];
@@ -58,7 +64,11 @@ export async function startFilesHarness(overrides: Record<string, string> = {}):
       const headers: Record<string, string> = {};
       if (token) headers.authorization = `Bearer ${token}`;
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${svc.url}${path}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+      const res = await fetch(`${svc.url}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
       const text = await res.text();
       let parsed: unknown = text;
       try {
@@ -71,7 +81,13 @@ export async function startFilesHarness(overrides: Record<string, string> = {}):
     addConversation: async (members) => {
       // Through the pipeline's own store, so the test sees conversations exactly as the hub stores them.
       const id = randomUUID();
-      await new MongoConversationStore(mongo.db).create({ conversation_id: id, type: 'group', members, created_at: new Date().toISOString(), created_by: 'user:test' });
+      await new MongoConversationStore(mongo.db).create({
+        conversation_id: id,
+        type: 'group',
+        members,
+        created_at: new Date().toISOString(),
+        created_by: 'user:test',
+      });
       return id;
     },
     close: async () => {
@@ -101,7 +117,9 @@ export function sha256(bytes: Uint8Array): string {
 
 export interface InitiatedUpload {
   file_id: string;
-  upload: { mode: 'single'; url: string; expires_at: string } | { mode: 'multipart'; part_size: number; parts: Array<{ part_number: number; size: number; url: string }>; expires_at: string };
+  upload:
+    | { mode: 'single'; url: string; expires_at: string }
+    | { mode: 'multipart'; part_size: number; parts: Array<{ part_number: number; size: number; url: string }>; expires_at: string };
 }
 
 /** PUTs the bytes where initiate said, parts in parallel; returns the parts to complete with (multipart). */

@@ -24,7 +24,12 @@ describe('files: expiring upload URLs and housekeeping of abandoned uploads (rea
 
   it('the storage server refuses an upload URL once it expired', async () => {
     const bytes = randomBytes(1000);
-    const init = await h.api('POST', '/v1/files/initiate', alice, { filename: 'late.txt', size: bytes.length, content_type: 'text/plain', sha256: sha256(bytes) });
+    const init = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'late.txt',
+      size: bytes.length,
+      content_type: 'text/plain',
+      sha256: sha256(bytes),
+    });
     expect(init.status).toBe(201);
     await new Promise((r) => setTimeout(r, 3_000));
     const res = await fetch(init.body.upload.url, { method: 'PUT', body: bytes });
@@ -36,11 +41,26 @@ describe('files: expiring upload URLs and housekeeping of abandoned uploads (rea
   it('uploads never completed are removed with their objects, and their multipart uploads aborted on the server', async () => {
     // One single PUT that was uploaded but never completed, one that never got bytes, and a multipart upload with one part sent.
     const bytes = randomBytes(1000);
-    const uploaded = await h.api('POST', '/v1/files/initiate', alice, { filename: 'a.txt', size: bytes.length, content_type: 'text/plain', sha256: sha256(bytes) });
+    const uploaded = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'a.txt',
+      size: bytes.length,
+      content_type: 'text/plain',
+      sha256: sha256(bytes),
+    });
     await uploadBytes(uploaded.body, bytes);
-    const empty = await h.api('POST', '/v1/files/initiate', alice, { filename: 'b.txt', size: 10, content_type: 'text/plain', sha256: 'b'.repeat(64) });
+    const empty = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'b.txt',
+      size: 10,
+      content_type: 'text/plain',
+      sha256: 'b'.repeat(64),
+    });
     const big = randomBytes(11 * MiB);
-    const multi = await h.api('POST', '/v1/files/initiate', alice, { filename: 'c.bin', size: big.length, content_type: 'application/octet-stream', sha256: sha256(big) });
+    const multi = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'c.bin',
+      size: big.length,
+      content_type: 'application/octet-stream',
+      sha256: sha256(big),
+    });
     expect(multi.body.upload.parts).toHaveLength(3);
     const part = await fetch(multi.body.upload.parts[0].url, { method: 'PUT', body: big.subarray(0, 5 * MiB) });
     expect(part.status).toBe(200);
@@ -60,7 +80,10 @@ describe('files: expiring upload URLs and housekeeping of abandoned uploads (rea
       { what: 'abandoned uploads removed', timeoutMs: 20_000, intervalMs: 250 },
     );
     expect(await h.store.list('')).toEqual([]);
-    await eventually(async () => (await h.store.listIncompleteUploads('')).length === 0, { what: 'the unrecorded multipart upload aborted', timeoutMs: 10_000 });
+    await eventually(async () => (await h.store.listIncompleteUploads('')).length === 0, {
+      what: 'the unrecorded multipart upload aborted',
+      timeoutMs: 10_000,
+    });
     expect(await h.mongo.db.collection('files').countDocuments({ file_id: { $in: ids } })).toBe(0);
     // Completing one now finds nothing.
     expect((await h.api('POST', '/v1/files/complete', alice, { file_id: uploaded.body.file_id })).status).toBe(404);
@@ -71,7 +94,12 @@ describe('files: expiring upload URLs and housekeeping of abandoned uploads (rea
 
   it('completed files are kept', async () => {
     const bytes = randomBytes(1000);
-    const init = await h.api('POST', '/v1/files/initiate', alice, { filename: 'keep.txt', size: bytes.length, content_type: 'text/plain', sha256: sha256(bytes) });
+    const init = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'keep.txt',
+      size: bytes.length,
+      content_type: 'text/plain',
+      sha256: sha256(bytes),
+    });
     await uploadBytes(init.body, bytes);
     expect((await h.api('POST', '/v1/files/complete', alice, { file_id: init.body.file_id })).status).toBe(200);
     // Past the abandoned-upload time, several housekeeping passes later.

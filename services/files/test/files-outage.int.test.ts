@@ -22,7 +22,12 @@ describe('files API when object storage stops answering (a private S3 server)', 
 
   it('answers 503 with Retry-After, never 500, and the upload stays pending for a later complete', async () => {
     const bytes = randomBytes(1000);
-    const init = await h.api('POST', '/v1/files/initiate', alice, { filename: 'a.txt', size: bytes.length, content_type: 'text/plain', sha256: sha256(bytes) });
+    const init = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'a.txt',
+      size: bytes.length,
+      content_type: 'text/plain',
+      sha256: sha256(bytes),
+    });
     await uploadBytes(init.body, bytes);
     await s3.stop();
 
@@ -32,7 +37,12 @@ describe('files API when object storage stops answering (a private S3 server)', 
     expect(complete.headers.get('retry-after')).toBeTruthy();
     expect(complete.body.detail).toMatch(/storage/);
 
-    const multipart = await h.api('POST', '/v1/files/initiate', alice, { filename: 'b.bin', size: 70 * MiB, content_type: 'application/octet-stream', sha256: 'c'.repeat(64) });
+    const multipart = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'b.bin',
+      size: 70 * MiB,
+      content_type: 'application/octet-stream',
+      sha256: 'c'.repeat(64),
+    });
     expect(multipart.status).toBe(503);
 
     // Metadata is still there and still uploading: the client can complete later.

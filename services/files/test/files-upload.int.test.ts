@@ -26,7 +26,14 @@ describe('files API: uploads and downloads through presigned URLs (real S3 serve
     });
     expect(init.status).toBe(201);
     expect(init.headers.get('location')).toBe(`/v1/files/${init.body.file_id}`);
-    expect(init.body).toMatchObject({ status: 'uploading', filename: 'Quarterly report.pdf', size: bytes.length, sha256: sha256(bytes), uploaded_by: 'user:alice', upload: { mode: 'single', method: 'PUT' } });
+    expect(init.body).toMatchObject({
+      status: 'uploading',
+      filename: 'Quarterly report.pdf',
+      size: bytes.length,
+      sha256: sha256(bytes),
+      uploaded_by: 'user:alice',
+      upload: { mode: 'single', method: 'PUT' },
+    });
     const expiresIn = Date.parse(init.body.upload.expires_at) - Date.now();
     expect(expiresIn).toBeGreaterThan(14 * 60_000);
     expect(expiresIn).toBeLessThanOrEqual(15 * 60_000);
@@ -55,9 +62,19 @@ describe('files API: uploads and downloads through presigned URLs (real S3 serve
     expect(dl.headers.get('content-type')).toBe('application/pdf');
     expect(sha256(Buffer.from(await dl.arrayBuffer()))).toBe(sha256(bytes));
 
-    const event = await eventually(() => h.events.find((e) => e.payload.file_id === init.body.file_id), { what: 'FileEvent', timeoutMs: 20_000 });
+    const event = await eventually(() => h.events.find((e) => e.payload.file_id === init.body.file_id), {
+      what: 'FileEvent',
+      timeoutMs: 20_000,
+    });
     expect(event.type).toBe('file.completed');
-    expect(event.payload).toMatchObject({ status: 'completed', filename: 'Quarterly report.pdf', size: bytes.length, content_type: 'application/pdf', sha256: sha256(bytes), uploaded_by: 'user:alice' });
+    expect(event.payload).toMatchObject({
+      status: 'completed',
+      filename: 'Quarterly report.pdf',
+      size: bytes.length,
+      content_type: 'application/pdf',
+      sha256: sha256(bytes),
+      uploaded_by: 'user:alice',
+    });
   });
 
   it('multipart: a 70 MiB file is uploaded in parallel parts through presigned part URLs and completes verified', async () => {
@@ -90,7 +107,12 @@ describe('files API: uploads and downloads through presigned URLs (real S3 serve
 
   it('completing twice answers the same and publishes one FileEvent', async () => {
     const bytes = randomBytes(10_000);
-    const init = await h.api('POST', '/v1/files/initiate', alice, { filename: 'twice.txt', size: bytes.length, content_type: 'text/plain', sha256: sha256(bytes) });
+    const init = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'twice.txt',
+      size: bytes.length,
+      content_type: 'text/plain',
+      sha256: sha256(bytes),
+    });
     await uploadBytes(init.body, bytes);
     const first = await h.api('POST', '/v1/files/complete', alice, { file_id: init.body.file_id });
     const second = await h.api('POST', '/v1/files/complete', alice, { file_id: init.body.file_id });
@@ -105,20 +127,36 @@ describe('files API: uploads and downloads through presigned URLs (real S3 serve
 
   it('concurrent completes of one upload agree, and leave exactly one stored object', async () => {
     const bytes = randomBytes(200_000);
-    const init = await h.api('POST', '/v1/files/initiate', alice, { filename: 'race.bin', size: bytes.length, content_type: 'application/octet-stream', sha256: sha256(bytes) });
+    const init = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'race.bin',
+      size: bytes.length,
+      content_type: 'application/octet-stream',
+      sha256: sha256(bytes),
+    });
     await uploadBytes(init.body, bytes);
     const results = await Promise.all([1, 2, 3].map(() => h.api('POST', '/v1/files/complete', alice, { file_id: init.body.file_id })));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(new Set(results.map((r) => r.body.completed_at)).size).toBe(1);
-    await eventually(async () => (await h.store.list(`files/${init.body.file_id}/`)).length === 1 && (await h.store.list(`uploads/${init.body.file_id}`)).length === 0, {
-      what: 'one stored object for the file',
-    });
+    await eventually(
+      async () =>
+        (await h.store.list(`files/${init.body.file_id}/`)).length === 1 &&
+        (await h.store.list(`uploads/${init.body.file_id}`)).length === 0,
+      {
+        what: 'one stored object for the file',
+      },
+    );
   });
 
-  it('members of the file\'s conversation may download it; anyone else gets 404', async () => {
+  it("members of the file's conversation may download it; anyone else gets 404", async () => {
     const conversation = await h.addConversation(['alice', 'bob']);
     const bytes = randomBytes(4096);
-    const init = await h.api('POST', '/v1/files/initiate', alice, { filename: 'shared.png', size: bytes.length, content_type: 'image/png', sha256: sha256(bytes), conversation_id: conversation });
+    const init = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'shared.png',
+      size: bytes.length,
+      content_type: 'image/png',
+      sha256: sha256(bytes),
+      conversation_id: conversation,
+    });
     expect(init.status).toBe(201);
     expect(init.body.conversation_id).toBe(conversation);
     await uploadBytes(init.body, bytes);
@@ -140,20 +178,30 @@ describe('files API: uploads and downloads through presigned URLs (real S3 serve
 
   it('a client re-using its upload URL after completion cannot change what is served; the stray object is swept', async () => {
     const bytes = randomBytes(50_000);
-    const init = await h.api('POST', '/v1/files/initiate', alice, { filename: 'stable.bin', size: bytes.length, content_type: 'application/octet-stream', sha256: sha256(bytes) });
+    const init = await h.api('POST', '/v1/files/initiate', alice, {
+      filename: 'stable.bin',
+      size: bytes.length,
+      content_type: 'application/octet-stream',
+      sha256: sha256(bytes),
+    });
     await uploadBytes(init.body, bytes);
     expect((await h.api('POST', '/v1/files/complete', alice, { file_id: init.body.file_id })).status).toBe(200);
     // The URL is valid for 15 minutes; the client writes something else with it.
     expect((await fetch(init.body.upload.url, { method: 'PUT', body: 'something else entirely' })).status).toBe(200);
     const got = await h.api('GET', `/v1/files/${init.body.file_id}`, alice);
     expect(sha256(Buffer.from(await (await fetch(got.body.download.url)).arrayBuffer()))).toBe(sha256(bytes));
-    await eventually(async () => (await h.store.list(`uploads/${init.body.file_id}`)).length === 0, { what: 'stray upload object removed', timeoutMs: 15_000 });
+    await eventually(async () => (await h.store.list(`uploads/${init.body.file_id}`)).length === 0, {
+      what: 'stray upload object removed',
+      timeoutMs: 15_000,
+    });
   });
 
   it('serves its OpenAPI document with the files operations and their limits', async () => {
     const doc = await h.api('GET', '/openapi.json', undefined);
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/files/initiate', '/v1/files/complete', '/v1/files/{file_id}']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/files/initiate', '/v1/files/complete', '/v1/files/{file_id}']),
+    );
     expect(doc.body.components.schemas.FileInitiateRequest.properties.size.maximum).toBe(100 * MiB);
   });
 

@@ -5,7 +5,17 @@ import { webhooksRoutes, type WebhooksDeps } from './webhooks/index';
 import { dlqRoutes, type DlqDeps } from './dlq/index';
 import { conversationsRoutes, messagesRoutes, type MessagesDeps } from './messages/index';
 import { telegramLinkRoutes, telegramWebhookRoutes, type TelegramDeps } from './telegram/index';
-import { buildOpenApiDocument, createOpenApiRegistry, createServiceApp, type HealthCheck, type HubEnv, type Logger, type OpenAPIRegistry, type Registry, type CorsPolicy } from '@hub/platform';
+import {
+  buildOpenApiDocument,
+  createOpenApiRegistry,
+  createServiceApp,
+  type HealthCheck,
+  type HubEnv,
+  type Logger,
+  type OpenAPIRegistry,
+  type Registry,
+  type CorsPolicy,
+} from '@hub/platform';
 
 export interface FrontendDeps {
   logger: Logger;
@@ -33,7 +43,14 @@ export interface FrontendDeps {
  * merged one (api-reference/).
  */
 export function createFrontendApp(deps: FrontendDeps): Hono<HubEnv> {
-  const app = createServiceApp({ service: 'frontend', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining, cors: deps.cors });
+  const app = createServiceApp({
+    service: 'frontend',
+    logger: deps.logger,
+    registry: deps.registry,
+    checks: deps.checks,
+    isDraining: deps.isDraining,
+    cors: deps.cors,
+  });
   const openapi: OpenAPIRegistry = createOpenApiRegistry();
   if (deps.identity) {
     authRoutes(deps.identity, openapi).mountOn(app);

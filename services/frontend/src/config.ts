@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { authStackConfigSchema, ClientIdSchema } from '@hub/identity';
 import { webhookApiConfigSchema, webhookPolicyConfigSchema } from '@hub/webhooks';
 import { telegramBridgeConfigSchema } from './telegram/telegram-bridge-config';
-import { baseConfigSchema, env, etcdConfigSchema, kafkaConfigSchema, loadConfig, mongoConfigSchema, redisConfigSchema, authConfigSchema, corsConfigSchema } from '@hub/platform';
+import {
+  baseConfigSchema,
+  env,
+  etcdConfigSchema,
+  kafkaConfigSchema,
+  loadConfig,
+  mongoConfigSchema,
+  redisConfigSchema,
+  authConfigSchema,
+  corsConfigSchema,
+} from '@hub/platform';
 
 export const frontendConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)

@@ -31,7 +31,18 @@ await runService({
     // Lag of every consumer group, measured here too so that it is seen while no router runs.
     registerConsumerLag(registry, { admin: infra.kafkaAdmin, namePrefix: config.KAFKA_NAME_PREFIX, logger });
     return {
-      app: createFrontendApp({ logger, registry, checks: infra.checks, isDraining, cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS }, identity: identity.deps, webhooks, dlq, messages, ...(telegram ? { telegram } : {}) }),
+      app: createFrontendApp({
+        logger,
+        registry,
+        checks: infra.checks,
+        isDraining,
+        cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS },
+        identity: identity.deps,
+        webhooks,
+        dlq,
+        messages,
+        ...(telegram ? { telegram } : {}),
+      }),
       // FRONTEND_PORT may be 0 (tests): the port actually bound is the hub's too.
       attach: (server) => reserved.addListening(server, 'frontend service (FRONTEND_PORT)'),
       stop: () => identity.stop(),

@@ -6,7 +6,17 @@ import { FRONTEND_OPENAPI_PATH } from './api-reference/api-reference.routes';
 import { createFrontendApp, type FrontendDeps } from './app';
 
 /** Served without an OpenAPI entry on purpose: probes, metrics, the documents and their viewers. */
-const NOT_IN_DOCUMENT = ['/health/live', '/health/ready', '/metrics', '/openapi.json', FRONTEND_OPENAPI_PATH, '/asyncapi.json', '/docs', '/docs/assets/{name}', '/docs/websocket'];
+const NOT_IN_DOCUMENT = [
+  '/health/live',
+  '/health/ready',
+  '/metrics',
+  '/openapi.json',
+  FRONTEND_OPENAPI_PATH,
+  '/asyncapi.json',
+  '/docs',
+  '/docs/assets/{name}',
+  '/docs/websocket',
+];
 
 /**
  * Stands in for every feature's dependencies. The app is only built, never
@@ -15,9 +25,12 @@ const NOT_IN_DOCUMENT = ['/health/live', '/health/ready', '/metrics', '/openapi.
  * middleware fails loudly.
  */
 function unused<T>(): T {
-  const stand: any = new Proxy(function unusedDependency() {
-    throw new Error('a dependency was called while only listing routes');
-  }, { get: (_t, key) => (key === 'then' ? undefined : key === Symbol.toPrimitive ? () => 1 : stand) });
+  const stand: any = new Proxy(
+    function unusedDependency() {
+      throw new Error('a dependency was called while only listing routes');
+    },
+    { get: (_t, key) => (key === 'then' ? undefined : key === Symbol.toPrimitive ? () => 1 : stand) },
+  );
   return stand as T;
 }
 

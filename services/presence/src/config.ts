@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { authStackConfigSchema } from '@hub/identity';
-import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, authConfigSchema, corsConfigSchema } from '@hub/platform';
+import {
+  baseConfigSchema,
+  env,
+  loadConfig,
+  kafkaConfigSchema,
+  mongoConfigSchema,
+  etcdConfigSchema,
+  redisConfigSchema,
+  authConfigSchema,
+  corsConfigSchema,
+} from '@hub/platform';
 
 export const presenceConfigSchema = baseConfigSchema
   .extend(kafkaConfigSchema.shape)
@@ -26,7 +36,12 @@ export const presenceConfigSchema = baseConfigSchema
     /** Heartbeat intervals without any frame from the client before the socket is closed (4002). */
     WS_HEARTBEAT_MISSES: z.coerce.number().int().min(1).max(10).default(2),
     /** Largest frame a client may send, bytes; larger ones close the socket with 1009. */
-    WS_MAX_FRAME_BYTES: z.coerce.number().int().min(1_024).max(16 * 1_048_576).default(65_536),
+    WS_MAX_FRAME_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .max(16 * 1_048_576)
+      .default(65_536),
     /** Bytes queued for one slow client before it is disconnected with 4003 (it resumes on reconnect). */
     WS_SEND_BUFFER_BYTES: z.coerce.number().int().min(4_096).default(1_048_576),
     /** Frames per second a client may send (token bucket refill rate). */

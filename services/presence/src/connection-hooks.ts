@@ -19,7 +19,12 @@ export interface LiveSessionHooks {
 }
 
 /** What the gateway does around each connection: presence, typing and (when wired) delivery. */
-export function connectionHooks(d: { tracker: PresenceTracker; typing: TypingRelay; conversations: UserConversations; live?: LiveSessionHooks }): ConnectionHooks {
+export function connectionHooks(d: {
+  tracker: PresenceTracker;
+  typing: TypingRelay;
+  conversations: UserConversations;
+  live?: LiveSessionHooks;
+}): ConnectionHooks {
   return {
     async opened(conn, ready) {
       d.live?.attach(conn);

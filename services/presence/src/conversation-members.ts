@@ -33,7 +33,8 @@ export class StoreConversationMembers implements ConversationMembers {
 
   async mayShowPresence(viewer: string, subject: string): Promise<boolean> {
     if (viewer === subject) return true;
-    for await (const c of this.conversationsOf(viewer)) if (c.members.includes(subject) && (await this.hasAccepted(c.conversation_id, subject))) return true;
+    for await (const c of this.conversationsOf(viewer))
+      if (c.members.includes(subject) && (await this.hasAccepted(c.conversation_id, subject))) return true;
     return false;
   }
 

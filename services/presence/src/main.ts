@@ -5,7 +5,14 @@ import { createAuthStack, WatchedIdentityDirectory } from '@hub/identity';
 import { RedisRateLimiter, RedisSessionRevocations } from '@hub/identity/adapters';
 import { Fanout, RedisNodeBus, RedisPresenceStore, type NodePush } from '@hub/push';
 import { CachedAcceptances, CachedConversationLookup, MessageAccept } from '@hub/messages';
-import { MongoFileCatalog, MongoConversationAcceptances, messageStoreFor, RedisMessageIdClaims, MongoConversationStore, MongoSequenceSlots } from '@hub/messages/adapters';
+import {
+  MongoFileCatalog,
+  MongoConversationAcceptances,
+  messageStoreFor,
+  RedisMessageIdClaims,
+  MongoConversationStore,
+  MongoSequenceSlots,
+} from '@hub/messages/adapters';
 import { AccessTokens, EventConsumer, runService } from '@hub/platform';
 import { MongoMemberships } from './adapters/mongo-memberships';
 import { RedisRevocationFeed } from './adapters/redis-revocation-feed';
@@ -55,7 +62,11 @@ await runService({
     const db = infra.mongo.db;
     const conversations = new MongoConversationStore(db);
     const lookup = new CachedConversationLookup(conversations, config.CONVERSATION_CACHE_SIZE);
-    const members = new StoreConversationMembers(conversations, lookup, new CachedAcceptances(new MongoConversationAcceptances(db), config.CONVERSATION_CACHE_SIZE));
+    const members = new StoreConversationMembers(
+      conversations,
+      lookup,
+      new CachedAcceptances(new MongoConversationAcceptances(db), config.CONVERSATION_CACHE_SIZE),
+    );
     // The same accept path as POST /v1/messages, for WebSocket `send`.
     const history = messageStoreFor(infra.mongo);
     const accept = new MessageAccept({
@@ -88,7 +99,12 @@ await runService({
     const live = liveSessions({
       history,
       memberships,
-      receipts: new Receipts({ history, memberships, statuses: new PublishingStatusRecorder(infra.producer), pageSize: config.CATCH_UP_PAGE_SIZE }),
+      receipts: new Receipts({
+        history,
+        memberships,
+        statuses: new PublishingStatusRecorder(infra.producer),
+        pageSize: config.CATCH_UP_PAGE_SIZE,
+      }),
       submitter: new AcceptSubmitter(accept),
       onNewConversation: (user, conversationId) => userConversations.add(user, conversationId),
       logger,
@@ -117,10 +133,21 @@ await runService({
     const revocationFeed = new RedisRevocationFeed(infra.redisSub, config.REDIS_KEY_PREFIX);
     const unsubscribe: Array<() => Promise<void>> = [];
     // One group for all nodes: each status reaches the sender once, via whichever node consumed it.
-    const statusConsumer = new EventConsumer(infra.kafka, { groupId: ConsumerGroups.presenceStatus, topics: [Topics.status], fromBeginning: false }, logger);
+    const statusConsumer = new EventConsumer(
+      infra.kafka,
+      { groupId: ConsumerGroups.presenceStatus, topics: [Topics.status], fromBeginning: false },
+      logger,
+    );
     const relay = new StatusRelay(fanout, logger);
     return {
-      app: createPresenceApp({ logger, registry, checks: infra.checks, isDraining, cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS }, presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members } }),
+      app: createPresenceApp({
+        logger,
+        registry,
+        checks: infra.checks,
+        isDraining,
+        cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS },
+        presence: { authenticate: authStack.middleware as MiddlewareHandler, store, members },
+      }),
       attach: (server) => gw.attach(server),
       start: async () => {
         unsubscribe.push(await bus.subscribe(node, deliver));

@@ -78,7 +78,10 @@ export class PresenceTracker {
     try {
       await this.d.store.refresh(this.d.node, conns);
     } catch (err) {
-      this.d.logger.warn({ err: { message: (err as Error).message } }, 'presence refresh failed; entries expire unless the next one succeeds');
+      this.d.logger.warn(
+        { err: { message: (err as Error).message } },
+        'presence refresh failed; entries expire unless the next one succeeds',
+      );
     }
   }
 
@@ -96,8 +99,10 @@ export class PresenceTracker {
       this.d.events.publish({ topic: Topics.presence, key: user, envelope: makeEnvelope(PRESENCE_CHANGED, event) }),
       this.d.peersOf(user).then((peers) => this.d.fanout.toUsers(peers, { op: 'presence', d: { user, status } })),
     ]);
-    if (published.status === 'rejected') this.d.logger.warn({ err: { message: String(published.reason) }, user, status }, 'presence event not published');
-    if (framed.status === 'rejected') this.d.logger.warn({ err: { message: String(framed.reason) }, user, status }, 'presence frames not sent');
+    if (published.status === 'rejected')
+      this.d.logger.warn({ err: { message: String(published.reason) }, user, status }, 'presence event not published');
+    if (framed.status === 'rejected')
+      this.d.logger.warn({ err: { message: String(framed.reason) }, user, status }, 'presence frames not sent');
   }
 
   private track(p: Promise<unknown>): void {

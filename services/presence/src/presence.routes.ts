@@ -33,7 +33,10 @@ export function presenceRoutes(d: PresenceRoutesDeps, openapi: OpenAPIRegistry):
       'An end user may ask about themselves and about members of a conversation they share that the other user accepted; anyone else is 403 (one answer for strangers, unknown names and members who have not accepted). An API client needs the `messages:read` scope.',
     security: [{ bearer: [] }],
     request: { params: ParamsSchema },
-    responses: { 200: { description: 'Presence', content: { 'application/json': { schema: PresenceSchema } } }, ...problemResponses(400, 401, 403, 429, 503) },
+    responses: {
+      200: { description: 'Presence', content: { 'application/json': { schema: PresenceSchema } } },
+      ...problemResponses(400, 401, 403, 429, 503),
+    },
     use: [d.authenticate],
     handler: async (c) => {
       const params = ParamsSchema.safeParse(c.req.param());
@@ -46,7 +49,9 @@ export function presenceRoutes(d: PresenceRoutesDeps, openapi: OpenAPIRegistry):
           throw new ProblemError('forbidden', `the presence of ${username} is not shared with you`);
         }
       } else if (!hasScope(principal, 'messages:read')) {
-        throw new ProblemError('insufficient_scope', 'this operation needs the "messages:read" scope', { extra: { required_scope: 'messages:read' } });
+        throw new ProblemError('insufficient_scope', 'this operation needs the "messages:read" scope', {
+          extra: { required_scope: 'messages:read' },
+        });
       }
       const online = await d.store.isOnline(username).catch(() => {
         throw new ProblemError('unavailable', 'presence store did not answer; retry shortly', { headers: { 'Retry-After': '1' } });

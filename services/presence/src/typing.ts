@@ -22,7 +22,10 @@ export class TypingRelay {
     if (!members?.includes(user)) throw new FrameError('not_member', `you are not a member of conversation ${conversationId}`);
     // Typing shows that the user is online: shared, like presence, only where they accepted the conversation.
     if (!(await this.members.hasAccepted(conversationId, user))) {
-      throw new FrameError('not_accepted', `typing is shared only in conversations you accepted; reply in ${conversationId} or accept it (POST /v1/conversations/${conversationId}/accept) first`);
+      throw new FrameError(
+        'not_accepted',
+        `typing is shared only in conversations you accepted; reply in ${conversationId} or accept it (POST /v1/conversations/${conversationId}/accept) first`,
+      );
     }
     const key = `${user}|${conversationId}`;
     const last = this.lastSent.get(key);

@@ -9,7 +9,13 @@ import { expectClose, TestClient, type Frame } from '../../../test/support/ws-cl
 // Presence nodes as separate processes; messages are stored and routed by a
 // driver doing the route worker's steps with the real pipeline stores and the
 // real internal delivery, so each test controls when a message arrives.
-const env = presenceEnv({ PRESENCE_TTL_MS: '4000', CATCH_UP_PAGE_SIZE: '50', WS_RATE_PER_S: '500', WS_RATE_BURST: '500', WS_SEND_BUFFER_BYTES: '262144' });
+const env = presenceEnv({
+  PRESENCE_TTL_MS: '4000',
+  CATCH_UP_PAGE_SIZE: '50',
+  WS_RATE_PER_S: '500',
+  WS_RATE_BURST: '500',
+  WS_SEND_BUFFER_BYTES: '262144',
+});
 let nodeA: ServiceProcess;
 let nodeB: ServiceProcess;
 let stores: TestStores;
@@ -23,18 +29,29 @@ async function connect(node: ServiceProcess, user: string): Promise<TestClient> 
   return c;
 }
 
-const seqs = (c: TestClient, conversationId: string) => c.all('message').filter((f) => f.d.conversation_id === conversationId).map((f) => f.d.sequence_number as number);
+const seqs = (c: TestClient, conversationId: string) =>
+  c
+    .all('message')
+    .filter((f) => f.d.conversation_id === conversationId)
+    .map((f) => f.d.sequence_number as number);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 async function messagesUntil(c: TestClient, conversationId: string, last: number, timeoutMs = 20_000): Promise<number[]> {
-  await eventually(() => seqs(c, conversationId).includes(last), { what: `message ${last} on ${conversationId}`, timeoutMs, intervalMs: 50 });
+  await eventually(() => seqs(c, conversationId).includes(last), {
+    what: `message ${last} on ${conversationId}`,
+    timeoutMs,
+    intervalMs: 50,
+  });
   return seqs(c, conversationId);
 }
 
 beforeAll(async () => {
   stores = new TestStores(env);
   driver = new PipelineDriver(env);
-  [nodeA, nodeB] = await Promise.all([spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-a' }), spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-b' })]);
+  [nodeA, nodeB] = await Promise.all([
+    spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-a' }),
+    spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-b' }),
+  ]);
   statuses = await watchTopic(env, Topics.status);
 });
 
@@ -72,21 +89,25 @@ describe('live delivery', () => {
 });
 
 describe('offline and resume', () => {
-  it('delivers 200 messages stored while offline, oldest first, then live ones, with no gap — also when live ones arrive during the catch-up', { timeout: 180_000 }, async () => {
-    const alice = username('alice');
-    const bob = username('bob');
-    const conv = await stores.conversation([alice, bob]);
-    for (let i = 1; i <= 200; i++) await driver.send(conv, alice, [bob], `offline ${i}`);
+  it(
+    'delivers 200 messages stored while offline, oldest first, then live ones, with no gap — also when live ones arrive during the catch-up',
+    { timeout: 180_000 },
+    async () => {
+      const alice = username('alice');
+      const bob = username('bob');
+      const conv = await stores.conversation([alice, bob]);
+      for (let i = 1; i <= 200; i++) await driver.send(conv, alice, [bob], `offline ${i}`);
 
-    const bobWs = await connect(nodeA, bob);
-    // Live messages race the catch-up: sent right after the connection opened, while 200 are read page by page.
-    for (let i = 201; i <= 230; i++) await driver.send(conv, alice, [bob], `live ${i}`);
-    expect(await messagesUntil(bobWs, conv, 230)).toEqual(range(1, 230));
-    await driver.send(conv, alice, [bob], 'after');
-    expect(await messagesUntil(bobWs, conv, 231)).toEqual(range(1, 231));
-  });
+      const bobWs = await connect(nodeA, bob);
+      // Live messages race the catch-up: sent right after the connection opened, while 200 are read page by page.
+      for (let i = 201; i <= 230; i++) await driver.send(conv, alice, [bob], `live ${i}`);
+      expect(await messagesUntil(bobWs, conv, 230)).toEqual(range(1, 230));
+      await driver.send(conv, alice, [bob], 'after');
+      expect(await messagesUntil(bobWs, conv, 231)).toEqual(range(1, 231));
+    },
+  );
 
-  it('resumes after the last acknowledged sequence on reconnect, and from the client\'s own sequence on `resume`', async () => {
+  it("resumes after the last acknowledged sequence on reconnect, and from the client's own sequence on `resume`", async () => {
     const alice = username('alice');
     const bob = username('bob');
     const conv = await stores.conversation([alice, bob]);
@@ -94,7 +115,11 @@ describe('offline and resume', () => {
     const first = await connect(nodeA, bob);
     await messagesUntil(first, conv, 10);
     first.send('ack', { message_id: first.all('message').find((f) => f.d.sequence_number === 6)!.d.message_id });
-    await eventually(() => statuses.envelopes.some((e) => e.payload.recipient === bob && e.payload.status === 'delivered' && e.payload.sequence_number === 6), { what: 'delivered status of 6' });
+    await eventually(
+      () =>
+        statuses.envelopes.some((e) => e.payload.recipient === bob && e.payload.status === 'delivered' && e.payload.sequence_number === 6),
+      { what: 'delivered status of 6' },
+    );
     await first.close();
     for (let i = 11; i <= 12; i++) await driver.send(conv, alice, [bob], `m${i}`);
 
@@ -104,9 +129,13 @@ describe('offline and resume', () => {
     const mark = second.frames.length;
     second.send('resume', { conversations: { [conv]: 9 } });
     await eventually(() => second.frames.slice(mark).filter((f) => f.op === 'message').length === 3, { what: 'resumed messages' });
-    expect(second.frames.slice(mark).filter((f) => f.op === 'message').map((f) => f.d.sequence_number)).toEqual([10, 11, 12]);
+    expect(
+      second.frames
+        .slice(mark)
+        .filter((f) => f.op === 'message')
+        .map((f) => f.d.sequence_number),
+    ).toEqual([10, 11, 12]);
   });
-
 });
 
 describe('receipts', () => {
@@ -123,11 +152,24 @@ describe('receipts', () => {
     bobWs.send('read', { conversation_id: conv, up_to_seq: 2 });
     bobWs.send('ack', { message_id: sent[0]!.message_id });
 
-    const statusOf = (c: TestClient, id: string) => c.all('status').filter((f: Frame) => f.d.message_id === id).map((f: Frame) => f.d.status);
-    await eventually(() => statusOf(aliceWs, sent[1]!.message_id).includes('read'), { what: 'read status frame for message 2', timeoutMs: 30_000 });
+    const statusOf = (c: TestClient, id: string) =>
+      c
+        .all('status')
+        .filter((f: Frame) => f.d.message_id === id)
+        .map((f: Frame) => f.d.status);
+    await eventually(() => statusOf(aliceWs, sent[1]!.message_id).includes('read'), {
+      what: 'read status frame for message 2',
+      timeoutMs: 30_000,
+    });
     expect(statusOf(aliceWs, sent[0]!.message_id)).toEqual(['delivered', 'read']);
     expect(statusOf(aliceWs, sent[1]!.message_id)).toEqual(['delivered', 'read']);
-    expect(aliceWs.all('status')[0]!.d).toEqual({ message_id: sent[0]!.message_id, conversation_id: conv, recipient: bob, channel: 'internal', status: 'delivered' });
+    expect(aliceWs.all('status')[0]!.d).toEqual({
+      message_id: sent[0]!.message_id,
+      conversation_id: conv,
+      recipient: bob,
+      channel: 'internal',
+      status: 'delivered',
+    });
     expect(statusOf(aliceWs, sent[2]!.message_id)).toEqual([]);
 
     const events = statuses.envelopes.filter((e) => e.type === 'message.status' && e.payload.conversation_id === conv);
@@ -144,7 +186,10 @@ describe('receipts', () => {
     const bobWs = await connect(nodeA, bob);
     await messagesUntil(bobWs, conv, 1);
     bobWs.send('read', { conversation_id: conv, up_to_seq: 5 });
-    expect((await bobWs.next('error', (d) => d.op === 'read')).d).toMatchObject({ code: 'sequence_out_of_range', message: expect.stringMatching(/last sequence 1/) });
+    expect((await bobWs.next('error', (d) => d.op === 'read')).d).toMatchObject({
+      code: 'sequence_out_of_range',
+      message: expect.stringMatching(/last sequence 1/),
+    });
     bobWs.send('read', { conversation_id: elsewhere, up_to_seq: 1 });
     await bobWs.next('error', (d) => d.code === 'not_member');
     bobWs.send('ack', { message_id: '0190aaaa-0000-7000-8000-000000000000' });
@@ -194,11 +239,24 @@ describe('node crash', () => {
       for (let i = 1; i <= 5; i++) await driver.send(conv, alice, [bob], `m${i}`);
       await messagesUntil(onDoomed, conv, 5);
       onDoomed.send('ack', { message_id: onDoomed.all('message').find((f) => f.d.sequence_number === 5)!.d.message_id });
-      await eventually(async () => (await stores.mongo.db(env.MONGO_DB).collection('memberships').findOne({ _id: `${conv}|${bob}` as never }))?.delivered_seq === 5, { what: 'delivered_seq 5' });
+      await eventually(
+        async () =>
+          (
+            await stores.mongo
+              .db(env.MONGO_DB)
+              .collection('memberships')
+              .findOne({ _id: `${conv}|${bob}` as never })
+          )?.delivered_seq === 5,
+        { what: 'delivered_seq 5' },
+      );
       await doomed.stop('SIGKILL');
       // Until the TTL runs out bob still looks online on the dead node: those pushes go nowhere, but every message is stored.
       for (let i = 6; i <= 10; i++) await driver.send(conv, alice, [bob], `m${i}`);
-      await eventually(async () => (await driver.send(conv, alice, [bob], 'probe')).outcomes[0]!.kind === 'pending', { what: 'bob offline after the TTL', timeoutMs: 8_000, intervalMs: 500 });
+      await eventually(async () => (await driver.send(conv, alice, [bob], 'probe')).outcomes[0]!.kind === 'pending', {
+        what: 'bob offline after the TTL',
+        timeoutMs: 8_000,
+        intervalMs: 500,
+      });
       const last = await new MongoSequenceSlots(stores.mongo.db(env.MONGO_DB)).last(conv, 0);
       const again = await connect(nodeA, bob);
       expect(await messagesUntil(again, conv, last)).toEqual(range(6, last));

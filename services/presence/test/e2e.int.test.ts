@@ -26,13 +26,20 @@ async function call(method: string, path: string, token: string, body?: unknown)
 }
 
 async function conversation(owner: TestUser, members: TestUser[]): Promise<string> {
-  const res = await call('POST', '/v1/conversations', owner.accessToken, { type: members.length === 2 ? 'direct' : 'group', members: members.map((m) => m.username) });
+  const res = await call('POST', '/v1/conversations', owner.accessToken, {
+    type: members.length === 2 ? 'direct' : 'group',
+    members: members.map((m) => m.username),
+  });
   expect([200, 201], JSON.stringify(res.body)).toContain(res.status);
   return res.body.conversation_id as string;
 }
 
 async function post(from: TestUser, conversationId: string, text: string): Promise<string> {
-  const res = await call('POST', '/v1/messages', from.accessToken, { conversation_id: conversationId, from: from.username, payload: { type: 'text', text } });
+  const res = await call('POST', '/v1/messages', from.accessToken, {
+    conversation_id: conversationId,
+    from: from.username,
+    payload: { type: 'text', text },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return res.body.message_id as string;
 }
@@ -47,12 +54,23 @@ const messagesIn = (c: TestClient, conv: string) => c.all('message').filter((f) 
 const seqs = (c: TestClient, conv: string) => messagesIn(c, conv).map((f) => f.d.sequence_number as number);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 async function until(c: TestClient, conv: string, count: number, timeoutMs = 60_000): Promise<number[]> {
-  await eventually(() => messagesIn(c, conv).length >= count, { what: `${count} messages on ${conv} (have ${messagesIn(c, conv).length})`, timeoutMs, intervalMs: 50 });
+  await eventually(() => messagesIn(c, conv).length >= count, {
+    what: `${count} messages on ${conv} (have ${messagesIn(c, conv).length})`,
+    timeoutMs,
+    intervalMs: 50,
+  });
   return seqs(c, conv);
 }
 
 beforeAll(async () => {
-  env = testFrontendEnv({ PRESENCE_TTL_MS: '4000', WS_HEARTBEAT_INTERVAL_MS: '1000', WS_HEARTBEAT_MISSES: '3', RATE_LIMIT_PER_MIN: '1000000', WS_RATE_PER_S: '200', WS_RATE_BURST: '200' });
+  env = testFrontendEnv({
+    PRESENCE_TTL_MS: '4000',
+    WS_HEARTBEAT_INTERVAL_MS: '1000',
+    WS_HEARTBEAT_MISSES: '3',
+    RATE_LIMIT_PER_MIN: '1000000',
+    WS_RATE_PER_S: '200',
+    WS_RATE_BURST: '200',
+  });
   [frontend, router, nodeA, nodeB] = await Promise.all([
     spawnService('frontend', env),
     spawnService('router', env),
@@ -69,52 +87,71 @@ afterAll(async () => {
 });
 
 describe('messaging over WebSocket, end to end', () => {
-  it('two users on two nodes exchange messages once each, in order, with delivered and read reaching the sender as frames and in the status API', { timeout: 120_000 }, async () => {
-    const [alice, bob] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
-    const conv = await conversation(alice, [alice, bob]);
-    const a = await connect(nodeA, alice);
-    const b = await connect(nodeB, bob);
+  it(
+    'two users on two nodes exchange messages once each, in order, with delivered and read reaching the sender as frames and in the status API',
+    { timeout: 120_000 },
+    async () => {
+      const [alice, bob] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
+      const conv = await conversation(alice, [alice, bob]);
+      const a = await connect(nodeA, alice);
+      const b = await connect(nodeB, bob);
 
-    const accepted: string[] = [];
-    for (let i = 1; i <= 10; i++) {
-      a.send('send', { client_msg_id: `a-${i}`, conversation_id: conv, payload: { type: 'text', text: `hello ${i}` } });
-      accepted.push((await a.next('accepted', (d) => d.client_msg_id === `a-${i}`)).d.message_id);
-    }
-    for (let i = 1; i <= 5; i++) {
-      b.send('send', { client_msg_id: `b-${i}`, conversation_id: conv, payload: { type: 'text', text: `hi ${i}` } });
-      await b.next('accepted', (d) => d.client_msg_id === `b-${i}`);
-    }
-    const atBob = (await until(b, conv, 15)).length;
-    expect(atBob).toBe(15);
-    // Bob sees alice's ten in her send order, and his own five (as the other devices of a sender would).
-    expect(messagesIn(b, conv).filter((f) => f.d.from === alice.username).map((f) => f.d.message_id)).toEqual(accepted);
-    expect(messagesIn(b, conv).filter((f) => f.d.from === alice.username).map((f) => f.d.payload.text)).toEqual(range(1, 10).map((i) => `hello ${i}`));
-    await until(a, conv, 15);
-    for (const c of [a, b]) {
-      expect(seqs(c, conv)).toEqual(range(1, 15));
-      // Once each: nothing else arrives.
-      await new Promise((r) => setTimeout(r, 300));
-      expect(seqs(c, conv)).toEqual(range(1, 15));
-    }
+      const accepted: string[] = [];
+      for (let i = 1; i <= 10; i++) {
+        a.send('send', { client_msg_id: `a-${i}`, conversation_id: conv, payload: { type: 'text', text: `hello ${i}` } });
+        accepted.push((await a.next('accepted', (d) => d.client_msg_id === `a-${i}`)).d.message_id);
+      }
+      for (let i = 1; i <= 5; i++) {
+        b.send('send', { client_msg_id: `b-${i}`, conversation_id: conv, payload: { type: 'text', text: `hi ${i}` } });
+        await b.next('accepted', (d) => d.client_msg_id === `b-${i}`);
+      }
+      const atBob = (await until(b, conv, 15)).length;
+      expect(atBob).toBe(15);
+      // Bob sees alice's ten in her send order, and his own five (as the other devices of a sender would).
+      expect(
+        messagesIn(b, conv)
+          .filter((f) => f.d.from === alice.username)
+          .map((f) => f.d.message_id),
+      ).toEqual(accepted);
+      expect(
+        messagesIn(b, conv)
+          .filter((f) => f.d.from === alice.username)
+          .map((f) => f.d.payload.text),
+      ).toEqual(range(1, 10).map((i) => `hello ${i}`));
+      await until(a, conv, 15);
+      for (const c of [a, b]) {
+        expect(seqs(c, conv)).toEqual(range(1, 15));
+        // Once each: nothing else arrives.
+        await new Promise((r) => setTimeout(r, 300));
+        expect(seqs(c, conv)).toEqual(range(1, 15));
+      }
 
-    const first = accepted[0]!;
-    const last = accepted[9]!;
-    b.send('ack', { message_id: first });
-    const statusFrames = (id: string) => a.all('status').filter((f) => f.d.message_id === id && f.d.recipient === bob.username).map((f) => f.d.status);
-    await eventually(() => statusFrames(first).includes('delivered'), { what: 'delivered frame', timeoutMs: 30_000 });
-    const lastSeq = messagesIn(b, conv).find((f) => f.d.message_id === last)!.d.sequence_number;
-    b.send('read', { conversation_id: conv, up_to_seq: lastSeq });
-    await eventually(() => statusFrames(last).includes('read'), { what: 'read frame', timeoutMs: 30_000 });
-    expect(statusFrames(first)).toEqual(['sent', 'delivered', 'read']);
-    expect(statusFrames(last)).toEqual(['sent', 'delivered', 'read']);
+      const first = accepted[0]!;
+      const last = accepted[9]!;
+      b.send('ack', { message_id: first });
+      const statusFrames = (id: string) =>
+        a
+          .all('status')
+          .filter((f) => f.d.message_id === id && f.d.recipient === bob.username)
+          .map((f) => f.d.status);
+      await eventually(() => statusFrames(first).includes('delivered'), { what: 'delivered frame', timeoutMs: 30_000 });
+      const lastSeq = messagesIn(b, conv).find((f) => f.d.message_id === last)!.d.sequence_number;
+      b.send('read', { conversation_id: conv, up_to_seq: lastSeq });
+      await eventually(() => statusFrames(last).includes('read'), { what: 'read frame', timeoutMs: 30_000 });
+      expect(statusFrames(first)).toEqual(['sent', 'delivered', 'read']);
+      expect(statusFrames(last)).toEqual(['sent', 'delivered', 'read']);
 
-    const view = await eventually(async () => {
-      const res = await call('GET', `/v1/messages/${last}/status`, alice.accessToken);
-      return res.body?.recipients?.[0]?.status === 'read' ? res.body : undefined;
-    }, { what: 'read in the status API', timeoutMs: 30_000 });
-    expect(view.recipients).toEqual([expect.objectContaining({ recipient: bob.username, channel: 'internal', status: 'read' })]);
-    expect(view.status_history.map((h: { status: string }) => h.status)).toEqual(['accepted', 'sent', 'delivered', 'read']);
-  });
+      const view = await eventually(
+        async () => {
+          const res = await call('GET', `/v1/messages/${last}/status`, alice.accessToken);
+          return res.body?.recipients?.[0]?.status === 'read' ? res.body : undefined;
+        },
+        { what: 'read in the status API', timeoutMs: 30_000 },
+      );
+      expect(view.recipients).toEqual([expect.objectContaining({ recipient: bob.username, channel: 'internal', status: 'read' })]);
+      expect(view.status_history.map((h: { status: string }) => h.status)).toEqual(['accepted', 'sent', 'delivered', 'read']);
+    },
+  );
 
   it('a user with two devices gets every message on both', { timeout: 120_000 }, async () => {
     const [alice, bob] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
@@ -138,7 +175,11 @@ describe('messaging over WebSocket, end to end', () => {
     // 200 while bob is offline, ten senders at a time.
     const offline = range(1, 200);
     for (let i = 0; i < offline.length; i += 10) await Promise.all(offline.slice(i, i + 10).map((n) => post(alice, conv, `offline ${n}`)));
-    await eventually(async () => (await call('GET', `/v1/conversations/${conv}/messages?since=200&limit=10`, alice.accessToken)).body?.messages?.length === 1, { what: '201 stored', timeoutMs: 90_000 });
+    await eventually(
+      async () =>
+        (await call('GET', `/v1/conversations/${conv}/messages?since=200&limit=10`, alice.accessToken)).body?.messages?.length === 1,
+      { what: '201 stored', timeoutMs: 90_000 },
+    );
 
     const back = await connect(nodeB, bob);
     // Live messages race the catch-up.
@@ -150,7 +191,11 @@ describe('messaging over WebSocket, end to end', () => {
   });
 
   it('WebSocket send is idempotent by client_msg_id and refused for a conversation the user is not in', { timeout: 60_000 }, async () => {
-    const [alice, bob, carol] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
+    const [alice, bob, carol] = await Promise.all([
+      registerAndLogin(frontend.url),
+      registerAndLogin(frontend.url),
+      registerAndLogin(frontend.url),
+    ]);
     const conv = await conversation(alice, [alice, bob]);
     const theirs = await conversation(bob, [bob, carol]);
     const a = await connect(nodeA, alice);
@@ -159,7 +204,12 @@ describe('messaging over WebSocket, end to end', () => {
     const one = (await a.next('accepted', (d) => d.client_msg_id === 'same-1')).d.message_id;
     a.send('send', { client_msg_id: 'same-1', conversation_id: conv, payload: { type: 'text', text: 'once' } });
     await eventually(() => a.all('accepted').filter((f) => f.d.client_msg_id === 'same-1').length === 2, { what: 'second accepted' });
-    expect(a.all('accepted').filter((f) => f.d.client_msg_id === 'same-1').map((f) => f.d.message_id)).toEqual([one, one]);
+    expect(
+      a
+        .all('accepted')
+        .filter((f) => f.d.client_msg_id === 'same-1')
+        .map((f) => f.d.message_id),
+    ).toEqual([one, one]);
 
     a.send('send', { client_msg_id: clientMsgId, conversation_id: theirs, payload: { type: 'text', text: 'let me in' } });
     expect((await a.next('error', (d) => d.client_msg_id === clientMsgId)).d).toMatchObject({ code: 'not_member', op: 'send' });
@@ -168,14 +218,18 @@ describe('messaging over WebSocket, end to end', () => {
     a.send('read', { conversation_id: conv, up_to_seq: 99 });
     expect((await a.next('error', (d) => d.op === 'read')).d.code).toBe('sequence_out_of_range');
 
-    await eventually(async () => (await call('GET', `/v1/conversations/${conv}/messages?since=0&limit=10`, alice.accessToken)).body?.messages?.length === 1, { what: 'the message stored' });
+    await eventually(
+      async () =>
+        (await call('GET', `/v1/conversations/${conv}/messages?since=0&limit=10`, alice.accessToken)).body?.messages?.length === 1,
+      { what: 'the message stored' },
+    );
     await new Promise((r) => setTimeout(r, 1_000));
     const stored = (await call('GET', `/v1/conversations/${conv}/messages?since=0&limit=10`, alice.accessToken)).body.messages;
     expect(stored.map((m: { message_id: string }) => m.message_id)).toEqual([one]);
     expect((await call('GET', `/v1/conversations/${theirs}/messages?since=0&limit=10`, bob.accessToken)).body.messages).toEqual([]);
   });
 
-  it('a SIGKILLed node\'s users turn offline within the TTL and resume on another node without loss', { timeout: 120_000 }, async () => {
+  it("a SIGKILLed node's users turn offline within the TTL and resume on another node without loss", { timeout: 120_000 }, async () => {
     const [alice, bob] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
     const conv = await conversation(alice, [alice, bob]);
     // Alice hears of Bob's presence only once Bob accepted the conversation she started (docs/websocket.md, Privacy).

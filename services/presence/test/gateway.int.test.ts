@@ -19,7 +19,11 @@ let stores: TestStores;
 const clients: TestClient[] = [];
 
 /** Connects with heartbeats every 300 ms unless `silent` (the tests of heartbeats and floods count frames). */
-async function connect(node: ServiceProcess, user: string, opts: { sessionId?: string; viaQuery?: boolean; silent?: boolean } = {}): Promise<TestClient> {
+async function connect(
+  node: ServiceProcess,
+  user: string,
+  opts: { sessionId?: string; viaQuery?: boolean; silent?: boolean } = {},
+): Promise<TestClient> {
   const c = await TestClient.connect(node.url, await userToken(env, user, opts), { ...opts, ...(opts.silent ? {} : { heartbeatMs: 300 }) });
   clients.push(c);
   return c;
@@ -32,7 +36,10 @@ async function presenceOf(node: ServiceProcess, asUser: string, user: string): P
 
 beforeAll(async () => {
   stores = new TestStores(env);
-  [nodeA, nodeB] = await Promise.all([spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-a' }), spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-b' })]);
+  [nodeA, nodeB] = await Promise.all([
+    spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-a' }),
+    spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-b' }),
+  ]);
 });
 
 afterAll(async () => {
@@ -65,10 +72,13 @@ describe('handshake', () => {
     try {
       const { client } = await new ClientsRepository(etcd).create({ name: 'crm', scopes: ['messages:send'] });
       const clientToken = await tokensFor(env).issue({ kind: 'client', subject: client.client_id, scopes: ['messages:send'] });
-      const refused = await eventually(async () => {
-        const r = await TestClient.refused(nodeA.url, { token: clientToken });
-        return r.status === 403 ? r : undefined;
-      }, { what: 'the node to see the new API client' });
+      const refused = await eventually(
+        async () => {
+          const r = await TestClient.refused(nodeA.url, { token: clientToken });
+          return r.status === 403 ? r : undefined;
+        },
+        { what: 'the node to see the new API client' },
+      );
       expect(refused.body.detail).toMatch(/end users/);
     } finally {
       etcd.close();
@@ -190,7 +200,7 @@ describe('presence', () => {
 });
 
 describe('status frames', () => {
-  it('relays statuses from hub.status.v1 to the sender\'s connections on any node', async () => {
+  it("relays statuses from hub.status.v1 to the sender's connections on any node", async () => {
     const alice = username('alice');
     const phone = await connect(nodeA, alice);
     const laptop = await connect(nodeB, alice);
@@ -200,17 +210,35 @@ describe('status frames', () => {
     try {
       const messageId = randomUUID();
       const conversationId = randomUUID();
-      const status = { message_id: messageId, conversation_id: conversationId, recipient: 'bob', channel: 'internal', status: 'delivered', from: alice, submitted_by: `user:${alice}`, occurred_at: new Date().toISOString() };
+      const status = {
+        message_id: messageId,
+        conversation_id: conversationId,
+        recipient: 'bob',
+        channel: 'internal',
+        status: 'delivered',
+        from: alice,
+        submitted_by: `user:${alice}`,
+        occurred_at: new Date().toISOString(),
+      };
       const envelope = { type: 'message.status', version: 1, id: randomUUID(), occurred_at: new Date().toISOString(), payload: status };
       // The nodes' consumer group may still be joining: publish until the first frame arrives.
       await eventually(
         async () => {
-          await producer.send({ topic: `${env.KAFKA_NAME_PREFIX}${Topics.status}`, messages: [{ key: conversationId, value: JSON.stringify(envelope) }] });
+          await producer.send({
+            topic: `${env.KAFKA_NAME_PREFIX}${Topics.status}`,
+            messages: [{ key: conversationId, value: JSON.stringify(envelope) }],
+          });
           return phone.all('status').length > 0;
         },
         { what: 'a status frame', timeoutMs: 30_000, intervalMs: 1_000 },
       );
-      const expected = { message_id: messageId, conversation_id: conversationId, recipient: 'bob', channel: 'internal', status: 'delivered' };
+      const expected = {
+        message_id: messageId,
+        conversation_id: conversationId,
+        recipient: 'bob',
+        channel: 'internal',
+        status: 'delivered',
+      };
       expect(phone.all('status')[0]!.d).toEqual(expected);
       expect((await laptop.next('status')).d).toEqual(expected);
     } finally {

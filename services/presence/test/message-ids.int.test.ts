@@ -39,14 +39,28 @@ async function direct(owner: TestUser, other: TestUser): Promise<string> {
 }
 
 const send = (user: TestUser, conversationId: string, text: string, messageId?: string, headers: Record<string, string> = {}) =>
-  call('POST', '/v1/messages', user.accessToken, { ...(messageId ? { message_id: messageId } : {}), conversation_id: conversationId, from: user.username, payload: { type: 'text', text } }, headers);
+  call(
+    'POST',
+    '/v1/messages',
+    user.accessToken,
+    {
+      ...(messageId ? { message_id: messageId } : {}),
+      conversation_id: conversationId,
+      from: user.username,
+      payload: { type: 'text', text },
+    },
+    headers,
+  );
 
 /** The message as its sender reads it once the router stored it (the status API answers 404 until then). */
 async function storedFor(user: TestUser, messageId: string): Promise<any> {
-  return eventually(async () => {
-    const res = await call('GET', `/v1/messages/${messageId}/status`, user.accessToken);
-    return res.status === 200 ? res.body : undefined;
-  }, { what: `message ${messageId} stored and visible to ${user.username}`, timeoutMs: 30_000 });
+  return eventually(
+    async () => {
+      const res = await call('GET', `/v1/messages/${messageId}/status`, user.accessToken);
+      return res.status === 200 ? res.body : undefined;
+    },
+    { what: `message ${messageId} stored and visible to ${user.username}`, timeoutMs: 30_000 },
+  );
 }
 
 async function history(user: TestUser, conversationId: string): Promise<any[]> {
@@ -63,7 +77,10 @@ async function connect(user: TestUser): Promise<TestClient> {
 
 /** The answer to a `send`: its `accepted` or its `error` frame. */
 async function answerTo(c: TestClient, clientMsgId: string): Promise<Frame> {
-  return Promise.any([c.next('accepted', (d) => d.client_msg_id === clientMsgId, { timeoutMs: 20_000 }), c.next('error', (d) => d.client_msg_id === clientMsgId, { timeoutMs: 20_000 })]);
+  return Promise.any([
+    c.next('accepted', (d) => d.client_msg_id === clientMsgId, { timeoutMs: 20_000 }),
+    c.next('error', (d) => d.client_msg_id === clientMsgId, { timeoutMs: 20_000 }),
+  ]);
 }
 
 /** Gives the router time to store anything it was going to store (used only where the assertion is that nothing more appears). */
@@ -72,7 +89,11 @@ const settle = () => new Promise((r) => setTimeout(r, 1_500));
 beforeAll(async () => {
   env = testFrontendEnv({ RATE_LIMIT_PER_MIN: '1000000', WS_RATE_PER_S: '200', WS_RATE_BURST: '200' });
   let router: ServiceProcess;
-  [frontend, router, presence] = await Promise.all([spawnService('frontend', env), spawnService('router', env), spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-ids' })]);
+  [frontend, router, presence] = await Promise.all([
+    spawnService('frontend', env),
+    spawnService('router', env),
+    spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-ids' }),
+  ]);
   services.push(frontend, router, presence);
   redis = createRedis({ url: env.REDIS_URL!, keyPrefix: env.REDIS_KEY_PREFIX! });
 }, 180_000);
@@ -84,57 +105,81 @@ afterAll(async () => {
   if (env) await cleanupTestEnv(env);
 });
 
-describe('client-chosen message ids are the first caller\'s', () => {
-  it('an id another user already used is refused with 409 naming message_id, and the first message stays theirs', { timeout: 90_000 }, async () => {
-    const [alice, bob, carol] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
-    const [ac, bc] = await Promise.all([direct(alice, carol), direct(bob, carol)]);
-    const id = randomUUID();
-
-    const first = await send(bob, bc, 'bob first', id);
-    expect(first.status, JSON.stringify(first.body)).toBe(202);
-    const second = await send(alice, ac, 'alice later', id);
-    expect(second.status, JSON.stringify(second.body)).toBe(409);
-    expect(second.body).toMatchObject({ status: 409, errors: [expect.objectContaining({ field: 'message_id' })] });
-
-    const stored = await storedFor(bob, id);
-    expect(stored.conversation_id).toBe(bc);
-    expect((await history(alice, ac)).map((m) => m.message_id)).not.toContain(id);
-  });
-
-  it('two users racing one id over REST: exactly one 202, the other 409, and the 202 is stored for its sender', { timeout: 90_000 }, async () => {
-    for (let round = 0; round < 5; round++) {
-      const [alice, bob, carol] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
+describe("client-chosen message ids are the first caller's", () => {
+  it(
+    'an id another user already used is refused with 409 naming message_id, and the first message stays theirs',
+    { timeout: 90_000 },
+    async () => {
+      const [alice, bob, carol] = await Promise.all([
+        registerAndLogin(frontend.url),
+        registerAndLogin(frontend.url),
+        registerAndLogin(frontend.url),
+      ]);
       const [ac, bc] = await Promise.all([direct(alice, carol), direct(bob, carol)]);
       const id = randomUUID();
-      const [a, b] = await Promise.all([send(alice, ac, 'from alice', id), send(bob, bc, 'from bob', id)]);
-      expect([a.status, b.status].sort(), JSON.stringify([a.body, b.body])).toEqual([202, 409]);
-      const [winner, conv, loser] = a.status === 202 ? [alice, ac, b] : [bob, bc, a];
-      expect(loser.body.errors).toEqual([expect.objectContaining({ field: 'message_id' })]);
-      const stored = await storedFor(winner, id);
-      expect(stored.conversation_id).toBe(conv);
-      expect((await history(winner, conv)).map((m) => m.message_id)).toEqual([id]);
-    }
-  });
 
-  it('two users racing one client_msg_id over WebSocket: one accepted, one error message_id_taken, and the accepted one is stored', { timeout: 90_000 }, async () => {
-    const [alice, bob, carol] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
-    const [ac, bc] = await Promise.all([direct(alice, carol), direct(bob, carol)]);
-    const [wa, wb] = await Promise.all([connect(alice), connect(bob)]);
-    const id = randomUUID();
-    wa.send('send', { client_msg_id: id, conversation_id: ac, payload: { type: 'text', text: 'ws alice' } });
-    wb.send('send', { client_msg_id: id, conversation_id: bc, payload: { type: 'text', text: 'ws bob' } });
-    const [fa, fb] = await Promise.all([answerTo(wa, id), answerTo(wb, id)]);
-    expect([fa.op, fb.op].sort(), JSON.stringify([fa, fb])).toEqual(['accepted', 'error']);
-    const [winner, conv, refused] = fa.op === 'accepted' ? [alice, ac, fb] : [bob, bc, fa];
-    expect(refused.d).toMatchObject({ code: 'message_id_taken', client_msg_id: id });
-    const accepted = fa.op === 'accepted' ? fa : fb;
-    expect(accepted.d.message_id).toBe(id);
-    expect((await storedFor(winner, id)).conversation_id).toBe(conv);
+      const first = await send(bob, bc, 'bob first', id);
+      expect(first.status, JSON.stringify(first.body)).toBe(202);
+      const second = await send(alice, ac, 'alice later', id);
+      expect(second.status, JSON.stringify(second.body)).toBe(409);
+      expect(second.body).toMatchObject({ status: 409, errors: [expect.objectContaining({ field: 'message_id' })] });
 
-    // And across the two intakes: the id is taken for REST as well.
-    const viaRest = await send(winner === alice ? bob : alice, winner === alice ? bc : ac, 'over REST', id);
-    expect(viaRest.status, JSON.stringify(viaRest.body)).toBe(409);
-  });
+      const stored = await storedFor(bob, id);
+      expect(stored.conversation_id).toBe(bc);
+      expect((await history(alice, ac)).map((m) => m.message_id)).not.toContain(id);
+    },
+  );
+
+  it(
+    'two users racing one id over REST: exactly one 202, the other 409, and the 202 is stored for its sender',
+    { timeout: 90_000 },
+    async () => {
+      for (let round = 0; round < 5; round++) {
+        const [alice, bob, carol] = await Promise.all([
+          registerAndLogin(frontend.url),
+          registerAndLogin(frontend.url),
+          registerAndLogin(frontend.url),
+        ]);
+        const [ac, bc] = await Promise.all([direct(alice, carol), direct(bob, carol)]);
+        const id = randomUUID();
+        const [a, b] = await Promise.all([send(alice, ac, 'from alice', id), send(bob, bc, 'from bob', id)]);
+        expect([a.status, b.status].sort(), JSON.stringify([a.body, b.body])).toEqual([202, 409]);
+        const [winner, conv, loser] = a.status === 202 ? [alice, ac, b] : [bob, bc, a];
+        expect(loser.body.errors).toEqual([expect.objectContaining({ field: 'message_id' })]);
+        const stored = await storedFor(winner, id);
+        expect(stored.conversation_id).toBe(conv);
+        expect((await history(winner, conv)).map((m) => m.message_id)).toEqual([id]);
+      }
+    },
+  );
+
+  it(
+    'two users racing one client_msg_id over WebSocket: one accepted, one error message_id_taken, and the accepted one is stored',
+    { timeout: 90_000 },
+    async () => {
+      const [alice, bob, carol] = await Promise.all([
+        registerAndLogin(frontend.url),
+        registerAndLogin(frontend.url),
+        registerAndLogin(frontend.url),
+      ]);
+      const [ac, bc] = await Promise.all([direct(alice, carol), direct(bob, carol)]);
+      const [wa, wb] = await Promise.all([connect(alice), connect(bob)]);
+      const id = randomUUID();
+      wa.send('send', { client_msg_id: id, conversation_id: ac, payload: { type: 'text', text: 'ws alice' } });
+      wb.send('send', { client_msg_id: id, conversation_id: bc, payload: { type: 'text', text: 'ws bob' } });
+      const [fa, fb] = await Promise.all([answerTo(wa, id), answerTo(wb, id)]);
+      expect([fa.op, fb.op].sort(), JSON.stringify([fa, fb])).toEqual(['accepted', 'error']);
+      const [winner, conv, refused] = fa.op === 'accepted' ? [alice, ac, fb] : [bob, bc, fa];
+      expect(refused.d).toMatchObject({ code: 'message_id_taken', client_msg_id: id });
+      const accepted = fa.op === 'accepted' ? fa : fb;
+      expect(accepted.d.message_id).toBe(id);
+      expect((await storedFor(winner, id)).conversation_id).toBe(conv);
+
+      // And across the two intakes: the id is taken for REST as well.
+      const viaRest = await send(winner === alice ? bob : alice, winner === alice ? bc : ac, 'over REST', id);
+      expect(viaRest.status, JSON.stringify(viaRest.body)).toBe(409);
+    },
+  );
 
   it('the same caller repeating a request gets the original answer and one stored message', { timeout: 90_000 }, async () => {
     const [alice, carol] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
@@ -197,47 +242,55 @@ describe('client-chosen message ids are the first caller\'s', () => {
     expect(texts.sort()).toEqual(['keyed original', 'original']);
   });
 
-  it('after the claim expired (or Redis lost it), a stored id is still its owner\'s: 409 for another caller and nothing dead-lettered, the owner\'s repeat 202', { timeout: 90_000 }, async () => {
-    const [alice, bob, carol] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
-    const [ac, bc] = await Promise.all([direct(alice, carol), direct(bob, carol)]);
-    const id = randomUUID();
-    expect((await send(bob, bc, 'bob first', id)).status).toBe(202);
-    expect((await storedFor(bob, id)).conversation_id).toBe(bc);
-    // The claim's TTL runs out (or Redis restarts without its data): the key is gone.
-    expect(await redis.del(`msgid:${id}`)).toBe(1);
+  it(
+    "after the claim expired (or Redis lost it), a stored id is still its owner's: 409 for another caller and nothing dead-lettered, the owner's repeat 202",
+    { timeout: 90_000 },
+    async () => {
+      const [alice, bob, carol] = await Promise.all([
+        registerAndLogin(frontend.url),
+        registerAndLogin(frontend.url),
+        registerAndLogin(frontend.url),
+      ]);
+      const [ac, bc] = await Promise.all([direct(alice, carol), direct(bob, carol)]);
+      const id = randomUUID();
+      expect((await send(bob, bc, 'bob first', id)).status).toBe(202);
+      expect((await storedFor(bob, id)).conversation_id).toBe(bc);
+      // The claim's TTL runs out (or Redis restarts without its data): the key is gone.
+      expect(await redis.del(`msgid:${id}`)).toBe(1);
 
-    const later = await send(alice, ac, 'alice later', id);
-    expect(later.status, JSON.stringify(later.body)).toBe(409);
-    expect(later.body).toMatchObject({ status: 409, errors: [expect.objectContaining({ field: 'message_id' })] });
-    // The claim is bob's again, set from the stored message.
-    expect(await redis.get(`msgid:${id}`)).toBe(`user:${bob.username} stored`);
+      const later = await send(alice, ac, 'alice later', id);
+      expect(later.status, JSON.stringify(later.body)).toBe(409);
+      expect(later.body).toMatchObject({ status: 409, errors: [expect.objectContaining({ field: 'message_id' })] });
+      // The claim is bob's again, set from the stored message.
+      expect(await redis.get(`msgid:${id}`)).toBe(`user:${bob.username} stored`);
 
-    // Over WebSocket, the same after another expiry.
-    expect(await redis.del(`msgid:${id}`)).toBe(1);
-    const ws = await connect(alice);
-    ws.send('send', { client_msg_id: id, conversation_id: ac, payload: { type: 'text', text: 'alice over ws' } });
-    expect((await answerTo(ws, id)).d).toMatchObject({ code: 'message_id_taken', client_msg_id: id });
+      // Over WebSocket, the same after another expiry.
+      expect(await redis.del(`msgid:${id}`)).toBe(1);
+      const ws = await connect(alice);
+      ws.send('send', { client_msg_id: id, conversation_id: ac, payload: { type: 'text', text: 'alice over ws' } });
+      expect((await answerTo(ws, id)).d).toMatchObject({ code: 'message_id_taken', client_msg_id: id });
 
-    // Nothing of alice's went to the router: a later message of hers in the same conversation (same partition,
-    // in order) is stored, so anything she had published before it was routed, and none of it was dead-lettered.
-    const marker = await send(alice, ac, 'after the refusals');
-    expect(marker.status, JSON.stringify(marker.body)).toBe(202);
-    await storedFor(alice, marker.body.message_id);
-    const admin = await adminToken(frontend.url, env);
-    const dlq = await call('GET', '/v1/dlq/records?limit=100', admin);
-    expect(dlq.status, JSON.stringify(dlq.body)).toBe(200);
-    expect(dlq.body.records.filter((r: any) => r.message_id === id)).toEqual([]);
-    expect((await history(alice, ac)).map((m) => m.message_id)).toEqual([marker.body.message_id]);
+      // Nothing of alice's went to the router: a later message of hers in the same conversation (same partition,
+      // in order) is stored, so anything she had published before it was routed, and none of it was dead-lettered.
+      const marker = await send(alice, ac, 'after the refusals');
+      expect(marker.status, JSON.stringify(marker.body)).toBe(202);
+      await storedFor(alice, marker.body.message_id);
+      const admin = await adminToken(frontend.url, env);
+      const dlq = await call('GET', '/v1/dlq/records?limit=100', admin);
+      expect(dlq.status, JSON.stringify(dlq.body)).toBe(200);
+      expect(dlq.body.records.filter((r: any) => r.message_id === id)).toEqual([]);
+      expect((await history(alice, ac)).map((m) => m.message_id)).toEqual([marker.body.message_id]);
 
-    // bob, the owner, repeating after the expiry: the original answer. Something else under his id: 422.
-    expect(await redis.del(`msgid:${id}`)).toBe(1);
-    const repeat = await send(bob, bc, 'bob first', id);
-    expect(repeat, JSON.stringify(repeat.body)).toMatchObject({ status: 202, body: { message_id: id } });
-    const changed = await send(bob, bc, 'bob changed', id);
-    expect(changed.status, JSON.stringify(changed.body)).toBe(422);
-    expect(changed.body.errors).toEqual([expect.objectContaining({ field: 'message_id' })]);
-    expect((await send(bob, bc, 'bob first', id)).status).toBe(202);
-    await settle();
-    expect((await history(bob, bc)).map((m) => [m.message_id, m.payload.text])).toEqual([[id, 'bob first']]);
-  });
+      // bob, the owner, repeating after the expiry: the original answer. Something else under his id: 422.
+      expect(await redis.del(`msgid:${id}`)).toBe(1);
+      const repeat = await send(bob, bc, 'bob first', id);
+      expect(repeat, JSON.stringify(repeat.body)).toMatchObject({ status: 202, body: { message_id: id } });
+      const changed = await send(bob, bc, 'bob changed', id);
+      expect(changed.status, JSON.stringify(changed.body)).toBe(422);
+      expect(changed.body.errors).toEqual([expect.objectContaining({ field: 'message_id' })]);
+      expect((await send(bob, bc, 'bob first', id)).status).toBe(202);
+      await settle();
+      expect((await history(bob, bc)).map((m) => [m.message_id, m.payload.text])).toEqual([[id, 'bob first']]);
+    },
+  );
 });

@@ -22,24 +22,42 @@ export class PipelineDriver {
     this.redis = createRedis({ url: env.REDIS_URL!, keyPrefix: env.REDIS_KEY_PREFIX });
     this.sub = createRedis({ url: env.REDIS_URL! });
     const store = new RedisPresenceStore(this.redis, { ttlMs: Number(env.PRESENCE_TTL_MS ?? 300_000) });
-    this.push = new LivePush(new Fanout(store, new RedisNodeBus(this.redis, this.sub, env.REDIS_KEY_PREFIX!, createLogger({ service: 'test', level: 'silent' }))));
+    this.push = new LivePush(
+      new Fanout(store, new RedisNodeBus(this.redis, this.sub, env.REDIS_KEY_PREFIX!, createLogger({ service: 'test', level: 'silent' }))),
+    );
   }
 
   /** Stores and routes one message from `from` to `to` in the conversation; resolves with the stored message and the outcome per recipient. */
-  async send(conversationId: string, from: string, to: string[], text: string): Promise<{ message: StoredMessage; outcomes: LivePushOutcome[] }> {
+  async send(
+    conversationId: string,
+    from: string,
+    to: string[],
+    text: string,
+  ): Promise<{ message: StoredMessage; outcomes: LivePushOutcome[] }> {
     const db = this.mongo.db(this.env.MONGO_DB);
     const slots = new MongoSequenceSlots(db);
     const id = newId();
     let seq = 0;
     for (;;) {
       seq = (await slots.last(conversationId, 0)) + 1;
-      const taken = await slots.take([{ conversation_id: conversationId, sequence_number: seq, message_id: id, partition: 0, offset: '0' }]);
+      const taken = await slots.take([
+        { conversation_id: conversationId, sequence_number: seq, message_id: id, partition: 0, offset: '0' },
+      ]);
       if (!taken.refused) break;
     }
     const now = new Date().toISOString();
     const message: StoredMessage = {
-      message_id: id, conversation_id: conversationId, sequence_number: seq, from, to, channels: ['internal'],
-      payload: { type: 'text', text }, source: 'api', accepted_at: now, stored_at: now, submitted_by: `user:${from}`,
+      message_id: id,
+      conversation_id: conversationId,
+      sequence_number: seq,
+      from,
+      to,
+      channels: ['internal'],
+      payload: { type: 'text', text },
+      source: 'api',
+      accepted_at: now,
+      stored_at: now,
+      submitted_by: `user:${from}`,
     };
     await new MongoMessageStore(db).insert([message]);
     const outcomes = await this.push.deliver(to.map((recipient) => ({ message, recipient, channel: 'internal' })));

@@ -48,8 +48,18 @@ function strangerAnswer(res: { status: number; body: any }, subject: string): { 
 }
 
 beforeAll(async () => {
-  env = testFrontendEnv({ PRESENCE_TTL_MS: '4000', WS_HEARTBEAT_INTERVAL_MS: '1000', WS_HEARTBEAT_MISSES: '3', RATE_LIMIT_PER_MIN: '1000000', UNKNOWN_MEMBER_LIMIT: String(UNKNOWN_MEMBER_LIMIT) });
-  [frontend, router, node] = await Promise.all([spawnService('frontend', env), spawnService('router', env), spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-p' })]);
+  env = testFrontendEnv({
+    PRESENCE_TTL_MS: '4000',
+    WS_HEARTBEAT_INTERVAL_MS: '1000',
+    WS_HEARTBEAT_MISSES: '3',
+    RATE_LIMIT_PER_MIN: '1000000',
+    UNKNOWN_MEMBER_LIMIT: String(UNKNOWN_MEMBER_LIMIT),
+  });
+  [frontend, router, node] = await Promise.all([
+    spawnService('frontend', env),
+    spawnService('router', env),
+    spawnService('presence', { ...env, PRESENCE_NODE_ID: 'node-p' }),
+  ]);
   services.push(frontend, router, node);
 }, 180_000);
 
@@ -60,60 +70,80 @@ afterAll(async () => {
 });
 
 describe('presence privacy', () => {
-  it('a forced conversation shares nothing of the other side until they reply: REST, presence frames and typing', { timeout: 120_000 }, async () => {
-    const [mallory, bob, carol, stranger] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url), registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
-    // Bob's real contact: a conversation Bob started himself.
-    await direct(bob, carol);
-    const forced = await direct(mallory, bob);
-    const malloryWs = await connect(mallory);
-    const carolWs = await connect(carol);
+  it(
+    'a forced conversation shares nothing of the other side until they reply: REST, presence frames and typing',
+    { timeout: 120_000 },
+    async () => {
+      const [mallory, bob, carol, stranger] = await Promise.all([
+        registerAndLogin(frontend.url),
+        registerAndLogin(frontend.url),
+        registerAndLogin(frontend.url),
+        registerAndLogin(frontend.url),
+      ]);
+      // Bob's real contact: a conversation Bob started himself.
+      await direct(bob, carol);
+      const forced = await direct(mallory, bob);
+      const malloryWs = await connect(mallory);
+      const carolWs = await connect(carol);
 
-    // Bob comes online: Carol (a conversation he created) hears it; Mallory (one forced on him) does not.
-    const bobWs = await connect(bob);
-    await carolWs.next('presence', (d) => d.user === bob.username && d.status === 'online');
-    expect((await presenceOf(carol, bob.username)).body).toEqual({ user: bob.username, status: 'online' });
-    const forcedAnswer = await presenceOf(mallory, bob.username);
-    const strangersAnswer = await presenceOf(mallory, stranger.username);
-    expect(strangersAnswer.status).toBe(403);
-    expect(strangerAnswer(forcedAnswer, bob.username)).toEqual(strangerAnswer(strangersAnswer, stranger.username));
-    // An unknown name gets that same answer too.
-    const nobody = randomUsername('nobody');
-    expect(strangerAnswer(await presenceOf(mallory, nobody), nobody)).toEqual(strangerAnswer(strangersAnswer, stranger.username));
+      // Bob comes online: Carol (a conversation he created) hears it; Mallory (one forced on him) does not.
+      const bobWs = await connect(bob);
+      await carolWs.next('presence', (d) => d.user === bob.username && d.status === 'online');
+      expect((await presenceOf(carol, bob.username)).body).toEqual({ user: bob.username, status: 'online' });
+      const forcedAnswer = await presenceOf(mallory, bob.username);
+      const strangersAnswer = await presenceOf(mallory, stranger.username);
+      expect(strangersAnswer.status).toBe(403);
+      expect(strangerAnswer(forcedAnswer, bob.username)).toEqual(strangerAnswer(strangersAnswer, stranger.username));
+      // An unknown name gets that same answer too.
+      const nobody = randomUsername('nobody');
+      expect(strangerAnswer(await presenceOf(mallory, nobody), nobody)).toEqual(strangerAnswer(strangersAnswer, stranger.username));
 
-    // Typing in a conversation he did not accept is refused, and Mallory sees none.
-    bobWs.send('typing', { conversation_id: forced });
-    expect((await bobWs.next('error', (d) => d.op === 'typing')).d.code).toBe('not_accepted');
+      // Typing in a conversation he did not accept is refused, and Mallory sees none.
+      bobWs.send('typing', { conversation_id: forced });
+      expect((await bobWs.next('error', (d) => d.op === 'typing')).d.code).toBe('not_accepted');
 
-    // Bob goes offline: Carol hears it, Mallory still hears nothing of Bob.
-    await bobWs.close();
-    await carolWs.next('presence', (d) => d.user === bob.username && d.status === 'offline');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(malloryWs.all('presence').filter((f) => f.d.user === bob.username)).toEqual([]);
-    expect(malloryWs.all('typing')).toEqual([]);
+      // Bob goes offline: Carol hears it, Mallory still hears nothing of Bob.
+      await bobWs.close();
+      await carolWs.next('presence', (d) => d.user === bob.username && d.status === 'offline');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(malloryWs.all('presence').filter((f) => f.d.user === bob.username)).toEqual([]);
+      expect(malloryWs.all('typing')).toEqual([]);
 
-    // Mallory's own presence reaches Bob: she created the conversation, so she accepted it.
-    const bobAgain = await connect(bob);
-    expect((await presenceOf(bob, mallory.username)).body).toEqual({ user: mallory.username, status: 'online' });
+      // Mallory's own presence reaches Bob: she created the conversation, so she accepted it.
+      const bobAgain = await connect(bob);
+      expect((await presenceOf(bob, mallory.username)).body).toEqual({ user: mallory.username, status: 'online' });
 
-    // Bob replies: once the router stored it, Mallory may see his presence and hears his transitions.
-    const reply = await call('POST', '/v1/messages', bob.accessToken, { conversation_id: forced, from: bob.username, payload: { type: 'text', text: 'hi, who is this?' } });
-    expect(reply.status, JSON.stringify(reply.body)).toBe(202);
-    const seen = await eventually(async () => {
-      const r = await presenceOf(mallory, bob.username);
-      return r.status === 200 ? r : undefined;
-    }, { what: "Bob's presence visible to Mallory after his reply", timeoutMs: 30_000, intervalMs: 200 });
-    expect(seen.body).toEqual({ user: bob.username, status: 'online' });
-    const mark = malloryWs.frames.length;
-    await bobAgain.close();
-    await malloryWs.next('presence', (d) => d.user === bob.username && d.status === 'offline', { from: mark, timeoutMs: 15_000 });
-    const bobThird = await connect(bob);
-    await malloryWs.next('presence', (d) => d.user === bob.username && d.status === 'online', { from: mark, timeoutMs: 15_000 });
-    bobThird.send('typing', { conversation_id: forced });
-    expect((await malloryWs.next('typing', (d) => d.user === bob.username)).d.conversation_id).toBe(forced);
-  });
+      // Bob replies: once the router stored it, Mallory may see his presence and hears his transitions.
+      const reply = await call('POST', '/v1/messages', bob.accessToken, {
+        conversation_id: forced,
+        from: bob.username,
+        payload: { type: 'text', text: 'hi, who is this?' },
+      });
+      expect(reply.status, JSON.stringify(reply.body)).toBe(202);
+      const seen = await eventually(
+        async () => {
+          const r = await presenceOf(mallory, bob.username);
+          return r.status === 200 ? r : undefined;
+        },
+        { what: "Bob's presence visible to Mallory after his reply", timeoutMs: 30_000, intervalMs: 200 },
+      );
+      expect(seen.body).toEqual({ user: bob.username, status: 'online' });
+      const mark = malloryWs.frames.length;
+      await bobAgain.close();
+      await malloryWs.next('presence', (d) => d.user === bob.username && d.status === 'offline', { from: mark, timeoutMs: 15_000 });
+      const bobThird = await connect(bob);
+      await malloryWs.next('presence', (d) => d.user === bob.username && d.status === 'online', { from: mark, timeoutMs: 15_000 });
+      bobThird.send('typing', { conversation_id: forced });
+      expect((await malloryWs.next('typing', (d) => d.user === bob.username)).d.conversation_id).toBe(forced);
+    },
+  );
 
   it('an explicit accept shares presence right away; only a member can accept', { timeout: 60_000 }, async () => {
-    const [alice, dave, eve] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
+    const [alice, dave, eve] = await Promise.all([
+      registerAndLogin(frontend.url),
+      registerAndLogin(frontend.url),
+      registerAndLogin(frontend.url),
+    ]);
     const conv = await direct(alice, dave);
     expect((await presenceOf(alice, dave.username)).status).toBe(403);
 
@@ -139,22 +169,38 @@ describe('presence privacy', () => {
     expect((await presenceOf(frank, grace.username)).status).toBe(200);
   });
 
-  it('caps username probing: past the limit of unknown names, every creation gets 429, existing members or not', { timeout: 60_000 }, async () => {
-    const [prober, target] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
-    for (let i = 0; i < UNKNOWN_MEMBER_LIMIT; i++) {
-      const res = await call('POST', '/v1/conversations', prober.accessToken, { type: 'direct', members: [prober.username, randomUsername('ghost')] });
-      expect(res.status, JSON.stringify(res.body)).toBe(400);
-      expect(res.body.errors[0].field).toBe('members.1');
-    }
-    const unknown = await call('POST', '/v1/conversations', prober.accessToken, { type: 'direct', members: [prober.username, randomUsername('ghost')] });
-    const known = await call('POST', '/v1/conversations', prober.accessToken, { type: 'direct', members: [prober.username, target.username] });
-    expect(unknown.status).toBe(429);
-    expect(known.status).toBe(429);
-    expect(known.body.detail).toBe(unknown.body.detail);
-    // Nothing was created for the refused request.
-    const listed = await call('GET', '/v1/conversations', target.accessToken);
-    expect(listed.body.conversations).toEqual([]);
-    // Another user is not affected by the prober's count.
-    expect((await call('POST', '/v1/conversations', target.accessToken, { type: 'direct', members: [target.username, prober.username] })).status).toBe(201);
-  });
+  it(
+    'caps username probing: past the limit of unknown names, every creation gets 429, existing members or not',
+    { timeout: 60_000 },
+    async () => {
+      const [prober, target] = await Promise.all([registerAndLogin(frontend.url), registerAndLogin(frontend.url)]);
+      for (let i = 0; i < UNKNOWN_MEMBER_LIMIT; i++) {
+        const res = await call('POST', '/v1/conversations', prober.accessToken, {
+          type: 'direct',
+          members: [prober.username, randomUsername('ghost')],
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(400);
+        expect(res.body.errors[0].field).toBe('members.1');
+      }
+      const unknown = await call('POST', '/v1/conversations', prober.accessToken, {
+        type: 'direct',
+        members: [prober.username, randomUsername('ghost')],
+      });
+      const known = await call('POST', '/v1/conversations', prober.accessToken, {
+        type: 'direct',
+        members: [prober.username, target.username],
+      });
+      expect(unknown.status).toBe(429);
+      expect(known.status).toBe(429);
+      expect(known.body.detail).toBe(unknown.body.detail);
+      // Nothing was created for the refused request.
+      const listed = await call('GET', '/v1/conversations', target.accessToken);
+      expect(listed.body.conversations).toEqual([]);
+      // Another user is not affected by the prober's count.
+      expect(
+        (await call('POST', '/v1/conversations', target.accessToken, { type: 'direct', members: [target.username, prober.username] }))
+          .status,
+      ).toBe(201);
+    },
+  );
 });

@@ -15,8 +15,15 @@ export function tokensFor(env: Record<string, string>): AccessTokens {
 }
 
 /** An end user's access token as the frontend issues it (same key, issuer and claims). */
-export async function userToken(env: Record<string, string>, user: string, opts: { sessionId?: string; ttlSeconds?: number } = {}): Promise<string> {
-  return tokensFor(env).issue({ kind: 'user', subject: user, scopes: ['messages:send', 'messages:read', 'files:write'], sessionId: opts.sessionId ?? randomUUID() }, opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {});
+export async function userToken(
+  env: Record<string, string>,
+  user: string,
+  opts: { sessionId?: string; ttlSeconds?: number } = {},
+): Promise<string> {
+  return tokensFor(env).issue(
+    { kind: 'user', subject: user, scopes: ['messages:send', 'messages:read', 'files:write'], sessionId: opts.sessionId ?? randomUUID() },
+    opts.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {},
+  );
 }
 
 export function username(prefix = 'u'): string {
@@ -36,12 +43,21 @@ export class TestStores {
   /** A conversation (with its memberships) through the pipeline's own store. */
   async conversation(members: string[]): Promise<string> {
     const id = randomUUID();
-    await new MongoConversationStore(this.mongo.db(this.env.MONGO_DB)).create({ conversation_id: id, type: 'group', members, created_at: new Date().toISOString(), created_by: 'client:test' });
+    await new MongoConversationStore(this.mongo.db(this.env.MONGO_DB)).create({
+      conversation_id: id,
+      type: 'group',
+      members,
+      created_at: new Date().toISOString(),
+      created_by: 'client:test',
+    });
     return id;
   }
 
   async close(): Promise<void> {
-    await this.mongo.db(this.env.MONGO_DB).dropDatabase().catch(() => {});
+    await this.mongo
+      .db(this.env.MONGO_DB)
+      .dropDatabase()
+      .catch(() => {});
     await this.mongo.close();
     const keys = await this.redis.keys(`${this.env.REDIS_KEY_PREFIX}*`);
     const prefix = this.env.REDIS_KEY_PREFIX!;
@@ -51,7 +67,10 @@ export class TestStores {
 }
 
 /** Collects the envelopes on a topic (from its beginning) until stopped. */
-export async function watchTopic(env: Record<string, string>, topic: string): Promise<{ envelopes: Array<{ type: string; id: string; payload: any }>; stop(): Promise<void> }> {
+export async function watchTopic(
+  env: Record<string, string>,
+  topic: string,
+): Promise<{ envelopes: Array<{ type: string; id: string; payload: any }>; stop(): Promise<void> }> {
   const { Kafka, logLevel } = await import('kafkajs');
   const kafka = new Kafka({ clientId: 'presence-test', brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `t-${randomUUID()}` });

@@ -10,5 +10,11 @@ export interface RouterDeps {
 
 /** Health and metrics of the router workers (the workers themselves have no HTTP API). */
 export function createRouterApp(deps: RouterDeps): Hono<HubEnv> {
-  return createServiceApp({ service: 'router', logger: deps.logger, registry: deps.registry, checks: deps.checks, isDraining: deps.isDraining });
+  return createServiceApp({
+    service: 'router',
+    logger: deps.logger,
+    registry: deps.registry,
+    checks: deps.checks,
+    isDraining: deps.isDraining,
+  });
 }

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { baseConfigSchema, env, loadConfig, kafkaConfigSchema, mongoConfigSchema, etcdConfigSchema, redisConfigSchema, s3ConfigSchema } from '@hub/platform';
+import {
+  baseConfigSchema,
+  env,
+  loadConfig,
+  kafkaConfigSchema,
+  mongoConfigSchema,
+  etcdConfigSchema,
+  redisConfigSchema,
+  s3ConfigSchema,
+} from '@hub/platform';
 import { webhookDispatchConfigSchema, webhookPolicyConfigSchema } from '@hub/webhooks';
 import { routerOutboundConfigSchema } from './outbound/outbound-config';
 import { routerWorkersSetting } from './workers';

@@ -28,7 +28,16 @@ await runService({
       ...(needs.etcd ? { etcd: config } : {}),
       ...(needs.redis ? { redis: config } : {}),
       ...(needs.outbound && config.S3_ENDPOINT && config.S3_ACCESS_KEY && config.S3_SECRET_KEY
-        ? { s3: { S3_ENDPOINT: config.S3_ENDPOINT, S3_ACCESS_KEY: config.S3_ACCESS_KEY, S3_SECRET_KEY: config.S3_SECRET_KEY, S3_REGION: config.S3_REGION ?? 'us-east-1', S3_BUCKET: config.S3_BUCKET ?? 'hub-files', ...(config.S3_PUBLIC_ENDPOINT ? { S3_PUBLIC_ENDPOINT: config.S3_PUBLIC_ENDPOINT } : {}) } }
+        ? {
+            s3: {
+              S3_ENDPOINT: config.S3_ENDPOINT,
+              S3_ACCESS_KEY: config.S3_ACCESS_KEY,
+              S3_SECRET_KEY: config.S3_SECRET_KEY,
+              S3_REGION: config.S3_REGION ?? 'us-east-1',
+              S3_BUCKET: config.S3_BUCKET ?? 'hub-files',
+              ...(config.S3_PUBLIC_ENDPOINT ? { S3_PUBLIC_ENDPOINT: config.S3_PUBLIC_ENDPOINT } : {}),
+            },
+          }
         : {}),
     };
   },
@@ -44,24 +53,92 @@ await runService({
     let outbound: Outbound | undefined;
     if (directory) {
       // The client already prefixes keys with REDIS_KEY_PREFIX.
-      outbound = await createOutbound({ config, publisher: connected(infra.producer, 'the Kafka producer'), db, directory, logger, registry, redis: infra.redis, redisKeyPrefix: '', ...(infra.s3 ? { objects: infra.s3 } : {}) });
+      outbound = await createOutbound({
+        config,
+        publisher: connected(infra.producer, 'the Kafka producer'),
+        db,
+        directory,
+        logger,
+        registry,
+        redis: infra.redis,
+        redisKeyPrefix: '',
+        ...(infra.s3 ? { objects: infra.s3 } : {}),
+      });
     }
     if (chosen.includes('route')) {
       // Channels without a ChannelHandOver registered here leave their recipients `pending`.
       // `internal`: WebSocket users, through their presence nodes' channels (offline ones stay pending).
-      const internal = createLivePush({ redis: connected(infra.redis, 'redis'), redisSub: connected(infra.redisSub, 'redis (subscriber)'), keyPrefix: config.REDIS_KEY_PREFIX, logger });
+      const internal = createLivePush({
+        redis: connected(infra.redis, 'redis'),
+        redisSub: connected(infra.redisSub, 'redis (subscriber)'),
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        logger,
+      });
       const external = outbound!.handOver;
-      const handOver = new ChannelHandOverRouter({ internal, telegram: external, whatsapp: external, instagram: external, messenger: external });
-      workers.set('route', createRouteWorker({ kafka, publisher: connected(infra.producer, 'the Kafka producer'), db, logger, registry, handOver, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE, writeGroups: config.ROUTER_WRITE_GROUPS } }));
+      const handOver = new ChannelHandOverRouter({
+        internal,
+        telegram: external,
+        whatsapp: external,
+        instagram: external,
+        messenger: external,
+      });
+      workers.set(
+        'route',
+        createRouteWorker({
+          kafka,
+          publisher: connected(infra.producer, 'the Kafka producer'),
+          db,
+          logger,
+          registry,
+          handOver,
+          settings: {
+            partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY,
+            sequenceCacheSize: config.ROUTER_SEQUENCE_CACHE_SIZE,
+            writeGroups: config.ROUTER_WRITE_GROUPS,
+          },
+        }),
+      );
     }
-    if (chosen.includes('retry')) workers.set('retry', createRetryWorker({ kafka, publisher: connected(infra.producer, 'the Kafka producer'), outbound: outbound!, config, logger, registry }));
+    if (chosen.includes('retry'))
+      workers.set(
+        'retry',
+        createRetryWorker({
+          kafka,
+          publisher: connected(infra.producer, 'the Kafka producer'),
+          outbound: outbound!,
+          config,
+          logger,
+          registry,
+        }),
+      );
     if (chosen.includes('sweep')) {
       const records = outbound ?? (await createOutboundRecords(db, connected(infra.producer, 'the Kafka producer')));
-      workers.set('sweep', new RetrySweeper({ ledger: records.ledger, scheduler: records.scheduler, logger: logger.child({ worker: 'sweep' }), intervalMs: config.OUTBOUND_SWEEP_INTERVAL_MS, graceMs: config.OUTBOUND_SWEEP_GRACE_MS }));
+      workers.set(
+        'sweep',
+        new RetrySweeper({
+          ledger: records.ledger,
+          scheduler: records.scheduler,
+          logger: logger.child({ worker: 'sweep' }),
+          intervalMs: config.OUTBOUND_SWEEP_INTERVAL_MS,
+          graceMs: config.OUTBOUND_SWEEP_GRACE_MS,
+        }),
+      );
     }
-    if (chosen.includes('status')) workers.set('status', createStatusWorker({ kafka, publisher: connected(infra.producer, 'the Kafka producer'), db, logger, registry, settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, writeGroups: config.ROUTER_WRITE_GROUPS } }));
+    if (chosen.includes('status'))
+      workers.set(
+        'status',
+        createStatusWorker({
+          kafka,
+          publisher: connected(infra.producer, 'the Kafka producer'),
+          db,
+          logger,
+          registry,
+          settings: { partitionConcurrency: config.ROUTER_PARTITION_CONCURRENCY, writeGroups: config.ROUTER_WRITE_GROUPS },
+        }),
+      );
     const settings = chosen.includes('notify') ? notifySettings(config) : undefined;
-    if (settings) workers.set('notify', createNotifyWorker({ infra: { ...infra, etcd: connected(infra.etcd, 'etcd') }, logger, registry, settings }));
+    if (settings)
+      workers.set('notify', createNotifyWorker({ infra: { ...infra, etcd: connected(infra.etcd, 'etcd') }, logger, registry, settings }));
 
     // Readiness names each worker this process runs: failing until it consumes, and again once it stops.
     const started = new Set<RouterWorkerName>();

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { loadRouterConfig } from './config';
 import { ROUTER_WORKERS, workerNeeds } from './workers';
 
-const base = { KAFKA_BROKERS: '127.0.0.1:9092', MONGO_URL: 'mongodb://127.0.0.1:27017', ETCD_HOSTS: 'http://127.0.0.1:2379', REDIS_URL: 'redis://127.0.0.1:6379' };
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  MONGO_URL: 'mongodb://127.0.0.1:27017',
+  ETCD_HOSTS: 'http://127.0.0.1:2379',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+};
 const problemsOf = (ROUTER_WORKERS: string) => {
   try {
     loadRouterConfig({ ...base, ROUTER_WORKERS });
@@ -24,11 +29,15 @@ describe('ROUTER_WORKERS', () => {
   });
 
   it('refuses an unknown name, naming it and every valid one', () => {
-    expect(problemsOf('route,notfy,Status')).toEqual(['ROUTER_WORKERS is invalid ("route,notfy,Status"): unknown workers "notfy", "Status"; valid names: route, retry, sweep, status, notify (comma-separated; unset runs all)']);
+    expect(problemsOf('route,notfy,Status')).toEqual([
+      'ROUTER_WORKERS is invalid ("route,notfy,Status"): unknown workers "notfy", "Status"; valid names: route, retry, sweep, status, notify (comma-separated; unset runs all)',
+    ]);
   });
 
   it('refuses an empty list', () => {
-    expect(problemsOf(' , ')[0]).toMatch(/^ROUTER_WORKERS is invalid \(" , "\): name at least one worker of route, retry, sweep, status, notify/);
+    expect(problemsOf(' , ')[0]).toMatch(
+      /^ROUTER_WORKERS is invalid \(" , "\): name at least one worker of route, retry, sweep, status, notify/,
+    );
   });
 });
 

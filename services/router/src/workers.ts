@@ -24,10 +24,16 @@ export const routerWorkersSetting = z
   .string()
   .default(ROUTER_WORKERS.join(','))
   .transform((s, ctx) => {
-    const names = s.split(',').map((n) => n.trim()).filter(Boolean);
+    const names = s
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
     const unknown = names.filter((n) => !(ROUTER_WORKERS as readonly string[]).includes(n));
     if (unknown.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `unknown worker${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; valid names: ${valid} (comma-separated; unset runs all)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown worker${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; valid names: ${valid} (comma-separated; unset runs all)`,
+      });
       return z.NEVER;
     }
     if (names.length === 0) {

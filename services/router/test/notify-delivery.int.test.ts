@@ -1,7 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '@hub/domain';
 import { eventually } from '../../../test/support/spawn-service';
-import { startWebhookReceiver, verifyWebhookSignature, type ReceivedCall, type WebhookReceiver } from '../../../test/support/webhook-receiver';
+import {
+  startWebhookReceiver,
+  verifyWebhookSignature,
+  type ReceivedCall,
+  type WebhookReceiver,
+} from '../../../test/support/webhook-receiver';
 import { startNotifyKit, type NotifyKit } from './notify-kit';
 
 // The notify worker on the real Kafka, MongoDB and etcd, calling real HTTP
@@ -35,12 +40,25 @@ describe('notify worker: signed status webhooks', () => {
   it('delivers sent → delivered → read of a message as three signed calls in status order', async () => {
     // The first event is answered slowly: a dispatcher that sent the next
     // event before this call finished could deliver them out of order.
-    const r = await receiver('127.0.0.1', (call) => (payloadOf(call).type === 'message.sent' ? { status: 200, body: 'ok', delayMs: 300 } : { status: 204 }));
+    const r = await receiver('127.0.0.1', (call) =>
+      payloadOf(call).type === 'message.sent' ? { status: 200, body: 'ok', delayMs: 300 } : { status: 204 },
+    );
     const client = owner();
-    const wh = await kit.repo.create(client, { url: `${r.url}/hooks/status?src=hub`, events: ['message.sent', 'message.delivered', 'message.read'] });
+    const wh = await kit.repo.create(client, {
+      url: `${r.url}/hooks/status?src=hub`,
+      events: ['message.sent', 'message.delivered', 'message.read'],
+    });
     const messageId = newId();
     const ids: string[] = [];
-    for (const status of ['sent', 'delivered', 'read'] as const) ids.push(await kit.publishStatus({ message_id: messageId, status, submitted_by: `client:${client}`, detail: status === 'sent' ? 'handed to websocket' : undefined }));
+    for (const status of ['sent', 'delivered', 'read'] as const)
+      ids.push(
+        await kit.publishStatus({
+          message_id: messageId,
+          status,
+          submitted_by: `client:${client}`,
+          detail: status === 'sent' ? 'handed to websocket' : undefined,
+        }),
+      );
 
     await eventually(() => r.calls.length >= 3 && r.calls[2]!.respondedAt, { what: 'three webhook calls', timeoutMs: 20_000 });
     expect(r.calls.map((c) => payloadOf(c).type)).toEqual(['message.sent', 'message.delivered', 'message.read']);
@@ -58,7 +76,14 @@ describe('notify worker: signed status webhooks', () => {
       expect(Math.abs(Number(call.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
     }
     const first = payloadOf(r.calls[0]!);
-    expect(first.data).toMatchObject({ message_id: messageId, recipient: 'bob', channel: 'internal', status: 'sent', detail: 'handed to websocket', from: 'crm' });
+    expect(first.data).toMatchObject({
+      message_id: messageId,
+      recipient: 'bob',
+      channel: 'internal',
+      status: 'sent',
+      detail: 'handed to websocket',
+      from: 'crm',
+    });
     expect(typeof first.data.conversation_id).toBe('string');
     expect(first.timestamp).toBe(first.data.occurred_at);
   });
@@ -70,7 +95,9 @@ describe('notify worker: signed status webhooks', () => {
     await kit.repo.create(client, { url: `${fast.url}/`, events: ['*'] });
     await kit.repo.create(client, { url: `${slow.url}/`, events: ['message.sent', 'message.delivered', 'message.read'] });
     const messages = [newId(), newId(), newId()];
-    for (const m of messages) for (const status of ['sent', 'delivered', 'read'] as const) await kit.publishStatus({ message_id: m, status, submitted_by: `client:${client}` });
+    for (const m of messages)
+      for (const status of ['sent', 'delivered', 'read'] as const)
+        await kit.publishStatus({ message_id: m, status, submitted_by: `client:${client}` });
     await eventually(() => slow.calls.length >= 9 && fast.calls.length >= 9, { what: 'nine calls on each receiver', timeoutMs: 20_000 });
     for (const rec of [fast, slow]) {
       for (const m of messages) {
@@ -99,7 +126,10 @@ describe('notify worker: signed status webhooks', () => {
     await kit.publishStatus({ message_id: m, status: 'sent', submitted_by: `client:${client}` });
     await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 5 })).length === 2, { what: 'both deliveries queued' });
     up = true;
-    await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 5, state: 'succeeded' })).length === 2, { what: 'both delivered', timeoutMs: 40_000 });
+    await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 5, state: 'succeeded' })).length === 2, {
+      what: 'both delivered',
+      timeoutMs: 40_000,
+    });
     const successes = (await kit.store.list(wh.webhook_id, { limit: 5 }))
       .map((d) => ({ type: d.event_type, at: d.attempts.find((a) => a.status_code === 200)!.at.getTime() }))
       .sort((x, y) => x.at - y.at)
@@ -112,7 +142,13 @@ describe('notify worker: signed status webhooks', () => {
     const client = owner();
     const wh = await kit.repo.create(client, { url: `${r.url}/`, events: ['message.delivered'] });
     const m = newId();
-    const event = { message_id: m, status: 'delivered' as const, submitted_by: `client:${client}`, conversation_id: newId(), occurred_at: new Date().toISOString() };
+    const event = {
+      message_id: m,
+      status: 'delivered' as const,
+      submitted_by: `client:${client}`,
+      conversation_id: newId(),
+      occurred_at: new Date().toISOString(),
+    };
     const id = await kit.publishStatus(event);
     await eventually(() => r.calls.length >= 1, { what: 'the first copy' });
     // The first copy is finished and off the queue before the second arrives.
@@ -137,7 +173,16 @@ describe('notify worker: signed status webhooks', () => {
     await kit.publishStatus({ message_id: m, status: 'failed', submitted_by: `client:${a}`, detail: 'no_mapping' });
     await kit.publishStatus({ message_id: newId(), status: 'failed', submitted_by: 'user:alice' }); // an end user's message: no owner
     const fileId = newId();
-    await kit.publishFile({ file_id: fileId, filename: 'a.pdf', size: 3, content_type: 'application/pdf', sha256: 'a'.repeat(64), status: 'completed', uploaded_by: `client:${a}`, completed_at: new Date().toISOString() });
+    await kit.publishFile({
+      file_id: fileId,
+      filename: 'a.pdf',
+      size: 3,
+      content_type: 'application/pdf',
+      sha256: 'a'.repeat(64),
+      status: 'completed',
+      uploaded_by: `client:${a}`,
+      completed_at: new Date().toISOString(),
+    });
     const marker = newId();
     await kit.publishStatus({ message_id: marker, status: 'read', submitted_by: `client:${b}` });
 
@@ -170,10 +215,13 @@ describe('notify worker: retries, log and re-send', () => {
     expect(gaps[1]).toBeGreaterThanOrEqual(180);
     expect(gaps[2]).toBeGreaterThanOrEqual(270);
 
-    const [delivery] = await eventually(async () => {
-      const list = await kit.store.list(wh.webhook_id, { limit: 5 });
-      return list[0]?.state === 'succeeded' ? list : undefined;
-    }, { what: 'delivery to succeed' });
+    const [delivery] = await eventually(
+      async () => {
+        const list = await kit.store.list(wh.webhook_id, { limit: 5 });
+        return list[0]?.state === 'succeeded' ? list : undefined;
+      },
+      { what: 'delivery to succeed' },
+    );
     expect(delivery!.attempts.map((a) => [a.attempt, a.status_code, a.response_body])).toEqual([
       [1, 500, 'down 1'],
       [2, 500, 'down 2'],
@@ -182,7 +230,9 @@ describe('notify worker: retries, log and re-send', () => {
     ]);
     expect(delivery!.attempts[0]!.error).toBe('receiver answered 500');
     // Four 500s in a row marked the endpoint as failing; the success cleared it.
-    await eventually(async () => (await kit.repo.get(client, wh.webhook_id))?.failing_since === undefined, { what: 'failing_since cleared' });
+    await eventually(async () => (await kit.repo.get(client, wh.webhook_id))?.failing_since === undefined, {
+      what: 'failing_since cleared',
+    });
   });
 
   it('logs every attempt, gives up after the last one, and re-sends on request', async () => {
@@ -191,10 +241,13 @@ describe('notify worker: retries, log and re-send', () => {
     const client = owner();
     const wh = await kit.repo.create(client, { url: `${r.url}/`, events: ['message.read'] });
     await kit.publishStatus({ message_id: newId(), status: 'read', submitted_by: `client:${client}` });
-    const failed = await eventually(async () => {
-      const [d] = await kit.store.list(wh.webhook_id, { limit: 1 });
-      return d?.state === 'failed' ? d : undefined;
-    }, { what: 'delivery to fail after all attempts', timeoutMs: 20_000 });
+    const failed = await eventually(
+      async () => {
+        const [d] = await kit.store.list(wh.webhook_id, { limit: 1 });
+        return d?.state === 'failed' ? d : undefined;
+      },
+      { what: 'delivery to fail after all attempts', timeoutMs: 20_000 },
+    );
     expect(r.calls).toHaveLength(4);
     expect(failed.attempt_count).toBe(4);
     expect(failed.attempts.map((a) => a.status_code)).toEqual([503, 503, 503, 503]);
@@ -204,10 +257,13 @@ describe('notify worker: retries, log and re-send', () => {
 
     healthy = true;
     await kit.store.requeue(wh.webhook_id, failed.delivery_id, new Date());
-    const resent = await eventually(async () => {
-      const d = await kit.store.get(wh.webhook_id, failed.delivery_id);
-      return d?.state === 'succeeded' ? d : undefined;
-    }, { what: 'manual re-send to succeed' });
+    const resent = await eventually(
+      async () => {
+        const d = await kit.store.get(wh.webhook_id, failed.delivery_id);
+        return d?.state === 'succeeded' ? d : undefined;
+      },
+      { what: 'manual re-send to succeed' },
+    );
     expect(r.calls).toHaveLength(5);
     expect(r.calls[4]!.headers['webhook-id']).toBe(r.calls[0]!.headers['webhook-id']);
     expect(resent.attempts.at(-1)).toMatchObject({ attempt: 5, status_code: 202, manual: true });
@@ -238,7 +294,9 @@ describe('notify worker: retries, log and re-send', () => {
     await eventually(() => hangingRx.calls.length >= 2, { what: 'the hanging receiver to be called' });
 
     const max = (xs: number[]) => Math.max(...xs);
-    console.log(`healthy receiver latency: baseline max ${max(baseline)} ms, with a hanging receiver max ${max(underLoad)} ms (timeout 5000 ms)`);
+    console.log(
+      `healthy receiver latency: baseline max ${max(baseline)} ms, with a hanging receiver max ${max(underLoad)} ms (timeout 5000 ms)`,
+    );
     // Waiting behind even one hanging call would take the whole 5 s timeout
     // (the process-wide limit is 4 calls here, so without per-endpoint queues
     // the hanging endpoint would hold every slot).
@@ -264,7 +322,9 @@ describe('notify worker: retries, log and re-send', () => {
     // Nothing more is sent, and what was still pending fails with the reason.
     const callsAtDisable = r.calls.length;
     await kit.publishStatus({ message_id: newId(), status: 'sent', submitted_by: `client:${client}` });
-    await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 100, state: 'pending' })).length === 0, { what: 'pending deliveries to be failed' });
+    await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 100, state: 'pending' })).length === 0, {
+      what: 'pending deliveries to be failed',
+    });
     await new Promise((res) => setTimeout(res, 500));
     expect(r.calls.length).toBeLessThanOrEqual(callsAtDisable + 2);
     const log = await kit.store.list(wh.webhook_id, { limit: 100 });
@@ -280,7 +340,18 @@ describe('notify worker: recovery', () => {
     const deliveryId = newId();
     // As a router that queued it and died would leave it: pending, with a lease that has just run out.
     await kit.store.enqueue(
-      [{ delivery_id: deliveryId, webhook_id: wh.webhook_id, owner: client, event_id: 'msg_left-behind', event_type: 'message.sent', body: '{"type":"message.sent","timestamp":"2026-01-01T00:00:00.000Z","data":{}}', created_at: new Date(), max_attempts: 4 }],
+      [
+        {
+          delivery_id: deliveryId,
+          webhook_id: wh.webhook_id,
+          owner: client,
+          event_id: 'msg_left-behind',
+          event_type: 'message.sent',
+          body: '{"type":"message.sent","timestamp":"2026-01-01T00:00:00.000Z","data":{}}',
+          created_at: new Date(),
+          max_attempts: 4,
+        },
+      ],
       new Date(Date.now() - 1),
       'a-router-that-died',
     );
@@ -334,7 +405,9 @@ describe('notify worker: rotation and deletion', () => {
     await kit.publishStatus({ message_id: newId(), status: 'sent', submitted_by: `client:${client}` });
     await kit.publishStatus({ message_id: newId(), status: 'delivered', submitted_by: `client:${client}` });
     await eventually(() => canary.calls.length >= 1, { what: 'canary after deletion' });
-    await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 10, state: 'pending' })).length === 0, { what: 'pending retry failed' });
+    await eventually(async () => (await kit.store.list(wh.webhook_id, { limit: 10, state: 'pending' })).length === 0, {
+      what: 'pending retry failed',
+    });
     await new Promise((res) => setTimeout(res, 800));
     // At most the one attempt that may already have been in flight when the deletion landed.
     expect(r.calls.length).toBeLessThanOrEqual(callsAtDelete + 1);
@@ -348,10 +421,13 @@ describe('notify worker: SSRF protection at delivery time', () => {
   // The registrations below are written straight into etcd, as if the URL
   // had passed the API's checks and its DNS answer changed later.
   async function onlyAttempt(webhookId: string) {
-    return eventually(async () => {
-      const [d] = await kit.store.list(webhookId, { limit: 1 });
-      return d && d.state !== 'pending' ? d : undefined;
-    }, { what: 'the delivery to finish', timeoutMs: 20_000 });
+    return eventually(
+      async () => {
+        const [d] = await kit.store.list(webhookId, { limit: 1 });
+        return d && d.state !== 'pending' ? d : undefined;
+      },
+      { what: 'the delivery to finish', timeoutMs: 20_000 },
+    );
   }
 
   it('refuses a host name that resolves to a non-allowlisted loopback address, without connecting', async () => {
@@ -364,7 +440,9 @@ describe('notify worker: SSRF protection at delivery time', () => {
     expect(d.state).toBe('failed');
     // A policy refusal is final: one attempt, not the whole schedule.
     expect(d.attempts).toHaveLength(1);
-    expect(d.last_error).toBe('host hooks.rebind.test resolves to 127.0.0.2, a loopback address (127.0.0.0/8); webhooks are not sent to internal addresses');
+    expect(d.last_error).toBe(
+      'host hooks.rebind.test resolves to 127.0.0.2, a loopback address (127.0.0.0/8); webhooks are not sent to internal addresses',
+    );
     expect(target.calls).toHaveLength(0);
   });
 
@@ -374,7 +452,10 @@ describe('notify worker: SSRF protection at delivery time', () => {
     const wh = await kit.repo.create(client, { url: `http://[::1]:${target.port}/`, events: ['message.sent'] });
     await kit.publishStatus({ message_id: newId(), status: 'sent', submitted_by: `client:${client}` });
     const d = await onlyAttempt(wh.webhook_id);
-    expect(d).toMatchObject({ state: 'failed', last_error: '::1 is the loopback address (::1); webhooks are not sent to internal addresses' });
+    expect(d).toMatchObject({
+      state: 'failed',
+      last_error: '::1 is the loopback address (::1); webhooks are not sent to internal addresses',
+    });
     expect(target.calls).toHaveLength(0);
   });
 
@@ -386,7 +467,10 @@ describe('notify worker: SSRF protection at delivery time', () => {
     await kit.publishStatus({ message_id: newId(), status: 'sent', submitted_by: `client:${client}` });
     const d = await onlyAttempt(wh.webhook_id);
     expect(d.state).toBe('failed');
-    expect(d.attempts[0]).toMatchObject({ status_code: 307, error: `redirect (307 to http://127.0.0.2:${internal.port}/admin) not followed; register the final URL` });
+    expect(d.attempts[0]).toMatchObject({
+      status_code: 307,
+      error: `redirect (307 to http://127.0.0.2:${internal.port}/admin) not followed; register the final URL`,
+    });
     expect(internal.calls).toHaveLength(0);
   });
 });

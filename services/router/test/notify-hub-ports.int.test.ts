@@ -38,10 +38,13 @@ async function decided(url: string) {
   const client = `crm-${newId().slice(-12)}`;
   const wh = await kit.repo.create(client, { url, events: ['message.sent'] });
   await kit.publishStatus({ message_id: newId(), status: 'sent', submitted_by: `client:${client}` });
-  return eventually(async () => {
-    const [x] = await kit.store.list(wh.webhook_id, { limit: 1 });
-    return x && x.state !== 'pending' ? x : undefined;
-  }, { what: 'the delivery to be decided', timeoutMs: 20_000 });
+  return eventually(
+    async () => {
+      const [x] = await kit.store.list(wh.webhook_id, { limit: 1 });
+      return x && x.state !== 'pending' ? x : undefined;
+    },
+    { what: 'the delivery to be decided', timeoutMs: 20_000 },
+  );
 }
 
 describe('notify worker with loopback allow-listed', () => {
@@ -54,7 +57,10 @@ describe('notify worker with loopback allow-listed', () => {
       const d = await decided(`${base}/v3/kv/range`);
       expect(d.state, base).toBe('failed');
       expect(d.last_error, base).toMatch(what);
-      expect(d.attempts.map((a) => [a.status_code, a.response_body]), base).toEqual([[undefined, undefined]]);
+      expect(
+        d.attempts.map((a) => [a.status_code, a.response_body]),
+        base,
+      ).toEqual([[undefined, undefined]]);
     }
   });
 

@@ -22,7 +22,10 @@ export interface NotifyKit {
   store: MongoWebhookDeliveryStore;
   resolver: MappedResolver;
   /** Publishes a StatusEvent; `envelopeId` repeats an earlier envelope (a producer retry). Resolves with the envelope id. */
-  publishStatus(e: Partial<StatusEvent> & { message_id: string; status: Status; submitted_by: string }, envelopeId?: string): Promise<string>;
+  publishStatus(
+    e: Partial<StatusEvent> & { message_id: string; status: Status; submitted_by: string },
+    envelopeId?: string,
+  ): Promise<string>;
   publishFile(e: FileEvent): Promise<string>;
   close(): Promise<void>;
 }
@@ -39,7 +42,15 @@ export async function startNotifyKit(settings: Partial<NotifySettings> = {}): Pr
   const infra = await connectInfra(
     {
       kafka: {
-        config: { KAFKA_BROKERS: env.KAFKA_BROKERS!.split(','), KAFKA_CLIENT_ID: 'notify-test', KAFKA_SEND_TIMEOUT_MS: 5_000, KAFKA_PRODUCER_LINGER_MS: 0, KAFKA_TOPIC_PARTITIONS: 2, KAFKA_NAME_PREFIX: `t-${id}.`, KAFKA_TLS: false },
+        config: {
+          KAFKA_BROKERS: env.KAFKA_BROKERS!.split(','),
+          KAFKA_CLIENT_ID: 'notify-test',
+          KAFKA_SEND_TIMEOUT_MS: 5_000,
+          KAFKA_PRODUCER_LINGER_MS: 0,
+          KAFKA_TOPIC_PARTITIONS: 2,
+          KAFKA_NAME_PREFIX: `t-${id}.`,
+          KAFKA_TLS: false,
+        },
         topics: [{ topic: Topics.status }, { topic: Topics.files }],
         producer: true,
       },
@@ -85,7 +96,14 @@ export async function startNotifyKit(settings: Partial<NotifySettings> = {}): Pr
     async publishStatus(e, envelopeId) {
       let conversation = e.conversation_id ?? conversationOf.get(e.message_id);
       if (!conversation) conversationOf.set(e.message_id, (conversation = newId()));
-      const event: StatusEvent = { conversation_id: conversation, recipient: 'bob', channel: 'internal', from: 'crm', occurred_at: new Date().toISOString(), ...e };
+      const event: StatusEvent = {
+        conversation_id: conversation,
+        recipient: 'bob',
+        channel: 'internal',
+        from: 'crm',
+        occurred_at: new Date().toISOString(),
+        ...e,
+      };
       const envelope = makeEnvelope(MESSAGE_STATUS, event, envelopeId ? { id: envelopeId } : {});
       await infra.producer.publish({ topic: Topics.status, key: conversation, envelope });
       return envelope.id;
@@ -98,7 +116,10 @@ export async function startNotifyKit(settings: Partial<NotifySettings> = {}): Pr
     async close() {
       await worker.stop();
       await infra.mongo?.db.dropDatabase().catch(() => {});
-      await infra.etcd?.client.delete().prefix(`t-${id}/`).catch(() => {});
+      await infra.etcd?.client
+        .delete()
+        .prefix(`t-${id}/`)
+        .catch(() => {});
       const admin = infra.kafkaAdmin;
       await admin?.deleteTopics({ topics: [`t-${id}.${Topics.status}`, `t-${id}.${Topics.files}`] }).catch(() => {});
       await admin?.deleteGroups([`t-${id}.notify`]).catch(() => {});

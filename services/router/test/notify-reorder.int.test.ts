@@ -46,7 +46,10 @@ describe('notify worker: reorder window', () => {
     const before = r.calls.length;
     const published = Date.now();
     await kit.publishStatus({ message_id: m, status: 'delivered', submitted_by: `client:${client}` });
-    const call = await eventually(() => r.calls.slice(before).find((c) => c.path === '/other'), { what: 'the delivered call', timeoutMs: 10_000 });
+    const call = await eventually(() => r.calls.slice(before).find((c) => c.path === '/other'), {
+      what: 'the delivered call',
+      timeoutMs: 10_000,
+    });
     expect(typeOf(call)).toBe('message.delivered');
     expect(call.receivedAt - published).toBeGreaterThanOrEqual(2_500);
   });

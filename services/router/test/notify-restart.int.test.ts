@@ -29,10 +29,13 @@ describe('notify worker restart', () => {
     const wh = await kit.repo.create(client, { url: `${rx.url}/`, events: ['message.sent'] });
     await kit.publishStatus({ message_id: newId(), status: 'sent', submitted_by: `client:${client}` });
     await eventually(() => rx.calls.length >= 1, { what: 'the first (failing) attempt' });
-    const [pending] = await eventually(async () => {
-      const list = await kit.store.list(wh.webhook_id, { limit: 1 });
-      return list[0]?.attempt_count === 1 ? list : undefined;
-    }, { what: 'the retry to be scheduled' });
+    const [pending] = await eventually(
+      async () => {
+        const list = await kit.store.list(wh.webhook_id, { limit: 1 });
+        return list[0]?.attempt_count === 1 ? list : undefined;
+      },
+      { what: 'the retry to be scheduled' },
+    );
     expect(pending!.state).toBe('pending');
 
     // Shut down while the retry waits (1.5 s), then start another worker on the same stores and topics.
@@ -66,10 +69,13 @@ describe('notify worker restart', () => {
     expect(rx.calls[1]!.headers['webhook-id']).toBe(rx.calls[0]!.headers['webhook-id']);
     // Not before it was due.
     expect(rx.calls[1]!.receivedAt - rx.calls[0]!.receivedAt).toBeGreaterThanOrEqual(1_400);
-    const done = await eventually(async () => {
-      const d = await kit.store.get(wh.webhook_id, pending!.delivery_id);
-      return d?.state === 'succeeded' ? d : undefined;
-    }, { what: 'the delivery to be logged as succeeded' });
+    const done = await eventually(
+      async () => {
+        const d = await kit.store.get(wh.webhook_id, pending!.delivery_id);
+        return d?.state === 'succeeded' ? d : undefined;
+      },
+      { what: 'the delivery to be logged as succeeded' },
+    );
     expect(done.attempts.map((a) => a.status_code)).toEqual([500, 200]);
     await new Promise((r) => setTimeout(r, 500));
     expect(rx.calls).toHaveLength(2);

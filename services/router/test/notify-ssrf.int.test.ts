@@ -28,17 +28,24 @@ async function refusedDelivery(url: (r: WebhookReceiver) => string) {
   const client = `crm-${newId().slice(-12)}`;
   const wh = await kit.repo.create(client, { url: url(r), events: ['message.sent'] });
   await kit.publishStatus({ message_id: newId(), status: 'sent', submitted_by: `client:${client}` });
-  const d = await eventually(async () => {
-    const [x] = await kit.store.list(wh.webhook_id, { limit: 1 });
-    return x && x.state !== 'pending' ? x : undefined;
-  }, { what: 'the delivery to be decided', timeoutMs: 20_000 });
+  const d = await eventually(
+    async () => {
+      const [x] = await kit.store.list(wh.webhook_id, { limit: 1 });
+      return x && x.state !== 'pending' ? x : undefined;
+    },
+    { what: 'the delivery to be decided', timeoutMs: 20_000 },
+  );
   return { d, r, client, wh };
 }
 
 describe('notify worker without an allowlist', () => {
   it('refuses 127.0.0.1 and sends nothing', async () => {
     const { d, r, client, wh } = await refusedDelivery((rx) => `${rx.url}/hook`);
-    expect(d).toMatchObject({ state: 'failed', attempt_count: 1, last_error: '127.0.0.1 is a loopback address (127.0.0.0/8); webhooks are not sent to internal addresses' });
+    expect(d).toMatchObject({
+      state: 'failed',
+      attempt_count: 1,
+      last_error: '127.0.0.1 is a loopback address (127.0.0.0/8); webhooks are not sent to internal addresses',
+    });
     expect(d.attempts[0]!.status_code).toBeUndefined();
     expect(r.calls).toHaveLength(0);
     // The refusal counts as a failure of the endpoint (visible in the API as failing_since).

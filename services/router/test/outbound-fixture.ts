@@ -3,7 +3,20 @@ import { type DeadLetter } from '@hub/outbound';
 import { MongoDeadLetterStore, MongoOutboundLedger } from '@hub/outbound/adapters';
 import { newId, Topics, type ExternalChannel, type Payload, type StatusEvent, type StoredMessage } from '@hub/domain';
 import { ChannelMappingsRepository, WatchedIdentityDirectory } from '@hub/identity';
-import { BatchingProducer, connectMongo, createKafka, createLogger, createRedis, ensureTopics, EtcdStore, EventConsumer, Registry, S3ObjectStore, type MongoHandle, type Redis } from '@hub/platform';
+import {
+  BatchingProducer,
+  connectMongo,
+  createKafka,
+  createLogger,
+  createRedis,
+  ensureTopics,
+  EtcdStore,
+  EventConsumer,
+  Registry,
+  S3ObjectStore,
+  type MongoHandle,
+  type Redis,
+} from '@hub/platform';
 import { FakeTelegramServer } from '../../../test/support/fake-telegram-server';
 import { stackEnv } from '../../../test/support/stack-env';
 import { createOutbound, type Outbound } from '../src/outbound/outbound';
@@ -48,13 +61,24 @@ export async function startOutboundFixture(env: Record<string, string> = {}): Pr
   const kafka = createKafka({ brokers: stack.KAFKA_BROKERS!.split(','), clientId: `t-ext-${id}`, logger: quiet, namePrefix: prefix });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [Topics.retry, Topics.dlq, Topics.status].map((topic) => ({ topic, numPartitions: 2 })), 2, prefix);
+  await ensureTopics(
+    admin,
+    [Topics.retry, Topics.dlq, Topics.status].map((topic) => ({ topic, numPartitions: 2 })),
+    2,
+    prefix,
+  );
   const producer = new BatchingProducer(kafka, quiet);
   await producer.connect();
   const mongo = await connectMongo({ url: stack.MONGO_URL!, database: `t-${id}` });
   const etcd = new EtcdStore({ hosts: stack.ETCD_HOSTS!.split(','), namespace: `t-${id}/` });
   const redis: Redis = createRedis({ url: stack.REDIS_URL!, keyPrefix: `t-${id}:` });
-  const objects = new S3ObjectStore({ endpoint: stack.S3_ENDPOINT!, accessKey: stack.S3_ACCESS_KEY!, secretKey: stack.S3_SECRET_KEY!, region: stack.S3_REGION ?? 'us-east-1', bucket: `t-${id}` });
+  const objects = new S3ObjectStore({
+    endpoint: stack.S3_ENDPOINT!,
+    accessKey: stack.S3_ACCESS_KEY!,
+    secretKey: stack.S3_SECRET_KEY!,
+    region: stack.S3_REGION ?? 'us-east-1',
+    bucket: `t-${id}`,
+  });
   await objects.ensureBucket();
   const directory = new WatchedIdentityDirectory(etcd);
   await directory.ready();
@@ -73,9 +97,25 @@ export async function startOutboundFixture(env: Record<string, string> = {}): Pr
     ...env,
   });
   const registry = new Registry();
-  const outbound = await createOutbound({ config, publisher: producer, db: mongo.db, directory, logger: quiet, registry, redis, redisKeyPrefix: `t-${id}:`, objects });
+  const outbound = await createOutbound({
+    config,
+    publisher: producer,
+    db: mongo.db,
+    directory,
+    logger: quiet,
+    registry,
+    redis,
+    redisKeyPrefix: `t-${id}:`,
+    objects,
+  });
   const retry = createRetryWorker({ kafka, publisher: producer, outbound, config, logger: quiet, registry });
-  const sweep = new RetrySweeper({ ledger: outbound.ledger, scheduler: outbound.scheduler, logger: quiet, intervalMs: config.OUTBOUND_SWEEP_INTERVAL_MS, graceMs: config.OUTBOUND_SWEEP_GRACE_MS });
+  const sweep = new RetrySweeper({
+    ledger: outbound.ledger,
+    scheduler: outbound.scheduler,
+    logger: quiet,
+    intervalMs: config.OUTBOUND_SWEEP_INTERVAL_MS,
+    graceMs: config.OUTBOUND_SWEEP_GRACE_MS,
+  });
   const ext = {
     ...outbound,
     start: async () => {

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { MongoClient, type Db } from 'mongodb';
-import { MESSAGE_ACCEPTED, makeEnvelope, newId, Topics, type Conversation, type Envelope, type MessageEvent, type StoredMessage } from '@hub/domain';
+import {
+  MESSAGE_ACCEPTED,
+  makeEnvelope,
+  newId,
+  Topics,
+  type Conversation,
+  type Envelope,
+  type MessageEvent,
+  type StoredMessage,
+} from '@hub/domain';
 import { pipelineIndexes } from '@hub/messages';
 import { MongoConversationStore } from '@hub/messages/adapters';
 import { ensureIndexes, ensureTopics } from '@hub/platform';
@@ -40,10 +49,19 @@ export interface PipelineKit {
 export async function startPipelineKit(overrides: Record<string, string> = {}): Promise<PipelineKit> {
   const env = isolatedServiceEnv({ KAFKA_TOPIC_PARTITIONS: '3', ...overrides });
   const prefix = env.KAFKA_NAME_PREFIX!;
-  const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), clientId: `t-kit-${randomUUID().slice(0, 6)}`, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    brokers: env.KAFKA_BROKERS!.split(','),
+    clientId: `t-kit-${randomUUID().slice(0, 6)}`,
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, Object.values(Topics).map((topic) => ({ topic })), Number(env.KAFKA_TOPIC_PARTITIONS), prefix);
+  await ensureTopics(
+    admin,
+    Object.values(Topics).map((topic) => ({ topic })),
+    Number(env.KAFKA_TOPIC_PARTITIONS),
+    prefix,
+  );
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const mongo = new MongoClient(env.MONGO_URL!);
@@ -58,13 +76,31 @@ export async function startPipelineKit(overrides: Record<string, string> = {}): 
     db,
     conversations,
     async createConversation(members) {
-      const c: Conversation = { conversation_id: newId(), type: members.length === 2 ? 'direct' : 'group', members, created_at: new Date().toISOString(), created_by: 'user:test' };
+      const c: Conversation = {
+        conversation_id: newId(),
+        type: members.length === 2 ? 'direct' : 'group',
+        members,
+        created_at: new Date().toISOString(),
+        created_by: 'user:test',
+      };
       await conversations.create(c);
       return c;
     },
     async produceMessage(partial) {
-      const event: MessageEvent = { message_id: newId(), channels: ['internal'], payload: { type: 'text', text: 'hello' }, source: 'api', accepted_at: new Date().toISOString(), submitted_by: `user:${partial.from}`, ...partial };
-      await producer.send({ topic: prefix + Topics.messages, acks: -1, messages: [{ key: event.conversation_id, value: JSON.stringify(makeEnvelope(MESSAGE_ACCEPTED, event)) }] });
+      const event: MessageEvent = {
+        message_id: newId(),
+        channels: ['internal'],
+        payload: { type: 'text', text: 'hello' },
+        source: 'api',
+        accepted_at: new Date().toISOString(),
+        submitted_by: `user:${partial.from}`,
+        ...partial,
+      };
+      await producer.send({
+        topic: prefix + Topics.messages,
+        acks: -1,
+        messages: [{ key: event.conversation_id, value: JSON.stringify(makeEnvelope(MESSAGE_ACCEPTED, event)) }],
+      });
       return event;
     },
     async produceRaw(topic, key, value) {

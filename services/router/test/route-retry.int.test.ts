@@ -2,8 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/domain';
 import { pipelineIndexes } from '@hub/messages';
-import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots } from '@hub/messages/adapters';
-import { connectMongo, createLogger, ensureIndexes, type BatchContext, type ConsumedRecord, type EventPublisher, type MongoHandle, type OutgoingEvent } from '@hub/platform';
+import {
+  MongoConversationAcceptances,
+  MongoConversationStore,
+  MongoMessageStore,
+  MongoRejectedRecords,
+  MongoSequenceSlots,
+} from '@hub/messages/adapters';
+import {
+  connectMongo,
+  createLogger,
+  ensureIndexes,
+  type BatchContext,
+  type ConsumedRecord,
+  type EventPublisher,
+  type MongoHandle,
+  type OutgoingEvent,
+} from '@hub/platform';
 import { Registry } from 'prom-client';
 import { stackEnv } from '../../../test/support/stack-env';
 import type { DeliveryRequest } from '../src/ports/hand-over';
@@ -58,7 +73,10 @@ function setup() {
     slots: new MongoSequenceSlots(mongo.db),
     rejected: new MongoRejectedRecords(mongo.db),
     senders: new SenderAcceptances(new MongoConversationAcceptances(mongo.db), 100),
-    handOver: { deliver: async (reqs: readonly DeliveryRequest[]) => reqs.map((r) => (delivered.push(r.message.message_id), { kind: 'pending' as const })) },
+    handOver: {
+      deliver: async (reqs: readonly DeliveryRequest[]) =>
+        reqs.map((r) => (delivered.push(r.message.message_id), { kind: 'pending' as const })),
+    },
     publisher,
     logger: createLogger({ service: 'test', level: 'silent' }),
     metrics: createRouteMetrics(new Registry()),
@@ -66,20 +84,52 @@ function setup() {
   });
   // One partition's batch per call, as most tests here need; `together` hands several partitions' batches to one call.
   const handler = (recs: ConsumedRecord[], c: BatchContext) => routeHandler([{ records: recs, ctx: c }]);
-  const together = (...batches: Array<[ConsumedRecord[], BatchContext]>) => routeHandler(batches.map(([records, c]) => ({ records, ctx: c })));
+  const together = (...batches: Array<[ConsumedRecord[], BatchContext]>) =>
+    routeHandler(batches.map(([records, c]) => ({ records, ctx: c })));
   return { handler, together, delivered, published, faults, store };
 }
 
 async function conversation(): Promise<string> {
   const id = newId();
-  await new MongoConversationStore(mongo.db).create({ conversation_id: id, type: 'direct', members: ['anna', 'bobby'], created_at: new Date().toISOString(), created_by: 'user:anna' });
+  await new MongoConversationStore(mongo.db).create({
+    conversation_id: id,
+    type: 'direct',
+    members: ['anna', 'bobby'],
+    created_at: new Date().toISOString(),
+    created_by: 'user:anna',
+  });
   return id;
 }
 
-const event = (conversationId: string, id = newId()): MessageEvent => ({ message_id: id, conversation_id: conversationId, from: 'anna', to: ['bobby'], channels: ['internal'], payload: { type: 'text', text: 'hi' }, source: 'api', accepted_at: new Date().toISOString(), submitted_by: 'user:anna' });
+const event = (conversationId: string, id = newId()): MessageEvent => ({
+  message_id: id,
+  conversation_id: conversationId,
+  from: 'anna',
+  to: ['bobby'],
+  channels: ['internal'],
+  payload: { type: 'text', text: 'hi' },
+  source: 'api',
+  accepted_at: new Date().toISOString(),
+  submitted_by: 'user:anna',
+});
 const records = (events: MessageEvent[], firstOffset: number, partition = 0): ConsumedRecord[] =>
-  events.map((e, i) => ({ topic: 'hub.messages.v1', partition, offset: String(firstOffset + i), key: e.conversation_id, timestamp: Date.now(), headers: {}, traceContext: undefined as never, envelope: makeEnvelope(MESSAGE_ACCEPTED, e) }));
-const ctxOf = (partition: number): BatchContext => ({ topic: 'hub.messages.v1', partition, isRunning: () => true, heartbeat: async () => {}, highWatermark: '1000' });
+  events.map((e, i) => ({
+    topic: 'hub.messages.v1',
+    partition,
+    offset: String(firstOffset + i),
+    key: e.conversation_id,
+    timestamp: Date.now(),
+    headers: {},
+    traceContext: undefined as never,
+    envelope: makeEnvelope(MESSAGE_ACCEPTED, e),
+  }));
+const ctxOf = (partition: number): BatchContext => ({
+  topic: 'hub.messages.v1',
+  partition,
+  isRunning: () => true,
+  heartbeat: async () => {},
+  highWatermark: '1000',
+});
 const ctx = ctxOf(0);
 
 async function numbers(conversationId: string): Promise<Array<[string, number]>> {
@@ -122,7 +172,7 @@ describe('route handler retried after a failure part-way (real server)', () => {
     expect(await mongo.db.collection('sequence_slots').countDocuments({ conversation_id: c })).toBe(5);
   });
 
-  it('records that a stored message\'s sender accepted the conversation (presence privacy), once', async () => {
+  it("records that a stored message's sender accepted the conversation (presence privacy), once", async () => {
     const c = await conversation();
     const acceptances = new MongoConversationAcceptances(mongo.db);
     const reply: MessageEvent = { ...event(c), from: 'bobby', to: ['anna'], submitted_by: 'user:bobby' };
@@ -167,6 +217,9 @@ describe('route handler retried after a failure part-way (real server)', () => {
     const next = event(b);
     await together([records([event(b, onB[0]!.message_id), next], 6, 1), ctxOf(1)], [records([event(a)], 502, 0), ctxOf(0)]);
     expect(delivered).not.toContain(onB[0]!.message_id);
-    expect(await numbers(b)).toEqual([[onB[0]!.message_id, 1], [next.message_id, 2]]);
+    expect(await numbers(b)).toEqual([
+      [onB[0]!.message_id, 1],
+      [next.message_id, 2],
+    ]);
   });
 });

@@ -20,7 +20,15 @@ describe('route worker (spawned router, real stack)', () => {
   it('stores each message once, numbered 1..n in partition order, and records it pending', async () => {
     const c = await kit.createConversation(['alice', 'bob', 'carol']);
     const sent = [];
-    for (let i = 0; i < 5; i++) sent.push(await kit.produceMessage({ conversation_id: c.conversation_id, from: 'alice', to: ['bob', 'carol'], payload: { type: 'text', text: `m${i}` } }));
+    for (let i = 0; i < 5; i++)
+      sent.push(
+        await kit.produceMessage({
+          conversation_id: c.conversation_id,
+          from: 'alice',
+          to: ['bob', 'carol'],
+          payload: { type: 'text', text: `m${i}` },
+        }),
+      );
     // A redelivery and a client re-send of the same message_id.
     await kit.produceMessage({ ...sent[1]! });
     await kit.produceMessage({ ...sent[3]!, accepted_at: new Date().toISOString() });
@@ -31,7 +39,10 @@ describe('route worker (spawned router, real stack)', () => {
     expect(again.map((m) => [m.sequence_number, m.message_id])).toEqual(sent.map((m, i) => [i + 1, m.message_id]));
     expect(stored[0]).toMatchObject({ from: 'alice', to: ['bob', 'carol'], payload: { type: 'text', text: 'm0' }, source: 'api' });
     // The status writer appended one `pending` per recipient × channel.
-    await eventually(async () => (await kit.db.collection('status_events').countDocuments({ conversation_id: c.conversation_id })) === 10, { what: '10 status events', timeoutMs: 20_000 });
+    await eventually(async () => (await kit.db.collection('status_events').countDocuments({ conversation_id: c.conversation_id })) === 10, {
+      what: '10 status events',
+      timeoutMs: 20_000,
+    });
     const events = await kit.db.collection('status_events').find({ message_id: sent[0]!.message_id }).toArray();
     expect(events.map((e) => [e.recipient, e.status]).sort()).toEqual([
       ['bob', 'pending'],
@@ -43,7 +54,17 @@ describe('route worker (spawned router, real stack)', () => {
     const c = await kit.createConversation(['alice', 'bob']);
     // All on one key, so all on one partition, in this order.
     await kit.produceRaw(Topics.messages, c.conversation_id, 'not json {');
-    await kit.produceRaw(Topics.messages, c.conversation_id, JSON.stringify({ type: 'message.accepted', version: 1, id: newId(), occurred_at: new Date().toISOString(), payload: { message_id: 'not-a-uuid', conversation_id: c.conversation_id } }));
+    await kit.produceRaw(
+      Topics.messages,
+      c.conversation_id,
+      JSON.stringify({
+        type: 'message.accepted',
+        version: 1,
+        id: newId(),
+        occurred_at: new Date().toISOString(),
+        payload: { message_id: 'not-a-uuid', conversation_id: c.conversation_id },
+      }),
+    );
     const stranger = await kit.produceMessage({ conversation_id: c.conversation_id, from: 'mallory', to: ['bob'] });
     const unknown = newId();
     await kit.produceMessage({ conversation_id: unknown, from: 'alice', to: ['bob'] });
@@ -55,19 +76,33 @@ describe('route worker (spawned router, real stack)', () => {
     const dlq = await kit.records(Topics.dlq, 4);
     const letters = dlq.filter((r) => r.envelope?.type === RECORD_POISON).map((r) => r.envelope!.payload as PoisonRecord);
     const forConv = letters.filter((l) => l.key === c.conversation_id);
-    expect(forConv.map((l) => l.reason)).toEqual([expect.stringMatching(/not JSON/), expect.stringMatching(/invalid MessageEvent: message_id: must be a UUID/), expect.stringMatching(/not members of conversation .*: mallory/)]);
+    expect(forConv.map((l) => l.reason)).toEqual([
+      expect.stringMatching(/not JSON/),
+      expect.stringMatching(/invalid MessageEvent: message_id: must be a UUID/),
+      expect.stringMatching(/not members of conversation .*: mallory/),
+    ]);
     expect(forConv[0]).toMatchObject({ topic: Topics.messages, raw: 'not json {' });
     expect(forConv[2]!.message_id).toBe(stranger.message_id);
     expect(letters.find((l) => l.key === unknown)?.reason).toMatch(/does not exist/);
     // Kept for operators (GET /v1/dlq/records) as well, with the same reasons.
-    const kept = (await new MongoRejectedRecords(kit.db).list({ limit: 50 })).records.filter((r) => r.key === c.conversation_id || r.key === unknown);
-    expect(kept.map((r) => r.reason).sort()).toEqual(letters.filter((l) => l.key === c.conversation_id || l.key === unknown).map((l) => l.reason).sort());
-    expect(kept.find((r) => r.message_id === stranger.message_id)).toMatchObject({ topic: Topics.messages, id: expect.stringMatching(/^hub\.messages\.v1:\d+:\d+$/) });
+    const kept = (await new MongoRejectedRecords(kit.db).list({ limit: 50 })).records.filter(
+      (r) => r.key === c.conversation_id || r.key === unknown,
+    );
+    expect(kept.map((r) => r.reason).sort()).toEqual(
+      letters
+        .filter((l) => l.key === c.conversation_id || l.key === unknown)
+        .map((l) => l.reason)
+        .sort(),
+    );
+    expect(kept.find((r) => r.message_id === stranger.message_id)).toMatchObject({
+      topic: Topics.messages,
+      id: expect.stringMatching(/^hub\.messages\.v1:\d+:\d+$/),
+    });
     // Nothing of the refused ones was stored.
     expect(await kit.db.collection('messages').countDocuments({ _id: { $in: [stranger.message_id] } as never })).toBe(0);
   });
 
-  it('dead-letters, visibly, a message whose id is already another sender\'s, rather than dropping it as a re-send', async () => {
+  it("dead-letters, visibly, a message whose id is already another sender's, rather than dropping it as a re-send", async () => {
     const bc = await kit.createConversation(['bob', 'carol']);
     const ac = await kit.createConversation(['alice', 'carol']);
     const group = await kit.createConversation(['alice', 'bob', 'carol']);
@@ -86,10 +121,15 @@ describe('route worker (spawned router, real stack)', () => {
       [after.message_id, 'alice'],
     ]);
     const rejected = new MongoRejectedRecords(kit.db);
-    const kept = await eventually(async () => {
-      const mine = (await rejected.list({ limit: 200 })).records.filter((r) => r.message_id === bobs.message_id || r.message_id === first.message_id);
-      return mine.length >= 2 ? mine : undefined;
-    }, { what: 'both refused records kept for operators', timeoutMs: 20_000 });
+    const kept = await eventually(
+      async () => {
+        const mine = (await rejected.list({ limit: 200 })).records.filter(
+          (r) => r.message_id === bobs.message_id || r.message_id === first.message_id,
+        );
+        return mine.length >= 2 ? mine : undefined;
+      },
+      { what: 'both refused records kept for operators', timeoutMs: 20_000 },
+    );
     expect(kept.map((r) => [r.key, r.reason]).sort()).toEqual(
       [
         [ac.conversation_id, expect.stringMatching(/already used by a message of another sender or conversation.*from "alice"/)],

@@ -24,7 +24,10 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await receiver?.close();
-  await etcd?.client.delete().prefix(kit.env.ETCD_NAMESPACE!).catch(() => {});
+  await etcd?.client
+    .delete()
+    .prefix(kit.env.ETCD_NAMESPACE!)
+    .catch(() => {});
   etcd?.close();
   await kit?.cleanup();
 });
@@ -43,46 +46,62 @@ async function readiness(r: ServiceProcess): Promise<{ status: number; checks: R
 const metric = async (r: ServiceProcess, pattern: RegExp) => Number(pattern.exec(await (await fetch(`${r.url}/metrics`)).text())?.[1] ?? 0);
 
 describe('ROUTER_WORKERS (spawned routers, real stack)', () => {
-  it('a notify-only router stores nothing; with a route-only router beside it, the message is stored and its webhook called', { timeout: 120_000 }, async () => {
-    const notifier = await router('notify');
-    const ready = await readiness(notifier);
-    expect(ready.status).toBe(200);
-    // Only the notify worker and what it uses: no Redis, no other worker.
-    expect(Object.keys(ready.checks).sort()).toEqual(['etcd', 'kafka', 'mongodb', 'worker:notify']);
-    expect(notifier.output.some((l) => l.includes('"workers":["notify"]'))).toBe(true);
+  it(
+    'a notify-only router stores nothing; with a route-only router beside it, the message is stored and its webhook called',
+    { timeout: 120_000 },
+    async () => {
+      const notifier = await router('notify');
+      const ready = await readiness(notifier);
+      expect(ready.status).toBe(200);
+      // Only the notify worker and what it uses: no Redis, no other worker.
+      expect(Object.keys(ready.checks).sort()).toEqual(['etcd', 'kafka', 'mongodb', 'worker:notify']);
+      expect(notifier.output.some((l) => l.includes('"workers":["notify"]'))).toBe(true);
 
-    const repo = new WebhooksRepository(etcd, webhookSecretCodec({ NODE_ENV: 'test', WEBHOOK_SECRETS_KEY: kit.env.WEBHOOK_SECRETS_KEY }));
-    await repo.create('crm', { url: `${receiver.url}/hooks`, events: ['*'] });
-    const c = await kit.createConversation(['alice', 'bob']);
-    const sent = await kit.produceMessage({ conversation_id: c.conversation_id, from: 'alice', to: ['bob'], submitted_by: 'client:crm' });
+      const repo = new WebhooksRepository(etcd, webhookSecretCodec({ NODE_ENV: 'test', WEBHOOK_SECRETS_KEY: kit.env.WEBHOOK_SECRETS_KEY }));
+      await repo.create('crm', { url: `${receiver.url}/hooks`, events: ['*'] });
+      const c = await kit.createConversation(['alice', 'bob']);
+      const sent = await kit.produceMessage({ conversation_id: c.conversation_id, from: 'alice', to: ['bob'], submitted_by: 'client:crm' });
 
-    // Nobody routes it yet: the notify-only process does not store messages.
-    await new Promise((r) => setTimeout(r, 4_000));
-    expect(await kit.stored(c.conversation_id)).toHaveLength(0);
-    expect(receiver.calls).toHaveLength(0);
+      // Nobody routes it yet: the notify-only process does not store messages.
+      await new Promise((r) => setTimeout(r, 4_000));
+      expect(await kit.stored(c.conversation_id)).toHaveLength(0);
+      expect(receiver.calls).toHaveLength(0);
 
-    const routing = await router('route');
-    const routeReady = await readiness(routing);
-    expect(routeReady.status).toBe(200);
-    expect(Object.keys(routeReady.checks).sort()).toEqual(['etcd', 'kafka', 'mongodb', 'redis', 's3', 'worker:route']);
+      const routing = await router('route');
+      const routeReady = await readiness(routing);
+      expect(routeReady.status).toBe(200);
+      expect(Object.keys(routeReady.checks).sort()).toEqual(['etcd', 'kafka', 'mongodb', 'redis', 's3', 'worker:route']);
 
-    const [stored] = await kit.waitStored(c.conversation_id, 1);
-    expect(stored).toMatchObject({ message_id: sent.message_id, sequence_number: 1 });
-    // bob has no live session: `pending`, published by the route process, called out by the notify process.
-    const call = await eventually(() => receiver.calls.find((k) => (JSON.parse(k.body) as { data: { message_id: string } }).data.message_id === sent.message_id), { what: 'the webhook call', timeoutMs: 30_000 });
-    expect(JSON.parse(call.body)).toMatchObject({ type: 'message.pending', data: { message_id: sent.message_id, recipient: 'bob', channel: 'internal', status: 'pending' } });
-    // Counted once the call's outcome is recorded, a moment after the receiver answered.
-    await eventually(async () => (await metric(notifier, /^webhook_attempts_total\{[^}]*outcome="delivered"[^}]*\} (\d+)/m)) === 1, { what: 'the notify router to count its call' });
-    expect(await metric(routing, /^webhook_attempts_total\{[^}]*\} (\d+)/m)).toBe(0);
-    expect(await metric(routing, /^hub_messages_persisted_total(?:\{[^}]*\})? (\d+)/m)).toBe(1);
-    expect(await metric(notifier, /^hub_messages_persisted_total(?:\{[^}]*\})? (\d+)/m)).toBe(0);
-    // Neither process runs the status writer: the status history stays empty.
-    expect(await kit.db.collection('status_events').countDocuments({})).toBe(0);
-  });
+      const [stored] = await kit.waitStored(c.conversation_id, 1);
+      expect(stored).toMatchObject({ message_id: sent.message_id, sequence_number: 1 });
+      // bob has no live session: `pending`, published by the route process, called out by the notify process.
+      const call = await eventually(
+        () => receiver.calls.find((k) => (JSON.parse(k.body) as { data: { message_id: string } }).data.message_id === sent.message_id),
+        { what: 'the webhook call', timeoutMs: 30_000 },
+      );
+      expect(JSON.parse(call.body)).toMatchObject({
+        type: 'message.pending',
+        data: { message_id: sent.message_id, recipient: 'bob', channel: 'internal', status: 'pending' },
+      });
+      // Counted once the call's outcome is recorded, a moment after the receiver answered.
+      await eventually(async () => (await metric(notifier, /^webhook_attempts_total\{[^}]*outcome="delivered"[^}]*\} (\d+)/m)) === 1, {
+        what: 'the notify router to count its call',
+      });
+      expect(await metric(routing, /^webhook_attempts_total\{[^}]*\} (\d+)/m)).toBe(0);
+      expect(await metric(routing, /^hub_messages_persisted_total(?:\{[^}]*\})? (\d+)/m)).toBe(1);
+      expect(await metric(notifier, /^hub_messages_persisted_total(?:\{[^}]*\})? (\d+)/m)).toBe(0);
+      // Neither process runs the status writer: the status history stays empty.
+      expect(await kit.db.collection('status_events').countDocuments({})).toBe(0);
+    },
+  );
 
   it('an unknown worker name stops the router at boot with exit code 78, naming it and the valid names', { timeout: 60_000 }, async () => {
-    const err = await spawnService('router', { ...kit.env, ROUTER_WORKERS: 'route,notfy' }, { timeoutMs: 30_000 }).catch((e: Error) => e.message);
+    const err = await spawnService('router', { ...kit.env, ROUTER_WORKERS: 'route,notfy' }, { timeoutMs: 30_000 }).catch(
+      (e: Error) => e.message,
+    );
     expect(err).toMatch(/exited with 78/);
-    expect(err).toContain('ROUTER_WORKERS is invalid ("route,notfy"): unknown worker "notfy"; valid names: route, retry, sweep, status, notify');
+    expect(err).toContain(
+      'ROUTER_WORKERS is invalid ("route,notfy"): unknown worker "notfy"; valid names: route, retry, sweep, status, notify',
+    );
   });
 });

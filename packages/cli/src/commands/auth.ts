@@ -7,7 +7,9 @@ import { readSecret } from '../prompt.js';
 export function registerAuth(program: Command, ctx: () => Context): void {
   program
     .command('login')
-    .description('log in and keep the session in the config file: an API client (--client-id, secret from --client-secret, HUB_CLIENT_SECRET or stdin) or a user (--username, password from --password, HUB_PASSWORD or stdin)')
+    .description(
+      'log in and keep the session in the config file: an API client (--client-id, secret from --client-secret, HUB_CLIENT_SECRET or stdin) or a user (--username, password from --password, HUB_PASSWORD or stdin)',
+    )
     .option('--client-id <id>', 'API client id (client_credentials)')
     .option('--client-secret <secret>', 'API client secret (prefer HUB_CLIENT_SECRET or stdin: arguments are visible to other local users)')
     .option('-u, --username <name>', 'user name (password grant)')
@@ -31,11 +33,15 @@ export function registerAuth(program: Command, ctx: () => Context): void {
         }
       } catch (err) {
         // The token endpoint refuses bad credentials with 400 invalid_grant or 401 invalid_client: both are an authentication failure.
-        if (err instanceof HubProblemError && (err.status === 400 || err.status === 401)) throw Object.assign(err, { exitCode: ExitCode.auth });
+        if (err instanceof HubProblemError && (err.status === 400 || err.status === 401))
+          throw Object.assign(err, { exitCode: ExitCode.auth });
         throw err;
       }
       const me = await hub.me();
-      c.out.result({ base_url: baseUrl, principal: me, config_file: c.configFile }, () => `logged in to ${baseUrl} as ${describePrincipal(me)} (session kept in ${c.configFile})`);
+      c.out.result(
+        { base_url: baseUrl, principal: me, config_file: c.configFile },
+        () => `logged in to ${baseUrl} as ${describePrincipal(me)} (session kept in ${c.configFile})`,
+      );
     });
 
   program

@@ -16,9 +16,22 @@ export function registerConversations(program: Command, ctx: () => Context): voi
     .action(async (o: { username?: string; limit?: number; cursor?: string }) => {
       const c = ctx();
       const hub = await c.client();
-      const page = unwrap(await hub.api.GET('/v1/conversations', { params: { query: { ...(o.username ? { username: o.username } : {}), ...(o.limit ? { limit: o.limit } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) } } }));
+      const page = unwrap(
+        await hub.api.GET('/v1/conversations', {
+          params: {
+            query: {
+              ...(o.username ? { username: o.username } : {}),
+              ...(o.limit ? { limit: o.limit } : {}),
+              ...(o.cursor ? { cursor: o.cursor } : {}),
+            },
+          },
+        }),
+      );
       c.out.result(page, () => [
-        ...table(['ID', 'TYPE', 'NAME', 'MEMBERS', 'CREATED'], page.conversations.map((x) => [x.conversation_id, x.type, x.name, x.members.join(','), x.created_at])),
+        ...table(
+          ['ID', 'TYPE', 'NAME', 'MEMBERS', 'CREATED'],
+          page.conversations.map((x) => [x.conversation_id, x.type, x.name, x.members.join(','), x.created_at]),
+        ),
         ...(page.next_cursor ? [`(more: --cursor ${page.next_cursor})`] : []),
       ]);
     });

@@ -26,7 +26,12 @@ export function registerFiles(program: Command, ctx: () => Context): void {
       if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
       const hub = await c.client();
       const bar = new ProgressBar('upload');
-      const file = await uploadFile(hub, path, { onProgress: bar.onUpload, ...(o.conversation ? { conversationId: o.conversation } : {}), ...(o.contentType ? { contentType: o.contentType } : {}), ...(o.name ? { filename: o.name } : {}) });
+      const file = await uploadFile(hub, path, {
+        onProgress: bar.onUpload,
+        ...(o.conversation ? { conversationId: o.conversation } : {}),
+        ...(o.contentType ? { contentType: o.contentType } : {}),
+        ...(o.name ? { filename: o.name } : {}),
+      });
       bar.done();
       c.out.result(file, () => `${file.file_id}  ${file.filename}  ${file.size} bytes  sha256 ${file.sha256}`);
     });
@@ -46,7 +51,12 @@ export function registerFiles(program: Command, ctx: () => Context): void {
 }
 
 /** Streams the file to a temporary name next to the target, hashing on the way; renamed only when size and SHA-256 match. */
-export async function download(hub: HubClient, fileId: string, output: string | undefined, force: boolean): Promise<{ file_id: string; path: string; size: number; sha256: string }> {
+export async function download(
+  hub: HubClient,
+  fileId: string,
+  output: string | undefined,
+  force: boolean,
+): Promise<{ file_id: string; path: string; size: number; sha256: string }> {
   const meta = unwrap(await hub.api.GET('/v1/files/{file_id}', { params: { path: { file_id: fileId } } }));
   if (!meta.download) throw new UsageError(`file ${fileId} is ${meta.status}, not downloadable`, 2);
   // The recorded name comes from whoever uploaded it: keep only its last path segment.
@@ -75,7 +85,11 @@ export async function download(hub: HubClient, fileId: string, output: string | 
     await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), count, createWriteStream(tmp, { mode: 0o600 }));
     bar.done();
     const sha256 = hash.digest('hex');
-    if (got !== meta.size || sha256 !== meta.sha256) throw new UsageError(`the download does not match the file: ${got} bytes, sha256 ${sha256}; expected ${meta.size} bytes, sha256 ${meta.sha256}`, 3);
+    if (got !== meta.size || sha256 !== meta.sha256)
+      throw new UsageError(
+        `the download does not match the file: ${got} bytes, sha256 ${sha256}; expected ${meta.size} bytes, sha256 ${meta.sha256}`,
+        3,
+      );
     await rename(tmp, path);
     return { file_id: fileId, path, size: got, sha256 };
   } finally {

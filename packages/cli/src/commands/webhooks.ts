@@ -16,8 +16,15 @@ export function registerWebhooks(program: Command, ctx: () => Context): void {
     .action(async (url: string, o: { events: string[]; description?: string }) => {
       const c = ctx();
       const hub = await c.client();
-      const created = unwrap(await hub.api.POST('/v1/webhooks', { body: { url, events: o.events as never, ...(o.description ? { description: o.description } : {}) } }));
-      c.out.result(created, () => [`${created.webhook_id}  ${created.url}  events: ${created.events.join(',')}`, `secret: ${created.secret}   (shown only now: keep it to verify calls)`]);
+      const created = unwrap(
+        await hub.api.POST('/v1/webhooks', {
+          body: { url, events: o.events as never, ...(o.description ? { description: o.description } : {}) },
+        }),
+      );
+      c.out.result(created, () => [
+        `${created.webhook_id}  ${created.url}  events: ${created.events.join(',')}`,
+        `secret: ${created.secret}   (shown only now: keep it to verify calls)`,
+      ]);
     });
 
   hooks
@@ -26,7 +33,12 @@ export function registerWebhooks(program: Command, ctx: () => Context): void {
     .action(async () => {
       const c = ctx();
       const { webhooks } = unwrap(await (await c.client()).api.GET('/v1/webhooks'));
-      c.out.result({ webhooks }, () => table(['ID', 'URL', 'EVENTS', 'ACTIVE', 'FAILING SINCE'], webhooks.map((w) => [w.webhook_id, w.url, w.events.join(','), w.active ? 'yes' : 'no', w.failing_since])));
+      c.out.result({ webhooks }, () =>
+        table(
+          ['ID', 'URL', 'EVENTS', 'ACTIVE', 'FAILING SINCE'],
+          webhooks.map((w) => [w.webhook_id, w.url, w.events.join(','), w.active ? 'yes' : 'no', w.failing_since]),
+        ),
+      );
     });
 
   hooks
@@ -39,10 +51,25 @@ export function registerWebhooks(program: Command, ctx: () => Context): void {
     .action(async (id: string, o: { state?: string; limit?: number; cursor?: string }) => {
       const c = ctx();
       const hub = await c.client();
-      const query = { ...(o.state ? { state: o.state as 'pending' } : {}), ...(o.limit ? { limit: o.limit } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) };
+      const query = {
+        ...(o.state ? { state: o.state as 'pending' } : {}),
+        ...(o.limit ? { limit: o.limit } : {}),
+        ...(o.cursor ? { cursor: o.cursor } : {}),
+      };
       const page = unwrap(await hub.api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id }, query } }));
       c.out.result(page, () => [
-        ...table(['DELIVERY', 'EVENT', 'STATE', 'ATTEMPTS', 'LAST STATUS', 'CREATED', 'LAST ERROR'], page.deliveries.map((d) => [d.delivery_id, d.event_type, d.state, d.attempt_count, d.last_status_code, d.created_at, d.last_error])),
+        ...table(
+          ['DELIVERY', 'EVENT', 'STATE', 'ATTEMPTS', 'LAST STATUS', 'CREATED', 'LAST ERROR'],
+          page.deliveries.map((d) => [
+            d.delivery_id,
+            d.event_type,
+            d.state,
+            d.attempt_count,
+            d.last_status_code,
+            d.created_at,
+            d.last_error,
+          ]),
+        ),
         ...(page.next_cursor ? [`(more: --cursor ${page.next_cursor})`] : []),
       ]);
     });
@@ -55,7 +82,17 @@ export function registerWebhooks(program: Command, ctx: () => Context): void {
     .action(async (id: string, o: { grace?: number }) => {
       const c = ctx();
       const hub = await c.client();
-      const rotated = unwrap(await hub.api.POST('/v1/webhooks/{id}/rotate-secret', { params: { path: { id } }, body: o.grace !== undefined ? { grace_period_s: o.grace } : {} }));
-      c.out.result(rotated, () => [`new secret: ${rotated.secret}`, rotated.previous_secret_expires_at ? `the previous secret also signs until ${rotated.previous_secret_expires_at}` : 'the previous secret is retired']);
+      const rotated = unwrap(
+        await hub.api.POST('/v1/webhooks/{id}/rotate-secret', {
+          params: { path: { id } },
+          body: o.grace !== undefined ? { grace_period_s: o.grace } : {},
+        }),
+      );
+      c.out.result(rotated, () => [
+        `new secret: ${rotated.secret}`,
+        rotated.previous_secret_expires_at
+          ? `the previous secret also signs until ${rotated.previous_secret_expires_at}`
+          : 'the previous secret is retired',
+      ]);
     });
 }

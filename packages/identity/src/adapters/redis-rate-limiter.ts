@@ -40,7 +40,12 @@ export class RedisRateLimiter implements RateLimiter {
       throw new TransientError(`rate limiter store unavailable: ${(err as Error).message}`, 1_000, { cause: err });
     }
     if (!res) return { allowed: true, limit, remaining: limit, resetMs: this.s.windowSeconds * 1000 };
-    return { allowed: res.consumedPoints < limit, limit, remaining: Math.max(0, limit - res.consumedPoints), resetMs: Math.max(0, res.msBeforeNext) };
+    return {
+      allowed: res.consumedPoints < limit,
+      limit,
+      remaining: Math.max(0, limit - res.consumedPoints),
+      resetMs: Math.max(0, res.msBeforeNext),
+    };
   }
 
   async reset(key: string): Promise<void> {
@@ -55,7 +60,13 @@ export class RedisRateLimiter implements RateLimiter {
     let l = this.byLimit.get(limit);
     if (!l) {
       // keyPrefix is per family, not per limit: a client whose override changes keeps its current window.
-      l = new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `rl:${this.s.name}`, points: limit, duration: this.s.windowSeconds, rejectIfRedisNotReady: true });
+      l = new RateLimiterRedis({
+        storeClient: this.redis,
+        keyPrefix: `rl:${this.s.name}`,
+        points: limit,
+        duration: this.s.windowSeconds,
+        rejectIfRedisNotReady: true,
+      });
       this.byLimit.set(limit, l);
     }
     return l;

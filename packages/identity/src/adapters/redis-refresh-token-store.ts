@@ -20,7 +20,11 @@ export class RedisRefreshTokenStore implements RefreshTokenStore {
 
   async save(tokenHash: string, record: RefreshTokenRecord, ttlMs: number): Promise<void> {
     const key = `refresh:${tokenHash}`;
-    await this.redis.multi().hset(key, { family: record.family, username: record.username, scope: record.scope, used: '0' }).pexpire(key, ttlMs).exec();
+    await this.redis
+      .multi()
+      .hset(key, { family: record.family, username: record.username, scope: record.scope, used: '0' })
+      .pexpire(key, ttlMs)
+      .exec();
   }
 
   async use(tokenHash: string): Promise<RefreshTokenUse> {

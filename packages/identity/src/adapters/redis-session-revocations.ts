@@ -37,7 +37,11 @@ export class RedisSessionRevocations implements RevocableSessions {
  * (Infra.redisSub); `keyPrefix` is the REDIS_KEY_PREFIX of the writers.
  * Returns a function that unsubscribes.
  */
-export async function subscribeRevocations(redisSub: Redis, onRevoked: (sessionId: string) => void, keyPrefix = 'hub:'): Promise<() => Promise<void>> {
+export async function subscribeRevocations(
+  redisSub: Redis,
+  onRevoked: (sessionId: string) => void,
+  keyPrefix = 'hub:',
+): Promise<() => Promise<void>> {
   const channel = revocationsChannel(keyPrefix);
   const listener = (ch: string, message: string) => {
     if (ch === channel) onRevoked(message);

@@ -6,7 +6,8 @@ export interface RefreshTokenRecord {
   scope: string;
 }
 
-export type RefreshTokenUse = { state: 'fresh'; record: RefreshTokenRecord } | { state: 'reused'; record: RefreshTokenRecord } | { state: 'unknown' };
+export type RefreshTokenUse =
+  { state: 'fresh'; record: RefreshTokenRecord } | { state: 'reused'; record: RefreshTokenRecord } | { state: 'unknown' };
 
 /**
  * Port: refresh tokens, stored by digest with a TTL. `use` marks a token

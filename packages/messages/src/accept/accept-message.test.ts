@@ -5,8 +5,20 @@ import { InMemoryMessageIdClaims, type MessageIdClaims } from '../ports/message-
 import { MessageAccept } from './accept-message';
 
 // The accept path's id decisions over in-memory ports; the real wiring (Redis claims, Kafka, the router) is proven by services/presence/test/message-ids.int.test.ts.
-const convAC: Conversation = { conversation_id: '0190a0a0-0000-7000-8000-00000000000a', type: 'direct', members: ['alice', 'carol'], created_at: '2026-01-01T00:00:00Z', created_by: 'user:alice' };
-const convBC: Conversation = { conversation_id: '0190a0a0-0000-7000-8000-00000000000b', type: 'direct', members: ['bob', 'carol'], created_at: '2026-01-01T00:00:00Z', created_by: 'user:bob' };
+const convAC: Conversation = {
+  conversation_id: '0190a0a0-0000-7000-8000-00000000000a',
+  type: 'direct',
+  members: ['alice', 'carol'],
+  created_at: '2026-01-01T00:00:00Z',
+  created_by: 'user:alice',
+};
+const convBC: Conversation = {
+  conversation_id: '0190a0a0-0000-7000-8000-00000000000b',
+  type: 'direct',
+  members: ['bob', 'carol'],
+  created_at: '2026-01-01T00:00:00Z',
+  created_by: 'user:bob',
+};
 const id = '0190a0a0-0000-7000-8000-0000000000ff';
 const user = (subject: string): Principal => ({ kind: 'user', subject, sessionId: 's', scopes: ['messages:send'] });
 
@@ -24,7 +36,8 @@ class StoredMessages {
   storeAll(published: OutgoingEvent[]): void {
     for (const e of published) {
       const m = e.envelope.payload as MessageEvent;
-      if (!this.byId.has(m.message_id)) this.byId.set(m.message_id, { ...m, sequence_number: this.byId.size + 1, stored_at: m.accepted_at });
+      if (!this.byId.has(m.message_id))
+        this.byId.set(m.message_id, { ...m, sequence_number: this.byId.size + 1, stored_at: m.accepted_at });
     }
   }
 }
@@ -33,7 +46,10 @@ function setup(claims: MessageIdClaims = new InMemoryMessageIdClaims(), messages
   const published: OutgoingEvent[] = [];
   const accept = new MessageAccept({
     conversations: { get: (cid) => Promise.resolve([convAC, convBC].find((c) => c.conversation_id === cid)) },
-    publisher: { publish: (e) => Promise.resolve(void published.push(e)), publishMany: (es) => Promise.resolve(void published.push(...es)) },
+    publisher: {
+      publish: (e) => Promise.resolve(void published.push(e)),
+      publishMany: (es) => Promise.resolve(void published.push(...es)),
+    },
     claims,
     messages,
     registry: new Registry(),
@@ -42,7 +58,12 @@ function setup(claims: MessageIdClaims = new InMemoryMessageIdClaims(), messages
   const send = (from: string, conv: Conversation, text: string, extra: { message_id?: string; idempotencyKey?: string } = {}) =>
     accept.accept({
       origin: { kind: 'principal', principal: user(from) },
-      request: SendMessageRequestSchema.parse({ ...(extra.message_id ? { message_id: extra.message_id } : {}), conversation_id: conv.conversation_id, from, payload: { type: 'text', text } }),
+      request: SendMessageRequestSchema.parse({
+        ...(extra.message_id ? { message_id: extra.message_id } : {}),
+        conversation_id: conv.conversation_id,
+        from,
+        payload: { type: 'text', text },
+      }),
       source: 'api',
       ...(extra.idempotencyKey ? { idempotencyKey: extra.idempotencyKey } : {}),
     });
@@ -50,7 +71,10 @@ function setup(claims: MessageIdClaims = new InMemoryMessageIdClaims(), messages
 }
 
 async function problemOf(p: Promise<unknown>): Promise<ProblemError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ProblemError);
   return err as ProblemError;
 }
@@ -65,20 +89,26 @@ describe('MessageAccept and client-chosen ids', () => {
     expect(published).toHaveLength(1);
   });
 
-  it('accepts the same caller\'s repeat with the same id, and refuses a different body under it with 422', async () => {
+  it("accepts the same caller's repeat with the same id, and refuses a different body under it with 422", async () => {
     const { send, published } = setup();
     expect((await send('alice', convAC, 'hi', { message_id: id })).message_id).toBe(id);
     expect((await send('alice', convAC, 'hi', { message_id: id })).message_id).toBe(id);
     const p = await problemOf(send('alice', convAC, 'changed', { message_id: id }));
     expect(p.status).toBe(422);
     expect(p.options.errors).toEqual([expect.objectContaining({ field: 'message_id' })]);
-    const k = await problemOf((await send('alice', convAC, 'keyed', { idempotencyKey: 'k-1' }), send('alice', convAC, 'keyed differently', { idempotencyKey: 'k-1' })));
+    const k = await problemOf(
+      (await send('alice', convAC, 'keyed', { idempotencyKey: 'k-1' }),
+      send('alice', convAC, 'keyed differently', { idempotencyKey: 'k-1' })),
+    );
     expect(k.options.errors).toEqual([expect.objectContaining({ field: 'header.Idempotency-Key' })]);
     expect(published).toHaveLength(3);
   });
 
   it('answers 503 with Retry-After, publishing nothing, when the claim store is unavailable; server-made ids need no claim', async () => {
-    const down: MessageIdClaims = { claim: () => Promise.reject(new Error('connection refused')), hold: () => Promise.reject(new Error('connection refused')) };
+    const down: MessageIdClaims = {
+      claim: () => Promise.reject(new Error('connection refused')),
+      hold: () => Promise.reject(new Error('connection refused')),
+    };
     const { send, published } = setup(down);
     const p = await problemOf(send('alice', convAC, 'hi', { message_id: id }));
     expect(p.status).toBe(503);
@@ -110,10 +140,14 @@ describe('MessageAccept and client-chosen ids', () => {
     expect((await problemOf(send('bob', convBC, 'bob changed', { message_id: id }))).status).toBe(422);
     // The changed body did not take the claim over: the original still repeats.
     expect(await send('bob', convBC, 'bob first', { message_id: id })).toMatchObject({ message_id: id });
-    expect(published.map((e) => (e.envelope.payload as MessageEvent).payload)).toEqual([{ type: 'text', text: 'bob first' }, { type: 'text', text: 'bob first' }, { type: 'text', text: 'bob first' }]);
+    expect(published.map((e) => (e.envelope.payload as MessageEvent).payload)).toEqual([
+      { type: 'text', text: 'bob first' },
+      { type: 'text', text: 'bob first' },
+      { type: 'text', text: 'bob first' },
+    ]);
   });
 
-  it('the owner\'s retry is not refused by another caller\'s new claim standing over its expired one', async () => {
+  it("the owner's retry is not refused by another caller's new claim standing over its expired one", async () => {
     const claims = new InMemoryMessageIdClaims();
     const { send, published, messages } = setup(claims);
     await send('bob', convBC, 'bob first', { message_id: id });

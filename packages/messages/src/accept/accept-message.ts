@@ -1,7 +1,33 @@
 import { trace, type Span } from '@opentelemetry/api';
-import { fileUnusableReason, MESSAGE_ACCEPTED, makeEnvelope, newId, randomHex, Topics, principalRef, type FileCatalog, type FileInfo, type MessageEvent, type MessageSource, type Principal, type SendMessageRequest, type StoredMessage } from '@hub/domain';
+import {
+  fileUnusableReason,
+  MESSAGE_ACCEPTED,
+  makeEnvelope,
+  newId,
+  randomHex,
+  Topics,
+  principalRef,
+  type FileCatalog,
+  type FileInfo,
+  type MessageEvent,
+  type MessageSource,
+  type Principal,
+  type SendMessageRequest,
+  type StoredMessage,
+} from '@hub/domain';
 import { maySendAs, sendAsRefusal } from '@hub/identity';
-import { Counter, Histogram, inSpan, LATENCY_BUCKETS, ProblemError, PublishUnavailableError, SpanAttr, type EventPublisher, type FieldError, type Registry } from '@hub/platform';
+import {
+  Counter,
+  Histogram,
+  inSpan,
+  LATENCY_BUCKETS,
+  ProblemError,
+  PublishUnavailableError,
+  SpanAttr,
+  type EventPublisher,
+  type FieldError,
+  type Registry,
+} from '@hub/platform';
 import type { ClaimOutcome, MessageIdClaims } from '../ports/message-id-claims';
 import type { MessageReader } from '../ports/message-store';
 import type { ConversationLookup } from './conversation-lookup';
@@ -75,14 +101,31 @@ export class MessageAccept {
 
   constructor(private readonly d: MessageAcceptDeps) {
     this.now = d.now ?? (() => new Date());
-    this.accepted = new Counter({ name: 'hub_messages_accepted_total', help: 'Messages acknowledged by the event log (202), by source', labelNames: ['source'], registers: [d.registry] });
-    this.refused = new Counter({ name: 'hub_messages_refused_total', help: 'Messages refused on accept, by reason', labelNames: ['reason'], registers: [d.registry] });
-    this.publishLatency = new Histogram({ name: 'hub_message_accept_publish_seconds', help: 'Time from handing a message to the producer to the broker acknowledgement', buckets: LATENCY_BUCKETS, registers: [d.registry] });
+    this.accepted = new Counter({
+      name: 'hub_messages_accepted_total',
+      help: 'Messages acknowledged by the event log (202), by source',
+      labelNames: ['source'],
+      registers: [d.registry],
+    });
+    this.refused = new Counter({
+      name: 'hub_messages_refused_total',
+      help: 'Messages refused on accept, by reason',
+      labelNames: ['reason'],
+      registers: [d.registry],
+    });
+    this.publishLatency = new Histogram({
+      name: 'hub_message_accept_publish_seconds',
+      help: 'Time from handing a message to the producer to the broker acknowledgement',
+      buckets: LATENCY_BUCKETS,
+      registers: [d.registry],
+    });
   }
 
   /** One `accept message` span (child of the HTTP request's, or a root for a WebSocket send): the trace every hop of the message joins. */
   accept(input: AcceptInput): Promise<AcceptResult> {
-    return inSpan('accept message', { 'hub.source': input.source, [SpanAttr.conversationId]: input.request.conversation_id }, (span) => this.acceptIn(input, span));
+    return inSpan('accept message', { 'hub.source': input.source, [SpanAttr.conversationId]: input.request.conversation_id }, (span) =>
+      this.acceptIn(input, span),
+    );
   }
 
   private async acceptIn(input: AcceptInput, span: Span): Promise<AcceptResult> {
@@ -94,7 +137,8 @@ export class MessageAccept {
     const conversation = await this.d.conversations.get(req.conversation_id);
     if (!conversation) throw this.refuse('not_found', 'unknown_conversation', `conversation ${req.conversation_id} does not exist`);
     const members = new Set(conversation.members);
-    if (!members.has(req.from)) throw this.refuse('forbidden', 'sender_not_member', `"${req.from}" is not a member of conversation ${req.conversation_id}`);
+    if (!members.has(req.from))
+      throw this.refuse('forbidden', 'sender_not_member', `"${req.from}" is not a member of conversation ${req.conversation_id}`);
 
     const to = req.to ?? conversation.members.filter((m) => m !== req.from);
     const errors: FieldError[] = [];
@@ -110,7 +154,8 @@ export class MessageAccept {
     let file: FileInfo | undefined;
     if (req.payload.type === 'file') file = await this.resolveFile(req.payload.file_id, req.conversation_id);
 
-    const clientChosen = req.message_id ?? (input.idempotencyKey !== undefined ? messageIdFromIdempotencyKey(input.idempotencyKey, submittedBy) : undefined);
+    const clientChosen =
+      req.message_id ?? (input.idempotencyKey !== undefined ? messageIdFromIdempotencyKey(input.idempotencyKey, submittedBy) : undefined);
     // A server-made UUIDv7 is nobody else's; only ids a client chose are claimed.
     if (clientChosen !== undefined) await this.claim(clientChosen, submittedBy, req, input);
     const messageId = clientChosen ?? newId();
@@ -134,13 +179,22 @@ export class MessageAccept {
 
     const started = performance.now();
     try {
-      await this.d.publisher.publish({ topic: Topics.messages, key: req.conversation_id, envelope: makeEnvelope(MESSAGE_ACCEPTED, event), messageId });
+      await this.d.publisher.publish({
+        topic: Topics.messages,
+        key: req.conversation_id,
+        envelope: makeEnvelope(MESSAGE_ACCEPTED, event),
+        messageId,
+      });
     } catch (err) {
       if (err instanceof PublishUnavailableError) {
         this.refused.inc({ reason: 'unavailable' });
-        throw new ProblemError('unavailable', 'the message log did not acknowledge the message; it was not accepted, send it again (the same message_id or Idempotency-Key is safe to repeat)', {
-          headers: { 'Retry-After': String(this.d.retryAfterS) },
-        });
+        throw new ProblemError(
+          'unavailable',
+          'the message log did not acknowledge the message; it was not accepted, send it again (the same message_id or Idempotency-Key is safe to repeat)',
+          {
+            headers: { 'Retry-After': String(this.d.retryAfterS) },
+          },
+        );
       }
       throw err;
     }
@@ -184,9 +238,13 @@ export class MessageAccept {
       outcome = await this.d.claims.claim(messageId, { caller, fingerprint: requestFingerprint(req) });
     } catch {
       this.refused.inc({ reason: 'claims_unavailable' });
-      throw new ProblemError('unavailable', `could not check that ${field} is yours (the claim store is unavailable); the message was not accepted, send it again`, {
-        headers: { 'Retry-After': String(this.d.retryAfterS) },
-      });
+      throw new ProblemError(
+        'unavailable',
+        `could not check that ${field} is yours (the claim store is unavailable); the message was not accepted, send it again`,
+        {
+          headers: { 'Retry-After': String(this.d.retryAfterS) },
+        },
+      );
     }
     if (outcome === 'taken_stored') throw this.taken(field);
     if (outcome === 'mismatch') throw this.reused(field);
@@ -198,9 +256,13 @@ export class MessageAccept {
       // The claim stays as it was: this caller's retry is a `repeat` (or
       // `taken`) and reads the store again. Nothing was published.
       this.refused.inc({ reason: 'message_store_unavailable' });
-      throw new ProblemError('unavailable', `could not check that ${field} is not already used (the message store is unavailable); the message was not accepted, send it again`, {
-        headers: { 'Retry-After': String(this.d.retryAfterS) },
-      });
+      throw new ProblemError(
+        'unavailable',
+        `could not check that ${field} is not already used (the message store is unavailable); the message was not accepted, send it again`,
+        {
+          headers: { 'Retry-After': String(this.d.retryAfterS) },
+        },
+      );
     }
     switch (storedIdVerdict(stored, caller, req)) {
       case 'free':
@@ -235,25 +297,42 @@ export class MessageAccept {
 
   private taken(field: string): ProblemError {
     this.refused.inc({ reason: 'message_id_taken' });
-    return new ProblemError('conflict', `${field}: another sender already used this id; choose a new one`, { errors: [{ field, message: 'already used by another sender' }] });
+    return new ProblemError('conflict', `${field}: another sender already used this id; choose a new one`, {
+      errors: [{ field, message: 'already used by another sender' }],
+    });
   }
 
   private reused(field: string): ProblemError {
     this.refused.inc({ reason: 'message_id_reused' });
-    return new ProblemError('unprocessable', `${field}: you already sent a different message with this id; a retry must repeat the original request, a new message needs a new id`, {
-      errors: [{ field, message: 'already used for a different message' }],
-    });
+    return new ProblemError(
+      'unprocessable',
+      `${field}: you already sent a different message with this id; a retry must repeat the original request, a new message needs a new id`,
+      {
+        errors: [{ field, message: 'already used for a different message' }],
+      },
+    );
   }
 
   private async resolveFile(fileId: string, conversationId: string): Promise<FileInfo> {
-    if (!this.d.files) throw this.refuse('validation_failed', 'file', 'payload.type: file messages are not available on this server', [{ field: 'payload.type', message: 'file messages are not available on this server' }]);
+    if (!this.d.files)
+      throw this.refuse('validation_failed', 'file', 'payload.type: file messages are not available on this server', [
+        { field: 'payload.type', message: 'file messages are not available on this server' },
+      ]);
     const view = await this.d.files.getFile(fileId);
     const why = fileUnusableReason(view, conversationId);
-    if (why || !view) throw this.refuse('validation_failed', 'file', `payload.file_id: ${why}`, [{ field: 'payload.file_id', message: why ?? 'no such file' }]);
+    if (why || !view)
+      throw this.refuse('validation_failed', 'file', `payload.file_id: ${why}`, [
+        { field: 'payload.file_id', message: why ?? 'no such file' },
+      ]);
     return { file_id: view.file_id, filename: view.filename, size: view.size, content_type: view.content_type, sha256: view.sha256 };
   }
 
-  private refuse(code: 'forbidden' | 'not_found' | 'validation_failed', reason: string, detail: string, errors?: FieldError[]): ProblemError {
+  private refuse(
+    code: 'forbidden' | 'not_found' | 'validation_failed',
+    reason: string,
+    detail: string,
+    errors?: FieldError[],
+  ): ProblemError {
     this.refused.inc({ reason });
     return new ProblemError(code, detail, errors ? { errors } : {});
   }

@@ -16,7 +16,9 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export function messageIdFromIdempotencyKey(key: string, caller: string): string {
   const k = key.trim();
   if (!KEY_PATTERN.test(k)) {
-    throw new ProblemError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters', { errors: [{ field: 'header.Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }] });
+    throw new ProblemError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters', {
+      errors: [{ field: 'header.Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }],
+    });
   }
   if (isUuid(k)) return k.toLowerCase();
   return nameBasedId(IDEMPOTENCY_KEY_NAMESPACE, `${caller}\n${k}`);

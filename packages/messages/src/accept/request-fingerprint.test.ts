@@ -7,7 +7,12 @@ const parse = (body: unknown) => SendMessageRequestSchema.parse(body);
 
 describe('requestFingerprint', () => {
   it('is the same for the same request, whatever its key order, message_id or defaults spelled out', () => {
-    const a = parse({ message_id: '0190a0a0-0000-7000-8000-00000000000a', conversation_id: conv, from: 'alice', payload: { type: 'text', text: 'hi' } });
+    const a = parse({
+      message_id: '0190a0a0-0000-7000-8000-00000000000a',
+      conversation_id: conv,
+      from: 'alice',
+      payload: { type: 'text', text: 'hi' },
+    });
     const b = parse({ payload: { text: 'hi', type: 'text' }, from: 'alice', conversation_id: conv, channels: ['internal'] });
     expect(requestFingerprint(a)).toBe(requestFingerprint(b));
   });

@@ -18,7 +18,8 @@ const stored: StoredMessage = {
   sequence_number: 4,
   stored_at: '2026-12-01T00:00:01.000Z',
 };
-const req = (body: Record<string, unknown> = {}) => SendMessageRequestSchema.parse({ message_id: id, conversation_id: conv, from: 'alice', payload: { type: 'text', text: 'hi' }, ...body });
+const req = (body: Record<string, unknown> = {}) =>
+  SendMessageRequestSchema.parse({ message_id: id, conversation_id: conv, from: 'alice', payload: { type: 'text', text: 'hi' }, ...body });
 
 describe('storedIdVerdict', () => {
   it('is free when nothing is stored under the id', () => {

@@ -93,7 +93,13 @@ export class MongoConversationStore implements ConversationStore, ConversationSe
 }
 
 function toConversation(doc: ConversationDoc): Conversation {
-  const c: Conversation = { conversation_id: doc.conversation_id, type: doc.type, members: doc.members, created_at: doc.created_at, created_by: doc.created_by };
+  const c: Conversation = {
+    conversation_id: doc.conversation_id,
+    type: doc.type,
+    members: doc.members,
+    created_at: doc.created_at,
+    created_by: doc.created_by,
+  };
   if (doc.name !== undefined) c.name = doc.name;
   return c;
 }

@@ -26,7 +26,9 @@ export class MongoFileCatalog implements FileCatalog {
   async getFile(fileId: string): Promise<FileView | undefined> {
     const doc = await this.files.findOne(
       { file_id: fileId },
-      { projection: { _id: 0, file_id: 1, filename: 1, size: 1, content_type: 1, sha256: 1, status: 1, conversation_id: 1, uploaded_by: 1 } },
+      {
+        projection: { _id: 0, file_id: 1, filename: 1, size: 1, content_type: 1, sha256: 1, status: 1, conversation_id: 1, uploaded_by: 1 },
+      },
     );
     if (!doc) return undefined;
     let status = doc.status;

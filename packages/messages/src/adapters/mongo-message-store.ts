@@ -52,7 +52,17 @@ export class MongoMessageStore implements MessageWriter, MessageReader {
     if (messages.length === 0) return new Set();
     const now = new Date();
     return duplicatesOf(
-      () => this.claims.insertMany(messages.map((m) => ({ _id: m.message_id, conversation_id: m.conversation_id, partition: m.partition, offset: m.offset, claimed_at: now })), { ordered: false }),
+      () =>
+        this.claims.insertMany(
+          messages.map((m) => ({
+            _id: m.message_id,
+            conversation_id: m.conversation_id,
+            partition: m.partition,
+            offset: m.offset,
+            claimed_at: now,
+          })),
+          { ordered: false },
+        ),
       messages.map((m) => m.message_id),
     );
   }
@@ -61,7 +71,8 @@ export class MongoMessageStore implements MessageWriter, MessageReader {
     const found = new Map<string, Sighting>();
     await eachLimited(ids, LOOKUP_CONCURRENCY, async (id) => {
       const doc = await this.claims.findOne({ _id: id }, { projection: { partition: 1, offset: 1 } });
-      if (doc && typeof doc.partition === 'number' && typeof doc.offset === 'string') found.set(id, { partition: doc.partition, offset: doc.offset });
+      if (doc && typeof doc.partition === 'number' && typeof doc.offset === 'string')
+        found.set(id, { partition: doc.partition, offset: doc.offset });
     });
     return found;
   }
@@ -78,7 +89,11 @@ export class MongoMessageStore implements MessageWriter, MessageReader {
   async insert(messages: readonly StoredMessage[]): Promise<{ alreadyStored: string[] }> {
     if (messages.length === 0) return { alreadyStored: [] };
     const rejected = await duplicatesOf(
-      () => this.messages.insertMany(messages.map((m) => ({ ...m, _id: m.message_id })), { ordered: false }),
+      () =>
+        this.messages.insertMany(
+          messages.map((m) => ({ ...m, _id: m.message_id })),
+          { ordered: false },
+        ),
       messages.map((m) => m.message_id),
     );
     if (rejected.size === 0) return { alreadyStored: [] };
@@ -86,7 +101,11 @@ export class MongoMessageStore implements MessageWriter, MessageReader {
     // a harmless repeat, anything else is a sequence number already taken.
     const stored = await this.findStored([...rejected]);
     const conflicts = messages.filter((m) => rejected.has(m.message_id) && !stored.has(m.message_id));
-    if (conflicts.length > 0) throw new SequenceConflictError([...new Set(conflicts.map((m) => m.conversation_id))], conflicts.map((m) => m.message_id));
+    if (conflicts.length > 0)
+      throw new SequenceConflictError(
+        [...new Set(conflicts.map((m) => m.conversation_id))],
+        conflicts.map((m) => m.message_id),
+      );
     return { alreadyStored: [...stored.keys()] };
   }
 

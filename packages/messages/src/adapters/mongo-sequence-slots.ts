@@ -79,12 +79,20 @@ export class MongoSequenceSlots implements SequenceSlots {
 }
 
 function pick(s: SequenceSlot): SequenceSlot {
-  return { conversation_id: s.conversation_id, sequence_number: s.sequence_number, message_id: s.message_id, partition: s.partition, offset: s.offset };
+  return {
+    conversation_id: s.conversation_id,
+    sequence_number: s.sequence_number,
+    message_id: s.message_id,
+    partition: s.partition,
+    offset: s.offset,
+  };
 }
 
 function firstErrorIndex(err: unknown): number {
   const failed = writeErrorIndexes(err);
   if (failed.length > 0) return failed[0]!;
-  const inserted = (err as { insertedCount?: number; result?: { insertedCount?: number } }).insertedCount ?? (err as { result?: { insertedCount?: number } }).result?.insertedCount;
+  const inserted =
+    (err as { insertedCount?: number; result?: { insertedCount?: number } }).insertedCount ??
+    (err as { result?: { insertedCount?: number } }).result?.insertedCount;
   return inserted ?? 0;
 }

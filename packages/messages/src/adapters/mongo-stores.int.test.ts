@@ -29,7 +29,13 @@ afterAll(async () => {
   await mongo.close();
 });
 
-const conv = (members: string[], id = newId()): Conversation => ({ conversation_id: id, type: members.length === 2 ? 'direct' : 'group', members, created_at: new Date().toISOString(), created_by: 'user:test' });
+const conv = (members: string[], id = newId()): Conversation => ({
+  conversation_id: id,
+  type: members.length === 2 ? 'direct' : 'group',
+  members,
+  created_at: new Date().toISOString(),
+  created_by: 'user:test',
+});
 const msg = (conversationId: string, seq: number, id = newId()): StoredMessage => ({
   message_id: id,
   conversation_id: conversationId,
@@ -66,19 +72,31 @@ describe('MongoConversationStore (real server)', () => {
     expect(first.next).toBeDefined();
     const second = await conversations.listForMember(user, { limit: 2, after: first.next! });
     expect(second.next).toBeUndefined();
-    expect([...first.conversations, ...second.conversations].map((c) => c.conversation_id).sort()).toEqual(mine.map((m) => m.conversation.conversation_id).sort());
+    expect([...first.conversations, ...second.conversations].map((c) => c.conversation_id).sort()).toEqual(
+      mine.map((m) => m.conversation.conversation_id).sort(),
+    );
   });
 
   it('loads members and the numbering floor', async () => {
     const c = conv(['alice', 'bob']);
     await conversations.create(c);
-    expect(await conversations.load(c.conversation_id)).toEqual({ conversationId: c.conversation_id, members: ['alice', 'bob'], lastSeq: 0 });
+    expect(await conversations.load(c.conversation_id)).toEqual({
+      conversationId: c.conversation_id,
+      members: ['alice', 'bob'],
+      lastSeq: 0,
+    });
     expect(await conversations.load(newId())).toBeUndefined();
   });
 });
 
 describe('MongoSequenceSlots (real server)', () => {
-  const slot = (conversation_id: string, sequence_number: number, message_id = newId(), offset = String(sequence_number)) => ({ conversation_id, sequence_number, message_id, partition: 0, offset });
+  const slot = (conversation_id: string, sequence_number: number, message_id = newId(), offset = String(sequence_number)) => ({
+    conversation_id,
+    sequence_number,
+    message_id,
+    partition: 0,
+    offset,
+  });
 
   it('takes slots in order and stops at the first one another message holds', async () => {
     const c = newId();
@@ -116,8 +134,12 @@ describe('MongoMessageStore (real server)', () => {
   it('claims in bulk and reports the ids claimed before', async () => {
     const c = newId();
     const [a, b, d] = [newId(), newId(), newId()];
-    expect(await messages.claim([a, b].map((message_id) => ({ message_id, conversation_id: c, partition: 0, offset: '0' })))).toEqual(new Set());
-    expect(await messages.claim([b, d, a].map((message_id) => ({ message_id, conversation_id: c, partition: 0, offset: '0' })))).toEqual(new Set([b, a]));
+    expect(await messages.claim([a, b].map((message_id) => ({ message_id, conversation_id: c, partition: 0, offset: '0' })))).toEqual(
+      new Set(),
+    );
+    expect(await messages.claim([b, d, a].map((message_id) => ({ message_id, conversation_id: c, partition: 0, offset: '0' })))).toEqual(
+      new Set([b, a]),
+    );
   });
 
   it('inserts, treats a stored message_id as already stored, and refuses a taken sequence number', async () => {
@@ -136,8 +158,16 @@ describe('MongoMessageStore (real server)', () => {
   it('keeps where each message was first seen', async () => {
     const [a, b] = [newId(), newId()];
     await messages.claim([{ message_id: a, conversation_id: 'c', partition: 2, offset: '41' }]);
-    await messages.claim([{ message_id: a, conversation_id: 'c', partition: 2, offset: '97' }, { message_id: b, conversation_id: 'c', partition: 2, offset: '98' }]);
-    expect(await messages.sightings([a, b, newId()])).toEqual(new Map([[a, { partition: 2, offset: '41' }], [b, { partition: 2, offset: '98' }]]));
+    await messages.claim([
+      { message_id: a, conversation_id: 'c', partition: 2, offset: '97' },
+      { message_id: b, conversation_id: 'c', partition: 2, offset: '98' },
+    ]);
+    expect(await messages.sightings([a, b, newId()])).toEqual(
+      new Map([
+        [a, { partition: 2, offset: '41' }],
+        [b, { partition: 2, offset: '98' }],
+      ]),
+    );
   });
 });
 
@@ -146,7 +176,15 @@ describe('MongoMessageStore history through the sequence slots (real server)', (
   async function conversationOf(n: number): Promise<{ c: string; stored: StoredMessage[] }> {
     const c = newId();
     const stored = Array.from({ length: n }, (_, i) => msg(c, i + 1));
-    await slots.take(stored.map((m) => ({ conversation_id: c, sequence_number: m.sequence_number, message_id: m.message_id, partition: 0, offset: String(m.sequence_number) })));
+    await slots.take(
+      stored.map((m) => ({
+        conversation_id: c,
+        sequence_number: m.sequence_number,
+        message_id: m.message_id,
+        partition: 0,
+        offset: String(m.sequence_number),
+      })),
+    );
     await messages.insert(stored);
     return { c, stored };
   }
@@ -168,10 +206,26 @@ describe('MongoMessageStore history through the sequence slots (real server)', (
     // Number 21 taken, its message still being written; 22 stored.
     const pending = msg(c, 21);
     const after = msg(c, 22);
-    await slots.take([pending, after].map((m) => ({ conversation_id: c, sequence_number: m.sequence_number, message_id: m.message_id, partition: 0, offset: String(m.sequence_number) })));
+    await slots.take(
+      [pending, after].map((m) => ({
+        conversation_id: c,
+        sequence_number: m.sequence_number,
+        message_id: m.message_id,
+        partition: 0,
+        offset: String(m.sequence_number),
+      })),
+    );
     await messages.insert([after]);
     const byRange = new MongoMessageStore(mongo.db);
-    for (const [from, limit] of [[0, 50], [0, 21], [18, 2], [18, 3], [20, 5], [21, 5], [22, 5]] as const) {
+    for (const [from, limit] of [
+      [0, 50],
+      [0, 21],
+      [18, 2],
+      [18, 3],
+      [20, 5],
+      [21, 5],
+      [22, 5],
+    ] as const) {
       expect(seqs(await bySlots().after(c, from, limit))).toEqual(seqs(await byRange.after(c, from, limit)));
     }
     expect(seqs(await bySlots().after(c, 19, 5))).toEqual([20, 22]);
@@ -195,6 +249,12 @@ describe('MongoStatusStore (real server)', () => {
     expect(await statuses.append([pending, delivered])).toEqual({ appended: 1 });
     const got = await statuses.forMessage(m);
     expect(got.map((s) => s.status).sort()).toEqual(['delivered', 'pending']);
-    expect(got.find((s) => s.status === 'pending')).toEqual({ recipient: 'bob', channel: 'internal', status: 'pending', at: pending.at, detail: 'offline' });
+    expect(got.find((s) => s.status === 'pending')).toEqual({
+      recipient: 'bob',
+      channel: 'internal',
+      status: 'pending',
+      at: pending.at,
+      detail: 'offline',
+    });
   });
 });

@@ -8,7 +8,7 @@ import { RedisMessageIdClaims } from './redis-message-id-claims';
 describe('RedisMessageIdClaims (real Redis)', () => {
   const redis = createRedis({ url: stackEnv().REDIS_URL!, keyPrefix: `t-${randomUUID()}:` });
   // A second connection, as a second frontend or presence node has: the claim is decided in Redis, not in a process.
-  const other = createRedis({ url: stackEnv().REDIS_URL!, keyPrefix: (redis.options.keyPrefix as string) });
+  const other = createRedis({ url: stackEnv().REDIS_URL!, keyPrefix: redis.options.keyPrefix as string });
   afterAll(() => {
     redis.disconnect();
     other.disconnect();
@@ -18,7 +18,9 @@ describe('RedisMessageIdClaims (real Redis)', () => {
     const a = new RedisMessageIdClaims(redis, 60_000);
     const b = new RedisMessageIdClaims(other, 60_000);
     const id = randomUUID();
-    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).claim(id, { caller: `user:u${i}`, fingerprint: 'f' })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).claim(id, { caller: `user:u${i}`, fingerprint: 'f' })),
+    );
     expect(outcomes.filter((o) => o === 'claimed')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'taken')).toHaveLength(39);
     const winner = outcomes.indexOf('claimed');
@@ -37,7 +39,7 @@ describe('RedisMessageIdClaims (real Redis)', () => {
     expect(await claims.claim(id, { caller: 'user:someone-else', fingerprint: 'f' })).toBe('claimed');
   });
 
-  it('hold sets the stored message\'s owner over whatever was claimed, with a fresh TTL', async () => {
+  it("hold sets the stored message's owner over whatever was claimed, with a fresh TTL", async () => {
     const claims = new RedisMessageIdClaims(redis, 60_000);
     const id = randomUUID();
     expect(await claims.claim(id, { caller: 'user:mallory', fingerprint: 'f' })).toBe('claimed');

@@ -11,7 +11,7 @@ describe('message id claims', () => {
     expect(await claims.claim('m2', { caller: 'user:bob', fingerprint: 'f1' })).toBe('claimed');
   });
 
-  it('a claim held from the store refuses other callers outright and leaves its owner\'s sends to the store check', async () => {
+  it("a claim held from the store refuses other callers outright and leaves its owner's sends to the store check", async () => {
     const claims = new InMemoryMessageIdClaims();
     expect(await claims.claim('m1', { caller: 'user:mallory', fingerprint: 'f9' })).toBe('claimed');
     await claims.hold('m1', 'user:alice');

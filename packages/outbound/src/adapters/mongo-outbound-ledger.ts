@@ -65,7 +65,10 @@ export class MongoOutboundLedger implements OutboundLedger {
     this.replies = db.collection<ReplyDoc>(DELIVERY_REPLIES_COLLECTION);
   }
 
-  async startFirstTries(deliveryIds: string[], lanes: string[]): Promise<{ byId: Map<string, LedgerEntry>; openTails: Map<string, LaneTail> }> {
+  async startFirstTries(
+    deliveryIds: string[],
+    lanes: string[],
+  ): Promise<{ byId: Map<string, LedgerEntry>; openTails: Map<string, LaneTail> }> {
     const byId = new Map<string, LedgerEntry>();
     const openTails = new Map<string, LaneTail>();
     // One insert for the whole batch; only deliveries whose marker already
@@ -117,7 +120,10 @@ export class MongoOutboundLedger implements OutboundLedger {
       ...(input.prev !== undefined ? { prev: input.prev } : {}),
       ...(input.last_error !== undefined ? { last_error: input.last_error } : {}),
     };
-    const insert = () => claimByInsert(() => this.open.insertOne({ _id: id, ...base(message, recipient, channel, input.first_attempt_at), generation: 0, ...fields }));
+    const insert = () =>
+      claimByInsert(() =>
+        this.open.insertOne({ _id: id, ...base(message, recipient, channel, input.first_attempt_at), generation: 0, ...fields }),
+      );
     let written = input.fresh ? await insert() : false;
     if (!written) {
       const current = await this.open.findOne({ _id: id }, { projection: { schedule_id: 1 } });
@@ -133,7 +139,12 @@ export class MongoOutboundLedger implements OutboundLedger {
     if (!written) return;
     const prev = input.prev;
     if (prev !== undefined) await claimByInsert(() => this.nexts.insertOne({ _id: prev, next: id }));
-    if (input.fresh) await this.lanes.replaceOne({ _id: laneOf(message.conversation_id, recipient, channel) }, { tail: id, seq: message.sequence_number }, { upsert: true });
+    if (input.fresh)
+      await this.lanes.replaceOne(
+        { _id: laneOf(message.conversation_id, recipient, channel) },
+        { tail: id, seq: message.sequence_number },
+        { upsert: true },
+      );
   }
 
   async isOpen(id: string): Promise<boolean> {
@@ -150,13 +161,17 @@ export class MongoOutboundLedger implements OutboundLedger {
   async claim(id: string, scheduleId: string, holdMs: number): Promise<LedgerEntry | undefined> {
     const doc = await this.open.findOne({ _id: id });
     if (!doc || doc.schedule_id !== scheduleId) return undefined;
-    if (!(await claimByInsert(() => this.claims.insertOne({ _id: `${id}|${scheduleId}`, delivery_id: id, at: new Date() })))) return undefined;
+    if (!(await claimByInsert(() => this.claims.insertOne({ _id: `${id}|${scheduleId}`, delivery_id: id, at: new Date() }))))
+      return undefined;
     const nextAt = new Date(Date.now() + holdMs);
     await this.open.updateOne({ _id: id }, { $set: { next_at: nextAt, updated_at: new Date() } });
     return toEntry({ ...doc, next_at: nextAt });
   }
 
-  async finish(entries: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; first_attempt_at: Date } & FinishInput>, opts: { fresh?: boolean } = {}): Promise<void> {
+  async finish(
+    entries: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; first_attempt_at: Date } & FinishInput>,
+    opts: { fresh?: boolean } = {},
+  ): Promise<void> {
     const now = new Date();
     const outcomes: OutcomeDoc[] = [];
     await eachLimited(entries, LOOKUP_CONCURRENCY, async (e) => {
@@ -191,18 +206,29 @@ export class MongoOutboundLedger implements OutboundLedger {
     });
     // A re-run of routing finds the first run's outcome and keeps it.
     if (outcomes.length > 0) await claimByInsert(() => this.outcomes.insertMany(outcomes, { ordered: false }));
-    await this.rememberReplies(entries.filter((e) => e.state === 'delivered' && this.replyChannels.includes(e.channel)), now);
+    await this.rememberReplies(
+      entries.filter((e) => e.state === 'delivered' && this.replyChannels.includes(e.channel)),
+      now,
+    );
   }
 
   async overdue(now: Date, graceMs: number, limit: number): Promise<LedgerEntry[]> {
-    const docs = await this.open.find({ next_at: { $lt: new Date(now.getTime() - graceMs) } }).limit(limit).toArray();
+    const docs = await this.open
+      .find({ next_at: { $lt: new Date(now.getTime() - graceMs) } })
+      .limit(limit)
+      .toArray();
     return docs.map(toEntry);
   }
 
   async resweep(id: string, seenNextAt: Date, scheduleId: string, nextAt: Date): Promise<boolean> {
     const doc = await this.open.findOne({ _id: id }, { projection: { next_at: 1, schedule_id: 1 } });
     if (!doc || doc.next_at.getTime() !== seenNextAt.getTime()) return false;
-    if (!(await claimByInsert(() => this.claims.insertOne({ _id: `${id}|sweep|${doc.schedule_id}|${seenNextAt.getTime()}`, delivery_id: id, at: new Date() })))) return false;
+    if (
+      !(await claimByInsert(() =>
+        this.claims.insertOne({ _id: `${id}|sweep|${doc.schedule_id}|${seenNextAt.getTime()}`, delivery_id: id, at: new Date() }),
+      ))
+    )
+      return false;
     await this.open.updateOne({ _id: id }, { $set: { schedule_id: scheduleId, next_at: nextAt, updated_at: new Date() } });
     return true;
   }
@@ -233,18 +259,40 @@ export class MongoOutboundLedger implements OutboundLedger {
     return doc ? toEntry(doc) : undefined;
   }
 
-  async lastDeliveredTo(recipient: string, channel: ExternalChannel, externalId?: string): Promise<{ conversation_id: string; message_id: string } | undefined> {
+  async lastDeliveredTo(
+    recipient: string,
+    channel: ExternalChannel,
+    externalId?: string,
+  ): Promise<{ conversation_id: string; message_id: string } | undefined> {
     const doc = await this.replies.findOne({ _id: replyKey(channel, recipient, externalId ?? '') });
     return doc ? { conversation_id: doc.conversation_id, message_id: doc.message_id } : undefined;
   }
 
-  private async rememberReplies(delivered: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; external_id?: string }>, at: Date): Promise<void> {
+  private async rememberReplies(
+    delivered: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; external_id?: string }>,
+    at: Date,
+  ): Promise<void> {
     if (delivered.length === 0) return;
-    const byId = delivered.filter((d) => d.external_id !== undefined).map((d) => ({ _id: replyKey(d.channel, d.recipient, d.external_id!), conversation_id: d.message.conversation_id, message_id: d.message.message_id, at }));
+    const byId = delivered
+      .filter((d) => d.external_id !== undefined)
+      .map((d) => ({
+        _id: replyKey(d.channel, d.recipient, d.external_id!),
+        conversation_id: d.message.conversation_id,
+        message_id: d.message.message_id,
+        at,
+      }));
     if (byId.length > 0) await claimByInsert(() => this.replies.insertMany(byId, { ordered: false }));
     const latest = new Map<string, ReplyDoc>();
-    for (const d of delivered) latest.set(replyKey(d.channel, d.recipient, ''), { _id: replyKey(d.channel, d.recipient, ''), conversation_id: d.message.conversation_id, message_id: d.message.message_id, at });
-    await eachLimited([...latest.values()], LOOKUP_CONCURRENCY, (doc) => this.replies.replaceOne({ _id: doc._id }, doc, { upsert: true }).then(() => undefined));
+    for (const d of delivered)
+      latest.set(replyKey(d.channel, d.recipient, ''), {
+        _id: replyKey(d.channel, d.recipient, ''),
+        conversation_id: d.message.conversation_id,
+        message_id: d.message.message_id,
+        at,
+      });
+    await eachLimited([...latest.values()], LOOKUP_CONCURRENCY, (doc) =>
+      this.replies.replaceOne({ _id: doc._id }, doc, { upsert: true }).then(() => undefined),
+    );
   }
 }
 

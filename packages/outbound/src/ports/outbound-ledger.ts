@@ -93,7 +93,10 @@ export interface OutboundLedger {
   /** Takes the delivery for one attempt if `scheduleId` is still current; undefined when the record is stale or a duplicate. */
   claim(deliveryId: string, scheduleId: string, holdMs: number): Promise<LedgerEntry | undefined>;
   /** Records deliveries that ended (many at once on the routing path; `fresh` when none of them has an entry yet). */
-  finish(entries: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; first_attempt_at: Date } & FinishInput>, opts?: { fresh?: boolean }): Promise<void>;
+  finish(
+    entries: Array<{ message: StoredMessage; recipient: string; channel: ExternalChannel; first_attempt_at: Date } & FinishInput>,
+    opts?: { fresh?: boolean },
+  ): Promise<void>;
   /** Scheduled entries whose schedule is overdue by more than `graceMs` (lost in a crash). */
   overdue(now: Date, graceMs: number, limit: number): Promise<LedgerEntry[]>;
   /** Gives an overdue entry a new schedule id if nobody else did since `seenNextAt`; false when another sweeper won. */
@@ -105,5 +108,9 @@ export interface OutboundLedger {
    * The delivery a recipient answers when they reply on the channel: the one
    * with that provider message id if given, else their most recent one.
    */
-  lastDeliveredTo(recipient: string, channel: ExternalChannel, externalId?: string): Promise<{ conversation_id: string; message_id: string } | undefined>;
+  lastDeliveredTo(
+    recipient: string,
+    channel: ExternalChannel,
+    externalId?: string,
+  ): Promise<{ conversation_id: string; message_id: string } | undefined>;
 }

@@ -15,7 +15,10 @@ export function authenticate(tokens: TokenVerifier, revocations?: SessionRevocat
   return async (c, next) => {
     const header = c.req.header('authorization');
     const token = bearer(header);
-    if (!token) throw new ProblemError('unauthorized', 'send an access token as "Authorization: Bearer <token>" (POST /v1/auth/token)', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    if (!token)
+      throw new ProblemError('unauthorized', 'send an access token as "Authorization: Bearer <token>" (POST /v1/auth/token)', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
     c.set('principal', await verifyOrThrow(tokens, token, revocations));
     await next();
   };
@@ -26,11 +29,16 @@ export async function verifyOrThrow(tokens: TokenVerifier, token: string, revoca
   try {
     principal = await tokens.verify(token);
   } catch (err) {
-    const detail = err instanceof InvalidTokenError && err.expired ? 'the access token has expired; refresh it (POST /v1/auth/refresh)' : 'the access token is not valid';
+    const detail =
+      err instanceof InvalidTokenError && err.expired
+        ? 'the access token has expired; refresh it (POST /v1/auth/refresh)'
+        : 'the access token is not valid';
     throw new ProblemError('invalid_token', detail, { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
   }
   if (principal.kind === 'user' && revocations && (await revocations.isRevoked(principal.sessionId))) {
-    throw new ProblemError('invalid_token', 'the session has been revoked; log in again', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+    throw new ProblemError('invalid_token', 'the session has been revoked; log in again', {
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    });
   }
   return principal;
 }
@@ -46,7 +54,8 @@ export function requireScope(scope: Scope): MiddlewareHandler<{ Variables: AuthV
   return async (c, next) => {
     const p = c.get('principal');
     if (!p) throw new ProblemError('unauthorized');
-    if (!hasScope(p, scope)) throw new ProblemError('insufficient_scope', `this operation needs the "${scope}" scope`, { extra: { required_scope: scope } });
+    if (!hasScope(p, scope))
+      throw new ProblemError('insufficient_scope', `this operation needs the "${scope}" scope`, { extra: { required_scope: scope } });
     await next();
   };
 }

@@ -22,7 +22,9 @@ describe('access tokens', () => {
     const [, payload] = t.split('.');
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
     await expect(tokens.verify(none)).rejects.toThrow();
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), scopes: ['admin'] })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), scopes: ['admin'] }),
+    ).toString('base64url');
     await expect(tokens.verify(t.replace(payload!, forged))).rejects.toThrow('token invalid');
   });
 });

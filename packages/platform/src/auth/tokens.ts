@@ -53,7 +53,10 @@ export class AccessTokens implements TokenVerifier {
   private readonly audience: string;
 
   constructor(private readonly s: TokenSettings) {
-    this.key = crypto.subtle.importKey('raw', new TextEncoder().encode(s.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    this.key = crypto.subtle.importKey('raw', new TextEncoder().encode(s.secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
     this.audience = s.audience ?? 'messaging-hub';
   }
 

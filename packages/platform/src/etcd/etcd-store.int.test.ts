@@ -8,7 +8,11 @@ import type { KvChange } from './key-value-store';
 describe('etcd client module (real etcd)', () => {
   const store = new EtcdStore({ hosts: stackEnv().ETCD_HOSTS!.split(','), namespace: `t-${randomUUID()}/` });
   afterAll(async () => {
-    await store.client.namespace('').delete().prefix((store as unknown as { ns: { prefix: Buffer } }).ns.prefix?.toString() ?? 'x').catch(() => {});
+    await store.client
+      .namespace('')
+      .delete()
+      .prefix((store as unknown as { ns: { prefix: Buffer } }).ns.prefix?.toString() ?? 'x')
+      .catch(() => {});
     store.close();
   });
 

@@ -44,12 +44,18 @@ export class EtcdStore implements KeyValueStore {
 
   async createIfAbsent<T>(key: string, value: T): Promise<boolean> {
     // create_revision 0 means "no such key": the transaction puts only then.
-    const res = await this.ns.if(key, 'Create', '==', 0).then(this.ns.put(key).value(JSON.stringify(value))).commit();
+    const res = await this.ns
+      .if(key, 'Create', '==', 0)
+      .then(this.ns.put(key).value(JSON.stringify(value)))
+      .commit();
     return res.succeeded;
   }
 
   async compareAndSet<T>(key: string, value: T, expectedRevision: string): Promise<boolean> {
-    const res = await this.ns.if(key, 'Mod', '==', expectedRevision).then(this.ns.put(key).value(JSON.stringify(value))).commit();
+    const res = await this.ns
+      .if(key, 'Mod', '==', expectedRevision)
+      .then(this.ns.put(key).value(JSON.stringify(value)))
+      .commit();
     return res.succeeded;
   }
 

@@ -32,7 +32,10 @@ describe('mirrorPrefixes', () => {
   it('applies the listing, then the changes made while it was read, then live changes', async () => {
     const s = scriptedStore({ 'a/1': 'old', 'b/1': 'b' });
     const copy = new Map<string, unknown>();
-    const loading = mirrorPrefixes(s.kv, ['a/', 'b/'], { apply: (c) => (c.type === 'put' ? copy.set(c.key, c.value) : copy.delete(c.key)), onMalformed: () => {} });
+    const loading = mirrorPrefixes(s.kv, ['a/', 'b/'], {
+      apply: (c) => (c.type === 'put' ? copy.set(c.key, c.value) : copy.delete(c.key)),
+      onMalformed: () => {},
+    });
     await new Promise((r) => setImmediate(r));
     // Written while the (older) listing is on its way: must win over it.
     s.fire({ type: 'put', key: 'a/1', value: 'new' });

@@ -59,7 +59,11 @@ export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOpti
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
-    const labels = { method: methodLabel(c.req.method), route: routeLabel(c.req.routePath), status_class: `${Math.floor(c.res.status / 100)}xx` };
+    const labels = {
+      method: methodLabel(c.req.method),
+      route: routeLabel(c.req.routePath),
+      status_class: `${Math.floor(c.res.status / 100)}xx`,
+    };
     httpRequests.inc(labels);
     httpDuration.observe(labels, (performance.now() - started) / 1000);
   });
@@ -80,7 +84,8 @@ export function createServiceApp<E extends HubEnv = HubEnv>(opts: ServiceAppOpti
   app.onError((err, c) => {
     if (err instanceof ProblemError) return problem(c, err);
     if (err instanceof HTTPException) {
-      const code = err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthorized' : err.status === 404 ? 'not_found' : 'bad_request';
+      const code =
+        err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthorized' : err.status === 404 ? 'not_found' : 'bad_request';
       return problem(c, new ProblemError(code, err.message || undefined));
     }
     opts.logger.error({ err, request_id: c.get('requestId'), path: c.req.path }, 'unhandled error');

@@ -100,7 +100,10 @@ describe('readJson through a real @hono/node-server listener', () => {
   it('answers 413 to a declared Content-Length past the limit without waiting for the body', async () => {
     const r = await new Promise<Reply>((resolve, reject) => {
       // Headers only: the 100 MB body (past what is drained) never comes, so only an answer before reading can arrive.
-      const req = httpRequest(`${server.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 100_000_000 } });
+      const req = httpRequest(`${server.url}/echo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': 100_000_000 },
+      });
       req.on('error', reject);
       req.on('response', (res) => {
         let text = '';
@@ -198,7 +201,12 @@ describe('readJson with autoCleanupIncoming off', () => {
 describe('readJson without a node request (app.request, other runtimes)', () => {
   const app = bodyApp();
   const send = (body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) =>
-    app.request('/echo', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, duplex: 'half' } as RequestInit);
+    app.request('/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+      duplex: 'half',
+    } as RequestInit);
 
   it('reads through the web stream: JSON, malformed JSON, a streamed body past the limit', async () => {
     const ok = await send('{"text":"web"}');

@@ -57,13 +57,19 @@ export async function readJsonOrForm<S extends z.ZodType>(c: Context, schema: S,
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
     if (/^application\/([\w.+-]+\+)?json\b/i.test(type)) return readJson(c, schema, opts);
-    throw new ProblemError('unsupported_media_type', `Content-Type must be application/json or application/x-www-form-urlencoded, got ${type ? JSON.stringify(type) : 'none'}`);
+    throw new ProblemError(
+      'unsupported_media_type',
+      `Content-Type must be application/json or application/x-www-form-urlencoded, got ${type ? JSON.stringify(type) : 'none'}`,
+    );
   }
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > opts.limitBytes) throw await refuseDeclared(c, opts.limitBytes, declared);
   const fields = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(await readLimited(c, opts.limitBytes))) {
-    if (fields.has(key)) throw new ProblemError('validation_failed', `body: ${key}: given more than once`, { errors: [{ field: key, message: 'given more than once' }] });
+    if (fields.has(key))
+      throw new ProblemError('validation_failed', `body: ${key}: given more than once`, {
+        errors: [{ field: key, message: 'given more than once' }],
+      });
     fields.set(key, value);
   }
   const parsed = schema.safeParse(Object.fromEntries(fields));
@@ -76,7 +82,10 @@ export async function readJsonOrForm<S extends z.ZodType>(c: Context, schema: S,
  * is not at a request boundary, so it is not offered for reuse.
  */
 function tooLarge(limit: number, opts: { close?: boolean } = {}): ProblemError {
-  return new ProblemError('payload_too_large', `body exceeds the limit of ${limit} bytes`, { extra: { limit_bytes: limit }, ...(opts.close ? { headers: { Connection: 'close' } } : {}) });
+  return new ProblemError('payload_too_large', `body exceeds the limit of ${limit} bytes`, {
+    extra: { limit_bytes: limit },
+    ...(opts.close ? { headers: { Connection: 'close' } } : {}),
+  });
 }
 
 /**

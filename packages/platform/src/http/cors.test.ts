@@ -9,7 +9,13 @@ import { ProblemError } from './problem';
 const APP_ORIGIN = 'https://app.example.com';
 
 function app(allowedOrigins: string[]) {
-  const a = createServiceApp({ service: 'cors-test', logger: pino({ level: 'silent' }), registry: new Registry(), checks: [], cors: { allowedOrigins } });
+  const a = createServiceApp({
+    service: 'cors-test',
+    logger: pino({ level: 'silent' }),
+    registry: new Registry(),
+    checks: [],
+    cors: { allowedOrigins },
+  });
   a.get('/v1/me', (c) => c.json({ user: 'alice' }));
   a.post('/v1/messages', (c) => {
     c.header('Location', '/v1/messages/m1');
@@ -21,7 +27,10 @@ function app(allowedOrigins: string[]) {
   return a;
 }
 
-const preflight = (origin: string, method = 'POST') => ({ method: 'OPTIONS', headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization, content-type' } });
+const preflight = (origin: string, method = 'POST') => ({
+  method: 'OPTIONS',
+  headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization, content-type' },
+});
 
 describe('CORS_ALLOWED_ORIGINS', () => {
   it('empty by default: CORS off', () => {
@@ -29,12 +38,19 @@ describe('CORS_ALLOWED_ORIGINS', () => {
   });
 
   it('a comma-separated list of exact origins', () => {
-    expect(loadConfig(corsConfigSchema, { CORS_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173' }).CORS_ALLOWED_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(
+      loadConfig(corsConfigSchema, { CORS_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173' }).CORS_ALLOWED_ORIGINS,
+    ).toEqual(['https://app.example.com', 'http://localhost:5173']);
   });
 
-  it.each(['*', 'https://app.example.com/', 'app.example.com', 'https://app.example.com/path', 'ftp://x.example'])('refuses %j, naming the variable', (value) => {
-    expect(() => loadConfig(corsConfigSchema, { CORS_ALLOWED_ORIGINS: value })).toThrow(/CORS_ALLOWED_ORIGINS is invalid.*is not an origin/);
-  });
+  it.each(['*', 'https://app.example.com/', 'app.example.com', 'https://app.example.com/path', 'ftp://x.example'])(
+    'refuses %j, naming the variable',
+    (value) => {
+      expect(() => loadConfig(corsConfigSchema, { CORS_ALLOWED_ORIGINS: value })).toThrow(
+        /CORS_ALLOWED_ORIGINS is invalid.*is not an origin/,
+      );
+    },
+  );
 });
 
 describe('decideCors', () => {

@@ -37,7 +37,11 @@ export const corsConfigSchema = z.object({
     )
     .superRefine((list, ctx) => {
       for (const o of list) {
-        if (!ORIGIN.test(o)) ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin: scheme://host[:port], lower case, no path or trailing slash ("*" is not accepted: list each origin)` });
+        if (!ORIGIN.test(o))
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${o}" is not an origin: scheme://host[:port], lower case, no path or trailing slash ("*" is not accepted: list each origin)`,
+          });
       }
     }),
 });
@@ -71,7 +75,10 @@ export function decideCors(policy: CorsPolicy, req: { method: string; origin?: s
     };
   }
   if (!allowed) return { kind: 'actual', headers: { vary: 'Origin' } };
-  return { kind: 'actual', headers: { 'access-control-allow-origin': req.origin!, 'access-control-expose-headers': CORS_EXPOSED_HEADERS, vary: 'Origin' } };
+  return {
+    kind: 'actual',
+    headers: { 'access-control-allow-origin': req.origin!, 'access-control-expose-headers': CORS_EXPOSED_HEADERS, vary: 'Origin' },
+  };
 }
 
 /**
@@ -81,7 +88,11 @@ export function decideCors(policy: CorsPolicy, req: { method: string; origin?: s
  */
 export function cors(policy: CorsPolicy): MiddlewareHandler {
   return async (c, next) => {
-    const decision = decideCors(policy, { method: c.req.method, origin: c.req.header('origin'), requestMethod: c.req.header('access-control-request-method') });
+    const decision = decideCors(policy, {
+      method: c.req.method,
+      origin: c.req.header('origin'),
+      requestMethod: c.req.header('access-control-request-method'),
+    });
     if (decision.kind === 'none') return next();
     if (decision.kind === 'preflight') return c.body(null, 204, decision.headers);
     if (decision.kind === 'preflight-refused') throw new ProblemError('forbidden', decision.detail, { headers: { vary: 'Origin' } });

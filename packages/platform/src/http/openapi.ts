@@ -34,7 +34,8 @@ export function problemResponses(...statuses: number[]): RouteConfig['responses'
     503: 'A dependency is unavailable; retry after Retry-After seconds',
   };
   const out: RouteConfig['responses'] = {};
-  for (const s of statuses) out[s] = { description: descriptions[s] ?? 'Error', content: { 'application/problem+json': { schema: ProblemSchema } } };
+  for (const s of statuses)
+    out[s] = { description: descriptions[s] ?? 'Error', content: { 'application/problem+json': { schema: ProblemSchema } } };
   return out;
 }
 

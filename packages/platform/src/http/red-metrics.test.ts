@@ -55,7 +55,14 @@ describe('RED metrics per route (issue 17, item 3)', () => {
 
 describe('label cardinality guard', () => {
   it('flags label values that look like ids', () => {
-    for (const v of ['0b7f5c1e-3c55-4d8e-9a57-2f1c8f1e0a11', '01HZY3Q6W3K3B6N7V8X9Y0Z1AB', 'deadbeefdeadbeef00', '1234567', 'alice@example.com', '65f1a2b3c4d5e6f7a8b9c0d1']) {
+    for (const v of [
+      '0b7f5c1e-3c55-4d8e-9a57-2f1c8f1e0a11',
+      '01HZY3Q6W3K3B6N7V8X9Y0Z1AB',
+      'deadbeefdeadbeef00',
+      '1234567',
+      'alice@example.com',
+      '65f1a2b3c4d5e6f7a8b9c0d1',
+    ]) {
       expect(idLikeLabelValue(v), v).toBeDefined();
     }
     for (const v of ['/v1/messages/:id', 'GET', '2xx', 'telegram', 'dead_letter', 'hub.messages.v1', '11', 'rate_limited', '4008']) {

@@ -55,7 +55,11 @@ function documentPath(base: string, path: string): string {
 }
 
 /** Serves the registry's document at /openapi.json, built once on first request (every route is registered by then). */
-export function serveOpenApiDocument(app: Hono<any>, openapi: OpenAPIRegistry, info: { title: string; version: string; description?: string }): void {
+export function serveOpenApiDocument(
+  app: Hono<any>,
+  openapi: OpenAPIRegistry,
+  info: { title: string; version: string; description?: string },
+): void {
   let document: object | undefined;
   app.get('/openapi.json', (c) => c.json((document ??= buildOpenApiDocument(openapi, info))));
 }
@@ -66,7 +70,11 @@ export function serveOpenApiDocument(app: Hono<any>, openapi: OpenAPIRegistry, i
  * are served on purpose without an entry (health, metrics, the document
  * itself). Middleware (`app.use`) is not an operation and is ignored.
  */
-export function compareRoutesWithDocument(app: Hono<any>, document: { paths?: Record<string, object> }, exclude: readonly string[]): { undocumented: string[]; notServed: string[] } {
+export function compareRoutesWithDocument(
+  app: Hono<any>,
+  document: { paths?: Record<string, object> },
+  exclude: readonly string[],
+): { undocumented: string[]; notServed: string[] } {
   const served = new Set<string>();
   for (const r of app.routes) {
     if (r.method === 'ALL') continue;
@@ -76,7 +84,11 @@ export function compareRoutesWithDocument(app: Hono<any>, document: { paths?: Re
   }
   const documented = new Set<string>();
   for (const [path, item] of Object.entries(document.paths ?? {})) {
-    for (const method of Object.keys(item)) if (['get', 'post', 'put', 'patch', 'delete', 'head', 'options'].includes(method)) documented.add(`${method.toUpperCase()} ${path}`);
+    for (const method of Object.keys(item))
+      if (['get', 'post', 'put', 'patch', 'delete', 'head', 'options'].includes(method)) documented.add(`${method.toUpperCase()} ${path}`);
   }
-  return { undocumented: [...served].filter((op) => !documented.has(op)).sort(), notServed: [...documented].filter((op) => !served.has(op)).sort() };
+  return {
+    undocumented: [...served].filter((op) => !documented.has(op)).sort(),
+    notServed: [...documented].filter((op) => !served.has(op)).sort(),
+  };
 }

@@ -18,7 +18,7 @@ describe('listen', () => {
   let server: RunningServer | undefined;
   afterAll(async () => server?.close());
 
-  it('keeps an idle keep-alive connection past Node\'s default (5 s, closed after about 6 s), so a client reusing it is not reset', async () => {
+  it("keeps an idle keep-alive connection past Node's default (5 s, closed after about 6 s), so a client reusing it is not reset", async () => {
     const app = new Hono().get('/ok', (c) => c.text('ok'));
     server = await listen(app, { host: '127.0.0.1', port: 0 });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });

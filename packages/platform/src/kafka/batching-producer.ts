@@ -60,7 +60,12 @@ export class BatchingProducer implements EventPublisher {
     private readonly logger: Logger,
     opts: BatchingProducerOptions = {},
   ) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 } });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 5_000;
     this.maxBatchRecords = opts.maxBatchRecords ?? 2_000;
     this.lingerMs = opts.lingerMs ?? 0;
@@ -92,7 +97,11 @@ export class BatchingProducer implements EventPublisher {
     // records coalesced into one sendBatch keep the traces they belong to.
     const spans: Span[] = [];
     const withTrace = events.map((e) => {
-      const span = startSendSpan(e.topic, { [SpanAttr.kafkaKey]: e.key, ...(e.messageId ? { [SpanAttr.messageId]: e.messageId } : {}) }, e.traceContext);
+      const span = startSendSpan(
+        e.topic,
+        { [SpanAttr.kafkaKey]: e.key, ...(e.messageId ? { [SpanAttr.messageId]: e.messageId } : {}) },
+        e.traceContext,
+      );
       spans.push(span);
       const { traceContext, messageId: _m, ...rest } = e;
       return { ...rest, headers: { ...traceHeaders(trace.setSpan(traceContext ?? context.active(), span)), ...(e.headers ?? {}) } };
@@ -119,7 +128,10 @@ export class BatchingProducer implements EventPublisher {
           for (const span of pending.spans) failSpan(span, err);
           reject(err);
         },
-        timer: setTimeout(() => pending.reject(new PublishUnavailableError(`event log did not acknowledge within ${this.sendTimeoutMs} ms`)), this.sendTimeoutMs),
+        timer: setTimeout(
+          () => pending.reject(new PublishUnavailableError(`event log did not acknowledge within ${this.sendTimeoutMs} ms`)),
+          this.sendTimeoutMs,
+        ),
       };
       this.queue.push(pending);
       this.queuedRecords += withTrace.length;

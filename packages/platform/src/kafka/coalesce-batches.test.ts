@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { BatchContext, ConsumedRecord } from './event-consumer';
 import { coalesceBatches, type PartitionBatch } from './coalesce-batches';
 
-const ctx = (partition: number): BatchContext => ({ topic: 't', partition, isRunning: () => true, heartbeat: async () => {}, highWatermark: '0' });
+const ctx = (partition: number): BatchContext => ({
+  topic: 't',
+  partition,
+  isRunning: () => true,
+  heartbeat: async () => {},
+  highWatermark: '0',
+});
 const rec = (partition: number, offset: number) => ({ topic: 't', partition, offset: String(offset) }) as ConsumedRecord;
 
 describe('coalesceBatches', () => {
@@ -36,7 +42,10 @@ describe('coalesceBatches', () => {
       { groups: 2 },
     );
     const results = await Promise.allSettled([0, 1, 2, 3].map((p) => handler([rec(p, 1)], ctx(p))));
-    expect(calls.sort()).toEqual([[0, 2], [1, 3]]);
+    expect(calls.sort()).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
   });
 });

@@ -48,7 +48,10 @@ export function registerConsumerLag(registry: Registry, opts: ConsumerLagOptions
           // -1: nothing committed yet; the group will start from the end or the beginning, so lag is unknown: report none.
           if (Number(p.offset) < 0) continue;
           const lag = high - BigInt(p.offset);
-          out.set(JSON.stringify([group, t.topic.slice(t.topic.startsWith(opts.namePrefix) ? opts.namePrefix.length : 0), String(p.partition)]), Number(lag > 0n ? lag : 0n));
+          out.set(
+            JSON.stringify([group, t.topic.slice(t.topic.startsWith(opts.namePrefix) ? opts.namePrefix.length : 0), String(p.partition)]),
+            Number(lag > 0n ? lag : 0n),
+          );
         }
       }
     }

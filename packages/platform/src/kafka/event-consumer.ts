@@ -107,7 +107,13 @@ export class EventConsumer {
         // Handlers see contract topic names; the prefix is this adapter's concern.
         const topic = batch.topic.startsWith(this.prefix) ? batch.topic.slice(this.prefix.length) : batch.topic;
         const records = batch.messages.map((m) => decodeRecord(topic, batch.partition, m));
-        await handler(records, { topic, partition: batch.partition, isRunning: () => isRunning() && !isStale(), heartbeat, highWatermark: batch.highWatermark });
+        await handler(records, {
+          topic,
+          partition: batch.partition,
+          isRunning: () => isRunning() && !isStale(),
+          heartbeat,
+          highWatermark: batch.highWatermark,
+        });
         // Stale after a rebalance: the partition's new owner re-reads it from the last commit.
         if (isStale()) return;
         resolveOffset(batch.lastOffset());

@@ -11,7 +11,14 @@ describe('groupConsumer', () => {
   it('gives every consumer the same liveness and fetch defaults', () => {
     const { kafka, configs } = capturingKafka();
     groupConsumer(kafka, 'router');
-    expect(configs[0]).toMatchObject({ groupId: 'router', sessionTimeout: 10_000, heartbeatInterval: 1_000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 50, retry: { retries: 10 } });
+    expect(configs[0]).toMatchObject({
+      groupId: 'router',
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 10_000,
+      maxWaitTimeInMs: 50,
+      retry: { retries: 10 },
+    });
   });
 
   it('lets a consumer change a default, but not its group', () => {

@@ -24,7 +24,9 @@ const logger = createLogger({ service: 'kafka-security-test', level: 'silent' })
 beforeAll(async () => {
   const made = spawnSync('bash', [join(REPO_ROOT, 'deploy/gateway/dev-cert.sh'), certDir], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(made.stderr);
-  kafka = await startPrivateKafka({ secured: { certFile: join(certDir, 'server.crt'), keyFile: join(certDir, 'server.key'), username: USER, password: PASSWORD } });
+  kafka = await startPrivateKafka({
+    secured: { certFile: join(certDir, 'server.crt'), keyFile: join(certDir, 'server.key'), username: USER, password: PASSWORD },
+  });
 }, 120_000);
 afterAll(async () => {
   await kafka?.stop();
@@ -32,7 +34,14 @@ afterAll(async () => {
 
 async function roundTrip(vars: Record<string, string>): Promise<number> {
   const config = loadConfig(kafkaConfigSchema, { KAFKA_BROKERS: kafka.securedBrokers!, ...vars });
-  const client = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 't-secured', logger, security: kafkaSecurity(config), connectionTimeoutMs: 5_000, requestTimeoutMs: 5_000 });
+  const client = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 't-secured',
+    logger,
+    security: kafkaSecurity(config),
+    connectionTimeoutMs: 5_000,
+    requestTimeoutMs: 5_000,
+  });
   const topic = `t-${randomUUID()}`;
   const admin = client.admin();
   const producer = client.producer({ retry: { retries: 0 } });
@@ -52,15 +61,25 @@ async function roundTrip(vars: Record<string, string>): Promise<number> {
 const tls = { KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: join(certDir, 'ca.crt') };
 
 describe('Kafka SASL and TLS against a real broker', () => {
-  it.each(['plain', 'scram-sha-256', 'scram-sha-512'])('SASL %s over TLS (private CA): produce and read back the offset', { timeout: 60_000 }, async (mechanism) => {
-    expect(await roundTrip({ ...tls, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: PASSWORD })).toBe(1);
-  });
+  it.each(['plain', 'scram-sha-256', 'scram-sha-512'])(
+    'SASL %s over TLS (private CA): produce and read back the offset',
+    { timeout: 60_000 },
+    async (mechanism) => {
+      expect(await roundTrip({ ...tls, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: PASSWORD })).toBe(
+        1,
+      );
+    },
+  );
 
   it('a wrong password is refused by the broker', { timeout: 60_000 }, async () => {
-    await expect(roundTrip({ ...tls, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: 'wrong-password' })).rejects.toThrow(/SASL|authentication/i);
+    await expect(
+      roundTrip({ ...tls, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: 'wrong-password' }),
+    ).rejects.toThrow(/SASL|authentication/i);
   });
 
   it('TLS without the private CA does not trust the broker (verification stays on)', { timeout: 60_000 }, async () => {
-    await expect(roundTrip({ KAFKA_TLS: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: PASSWORD })).rejects.toThrow(/certificate|self.signed|issuer/i);
+    await expect(
+      roundTrip({ KAFKA_TLS: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: PASSWORD }),
+    ).rejects.toThrow(/certificate|self.signed|issuer/i);
   });
 });

@@ -30,7 +30,10 @@ describe('Kafka SASL and TLS settings', () => {
   });
 
   it('a private CA and a client certificate are read from their files at start', () => {
-    const s = kafkaSecurity(load({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: '/ca.pem', KAFKA_TLS_CERT_FILE: '/cert.pem', KAFKA_TLS_KEY_FILE: '/key.pem' }), readFile);
+    const s = kafkaSecurity(
+      load({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: '/ca.pem', KAFKA_TLS_CERT_FILE: '/cert.pem', KAFKA_TLS_KEY_FILE: '/key.pem' }),
+      readFile,
+    );
     expect(s.ssl).toEqual({ ca: 'CA PEM', cert: 'CERT PEM', key: 'KEY PEM' });
   });
 
@@ -40,7 +43,10 @@ describe('Kafka SASL and TLS settings', () => {
   });
 
   it('SASL PLAIN over TLS', () => {
-    const s = kafkaSecurity(load({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'hub', KAFKA_SASL_PASSWORD: 'pw-123', KAFKA_TLS: 'true' }), readFile);
+    const s = kafkaSecurity(
+      load({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'hub', KAFKA_SASL_PASSWORD: 'pw-123', KAFKA_TLS: 'true' }),
+      readFile,
+    );
     expect(s).toEqual({ ssl: true, sasl: { mechanism: 'plain', username: 'hub', password: 'pw-123' } });
   });
 
@@ -58,11 +64,15 @@ describe('Kafka SASL and TLS settings', () => {
   });
 
   it('credentials without a mechanism are a mistake, not ignored', () => {
-    expect(problemsOf({ KAFKA_SASL_USERNAME: 'hub', KAFKA_SASL_PASSWORD: 'x' })).toEqual([expect.stringMatching(/KAFKA_SASL_MECHANISM is not/)]);
+    expect(problemsOf({ KAFKA_SASL_USERNAME: 'hub', KAFKA_SASL_PASSWORD: 'x' })).toEqual([
+      expect.stringMatching(/KAFKA_SASL_MECHANISM is not/),
+    ]);
   });
 
   it('a CA file that cannot be read fails start-up, naming it', () => {
-    expect(problemsOf({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: '/missing.pem' })).toEqual(['KAFKA_TLS_CA_FILE (/missing.pem) cannot be read: ENOENT']);
+    expect(problemsOf({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: '/missing.pem' })).toEqual([
+      'KAFKA_TLS_CA_FILE (/missing.pem) cannot be read: ENOENT',
+    ]);
   });
 
   it('a bad value next to the password: the message redacts the password', () => {
@@ -70,7 +80,12 @@ describe('Kafka SASL and TLS settings', () => {
   });
 
   it('what is logged names mechanism and user, never the password', () => {
-    const c = load({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'hub', KAFKA_SASL_PASSWORD: 'hunter2-secret', KAFKA_TLS: 'true' });
+    const c = load({
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'hub',
+      KAFKA_SASL_PASSWORD: 'hunter2-secret',
+      KAFKA_TLS: 'true',
+    });
     const logged = JSON.stringify(describeKafkaSecurity(c));
     expect(logged).toContain('scram-sha-512');
     expect(logged).not.toContain('hunter2-secret');

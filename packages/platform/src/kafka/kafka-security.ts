@@ -41,12 +41,18 @@ export interface KafkaSecurity {
 export function kafkaSecurity(c: KafkaSecurityConfig, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): KafkaSecurity {
   const problems: string[] = [];
   const mech = c.KAFKA_SASL_MECHANISM;
-  if (mech && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) problems.push(`KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM=${mech}`);
-  if (!mech && (c.KAFKA_SASL_USERNAME || c.KAFKA_SASL_PASSWORD)) problems.push('KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD are set but KAFKA_SASL_MECHANISM is not (plain, scram-sha-256 or scram-sha-512)');
-  if (mech === 'plain' && !c.KAFKA_TLS) problems.push('KAFKA_SASL_MECHANISM=plain sends the password in clear: set KAFKA_TLS=true (or use scram-sha-256/512)');
+  if (mech && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD))
+    problems.push(`KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM=${mech}`);
+  if (!mech && (c.KAFKA_SASL_USERNAME || c.KAFKA_SASL_PASSWORD))
+    problems.push(
+      'KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD are set but KAFKA_SASL_MECHANISM is not (plain, scram-sha-256 or scram-sha-512)',
+    );
+  if (mech === 'plain' && !c.KAFKA_TLS)
+    problems.push('KAFKA_SASL_MECHANISM=plain sends the password in clear: set KAFKA_TLS=true (or use scram-sha-256/512)');
   const files = (['KAFKA_TLS_CA_FILE', 'KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE'] as const).filter((k) => c[k]);
   if (!c.KAFKA_TLS && files.length > 0) problems.push(`${files.join(', ')} set but KAFKA_TLS is not true`);
-  if (Boolean(c.KAFKA_TLS_CERT_FILE) !== Boolean(c.KAFKA_TLS_KEY_FILE)) problems.push('KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together (mutual TLS): set both or neither');
+  if (Boolean(c.KAFKA_TLS_CERT_FILE) !== Boolean(c.KAFKA_TLS_KEY_FILE))
+    problems.push('KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together (mutual TLS): set both or neither');
   const pem: Partial<Record<(typeof files)[number], string>> = {};
   if (problems.length === 0) {
     for (const key of files) {
@@ -70,5 +76,11 @@ export function kafkaSecurity(c: KafkaSecurityConfig, readFile: (path: string) =
 
 /** Settings safe to log: the mechanism and user, never the password or key material. */
 export function describeKafkaSecurity(c: KafkaSecurityConfig): Record<string, unknown> {
-  return { tls: c.KAFKA_TLS, ca_file: c.KAFKA_TLS_CA_FILE, mutual_tls: Boolean(c.KAFKA_TLS_CERT_FILE), sasl: c.KAFKA_SASL_MECHANISM ?? 'none', sasl_user: c.KAFKA_SASL_USERNAME };
+  return {
+    tls: c.KAFKA_TLS,
+    ca_file: c.KAFKA_TLS_CA_FILE,
+    mutual_tls: Boolean(c.KAFKA_TLS_CERT_FILE),
+    sasl: c.KAFKA_SASL_MECHANISM ?? 'none',
+    sasl_user: c.KAFKA_SASL_USERNAME,
+  };
 }

@@ -32,7 +32,9 @@ describe('kafka client module (real broker)', () => {
     const conversations = ['c-a', 'c-b', 'c-c', 'c-d'];
     // Concurrent publishes exercise the coalescing path (several records per sendBatch).
     await Promise.all(
-      conversations.flatMap((conv) => Array.from({ length: 25 }, (_, i) => producer.publish({ topic, key: conv, envelope: makeEnvelope('test.event', { conv, n: i }) }))),
+      conversations.flatMap((conv) =>
+        Array.from({ length: 25 }, (_, i) => producer.publish({ topic, key: conv, envelope: makeEnvelope('test.event', { conv, n: i }) })),
+      ),
     );
     // Sequential publishes per conversation fix the expected order.
     for (let i = 25; i < 50; i++) {
@@ -69,7 +71,7 @@ describe('kafka client module (real broker)', () => {
     expect(new Set(seenBySecond.map((r) => r.partition)).size).toBe(2);
   });
 
-  it('lingers: a record published within the linger window shares the first one\'s sendBatch; without linger each leaves at once', async () => {
+  it("lingers: a record published within the linger window shares the first one's sendBatch; without linger each leaves at once", async () => {
     const lingering = new BatchingProducer(kafka, logger, { lingerMs: 1_000 });
     const eager = new BatchingProducer(kafka, logger, { lingerMs: 0 });
     await Promise.all([lingering.connect(), eager.connect()]);

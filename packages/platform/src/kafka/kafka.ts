@@ -72,14 +72,21 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[], defaultPart
       if (missing.length > 0) {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions ?? defaultPartitions, replicationFactor: -1, configEntries: s.configEntries })),
+          topics: missing.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.numPartitions ?? defaultPartitions,
+            replicationFactor: -1,
+            configEntries: s.configEntries,
+          })),
         });
       }
       await admin.fetchTopicMetadata({ topics: specs.map((s) => namePrefix + s.topic) });
       return;
     } catch (err) {
       const message = String((err as Error).message);
-      const retriable = /already exists|does not host|not available|leader|coordinator|ECONNREFUSED|timed? ?out/i.test(message) || (err as { retriable?: boolean }).retriable === true;
+      const retriable =
+        /already exists|does not host|not available|leader|coordinator|ECONNREFUSED|timed? ?out/i.test(message) ||
+        (err as { retriable?: boolean }).retriable === true;
       if (!retriable || attempt >= 6) throw err;
       await new Promise((r) => setTimeout(r, 200 * attempt));
     }

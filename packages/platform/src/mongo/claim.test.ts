@@ -8,11 +8,15 @@ describe('claimByInsert', () => {
 
   it('is false when the unique key was taken (E11000, alone or in every write error)', async () => {
     expect(await claimByInsert(() => Promise.reject(Object.assign(new Error('E11000 duplicate key'), { code: 11000 })))).toBe(false);
-    expect(await claimByInsert(() => Promise.reject(Object.assign(new Error('bulk'), { writeErrors: [{ code: 11000 }, { code: 11000 }] })))).toBe(false);
+    expect(
+      await claimByInsert(() => Promise.reject(Object.assign(new Error('bulk'), { writeErrors: [{ code: 11000 }, { code: 11000 }] }))),
+    ).toBe(false);
   });
 
   it('passes any other failure on, including a batch with a non-duplicate error', async () => {
     await expect(claimByInsert(() => Promise.reject(new Error('connection reset')))).rejects.toThrow('connection reset');
-    await expect(claimByInsert(() => Promise.reject(Object.assign(new Error('bulk'), { writeErrors: [{ code: 11000 }, { code: 121 }] })))).rejects.toThrow('bulk');
+    await expect(
+      claimByInsert(() => Promise.reject(Object.assign(new Error('bulk'), { writeErrors: [{ code: 11000 }, { code: 121 }] }))),
+    ).rejects.toThrow('bulk');
   });
 });

@@ -18,7 +18,7 @@ describe('mongo client module (real MongoDB-compatible server)', () => {
     await mongo.close();
   });
 
-  it('recognises the local stack\'s server (FerretDB) as one that serves only _id lookups from an index', () => {
+  it("recognises the local stack's server (FerretDB) as one that serves only _id lookups from an index", () => {
     // Stores read by _id on it (MongoMessageStore's history through the slots).
     expect(mongo.idLookupsOnly).toBe(true);
   });
@@ -42,10 +42,12 @@ describe('mongo client module (real MongoDB-compatible server)', () => {
     const dup = randomUUID();
     await messages.insertOne({ message_id: dup });
     const fresh = [randomUUID(), randomUUID()];
-    const err = await messages.insertMany([{ message_id: fresh[0] }, { message_id: dup }, { message_id: fresh[1] }], { ordered: false }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await messages
+      .insertMany([{ message_id: fresh[0] }, { message_id: dup }, { message_id: fresh[1] }], { ordered: false })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(isDuplicateKeyError(err)).toBe(true);
     expect(await messages.countDocuments({ message_id: { $in: [...fresh, dup] } })).toBe(3);
   });

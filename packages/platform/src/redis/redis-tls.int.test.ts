@@ -40,7 +40,12 @@ afterAll(async () => {
 });
 
 function ping(env: Record<string, string>): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return `${r.stdout}${r.stderr}`.trim();
 }
 
@@ -55,6 +60,8 @@ describe('Redis over TLS (rediss://)', () => {
   });
 
   it('redis:// (plain) to the TLS port gets nowhere', () => {
-    expect(ping({ REDIS_URL: redis.url.replace('rediss://', 'redis://'), NODE_EXTRA_CA_CERTS: join(certDir, 'ca.crt') })).toMatch(/^FAILED/);
+    expect(ping({ REDIS_URL: redis.url.replace('rediss://', 'redis://'), NODE_EXTRA_CA_CERTS: join(certDir, 'ca.crt') })).toMatch(
+      /^FAILED/,
+    );
   });
 });

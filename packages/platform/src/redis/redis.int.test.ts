@@ -49,8 +49,12 @@ describe('redis client module (real Redis)', () => {
   });
 
   it('scripts (defineCommand, as rate-limiter-flexible uses) and MULTI work alongside the batches', async () => {
-    redis.defineCommand('apIncrTtl', { numberOfKeys: 1, lua: "local n = redis.call('incr', KEYS[1]) redis.call('pexpire', KEYS[1], ARGV[1]) return {n, KEYS[1]}" });
-    const call = (key: string) => (redis as unknown as { apIncrTtl(k: string, ms: number): Promise<[number, string]> }).apIncrTtl(key, 60_000);
+    redis.defineCommand('apIncrTtl', {
+      numberOfKeys: 1,
+      lua: "local n = redis.call('incr', KEYS[1]) redis.call('pexpire', KEYS[1], ARGV[1]) return {n, KEYS[1]}",
+    });
+    const call = (key: string) =>
+      (redis as unknown as { apIncrTtl(k: string, ms: number): Promise<[number, string]> }).apIncrTtl(key, 60_000);
     const [a, b, multi] = await Promise.all([call('ap:count'), call('ap:count'), redis.multi().set('ap:m', 'x').get('ap:m').exec()]);
     expect([a[0], b[0]].sort()).toEqual([1, 2]);
     expect(a[1]).toBe(`${redis.options.keyPrefix}ap:count`);

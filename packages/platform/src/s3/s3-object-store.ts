@@ -111,7 +111,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
-    await this.client.copyObject(new CopySourceOptions({ Bucket: this.bucket, Object: fromKey }), new CopyDestinationOptions({ Bucket: this.bucket, Object: toKey }));
+    await this.client.copyObject(
+      new CopySourceOptions({ Bucket: this.bucket, Object: fromKey }),
+      new CopyDestinationOptions({ Bucket: this.bucket, Object: toKey }),
+    );
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -35,7 +35,13 @@ describe('S3 public endpoint for presigned URLs (real S3 server)', () => {
     await new Promise<void>((r) => forwarder.listen(0, '127.0.0.1', r));
     const port = (forwarder.address() as { port: number }).port;
     publicEndpoint = `http://localhost:${port}`;
-    const settings = { endpoint: env.S3_ENDPOINT!, accessKey: env.S3_ACCESS_KEY!, secretKey: env.S3_SECRET_KEY!, region: env.S3_REGION!, bucket };
+    const settings = {
+      endpoint: env.S3_ENDPOINT!,
+      accessKey: env.S3_ACCESS_KEY!,
+      secretKey: env.S3_SECRET_KEY!,
+      region: env.S3_REGION!,
+      bucket,
+    };
     store = new S3ObjectStore({ ...settings, publicEndpoint });
     internalOnly = new S3ObjectStore(settings);
     await store.ensureBucket();

@@ -1,4 +1,16 @@
-import { context, createContextKey, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
+import {
+  context,
+  createContextKey,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
 
 /** The tracer every span of the hub's own comes from (one instrumentation scope). */
 export const hubTracer = () => trace.getTracer('messaging-hub');
@@ -49,7 +61,16 @@ export function activeMessage(ctx: Context = context.active()): MessageRef | und
 export function startSendSpan(topic: string, attrs: Attributes = {}, parent: Context = context.active()): Span {
   return hubTracer().startSpan(
     `send ${topic}`,
-    { kind: SpanKind.PRODUCER, attributes: { [SpanAttr.messagingSystem]: 'kafka', [SpanAttr.destination]: topic, [SpanAttr.operationType]: 'send', [SpanAttr.operationName]: 'send', ...attrs } },
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        [SpanAttr.messagingSystem]: 'kafka',
+        [SpanAttr.destination]: topic,
+        [SpanAttr.operationType]: 'send',
+        [SpanAttr.operationName]: 'send',
+        ...attrs,
+      },
+    },
     parent,
   );
 }
@@ -58,13 +79,30 @@ export function startSendSpan(topic: string, attrs: Attributes = {}, parent: Con
 export function startProcessSpan(topic: string, group: string, parent: Context, attrs: Attributes = {}, links: Link[] = []): Span {
   return hubTracer().startSpan(
     `process ${topic}`,
-    { kind: SpanKind.CONSUMER, links, attributes: { [SpanAttr.messagingSystem]: 'kafka', [SpanAttr.destination]: topic, [SpanAttr.operationType]: 'process', [SpanAttr.operationName]: 'process', [SpanAttr.consumerGroup]: group, ...attrs } },
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        [SpanAttr.messagingSystem]: 'kafka',
+        [SpanAttr.destination]: topic,
+        [SpanAttr.operationType]: 'process',
+        [SpanAttr.operationName]: 'process',
+        [SpanAttr.consumerGroup]: group,
+        ...attrs,
+      },
+    },
     parent,
   );
 }
 
 /** A span of the hub's own, child of `parent`. */
-export function startHubSpan(name: string, attrs: Attributes = {}, parent: Context = context.active(), kind: SpanKind = SpanKind.INTERNAL, links: Link[] = []): Span {
+export function startHubSpan(
+  name: string,
+  attrs: Attributes = {},
+  parent: Context = context.active(),
+  kind: SpanKind = SpanKind.INTERNAL,
+  links: Link[] = [],
+): Span {
   return hubTracer().startSpan(name, { kind, attributes: attrs, links }, parent);
 }
 
@@ -75,7 +113,13 @@ export function failSpan(span: Span, err: unknown): void {
 }
 
 /** Runs `fn` inside a new span that ends when it settles (error status on throw). */
-export async function inSpan<T>(name: string, attrs: Attributes, fn: (span: Span) => Promise<T>, parent: Context = context.active(), kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  attrs: Attributes,
+  fn: (span: Span) => Promise<T>,
+  parent: Context = context.active(),
+  kind: SpanKind = SpanKind.INTERNAL,
+): Promise<T> {
   const span = startHubSpan(name, attrs, parent, kind);
   try {
     const out = await context.with(trace.setSpan(parent, span), () => fn(span));

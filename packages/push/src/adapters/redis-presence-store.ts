@@ -40,7 +40,17 @@ if after == 0 then redis.call('DEL', KEYS[1]) end
 return {removed, after}`;
 
 type Scripted = Redis & {
-  presenceAdd(k1: string, k2: string, k3: string, now: number, expiresAt: number, member: string, user: string, keyTtl: number, node: string): Promise<number>;
+  presenceAdd(
+    k1: string,
+    k2: string,
+    k3: string,
+    now: number,
+    expiresAt: number,
+    member: string,
+    user: string,
+    keyTtl: number,
+    node: string,
+  ): Promise<number>;
   presenceRemove(k1: string, k2: string, now: number, member: string, user: string, lastOnNode: '1' | '0'): Promise<[number, number]>;
   presenceSweepUser(k1: string, now: number, nodePrefix: string): Promise<[number, number]>;
 };
@@ -76,12 +86,29 @@ export class RedisPresenceStore implements PresenceStore {
 
   async addConnection(user: string, ref: ConnectionRef): Promise<{ cameOnline: boolean }> {
     const now = this.now();
-    const before = await this.redis.presenceAdd(userKey(user), nodeKey(ref.node), NODES, now, now + this.ttlMs, member(ref), user, this.ttlMs * 2, ref.node);
+    const before = await this.redis.presenceAdd(
+      userKey(user),
+      nodeKey(ref.node),
+      NODES,
+      now,
+      now + this.ttlMs,
+      member(ref),
+      user,
+      this.ttlMs * 2,
+      ref.node,
+    );
     return { cameOnline: Number(before) === 0 };
   }
 
   async removeConnection(user: string, ref: ConnectionRef, opts: { lastOnNode: boolean }): Promise<{ wentOffline: boolean }> {
-    const [removed, after] = await this.redis.presenceRemove(userKey(user), nodeKey(ref.node), this.now(), member(ref), user, opts.lastOnNode ? '1' : '0');
+    const [removed, after] = await this.redis.presenceRemove(
+      userKey(user),
+      nodeKey(ref.node),
+      this.now(),
+      member(ref),
+      user,
+      opts.lastOnNode ? '1' : '0',
+    );
     return { wentOffline: Number(removed) > 0 && Number(after) === 0 };
   }
 

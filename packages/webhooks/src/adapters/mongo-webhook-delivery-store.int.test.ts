@@ -68,7 +68,10 @@ describe('MongoWebhookDeliveryStore (real MongoDB API)', () => {
     expect((await store.recoverable(new Date(), 1_000)).map((d) => d.delivery_id)).not.toContain(unheld.delivery_id);
 
     await store.release([held.delivery_id]);
-    expect(await store.claim(held.delivery_id, new Date(), soon(), 'me')).toMatchObject({ delivery_id: held.delivery_id, state: 'pending' });
+    expect(await store.claim(held.delivery_id, new Date(), soon(), 'me')).toMatchObject({
+      delivery_id: held.delivery_id,
+      state: 'pending',
+    });
     // A lease that ran out (its dispatcher died) is claimable again.
     expect(await store.claim(held.delivery_id, new Date(Date.now() + 120_000), soon(), 'me')).toBeDefined();
   });
@@ -81,7 +84,11 @@ describe('MongoWebhookDeliveryStore (real MongoDB API)', () => {
     expect(await store.claim(d.delivery_id, new Date(Date.now() + 5_000), soon(), 'me')).toBeUndefined();
   });
 
-  const finishAs = async (d: NewWebhookDelivery, state: 'succeeded' | 'failed', attempts: Array<{ status_code?: number; error?: string }> = []) => {
+  const finishAs = async (
+    d: NewWebhookDelivery,
+    state: 'succeeded' | 'failed',
+    attempts: Array<{ status_code?: number; error?: string }> = [],
+  ) => {
     const now = new Date();
     await store.finish([
       {
@@ -105,14 +112,30 @@ describe('MongoWebhookDeliveryStore (real MongoDB API)', () => {
     await store.enqueue([d], soon(), 'me');
     const t0 = new Date();
     const retryAt = new Date(t0.getTime() + 5_000);
-    await store.recordRetry(d.delivery_id, { attempt: 1, at: t0, status_code: 503, latency_ms: 12, error: 'receiver answered 503', response_body: 'busy' }, retryAt, new Date(retryAt.getTime() + 60_000), t0);
+    await store.recordRetry(
+      d.delivery_id,
+      { attempt: 1, at: t0, status_code: 503, latency_ms: 12, error: 'receiver answered 503', response_body: 'busy' },
+      retryAt,
+      new Date(retryAt.getTime() + 60_000),
+      t0,
+    );
     const waiting = (await store.get(wh, d.delivery_id))!;
     expect(waiting).toMatchObject({ state: 'pending', attempt_count: 1, last_status_code: 503, last_error: 'receiver answered 503' });
     expect(waiting.next_attempt_at.getTime()).toBe(retryAt.getTime());
     // Still leased while it waits for its retry: nobody else takes it.
     expect(await store.claim(d.delivery_id, new Date(retryAt.getTime() + 1), soon(), 'me')).toBeUndefined();
 
-    await store.finish([{ ...waiting, state: 'succeeded', attempt_count: 2, attempts: [...waiting.attempts, { attempt: 2, at: new Date(), status_code: 204, latency_ms: 3 }], last_status_code: 204, last_error: undefined, completed_at: new Date() }]);
+    await store.finish([
+      {
+        ...waiting,
+        state: 'succeeded',
+        attempt_count: 2,
+        attempts: [...waiting.attempts, { attempt: 2, at: new Date(), status_code: 204, latency_ms: 3 }],
+        last_status_code: 204,
+        last_error: undefined,
+        completed_at: new Date(),
+      },
+    ]);
     await store.dequeue([{ delivery_id: d.delivery_id, finished_at: new Date() }]);
     const done = (await store.get(wh, d.delivery_id))!;
     expect(done).toMatchObject({ state: 'succeeded', attempt_count: 2, last_status_code: 204 });
@@ -129,7 +152,18 @@ describe('MongoWebhookDeliveryStore (real MongoDB API)', () => {
     const wh = newId();
     const d = delivery(wh);
     await store.enqueue([d], none, 'me');
-    await store.finish([{ ...d, state: 'succeeded', attempt_count: 1, next_attempt_at: d.created_at, lease_until: none, updated_at: new Date(), completed_at: new Date(), attempts: [{ attempt: 1, at: new Date(), latency_ms: 1, status_code: 200 }] }]);
+    await store.finish([
+      {
+        ...d,
+        state: 'succeeded',
+        attempt_count: 1,
+        next_attempt_at: d.created_at,
+        lease_until: none,
+        updated_at: new Date(),
+        completed_at: new Date(),
+        attempts: [{ attempt: 1, at: new Date(), latency_ms: 1, status_code: 200 }],
+      },
+    ]);
     expect(await store.claim(d.delivery_id, new Date(), soon(), 'me')).toBeUndefined();
     expect(await store.pending(d.delivery_id)).toBeUndefined();
     expect((await store.get(wh, d.delivery_id))!.state).toBe('succeeded');
@@ -140,7 +174,18 @@ describe('MongoWebhookDeliveryStore (real MongoDB API)', () => {
     const d = delivery(wh);
     await store.enqueue([d], none, 'me');
     const finishedAt = new Date();
-    await store.finish([{ ...d, state: 'failed', attempt_count: 1, next_attempt_at: d.created_at, lease_until: none, updated_at: finishedAt, completed_at: finishedAt, attempts: [{ attempt: 1, at: finishedAt, latency_ms: 1, error: 'x' }] }]);
+    await store.finish([
+      {
+        ...d,
+        state: 'failed',
+        attempt_count: 1,
+        next_attempt_at: d.created_at,
+        lease_until: none,
+        updated_at: finishedAt,
+        completed_at: finishedAt,
+        attempts: [{ attempt: 1, at: finishedAt, latency_ms: 1, error: 'x' }],
+      },
+    ]);
     await new Promise((r) => setTimeout(r, 5));
     // The API re-sends it while the stale queue copy is still there…
     expect(await store.requeue(wh, d.delivery_id, new Date())).toMatchObject({ state: 'pending', max_attempts: 2 });
@@ -171,7 +216,11 @@ describe('MongoWebhookDeliveryStore (real MongoDB API)', () => {
 
     const pending = delivery(wh, { max_attempts: 8 });
     await store.enqueue([pending], soon(), 'me');
-    expect(await store.requeue(wh, pending.delivery_id, new Date())).toMatchObject({ state: 'pending', max_attempts: 8, manual_retry: true });
+    expect(await store.requeue(wh, pending.delivery_id, new Date())).toMatchObject({
+      state: 'pending',
+      max_attempts: 8,
+      manual_retry: true,
+    });
   });
 
   it('lists newest first by pages and filters by state', async () => {

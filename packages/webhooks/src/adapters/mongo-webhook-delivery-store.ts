@@ -65,7 +65,11 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
     });
   }
 
-  async enqueue(deliveries: readonly NewWebhookDelivery[], leaseUntil: Date, owner: string): Promise<{ inserted: Set<string>; ownedAlready: WebhookDeliveryRecord[] }> {
+  async enqueue(
+    deliveries: readonly NewWebhookDelivery[],
+    leaseUntil: Date,
+    owner: string,
+  ): Promise<{ inserted: Set<string>; ownedAlready: WebhookDeliveryRecord[] }> {
     const inserted = new Set<string>();
     const skipped: Doc[] = [];
     let rest = deliveries.map((d) => toDoc({ ...newWebhookDeliveryRecord(d, leaseUntil), lease_owner: owner }));
@@ -104,8 +108,15 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
       return undefined;
     }
     const generation = (current.lease_gen ?? 0) + 1;
-    if (!(await claimByInsert(() => whenUnlocked(() => this.claims.insertOne({ _id: `${deliveryId}#${generation}#${current.updated_at.getTime()}`, at: now }))))) return undefined;
-    await whenUnlocked(() => this.queue.updateOne({ _id: deliveryId }, { $set: { lease_until: leaseUntil, lease_gen: generation, lease_owner: owner } }));
+    if (
+      !(await claimByInsert(() =>
+        whenUnlocked(() => this.claims.insertOne({ _id: `${deliveryId}#${generation}#${current.updated_at.getTime()}`, at: now })),
+      ))
+    )
+      return undefined;
+    await whenUnlocked(() =>
+      this.queue.updateOne({ _id: deliveryId }, { $set: { lease_until: leaseUntil, lease_gen: generation, lease_owner: owner } }),
+    );
     return toRecord({ ...current, lease_until: leaseUntil, lease_gen: generation, lease_owner: owner });
   }
 
@@ -116,7 +127,9 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
     else unset.last_status_code = '';
     if (attempt.error) set.last_error = attempt.error;
     else unset.last_error = '';
-    await whenUnlocked(() => this.queue.updateOne({ _id: deliveryId }, { $set: set, $unset: unset, $inc: { attempt_count: 1 }, $push: { attempts: attempt } }));
+    await whenUnlocked(() =>
+      this.queue.updateOne({ _id: deliveryId }, { $set: set, $unset: unset, $inc: { attempt_count: 1 }, $push: { attempts: attempt } }),
+    );
   }
 
   async finish(records: readonly WebhookDeliveryRecord[]): Promise<void> {
@@ -148,11 +161,20 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
   }
 
   async release(deliveryIds: readonly string[]): Promise<void> {
-    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await whenUnlocked(() => this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: NO_LEASE }, $unset: { lease_owner: '' } }));
+    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS)
+      await whenUnlocked(() =>
+        this.queue.updateMany(
+          { _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } },
+          { $set: { lease_until: NO_LEASE }, $unset: { lease_owner: '' } },
+        ),
+      );
   }
 
   async renew(deliveryIds: readonly string[], leaseUntil: Date): Promise<void> {
-    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS) await whenUnlocked(() => this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: leaseUntil } }));
+    for (let i = 0; i < deliveryIds.length; i += IN_CHUNKS)
+      await whenUnlocked(() =>
+        this.queue.updateMany({ _id: { $in: deliveryIds.slice(i, i + IN_CHUNKS) } }, { $set: { lease_until: leaseUntil } }),
+      );
   }
 
   async recoverable(now: Date, limit: number): Promise<WebhookDeliveryRecord[]> {
@@ -175,13 +197,23 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
     if (!current || current.webhook_id !== webhookId) return undefined;
     if (current === queued) {
       const pending = queued;
-      await whenUnlocked(() => this.queue.updateOne({ _id: deliveryId }, { $set: { next_attempt_at: now, manual_retry: true, updated_at: now } }));
+      await whenUnlocked(() =>
+        this.queue.updateOne({ _id: deliveryId }, { $set: { next_attempt_at: now, manual_retry: true, updated_at: now } }),
+      );
       await this.announce(deliveryId, webhookId, now);
       return toRecord({ ...pending, next_attempt_at: now, manual_retry: true, updated_at: now });
     }
     const finished = logged!;
     const { completed_at: _done, ...rest } = finished;
-    const again: Doc = { ...rest, state: 'pending', next_attempt_at: now, max_attempts: finished.attempt_count + 1, manual_retry: true, updated_at: now, lease_until: NO_LEASE };
+    const again: Doc = {
+      ...rest,
+      state: 'pending',
+      next_attempt_at: now,
+      max_attempts: finished.attempt_count + 1,
+      manual_retry: true,
+      updated_at: now,
+      lease_until: NO_LEASE,
+    };
     // Replaces a stale queue copy (finished, not yet taken off) if there is one.
     await whenUnlocked(() => this.queue.replaceOne({ _id: deliveryId }, again, { upsert: true }));
     // Queue first, then take it out of the log: an interruption in between leaves it in both (the newer copy counts), never in neither.
@@ -206,7 +238,10 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
   }
 
   async forMessage(messageId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
-    const [queued, logged] = await Promise.all([this.queue.find({ message_id: messageId }).limit(limit).toArray(), this.log.find({ message_id: messageId }).limit(limit).toArray()]);
+    const [queued, logged] = await Promise.all([
+      this.queue.find({ message_id: messageId }).limit(limit).toArray(),
+      this.log.find({ message_id: messageId }).limit(limit).toArray(),
+    ]);
     const byId = new Map<string, Doc>();
     for (const d of [...queued, ...logged]) byId.set(d._id, newer(byId.get(d._id) ?? null, d)!);
     return [...byId.values()].slice(0, limit).map(toRecord);
@@ -220,7 +255,8 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
   async list(webhookId: string, q: WebhookDeliveryListQuery): Promise<WebhookDeliveryRecord[]> {
     const filter: Filter<Doc> = { webhook_id: webhookId };
     if (q.before) filter._id = { $lt: q.before };
-    const fromQueue = q.state === undefined || q.state === 'pending' ? await this.queue.find(filter).sort({ _id: -1 }).limit(q.limit).toArray() : [];
+    const fromQueue =
+      q.state === undefined || q.state === 'pending' ? await this.queue.find(filter).sort({ _id: -1 }).limit(q.limit).toArray() : [];
     const logFilter: Filter<Doc> = q.state && q.state !== 'pending' ? { ...filter, state: q.state } : filter;
     const fromLog = q.state === 'pending' ? [] : await this.log.find(logFilter).sort({ _id: -1 }).limit(q.limit).toArray();
     // A delivery can briefly be in both (finished and not yet off the queue, or being re-sent): the newer copy counts.
@@ -240,7 +276,9 @@ export class MongoWebhookDeliveryStore implements WebhookDeliveryStore {
   }
 
   private async announce(deliveryId: string, webhookId: string, at: Date): Promise<void> {
-    await whenUnlocked(() => this.req.updateOne({ _id: deliveryId }, { $set: { webhook_id: webhookId, requested_at: at } }, { upsert: true }));
+    await whenUnlocked(() =>
+      this.req.updateOne({ _id: deliveryId }, { $set: { webhook_id: webhookId, requested_at: at } }, { upsert: true }),
+    );
   }
 }
 

@@ -73,7 +73,9 @@ describe('pinnedPost (real sockets on loopback)', () => {
   it('stops at once when aborted (shutdown)', async () => {
     const r = await receiver('127.0.0.1', () => 'hang');
     const ac = new AbortController();
-    const pending = pinnedPost({ ...base, timeoutMs: 10_000, target: target(`${r.url}/`, '127.0.0.1'), signal: ac.signal }).catch((e: unknown) => e);
+    const pending = pinnedPost({ ...base, timeoutMs: 10_000, target: target(`${r.url}/`, '127.0.0.1'), signal: ac.signal }).catch(
+      (e: unknown) => e,
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     ac.abort();
     const err = await pending;

@@ -82,7 +82,12 @@ export function pinnedPost(o: PinnedPostOptions): Promise<PinnedResponse> {
       if (response && !response.complete) response.destroy();
       req.destroy();
       if (err && !headersSeen) return reject(err);
-      resolve({ status: response!.statusCode ?? 0, headers: response!.headers, body: Buffer.concat(chunks).toString('utf8'), truncated: truncated || Boolean(err) });
+      resolve({
+        status: response!.statusCode ?? 0,
+        headers: response!.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        truncated: truncated || Boolean(err),
+      });
     };
     const onAbort = () => finish(new WebhookRequestError('aborted', 'the dispatcher is shutting down'));
     const timer = setTimeout(() => finish(new WebhookRequestError('timeout', `no response within ${o.timeoutMs} ms`)), o.timeoutMs);
@@ -106,7 +111,9 @@ export function pinnedPost(o: PinnedPostOptions): Promise<PinnedResponse> {
       res.once('error', () => finish());
       res.once('aborted', () => finish());
     });
-    req.once('error', (err: NodeJS.ErrnoException) => finish(new WebhookRequestError('network', describeNetworkError(err), { cause: err })));
+    req.once('error', (err: NodeJS.ErrnoException) =>
+      finish(new WebhookRequestError('network', describeNetworkError(err), { cause: err })),
+    );
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
     req.end(o.body);

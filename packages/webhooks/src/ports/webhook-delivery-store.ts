@@ -38,7 +38,11 @@ export interface WebhookDeliveryStore {
    * skipped ones that `owner` itself leased (its own earlier try of the same
    * batch), which it should take up again.
    */
-  enqueue(deliveries: readonly NewWebhookDelivery[], leaseUntil: Date, owner: string): Promise<{ inserted: Set<string>; ownedAlready: WebhookDeliveryRecord[] }>;
+  enqueue(
+    deliveries: readonly NewWebhookDelivery[],
+    leaseUntil: Date,
+    owner: string,
+  ): Promise<{ inserted: Set<string>; ownedAlready: WebhookDeliveryRecord[] }>;
   /**
    * Takes over a pending delivery whose lease has run out; undefined when
    * someone else holds it or it is no longer pending. Exclusive: of

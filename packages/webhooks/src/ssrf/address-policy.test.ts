@@ -43,9 +43,12 @@ describe('AddressPolicy', () => {
     if (!verdict.allowed) expect(verdict.reason).toMatch(reason);
   });
 
-  it.each(['93.184.215.14', '8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8'])('allows the public address %s', (address) => {
-    expect(policy.check(address, 443)).toEqual({ allowed: true });
-  });
+  it.each(['93.184.215.14', '8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8'])(
+    'allows the public address %s',
+    (address) => {
+      expect(policy.check(address, 443)).toEqual({ allowed: true });
+    },
+  );
 
   it('lets an allowlist open exactly the ranges it names', () => {
     const local = new AddressPolicy(['127.0.0.1/32', '10.1.0.0/16']);
@@ -76,7 +79,10 @@ describe('AddressPolicy', () => {
   it('limits an entry with a port to that port, and one without to any port', () => {
     const local = new AddressPolicy(['127.0.0.1/32:8088', '127.0.0.2:9000-9099', '[::1]:9000', '10.0.0.0/8']);
     expect(local.check('127.0.0.1', 8088)).toEqual({ allowed: true });
-    expect(local.check('127.0.0.1', 8089)).toMatchObject({ allowed: false, reason: '127.0.0.1 is a loopback address (127.0.0.0/8), allow-listed only for port 8088 (not port 8089)' });
+    expect(local.check('127.0.0.1', 8089)).toMatchObject({
+      allowed: false,
+      reason: '127.0.0.1 is a loopback address (127.0.0.0/8), allow-listed only for port 8088 (not port 8089)',
+    });
     expect(local.check('127.0.0.2', 9050)).toEqual({ allowed: true });
     expect(local.check('127.0.0.2', 9100).allowed).toBe(false);
     expect(local.check('::1', 9000)).toEqual({ allowed: true });
@@ -85,10 +91,18 @@ describe('AddressPolicy', () => {
     expect(local.check('10.9.8.7', 65_535)).toEqual({ allowed: true });
   });
 
-  it('never lets an allowlist open the hub\'s own ports on an internal address, whatever the spelling', () => {
-    const reserved = reservedPortsFromConfig({ FRONTEND_PORT: 8081, KAFKA_BROKERS: ['127.0.0.1:19092'], ETCD_HOSTS: ['http://127.0.0.1:23790'] });
+  it("never lets an allowlist open the hub's own ports on an internal address, whatever the spelling", () => {
+    const reserved = reservedPortsFromConfig({
+      FRONTEND_PORT: 8081,
+      KAFKA_BROKERS: ['127.0.0.1:19092'],
+      ETCD_HOSTS: ['http://127.0.0.1:23790'],
+    });
     const wide = new AddressPolicy(['127.0.0.0/8', '[::1]:23790'], reserved);
-    expect(wide.check('127.0.0.1', 23790)).toMatchObject({ allowed: false, reason: "127.0.0.1 port 23790 is where the hub's own etcd server (ETCD_HOSTS) listens", byPort: true });
+    expect(wide.check('127.0.0.1', 23790)).toMatchObject({
+      allowed: false,
+      reason: "127.0.0.1 port 23790 is where the hub's own etcd server (ETCD_HOSTS) listens",
+      byPort: true,
+    });
     expect(wide.check('127.0.0.9', 19092).allowed).toBe(false);
     expect(wide.check('::ffff:127.0.0.1', 8081).allowed).toBe(false);
     expect(wide.check('::1', 23790).allowed).toBe(false);

@@ -12,7 +12,6 @@ function refused(shown: string, category: string): AddressVerdict {
   return { allowed: false, reason: `${shown} is ${category}`, category };
 }
 
-
 /** Instance metadata endpoints (AWS, GCP, Azure, ECS, Alibaba, Oracle): refused even when an allowlist covers them. */
 const METADATA_ADDRESSES = new Set(['169.254.169.254', '169.254.170.2', '100.100.100.200', '192.0.0.192', 'fd00:ec2:0:0:0:0:0:254']);
 

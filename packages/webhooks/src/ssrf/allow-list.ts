@@ -15,7 +15,8 @@ export interface AllowEntry {
   text: string;
 }
 
-export const ALLOW_ENTRY_SYNTAX = 'ADDRESS[/BITS][:PORT[-PORT]] for IPv4 or [IPv6[/BITS]][:PORT[-PORT]] for IPv6, e.g. 127.0.0.1/32:8088, 127.0.0.1:9000-9099, [::1]:9000, 10.0.0.0/8 (any port)';
+export const ALLOW_ENTRY_SYNTAX =
+  'ADDRESS[/BITS][:PORT[-PORT]] for IPv4 or [IPv6[/BITS]][:PORT[-PORT]] for IPv6, e.g. 127.0.0.1/32:8088, 127.0.0.1:9000-9099, [::1]:9000, 10.0.0.0/8 (any port)';
 
 /**
  * Parses one allow-list entry. An address without /BITS is one host; an

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reservedPortsFromConfig } from './reserved-ports';
 
 describe('reservedPortsFromConfig', () => {
-  it('takes the services\' ports and every stack server\'s port from configuration', () => {
+  it("takes the services' ports and every stack server's port from configuration", () => {
     const r = reservedPortsFromConfig({
       GATEWAY_PORT: 8080,
       FRONTEND_PORT: 0, // bound at start: the service adds the real one

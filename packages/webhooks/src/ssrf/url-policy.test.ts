@@ -91,7 +91,11 @@ describe('TargetVetter', () => {
   });
 
   it('reports a name that does not resolve as unresolved, not refused', async () => {
-    expect(await vetter.vet('https://nowhere.test/')).toEqual({ ok: false, kind: 'unresolved', reason: 'could not resolve host nowhere.test (ENOTFOUND)' });
+    expect(await vetter.vet('https://nowhere.test/')).toEqual({
+      ok: false,
+      kind: 'unresolved',
+      reason: 'could not resolve host nowhere.test (ENOTFOUND)',
+    });
     expect(await vetter.vet('https://empty.test/')).toMatchObject({ ok: false, kind: 'unresolved' });
   });
 
@@ -102,7 +106,7 @@ describe('TargetVetter', () => {
     expect(await local.vet('http://[::1]:9999/hook')).toMatchObject({ ok: false, kind: 'refused' });
   });
 
-  it('judges every spelling of an allow-listed address with its port, and refuses the hub\'s ports there', async () => {
+  it("judges every spelling of an allow-listed address with its port, and refuses the hub's ports there", async () => {
     const reserved = reservedPortsFromConfig({ REDIS_URL: 'redis://127.0.0.1:16379' });
     const local = new TargetVetter({ allowHttp: true }, new AddressPolicy(['127.0.0.0/8:9999', '127.0.0.0/8:16379'], reserved), resolver);
     for (const host of ['127.0.0.1', '127.1', '0x7f000001', '2130706433', '[::ffff:127.0.0.1]', 'local.test']) {
@@ -110,7 +114,9 @@ describe('TargetVetter', () => {
       expect(await local.vet(`http://${host}:9998/hook`), host).toMatchObject({ ok: false, kind: 'refused' });
       const hub = await local.vet(`http://${host}:16379/hook`);
       expect(hub, host).toMatchObject({ ok: false, kind: 'refused' });
-      expect(hub.ok ? '' : hub.reason, host).toMatch(/where the hub's own Redis server \(REDIS_URL\) listens; internal addresses are reached only on the ports the allow-list names, never on the hub's own$/);
+      expect(hub.ok ? '' : hub.reason, host).toMatch(
+        /where the hub's own Redis server \(REDIS_URL\) listens; internal addresses are reached only on the ports the allow-list names, never on the hub's own$/,
+      );
     }
     // No port in the URL means the scheme's: 80 is not allow-listed here.
     expect(await local.vet('http://127.0.0.1/hook')).toMatchObject({ ok: false, kind: 'refused' });

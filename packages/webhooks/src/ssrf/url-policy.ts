@@ -24,10 +24,12 @@ export function checkWebhookUrl(raw: string, rules: UrlRules): UrlCheck {
   } catch {
     return { ok: false, reason: 'is not a valid absolute URL' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: `scheme "${url.protocol.replace(/:$/, '')}" is not allowed; use https` };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { ok: false, reason: `scheme "${url.protocol.replace(/:$/, '')}" is not allowed; use https` };
   if (url.protocol === 'http:' && !rules.allowHttp) return { ok: false, reason: 'must use https (http is allowed only in development)' };
   if (!url.hostname) return { ok: false, reason: 'must name a host' };
-  if (url.username || url.password) return { ok: false, reason: 'must not contain a user name or password; receivers authenticate calls by their signature' };
+  if (url.username || url.password)
+    return { ok: false, reason: 'must not contain a user name or password; receivers authenticate calls by their signature' };
   if (url.hash) return { ok: false, reason: 'must not contain a fragment (#…)' };
   if (url.port === '0') return { ok: false, reason: 'port 0 is not allowed' };
   return { ok: true, url };
@@ -87,7 +89,9 @@ export class TargetVetter {
       const verdict = this.policy.check(a.address, port);
       if (!verdict.allowed) {
         const what = a.address === hostname ? verdict.reason : `host ${hostname} resolves to ${a.address}, ${verdict.category}`;
-        const rule = verdict.byPort ? "internal addresses are reached only on the ports the allow-list names, never on the hub's own" : 'webhooks are not sent to internal addresses';
+        const rule = verdict.byPort
+          ? "internal addresses are reached only on the ports the allow-list names, never on the hub's own"
+          : 'webhooks are not sent to internal addresses';
         return { ok: false, kind: 'refused', reason: `${what}; ${rule}` };
       }
     }

@@ -44,7 +44,9 @@ describe('file metadata on MongoDB (real server): repository and the catalog oth
   it('decides completion once, however many try at the same time', async () => {
     const rec = record();
     await repo.insert(rec);
-    const wins = await Promise.all(Array.from({ length: 8 }, (_, i) => repo.markCompleted(rec.file_id, new Date(), randomUUID(), `files/${rec.file_id}/${i}`)));
+    const wins = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => repo.markCompleted(rec.file_id, new Date(), randomUUID(), `files/${rec.file_id}/${i}`)),
+    );
     expect(wins.filter(Boolean)).toHaveLength(1);
     const stored = await repo.get(rec.file_id);
     expect(stored?.status).toBe('completed');
@@ -55,7 +57,9 @@ describe('file metadata on MongoDB (real server): repository and the catalog oth
   it('repairs a decision that was recorded but not applied (a crash in between), on read', async () => {
     const rec = record();
     await repo.insert(rec);
-    await mongo.db.collection(FILE_OUTCOMES_COLLECTION).insertOne({ file_id: rec.file_id, status: 'completed', at: new Date(), event_id: 'e1', object_key: 'files/x/1' });
+    await mongo.db
+      .collection(FILE_OUTCOMES_COLLECTION)
+      .insertOne({ file_id: rec.file_id, status: 'completed', at: new Date(), event_id: 'e1', object_key: 'files/x/1' });
     // The catalog reads it as completed without writing.
     expect((await catalog.getFile(rec.file_id))?.status).toBe('completed');
     expect((await mongo.db.collection('files').findOne({ file_id: rec.file_id }))?.status).toBe('uploading');

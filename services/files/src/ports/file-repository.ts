@@ -7,8 +7,7 @@ import type { FileFailureReason, FileStatus } from '@hub/domain';
  * multipart upload is assembled at `key`; its part URLs die on completion.
  */
 export type UploadState =
-  | { mode: 'single'; key: string }
-  | { mode: 'multipart'; key: string; upload_id: string; part_size: number; part_count: number };
+  { mode: 'single'; key: string } | { mode: 'multipart'; key: string; upload_id: string; part_size: number; part_count: number };
 
 /** A file's metadata as the files service keeps it (MongoDB `files`). */
 export interface FileRecord {

@@ -6,7 +6,13 @@ import { DOCS_HTML } from './docs-page';
 
 describe('the API reference pages and assets', () => {
   const app = createFrontendApp({ logger: pino({ level: 'silent' }), registry: new Registry(), checks: [], isDraining: () => false });
-  const directives = (csp: string) => Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  const directives = (csp: string) =>
+    Object.fromEntries(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values]),
+    );
 
   it('/docs allows only this origin: no inline script or style, no framing', async () => {
     const res = await app.request('/docs');
@@ -31,7 +37,8 @@ describe('the API reference pages and assets', () => {
     const css = await app.request('/docs/assets/swagger-ui.css');
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
     expect((await app.request('/docs/assets/docs-init.js')).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    for (const other of ['package.json', 'index.html', '..%2Fpackage.json', 'swagger-ui-bundle.js.map']) expect((await app.request(`/docs/assets/${other}`)).status).toBe(404);
+    for (const other of ['package.json', 'index.html', '..%2Fpackage.json', 'swagger-ui-bundle.js.map'])
+      expect((await app.request(`/docs/assets/${other}`)).status).toBe(404);
   });
 
   it('serves the hub documents and its own', async () => {

@@ -37,7 +37,8 @@ export function mountApiReference(app: Hono<HubEnv>, ownDocument: () => object):
     'docs-init.js': ['text/javascript; charset=utf-8', DOCS_INIT_JS],
     'docs.css': ['text/css; charset=utf-8', DOCS_CSS],
   };
-  const json = (body: Buffer) => new Response(new Uint8Array(body), { headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' } });
+  const json = (body: Buffer) =>
+    new Response(new Uint8Array(body), { headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' } });
 
   app.get('/openapi.json', () => json(once('openapi', () => load('./hub-openapi.json'))));
   app.get('/asyncapi.json', () => json(once('asyncapi', () => load('./hub-asyncapi.json'))));
@@ -48,13 +49,22 @@ export function mountApiReference(app: Hono<HubEnv>, ownDocument: () => object):
   });
   app.get('/docs/websocket', (c) => {
     c.header('Content-Security-Policy', DOCS_CSP);
-    return c.html(once('asyncapi-page', () => Buffer.from(renderAsyncApiPage(JSON.parse(load('./hub-asyncapi.json').toString('utf8')) as Record<string, unknown>))).toString('utf8'));
+    return c.html(
+      once('asyncapi-page', () =>
+        Buffer.from(renderAsyncApiPage(JSON.parse(load('./hub-asyncapi.json').toString('utf8')) as Record<string, unknown>)),
+      ).toString('utf8'),
+    );
   });
   app.get('/docs/assets/:name', (c) => {
     const name = c.req.param('name');
     const own = ownAssets[name];
     const type = own?.[0] ?? SWAGGER_ASSETS[name];
-    if (!type) return c.json({ type: 'https://hub.example/problems/not-found', title: 'Not found', status: 404, detail: `no docs asset ${name}` }, 404, { 'content-type': 'application/problem+json' });
+    if (!type)
+      return c.json(
+        { type: 'https://hub.example/problems/not-found', title: 'Not found', status: 404, detail: `no docs asset ${name}` },
+        404,
+        { 'content-type': 'application/problem+json' },
+      );
     const body = own ? Buffer.from(own[1]) : once(name, () => readFileSync(join(swaggerDir, name)));
     return new Response(new Uint8Array(body), { headers: { 'content-type': type, 'cache-control': 'public, max-age=3600' } });
   });

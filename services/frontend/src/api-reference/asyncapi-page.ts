@@ -5,19 +5,36 @@
  */
 type Json = Record<string, unknown>;
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Enough Markdown for the document's descriptions: code spans, bold and tables. */
 function markdown(text: string): string {
-  const inline = (s: string) => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>').replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+  const inline = (s: string) =>
+    esc(s)
+      .replace(/`([^`]+)`/g, '<code>$1</code>')
+      .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
   return text
     .split(/\n\n+/)
     .map((block) => {
       const lines = block.split('\n');
       if (lines.every((l) => l.startsWith('|'))) {
-        const cells = (l: string) => l.slice(1, -1).split('|').map((c) => c.trim());
+        const cells = (l: string) =>
+          l
+            .slice(1, -1)
+            .split('|')
+            .map((c) => c.trim());
         const [head, , ...rows] = lines;
-        return `<table><tr>${cells(head!).map((c) => `<th>${inline(c)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${cells(r).map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+        return `<table><tr>${cells(head!)
+          .map((c) => `<th>${inline(c)}</th>`)
+          .join('')}</tr>${rows
+          .map(
+            (r) =>
+              `<tr>${cells(r)
+                .map((c) => `<td>${inline(c)}</td>`)
+                .join('')}</tr>`,
+          )
+          .join('')}</table>`;
       }
       return `<p>${inline(block)}</p>`;
     })

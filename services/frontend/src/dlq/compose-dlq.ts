@@ -7,9 +7,24 @@ import type { MiddlewareHandler } from 'hono';
 import type { DlqDeps } from './dlq-deps';
 
 /** Builds the dead-letter admin side of the frontend once at boot (called from main.ts). */
-export async function composeDlq(infra: InfraWith<'mongo' | 'producer'>, authenticate: MiddlewareHandler, logger: Logger): Promise<DlqDeps> {
-  await ensureIndexes(infra.mongo.db, { ...outboundLedgerIndexes, ...deadLetterIndexes, [Collections.rejectedRecords]: pipelineIndexes[Collections.rejectedRecords]! });
+export async function composeDlq(
+  infra: InfraWith<'mongo' | 'producer'>,
+  authenticate: MiddlewareHandler,
+  logger: Logger,
+): Promise<DlqDeps> {
+  await ensureIndexes(infra.mongo.db, {
+    ...outboundLedgerIndexes,
+    ...deadLetterIndexes,
+    [Collections.rejectedRecords]: pipelineIndexes[Collections.rejectedRecords]!,
+  });
   const ledger = new MongoOutboundLedger(infra.mongo.db);
   const deadLetters = new MongoDeadLetterStore(infra.mongo.db);
-  return { ledger, deadLetters, rejected: new MongoRejectedRecords(infra.mongo.db), scheduler: new RetryScheduler({ ledger, deadLetters, publisher: infra.producer }), authenticate, logger };
+  return {
+    ledger,
+    deadLetters,
+    rejected: new MongoRejectedRecords(infra.mongo.db),
+    scheduler: new RetryScheduler({ ledger, deadLetters, publisher: infra.producer }),
+    authenticate,
+    logger,
+  };
 }

@@ -19,7 +19,19 @@ let mongo: MongoHandle;
 const letters: DeadLetter[] = [];
 
 function stored(text: string): StoredMessage {
-  return { message_id: newId(), conversation_id: randomUUID(), from: 'alice', to: ['bob'], channels: ['telegram'], payload: { type: 'text', text }, source: 'api', accepted_at: new Date().toISOString(), submitted_by: 'user:alice', sequence_number: 1, stored_at: new Date().toISOString() };
+  return {
+    message_id: newId(),
+    conversation_id: randomUUID(),
+    from: 'alice',
+    to: ['bob'],
+    channels: ['telegram'],
+    payload: { type: 'text', text },
+    source: 'api',
+    accepted_at: new Date().toISOString(),
+    submitted_by: 'user:alice',
+    sequence_number: 1,
+    stored_at: new Date().toISOString(),
+  };
 }
 
 async function call(method: string, path: string, token?: string): Promise<{ status: number; body: Json; type: string | null }> {
@@ -39,8 +51,32 @@ beforeAll(async () => {
     ['whatsapp', 'attempts_exhausted'],
   ] as const) {
     const message = stored(`to ${channel}`);
-    await ledger.finish([{ message, recipient: 'bob', channel, first_attempt_at: new Date(), state: 'failed', attempts: 1, reason, last_error: `${reason} from the provider` }]);
-    letters.push(await store.add({ id: newId(), delivery_id: deliveryId(message.message_id, 'bob', channel), message, recipient: 'bob', channel, attempts: 1, reason, last_error: `${reason} from the provider`, failed_at: new Date().toISOString(), generation: 0 }));
+    await ledger.finish([
+      {
+        message,
+        recipient: 'bob',
+        channel,
+        first_attempt_at: new Date(),
+        state: 'failed',
+        attempts: 1,
+        reason,
+        last_error: `${reason} from the provider`,
+      },
+    ]);
+    letters.push(
+      await store.add({
+        id: newId(),
+        delivery_id: deliveryId(message.message_id, 'bob', channel),
+        message,
+        recipient: 'bob',
+        channel,
+        attempts: 1,
+        reason,
+        last_error: `${reason} from the provider`,
+        failed_at: new Date().toISOString(),
+        generation: 0,
+      }),
+    );
   }
 });
 afterAll(async () => {
@@ -53,7 +89,14 @@ describe('GET /v1/dlq', () => {
     const all = await call('GET', '/v1/dlq', admin);
     expect(all.status).toBe(200);
     expect(all.body.dead_letters.map((d: Json) => d.id)).toEqual([letters[1]!.id, letters[0]!.id]);
-    expect(all.body.dead_letters[1]).toMatchObject({ channel: 'telegram', reason: 'chat_not_found', recipient: 'bob', attempts: 1, payload: { type: 'text', text: 'to telegram' }, message_id: letters[0]!.message.message_id });
+    expect(all.body.dead_letters[1]).toMatchObject({
+      channel: 'telegram',
+      reason: 'chat_not_found',
+      recipient: 'bob',
+      attempts: 1,
+      payload: { type: 'text', text: 'to telegram' },
+      message_id: letters[0]!.message.message_id,
+    });
     const page = await call('GET', '/v1/dlq?limit=1', admin);
     expect(page.body.dead_letters).toHaveLength(1);
     const next = await call('GET', `/v1/dlq?limit=1&before=${page.body.next_cursor}`, admin);
@@ -92,9 +135,37 @@ describe('GET /v1/dlq/records', () => {
     const rejected = new MongoRejectedRecords(mongo.db);
     const base = Date.now();
     const records: RejectedRecord[] = [
-      { id: `${Topics.messages}:0:7`, topic: Topics.messages, partition: 0, offset: '7', key: 'c1', reason: 'record value is not JSON', raw: 'not json {', failed_at: new Date(base - 3_000).toISOString() },
-      { id: `${Topics.status}:1:3`, topic: Topics.status, partition: 1, offset: '3', key: null, reason: 'invalid StatusEvent: status: invalid', raw: '{}', failed_at: new Date(base - 2_000).toISOString() },
-      { id: `${Topics.messages}:2:9`, topic: Topics.messages, partition: 2, offset: '9', key: 'c2', reason: 'conversation c2 does not exist', raw: '{"type":"message.accepted"}', message_id: newId(), failed_at: new Date(base - 1_000).toISOString() },
+      {
+        id: `${Topics.messages}:0:7`,
+        topic: Topics.messages,
+        partition: 0,
+        offset: '7',
+        key: 'c1',
+        reason: 'record value is not JSON',
+        raw: 'not json {',
+        failed_at: new Date(base - 3_000).toISOString(),
+      },
+      {
+        id: `${Topics.status}:1:3`,
+        topic: Topics.status,
+        partition: 1,
+        offset: '3',
+        key: null,
+        reason: 'invalid StatusEvent: status: invalid',
+        raw: '{}',
+        failed_at: new Date(base - 2_000).toISOString(),
+      },
+      {
+        id: `${Topics.messages}:2:9`,
+        topic: Topics.messages,
+        partition: 2,
+        offset: '9',
+        key: 'c2',
+        reason: 'conversation c2 does not exist',
+        raw: '{"type":"message.accepted"}',
+        message_id: newId(),
+        failed_at: new Date(base - 1_000).toISOString(),
+      },
     ];
     await rejected.add(records);
     await rejected.add(records.slice(0, 1)); // a redelivered batch keeps each record once
@@ -143,9 +214,18 @@ describe('POST /v1/dlq/{id}/replay', () => {
     const ledger = new MongoOutboundLedger(mongo.db);
     expect(await ledger.get(dl.delivery_id)).toMatchObject({ state: 'scheduled', attempts: 0, next_attempt: 1, generation: 1 });
     // One retry record on the (prefixed) hub.retry.v1, for the router's retry worker.
-    const kafka = createKafka({ brokers: t.env.KAFKA_BROKERS!.split(','), clientId: 't-dlq', logger: createLogger({ service: 'test', level: 'silent' }), namePrefix: t.env.KAFKA_NAME_PREFIX! });
+    const kafka = createKafka({
+      brokers: t.env.KAFKA_BROKERS!.split(','),
+      clientId: 't-dlq',
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      namePrefix: t.env.KAFKA_NAME_PREFIX!,
+    });
     const seen: ConsumedRecord[] = [];
-    const consumer = new EventConsumer(kafka, { groupId: `t-${randomUUID()}`, topics: [Topics.retry] }, createLogger({ service: 'test', level: 'silent' }));
+    const consumer = new EventConsumer(
+      kafka,
+      { groupId: `t-${randomUUID()}`, topics: [Topics.retry] },
+      createLogger({ service: 'test', level: 'silent' }),
+    );
     await consumer.start(async (records) => {
       seen.push(...records);
     });

@@ -3,7 +3,16 @@ import { replayDeadLetter, type DeadLetter } from '@hub/outbound';
 import { isAdmin, Topics, UuidSchema, principalRef } from '@hub/domain';
 import { decodeCursor, type RejectedRecord } from '@hub/messages';
 import { principalOf } from '@hub/identity';
-import { problemResponses, ProblemError, PublishUnavailableError, readQuery, validationProblem, type AuthVariables, type OpenAPIRegistry, RouteGroup } from '@hub/platform';
+import {
+  problemResponses,
+  ProblemError,
+  PublishUnavailableError,
+  readQuery,
+  validationProblem,
+  type AuthVariables,
+  type OpenAPIRegistry,
+  RouteGroup,
+} from '@hub/platform';
 import { z } from 'zod';
 import type { DlqDeps } from './dlq-deps';
 
@@ -11,7 +20,10 @@ const ListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: UuidSchema.optional(),
   channel: z.enum(['telegram', 'whatsapp', 'instagram', 'messenger']).optional(),
-  include_replayed: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  include_replayed: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 const IdParamsSchema = z.strictObject({ id: UuidSchema });
 const security = [{ bearer: [] }];
@@ -70,7 +82,10 @@ export function dlqRoutes(d: DlqDeps, openapi: OpenAPIRegistry): RouteGroup<{ Va
   const app = routes.app;
   app.use('*', d.authenticate);
   app.use('*', async (c, next) => {
-    if (!isAdmin(principalOf(c))) throw new ProblemError('insufficient_scope', 'the dead-letter queue needs an API client with the "admin" scope', { extra: { required_scope: 'admin' } });
+    if (!isAdmin(principalOf(c)))
+      throw new ProblemError('insufficient_scope', 'the dead-letter queue needs an API client with the "admin" scope', {
+        extra: { required_scope: 'admin' },
+      });
     await next();
   });
 
@@ -80,13 +95,28 @@ export function dlqRoutes(d: DlqDeps, openapi: OpenAPIRegistry): RouteGroup<{ Va
     tags: ['dead letters'],
     summary: 'List dead-lettered deliveries (newest first)',
     description:
-      'External deliveries that failed for good: a permanent provider error (e.g. chat_not_found), no mapping for the recipient (no_mapping), all attempts used (attempts_exhausted), or deferred too long. Needs an API client with the admin scope. Page with `before` = the previous page\'s `next_cursor`.',
+      "External deliveries that failed for good: a permanent provider error (e.g. chat_not_found), no mapping for the recipient (no_mapping), all attempts used (attempts_exhausted), or deferred too long. Needs an API client with the admin scope. Page with `before` = the previous page's `next_cursor`.",
     security,
     request: { query: ListQuerySchema },
-    responses: { 200: { description: 'Dead letters', content: { 'application/json': { schema: z.object({ dead_letters: z.array(DeadLetterViewSchema), next_cursor: z.string().optional() }) } } }, ...problemResponses(400, 401, 403, 429, 503) },
+    responses: {
+      200: {
+        description: 'Dead letters',
+        content: {
+          'application/json': { schema: z.object({ dead_letters: z.array(DeadLetterViewSchema), next_cursor: z.string().optional() }) },
+        },
+      },
+      ...problemResponses(400, 401, 403, 429, 503),
+    },
     handler: async (c) => {
       const q = readQuery(c, ListQuerySchema);
-      const items = await unavailableOnStoreError(d, () => d.deadLetters.list({ limit: q.limit, includeReplayed: q.include_replayed, ...(q.before ? { before: q.before } : {}), ...(q.channel ? { channel: q.channel } : {}) }));
+      const items = await unavailableOnStoreError(d, () =>
+        d.deadLetters.list({
+          limit: q.limit,
+          includeReplayed: q.include_replayed,
+          ...(q.before ? { before: q.before } : {}),
+          ...(q.channel ? { channel: q.channel } : {}),
+        }),
+      );
       const last = items.at(-1);
       return c.json({ dead_letters: items.map(present), ...(items.length === q.limit && last ? { next_cursor: last.id } : {}) });
     },
@@ -98,13 +128,23 @@ export function dlqRoutes(d: DlqDeps, openapi: OpenAPIRegistry): RouteGroup<{ Va
     tags: ['dead letters'],
     summary: 'List records the router refused (newest first)',
     description:
-      'Records of hub.messages.v1 and hub.status.v1 that could not be processed and went to hub.dlq.v1: not JSON, not a valid event, or a message accepted (202) for a conversation that no longer exists or from a sender who is no longer a member. Kept for operators; they cannot be replayed (send the message again). Needs an API client with the admin scope. Page with `after` = the previous page\'s `next_cursor`.',
+      "Records of hub.messages.v1 and hub.status.v1 that could not be processed and went to hub.dlq.v1: not JSON, not a valid event, or a message accepted (202) for a conversation that no longer exists or from a sender who is no longer a member. Kept for operators; they cannot be replayed (send the message again). Needs an API client with the admin scope. Page with `after` = the previous page's `next_cursor`.",
     security,
     request: { query: RecordsQuerySchema },
-    responses: { 200: { description: 'Refused records', content: { 'application/json': { schema: z.object({ records: z.array(RejectedRecordViewSchema), next_cursor: z.string().optional() }) } } }, ...problemResponses(400, 401, 403, 429, 503) },
+    responses: {
+      200: {
+        description: 'Refused records',
+        content: {
+          'application/json': { schema: z.object({ records: z.array(RejectedRecordViewSchema), next_cursor: z.string().optional() }) },
+        },
+      },
+      ...problemResponses(400, 401, 403, 429, 503),
+    },
     handler: async (c) => {
       const q = readQuery(c, RecordsQuerySchema);
-      const page = await unavailableOnStoreError(d, () => d.rejected.list({ limit: q.limit, ...(q.after ? { after: q.after } : {}), ...(q.topic ? { topic: q.topic } : {}) }));
+      const page = await unavailableOnStoreError(d, () =>
+        d.rejected.list({ limit: q.limit, ...(q.after ? { after: q.after } : {}), ...(q.topic ? { topic: q.topic } : {}) }),
+      );
       return c.json({ records: page.records.map(presentRecord), ...(page.next ? { next_cursor: page.next } : {}) });
     },
   });
@@ -119,7 +159,12 @@ export function dlqRoutes(d: DlqDeps, openapi: OpenAPIRegistry): RouteGroup<{ Va
     security,
     request: { params: IdParamsSchema },
     responses: {
-      202: { description: 'Replay started or already requested', content: { 'application/json': { schema: z.object({ replay: z.enum(['started', 'already_requested']), dead_letter: DeadLetterViewSchema }) } } },
+      202: {
+        description: 'Replay started or already requested',
+        content: {
+          'application/json': { schema: z.object({ replay: z.enum(['started', 'already_requested']), dead_letter: DeadLetterViewSchema }) },
+        },
+      },
       ...problemResponses(400, 401, 403, 404, 429, 503),
     },
     handler: async (c) => {
@@ -127,8 +172,21 @@ export function dlqRoutes(d: DlqDeps, openapi: OpenAPIRegistry): RouteGroup<{ Va
       const by = principalRef(principalOf(c));
       const result = await unavailableOnStoreError(d, () => replayDeadLetter(id, by, d));
       if (!result) throw new ProblemError('not_found', `no dead letter ${id}`);
-      if (result.outcome === 'replayed') d.logger.info({ event: 'dlq.replayed', dead_letter_id: id, delivery_id: result.deadLetter.delivery_id, message_id: result.deadLetter.message.message_id, by }, 'dead letter replayed');
-      return c.json({ replay: result.outcome === 'replayed' ? 'started' : 'already_requested', dead_letter: present(result.deadLetter) }, 202);
+      if (result.outcome === 'replayed')
+        d.logger.info(
+          {
+            event: 'dlq.replayed',
+            dead_letter_id: id,
+            delivery_id: result.deadLetter.delivery_id,
+            message_id: result.deadLetter.message.message_id,
+            by,
+          },
+          'dead letter replayed',
+        );
+      return c.json(
+        { replay: result.outcome === 'replayed' ? 'started' : 'already_requested', dead_letter: present(result.deadLetter) },
+        202,
+      );
     },
   });
 
@@ -147,7 +205,10 @@ async function unavailableOnStoreError<T>(d: DlqDeps, fn: () => Promise<T>): Pro
     return await fn();
   } catch (err) {
     if (err instanceof ProblemError) throw err;
-    d.logger.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'dead-letter store or event log failed; answering 503');
+    d.logger.warn(
+      { err: { name: (err as Error).name, message: (err as Error).message } },
+      'dead-letter store or event log failed; answering 503',
+    );
     const what = err instanceof PublishUnavailableError ? 'the event log (Kafka)' : 'the dead-letter store (MongoDB)';
     throw new ProblemError('unavailable', `${what} did not answer; retry shortly`, { headers: { 'Retry-After': '2' } });
   }
@@ -174,6 +235,15 @@ function present(dl: DeadLetter): z.infer<typeof DeadLetterViewSchema> {
 }
 
 function presentRecord(r: RejectedRecord): z.infer<typeof RejectedRecordViewSchema> {
-  return { id: r.id, topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, reason: r.reason, raw: r.raw, ...(r.message_id ? { message_id: r.message_id } : {}), failed_at: r.failed_at };
+  return {
+    id: r.id,
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    key: r.key,
+    reason: r.reason,
+    raw: r.raw,
+    ...(r.message_id ? { message_id: r.message_id } : {}),
+    failed_at: r.failed_at,
+  };
 }
-

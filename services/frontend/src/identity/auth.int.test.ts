@@ -4,7 +4,11 @@ import { login, randomUsername, registerAndLogin, startTestFrontend, testPasswor
 
 type Started = Awaited<ReturnType<typeof startTestFrontend>>;
 
-const json = (body: unknown, headers: Record<string, string> = {}) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
 describe('auth API (spawned frontend, real etcd and Redis)', () => {
@@ -37,7 +41,10 @@ describe('auth API (spawned frontend, real etcd and Redis)', () => {
 
   it('refuses a wrong password and an unknown user alike', async () => {
     const u = await registerAndLogin(t.url);
-    for (const body of [{ username: u.username, password: 'wrong-password' }, { username: randomUsername(), password: 'wrong-password' }]) {
+    for (const body of [
+      { username: u.username, password: 'wrong-password' },
+      { username: randomUsername(), password: 'wrong-password' },
+    ]) {
       const res = await fetch(`${t.url}/v1/auth/token`, json({ grant_type: 'password', ...body }));
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -47,7 +54,9 @@ describe('auth API (spawned frontend, real etcd and Redis)', () => {
 
   it('of concurrent registrations of one name exactly one gets 201, the rest 409', async () => {
     const username = randomUsername('race');
-    const results = await Promise.all(Array.from({ length: 8 }, () => fetch(`${t.url}/v1/auth/register`, json({ username, password: testPassword() }))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => fetch(`${t.url}/v1/auth/register`, json({ username, password: testPassword() }))),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
     const conflict = results.find((r) => r.status === 409)!;
@@ -61,7 +70,11 @@ describe('auth API (spawned frontend, real etcd and Redis)', () => {
     const b1 = (await r1.json()) as { access_token: string; refresh_token: string };
     expect(b1.refresh_token).not.toBe(u.refreshToken);
     // The OAuth form: grant_type=refresh_token at the token endpoint, form-encoded.
-    const r2 = await fetch(`${t.url}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: b1.refresh_token }) });
+    const r2 = await fetch(`${t.url}/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: b1.refresh_token }),
+    });
     expect(r2.status).toBe(200);
     const b2 = (await r2.json()) as { access_token: string };
     const me = (await (await fetch(`${t.url}/v1/auth/me`, bearer(b2.access_token))).json()) as { session_id: string };
@@ -71,7 +84,10 @@ describe('auth API (spawned frontend, real etcd and Redis)', () => {
 
   it('reuse of a used refresh token revokes the whole session', async () => {
     const u = await registerAndLogin(t.url);
-    const rotated = (await (await fetch(`${t.url}/v1/auth/refresh`, json({ refresh_token: u.refreshToken }))).json()) as { access_token: string; refresh_token: string };
+    const rotated = (await (await fetch(`${t.url}/v1/auth/refresh`, json({ refresh_token: u.refreshToken }))).json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
     expect((await fetch(`${t.url}/v1/auth/me`, bearer(rotated.access_token))).status).toBe(200);
 
     const reuse = await fetch(`${t.url}/v1/auth/refresh`, json({ refresh_token: u.refreshToken }));
@@ -106,7 +122,11 @@ describe('auth API (spawned frontend, real etcd and Redis)', () => {
     expect(await missing.json()).toMatchObject({ type: expect.stringContaining('unauthorized') });
 
     expect((await fetch(`${t.url}/v1/auth/me`, bearer('not-a-jwt'))).status).toBe(401);
-    const forged = await new AccessTokens({ secret: 'f'.repeat(48), issuer: 'messaging-hub', accessTtlSeconds: 60 }).issue({ kind: 'client', subject: 'test-admin', scopes: ['admin'] });
+    const forged = await new AccessTokens({ secret: 'f'.repeat(48), issuer: 'messaging-hub', accessTtlSeconds: 60 }).issue({
+      kind: 'client',
+      subject: 'test-admin',
+      scopes: ['admin'],
+    });
     expect((await fetch(`${t.url}/v1/clients`, bearer(forged))).status).toBe(401);
 
     const tokens = new AccessTokens({ secret: t.env.JWT_SECRET!, issuer: 'messaging-hub', accessTtlSeconds: 60 });
@@ -119,20 +139,40 @@ describe('auth API (spawned frontend, real etcd and Redis)', () => {
 
   it('takes OAuth form bodies and narrows scopes on request', async () => {
     const u = await registerAndLogin(t.url);
-    const form = await fetch(`${t.url}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'password', username: u.username, password: u.password, scope: 'messages:read' }) });
+    const form = await fetch(`${t.url}/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', username: u.username, password: u.password, scope: 'messages:read' }),
+    });
     expect(form.status).toBe(200);
     const body = (await form.json()) as { access_token: string; scope: string };
     expect(body.scope).toBe('messages:read');
     expect(await (await fetch(`${t.url}/v1/auth/me`, bearer(body.access_token))).json()).toMatchObject({ scopes: ['messages:read'] });
 
-    const tooMuch = await fetch(`${t.url}/v1/auth/token`, json({ grant_type: 'password', username: u.username, password: u.password, scope: 'admin' }));
+    const tooMuch = await fetch(
+      `${t.url}/v1/auth/token`,
+      json({ grant_type: 'password', username: u.username, password: u.password, scope: 'admin' }),
+    );
     expect(tooMuch.status).toBe(400);
     expect(await tooMuch.json()).toMatchObject({ error: 'invalid_scope', errors: [{ field: 'scope' }] });
   });
 
   it('states the username and password rules in the OpenAPI document', async () => {
-    const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> }> } };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/auth/register', '/v1/auth/token', '/v1/auth/refresh', '/v1/auth/logout', '/v1/clients', '/v1/clients/{client_id}', '/v1/users/{username}/channels/{channel}']));
+    const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> }> };
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/auth/register',
+        '/v1/auth/token',
+        '/v1/auth/refresh',
+        '/v1/auth/logout',
+        '/v1/clients',
+        '/v1/clients/{client_id}',
+        '/v1/users/{username}/channels/{channel}',
+      ]),
+    );
     const reg = doc.components.schemas.RegisterRequest!.properties;
     expect(reg.username).toMatchObject({ minLength: 3, maxLength: 32, pattern: expect.any(String) });
     expect(reg.password).toMatchObject({ minLength: 8, maxLength: 128 });

@@ -22,14 +22,22 @@ describe('identity endpoints refuse bad input with problem+json (spawned fronten
   });
 
   const send = (path: string, body: string, contentType = 'application/json', method = 'POST', token?: string) =>
-    fetch(`${t.url}${path}`, { method, headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+    fetch(`${t.url}${path}`, {
+      method,
+      headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
 
   async function expectProblem(res: Response, status: number, field?: string): Promise<Problem> {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const p = (await res.json()) as Problem;
     expect(p.status).toBe(status);
-    if (field) expect(p.errors?.map((e) => e.field), JSON.stringify(p)).toContain(field);
+    if (field)
+      expect(
+        p.errors?.map((e) => e.field),
+        JSON.stringify(p),
+      ).toContain(field);
     return p;
   }
 
@@ -66,18 +74,50 @@ describe('identity endpoints refuse bad input with problem+json (spawned fronten
         c.close();
       },
     });
-    const chunked = await fetch(`${t.url}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await fetch(`${t.url}/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     await expectProblem(chunked, 413);
     expect(await storedUsers()).toEqual(before);
   });
 
   it('token requests: unknown grant, missing or mistyped fields, repeated form fields', async () => {
     await expectProblem(await send('/v1/auth/token', JSON.stringify({ grant_type: 'implicit' })), 400, 'grant_type');
-    await expectProblem(await send('/v1/auth/token', JSON.stringify({ username: user.username, password: user.password })), 400, 'grant_type');
-    await expectProblem(await send('/v1/auth/token', JSON.stringify({ grant_type: 'password', username: user.username, password: 42 })), 400, 'password');
-    await expectProblem(await send('/v1/auth/token', JSON.stringify({ grant_type: 'password', username: user.username, password: user.password, remember: true })), 400, 'remember');
-    await expectProblem(await send('/v1/auth/token', JSON.stringify({ grant_type: 'client_credentials', client_secret: 'x' })), 400, 'client_id');
-    await expectProblem(await send('/v1/auth/token', `grant_type=password&username=${user.username}&password=a&password=b`, 'application/x-www-form-urlencoded'), 400, 'password');
+    await expectProblem(
+      await send('/v1/auth/token', JSON.stringify({ username: user.username, password: user.password })),
+      400,
+      'grant_type',
+    );
+    await expectProblem(
+      await send('/v1/auth/token', JSON.stringify({ grant_type: 'password', username: user.username, password: 42 })),
+      400,
+      'password',
+    );
+    await expectProblem(
+      await send(
+        '/v1/auth/token',
+        JSON.stringify({ grant_type: 'password', username: user.username, password: user.password, remember: true }),
+      ),
+      400,
+      'remember',
+    );
+    await expectProblem(
+      await send('/v1/auth/token', JSON.stringify({ grant_type: 'client_credentials', client_secret: 'x' })),
+      400,
+      'client_id',
+    );
+    await expectProblem(
+      await send(
+        '/v1/auth/token',
+        `grant_type=password&username=${user.username}&password=a&password=b`,
+        'application/x-www-form-urlencoded',
+      ),
+      400,
+      'password',
+    );
     await expectProblem(await send('/v1/auth/refresh', JSON.stringify({ refresh_token: '' })), 400, 'refresh_token');
     await expectProblem(await send('/v1/auth/refresh', JSON.stringify({ refresh_token: 'rt_never-issued' })), 401);
   });
@@ -90,7 +130,11 @@ describe('identity endpoints refuse bad input with problem+json (spawned fronten
     }
     await expectProblem(await send(path, '{"chat_id": "12345"}', 'application/json', 'PUT', user.accessToken), 400, 'chat_id');
     await expectProblem(await send(path, '{"chat_id": 12', 'application/json', 'PUT', user.accessToken), 400);
-    await expectProblem(await send(`/v1/users/${'x'.repeat(40)}/channels/telegram`, '{"chat_id": 1}', 'application/json', 'PUT', user.accessToken), 400, 'username');
+    await expectProblem(
+      await send(`/v1/users/${'x'.repeat(40)}/channels/telegram`, '{"chat_id": 1}', 'application/json', 'PUT', user.accessToken),
+      400,
+      'username',
+    );
     expect([...(await kv.list('mappings/')).keys()]).toEqual([]);
     expect([...(await kv.list('channel-index/')).keys()]).toEqual([]);
   });

@@ -1,9 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, createApiClient, randomUsername, registerAndLogin, startTestFrontend, type TestUser } from '../../../../test/support/identity';
+import {
+  adminToken,
+  createApiClient,
+  randomUsername,
+  registerAndLogin,
+  startTestFrontend,
+  type TestUser,
+} from '../../../../test/support/identity';
 
 type Started = Awaited<ReturnType<typeof startTestFrontend>>;
 
-const put = (body: unknown, token: string) => ({ method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+const put = (body: unknown, token: string) => ({
+  method: 'PUT',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+  body: JSON.stringify(body),
+});
 const bearer = (token: string, method = 'GET') => ({ method, headers: { authorization: `Bearer ${token}` } });
 
 describe('channel mappings (spawned frontend, real etcd and Redis)', () => {
@@ -25,7 +36,12 @@ describe('channel mappings (spawned frontend, real etcd and Redis)', () => {
   it('a user links, reads, lists and removes their own mappings', async () => {
     const created = await fetch(url(alice.username, 'telegram'), put({ chat_id: 123456789 }, alice.accessToken));
     expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ username: alice.username, channel: 'telegram', chat_id: 123456789, external_id: '123456789' });
+    expect(await created.json()).toMatchObject({
+      username: alice.username,
+      channel: 'telegram',
+      chat_id: 123456789,
+      external_id: '123456789',
+    });
     expect((await fetch(url(alice.username, 'telegram'), put({ chat_id: 123456789 }, alice.accessToken))).status).toBe(200);
     expect((await fetch(url(alice.username, 'whatsapp'), put({ phone: '+14155550100' }, alice.accessToken))).status).toBe(201);
 

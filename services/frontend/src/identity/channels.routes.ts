@@ -1,7 +1,15 @@
 import type { Context } from 'hono';
 import { EtcdKeys, isAdmin, type ChannelMapping, type ExternalChannel } from '@hub/domain';
 import { channelFields, externalIdOf, MappingBodySchemas, principalOf, unavailableOnTransient } from '@hub/identity';
-import { problemResponses, ProblemError, readJson, validationProblem, type AuthVariables, type OpenAPIRegistry, RouteGroup } from '@hub/platform';
+import {
+  problemResponses,
+  ProblemError,
+  readJson,
+  validationProblem,
+  type AuthVariables,
+  type OpenAPIRegistry,
+  RouteGroup,
+} from '@hub/platform';
 import { z } from 'zod';
 import type { IdentityDeps } from './identity-deps';
 import { MappingBodySchema, MappingParamsSchema, MappingSchema, UserParamsSchema } from './schemas';
@@ -27,7 +35,10 @@ export function channelsRoutes(d: IdentityDeps, openapi: OpenAPIRegistry): Route
     description: who,
     security,
     request: { params: UserParamsSchema },
-    responses: { 200: { description: 'Mappings', content: { 'application/json': { schema: z.object({ channels: z.array(MappingSchema) }) } } }, ...problemResponses(400, 401, 403, 429) },
+    responses: {
+      200: { description: 'Mappings', content: { 'application/json': { schema: z.object({ channels: z.array(MappingSchema) }) } } },
+      ...problemResponses(400, 401, 403, 429),
+    },
     handler: (c) => {
       const { username } = authorised(c, UserParamsSchema);
       return c.json({ channels: d.directory.listMappings(username).map(present) });
@@ -42,7 +53,10 @@ export function channelsRoutes(d: IdentityDeps, openapi: OpenAPIRegistry): Route
     description: who,
     security,
     request: { params: MappingParamsSchema },
-    responses: { 200: { description: 'The mapping', content: { 'application/json': { schema: MappingSchema } } }, ...problemResponses(400, 401, 403, 404, 429) },
+    responses: {
+      200: { description: 'The mapping', content: { 'application/json': { schema: MappingSchema } } },
+      ...problemResponses(400, 401, 403, 404, 429),
+    },
     handler: (c) => {
       const { username, channel } = authorised(c, MappingParamsSchema);
       const mapping = d.directory.getMapping(username, channel);
@@ -67,10 +81,19 @@ export function channelsRoutes(d: IdentityDeps, openapi: OpenAPIRegistry): Route
     handler: async (c) => {
       const { username, channel } = authorised(c, MappingParamsSchema);
       const body = await readJson(c, MappingBodySchemas[channel], { limitBytes: d.maxBodyBytes });
-      if (!d.directory.getUser(username) && !(await unavailableOnTransient(() => d.users.get(username), d.logger))) throw new ProblemError('not_found', `no user ${username}`);
+      if (!d.directory.getUser(username) && !(await unavailableOnTransient(() => d.users.get(username), d.logger)))
+        throw new ProblemError('not_found', `no user ${username}`);
       const externalId = externalIdOf(channel, body);
       const result = await unavailableOnTransient(() => d.mappings.link(username, channel, externalId), d.logger);
-      if (!result.ok) throw new ProblemError('conflict', `this ${channel} id is already linked to another user`, { errors: [{ field: channel === 'telegram' ? 'chat_id' : channel === 'whatsapp' ? 'phone' : 'external_id', message: 'already linked to another user' }] });
+      if (!result.ok)
+        throw new ProblemError('conflict', `this ${channel} id is already linked to another user`, {
+          errors: [
+            {
+              field: channel === 'telegram' ? 'chat_id' : channel === 'whatsapp' ? 'phone' : 'external_id',
+              message: 'already linked to another user',
+            },
+          ],
+        });
       d.directory.apply({ type: 'put', key: EtcdKeys.mapping(username, channel), value: result.mapping });
       d.directory.apply({ type: 'put', key: EtcdKeys.channelIndex(channel, externalId), value: { username } });
       d.logger.info({ event: 'mappings.linked', username, channel, by: principalOf(c).subject }, 'channel mapping saved');
@@ -89,7 +112,8 @@ export function channelsRoutes(d: IdentityDeps, openapi: OpenAPIRegistry): Route
     responses: { 204: { description: 'Removed' }, ...problemResponses(400, 401, 403, 404, 429, 503) },
     handler: async (c) => {
       const { username, channel } = authorised(c, MappingParamsSchema);
-      if (!(await unavailableOnTransient(() => d.mappings.unlink(username, channel), d.logger))) throw new ProblemError('not_found', `${username} has no ${channel} mapping`);
+      if (!(await unavailableOnTransient(() => d.mappings.unlink(username, channel), d.logger)))
+        throw new ProblemError('not_found', `${username} has no ${channel} mapping`);
       d.directory.apply({ type: 'delete', key: EtcdKeys.mapping(username, channel) });
       d.logger.info({ event: 'mappings.unlinked', username, channel, by: principalOf(c).subject }, 'channel mapping removed');
       return c.body(null, 204);
@@ -106,10 +130,19 @@ function authorised<S extends z.ZodType<{ username: string }>>(c: Context, schem
   const p = principalOf(c);
   const { username } = parsed.data;
   if (p.kind === 'user' && p.subject !== username) throw new ProblemError('forbidden', 'you can only manage your own channel mappings');
-  if (p.kind === 'client' && !isAdmin(p)) throw new ProblemError('insufficient_scope', 'managing channel mappings of users needs the "admin" scope', { extra: { required_scope: 'admin' } });
+  if (p.kind === 'client' && !isAdmin(p))
+    throw new ProblemError('insufficient_scope', 'managing channel mappings of users needs the "admin" scope', {
+      extra: { required_scope: 'admin' },
+    });
   return parsed.data;
 }
 
 function present(m: ChannelMapping): Record<string, unknown> {
-  return { username: m.username, channel: m.channel, external_id: m.external_id, ...channelFields(m.channel as ExternalChannel, m.external_id), linked_at: m.linked_at };
+  return {
+    username: m.username,
+    channel: m.channel,
+    external_id: m.external_id,
+    ...channelFields(m.channel as ExternalChannel, m.external_id),
+    linked_at: m.linked_at,
+  };
 }

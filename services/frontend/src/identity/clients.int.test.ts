@@ -22,10 +22,18 @@ describe('API clients (spawned frontend, real etcd and Redis)', () => {
   });
 
   it('the bootstrapped admin creates a client whose secret is shown once', async () => {
-    const res = await fetch(`${t.url}/v1/clients`, post({ name: 'CRM', scopes: ['messages:send', 'messages:read'], sender_name: 'crm-bot', rate_limit_per_min: 500 }, admin));
+    const res = await fetch(
+      `${t.url}/v1/clients`,
+      post({ name: 'CRM', scopes: ['messages:send', 'messages:read'], sender_name: 'crm-bot', rate_limit_per_min: 500 }, admin),
+    );
     expect(res.status).toBe(201);
     const created = (await res.json()) as Record<string, unknown>;
-    expect(created).toMatchObject({ name: 'CRM', scopes: ['messages:send', 'messages:read'], sender_name: 'crm-bot', rate_limit_per_min: 500 });
+    expect(created).toMatchObject({
+      name: 'CRM',
+      scopes: ['messages:send', 'messages:read'],
+      sender_name: 'crm-bot',
+      rate_limit_per_min: 500,
+    });
     expect(created.client_secret).toMatch(/^cs_/);
     expect(res.headers.get('location')).toBe(`/v1/clients/${created.client_id}`);
 
@@ -44,13 +52,20 @@ describe('API clients (spawned frontend, real etcd and Redis)', () => {
 
     // HTTP Basic credentials, form body: how OAuth libraries call the token endpoint.
     const basic = Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64');
-    const viaBasic = await fetch(`${t.url}/v1/auth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const viaBasic = await fetch(`${t.url}/v1/auth/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
     expect(viaBasic.status).toBe(200);
     const basicBody = (await viaBasic.json()) as Record<string, unknown>;
     expect(basicBody).toMatchObject({ token_type: 'Bearer', scope: 'messages:send' });
     expect(basicBody.refresh_token).toBeUndefined();
 
-    const wrong = await fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: 'cs_wrong' }));
+    const wrong = await fetch(
+      `${t.url}/v1/auth/token`,
+      post({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: 'cs_wrong' }),
+    );
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ error: 'invalid_client' });
   });
@@ -67,13 +82,18 @@ describe('API clients (spawned frontend, real etcd and Redis)', () => {
       expect((await fetch(`${t.url}/v1/clients/${client.clientId}`, bearer(token, 'DELETE'))).status).toBe(403);
     }
     // Nothing was created by the refused calls.
-    const names = ((await (await fetch(`${t.url}/v1/clients`, bearer(admin))).json()) as { clients: Array<{ name: string }> }).clients.map((c) => c.name);
+    const names = ((await (await fetch(`${t.url}/v1/clients`, bearer(admin))).json()) as { clients: Array<{ name: string }> }).clients.map(
+      (c) => c.name,
+    );
     expect(names).not.toContain('sneaky');
   });
 
   it('a client cannot get a token for scopes it was not granted', async () => {
     const c = await createApiClient(t.url, admin, ['messages:read']);
-    const res = await fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, scope: 'messages:read admin' }));
+    const res = await fetch(
+      `${t.url}/v1/auth/token`,
+      post({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, scope: 'messages:read admin' }),
+    );
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'invalid_scope', errors: [{ field: 'scope', message: 'not granted: admin' }] });
   });
@@ -85,7 +105,10 @@ describe('API clients (spawned frontend, real etcd and Redis)', () => {
     const after = await fetch(`${t.url}/v1/auth/me`, bearer(c.accessToken));
     expect(after.status).toBe(401);
     expect(await after.json()).toMatchObject({ detail: expect.stringContaining('deleted') });
-    const token = await fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }));
+    const token = await fetch(
+      `${t.url}/v1/auth/token`,
+      post({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }),
+    );
     expect(token.status).toBe(401);
     expect((await fetch(`${t.url}/v1/clients/${c.clientId}`, bearer(admin, 'DELETE'))).status).toBe(404);
   });

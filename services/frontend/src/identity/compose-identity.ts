@@ -1,4 +1,13 @@
-import { AuthSessions, ChannelMappingsRepository, ClientsRepository, createAuthStack, LoginGuard, PasswordHasher, UsersRepository, WatchedIdentityDirectory } from '@hub/identity';
+import {
+  AuthSessions,
+  ChannelMappingsRepository,
+  ClientsRepository,
+  createAuthStack,
+  LoginGuard,
+  PasswordHasher,
+  UsersRepository,
+  WatchedIdentityDirectory,
+} from '@hub/identity';
 import { RedisRateLimiter, RedisRefreshTokenStore, RedisSessionRevocations } from '@hub/identity/adapters';
 import { AccessTokens, ConfigError, type InfraWith, type Logger } from '@hub/platform';
 import type { FrontendConfig } from '../config';
@@ -10,16 +19,25 @@ import type { IdentityDeps } from './identity-deps';
  * before the server listens), Redis-backed sessions and limits, and the
  * bootstrapped admin client.
  */
-export async function composeIdentity(config: FrontendConfig, infra: InfraWith<'etcd' | 'redis'>, logger: Logger): Promise<{ deps: IdentityDeps; stop(): Promise<void> }> {
+export async function composeIdentity(
+  config: FrontendConfig,
+  infra: InfraWith<'etcd' | 'redis'>,
+  logger: Logger,
+): Promise<{ deps: IdentityDeps; stop(): Promise<void> }> {
   if (Boolean(config.ADMIN_CLIENT_ID) !== Boolean(config.ADMIN_CLIENT_SECRET)) {
-    throw new ConfigError([`${config.ADMIN_CLIENT_ID ? 'ADMIN_CLIENT_SECRET' : 'ADMIN_CLIENT_ID'} is missing: set ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET together, or neither`]);
+    throw new ConfigError([
+      `${config.ADMIN_CLIENT_ID ? 'ADMIN_CLIENT_SECRET' : 'ADMIN_CLIENT_ID'} is missing: set ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET together, or neither`,
+    ]);
   }
   const kv = infra.etcd;
   const redis = infra.redis;
 
   const directory = new WatchedIdentityDirectory(kv, logger);
   await directory.ready();
-  const users = new UsersRepository(kv, new PasswordHasher({ memoryKib: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST }));
+  const users = new UsersRepository(
+    kv,
+    new PasswordHasher({ memoryKib: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST }),
+  );
   const clients = new ClientsRepository(kv);
   const tokens = new AccessTokens({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, accessTtlSeconds: config.ACCESS_TOKEN_TTL_S });
   const refreshTtlMs = config.REFRESH_TOKEN_TTL_S * 1000;
@@ -62,7 +80,11 @@ export async function composeIdentity(config: FrontendConfig, infra: InfraWith<'
         guard: new LoginGuard(
           new RedisRateLimiter(redis, { name: 'login-fail-addr', windowSeconds: config.LOGIN_LIMIT_WINDOW_S }),
           new RedisRateLimiter(redis, { name: 'login-fail-account', windowSeconds: config.LOGIN_LIMIT_WINDOW_S }),
-          { maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, slowdownAfter: config.LOGIN_ACCOUNT_SLOWDOWN_AFTER, slowdownMs: config.LOGIN_ACCOUNT_SLOWDOWN_MS },
+          {
+            maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+            slowdownAfter: config.LOGIN_ACCOUNT_SLOWDOWN_AFTER,
+            slowdownMs: config.LOGIN_ACCOUNT_SLOWDOWN_MS,
+          },
         ),
       },
       trustProxy: config.TRUST_PROXY,

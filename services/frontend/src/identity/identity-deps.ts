@@ -1,4 +1,13 @@
-import type { AuthSessions, AuthStack, ChannelMappingsRepository, ClientsRepository, LoginGuard, RateLimiter, UsersRepository, WatchedIdentityDirectory } from '@hub/identity';
+import type {
+  AuthSessions,
+  AuthStack,
+  ChannelMappingsRepository,
+  ClientsRepository,
+  LoginGuard,
+  RateLimiter,
+  UsersRepository,
+  WatchedIdentityDirectory,
+} from '@hub/identity';
 import type { Logger } from '@hub/platform';
 
 /** Everything the identity routes need, built once at boot (see compose-identity.ts). */

@@ -1,9 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, createApiClient, randomUsername, registerAndLogin, startTestFrontend, testPassword } from '../../../../test/support/identity';
+import {
+  adminToken,
+  createApiClient,
+  randomUsername,
+  registerAndLogin,
+  startTestFrontend,
+  testPassword,
+} from '../../../../test/support/identity';
 
 type Started = Awaited<ReturnType<typeof startTestFrontend>>;
 
-const post = (body: unknown, headers: Record<string, string> = {}) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const post = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
 describe('rate limits (spawned frontend, counters in real Redis)', () => {
@@ -34,7 +45,13 @@ describe('rate limits (spawned frontend, counters in real Redis)', () => {
       expect(res.headers.get('ratelimit-limit')).toBe('5');
       expect(Number(res.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
     }
-    expect(seen).toEqual([[200, '4'], [200, '3'], [200, '2'], [200, '1'], [200, '0']]);
+    expect(seen).toEqual([
+      [200, '4'],
+      [200, '3'],
+      [200, '2'],
+      [200, '1'],
+      [200, '0'],
+    ]);
     const refused = await fetch(`${t.url}/v1/auth/me`, bearer(u.accessToken));
     expect(refused.status).toBe(429);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
@@ -56,7 +73,8 @@ describe('rate limits (spawned frontend, counters in real Redis)', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 429]);
   });
 
-  const token = (username: string, password: string, from: Record<string, string>) => fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'password', username, password }, from));
+  const token = (username: string, password: string, from: Record<string, string>) =>
+    fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'password', username, password }, from));
 
   // Issue 22, finding 5: ten wrong passwords used to lock any account for everyone.
   it("failed logins lock the guessing address out of that account (the right password too), never the owner's address", async () => {
@@ -113,12 +131,18 @@ describe('rate limits (spawned frontend, counters in real Redis)', () => {
   it('authentication requests are limited per client IP', async () => {
     const from = asIp();
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'password', username: randomUsername(), password: 'whatever-pw' }, from))).status);
+    for (let i = 0; i < 11; i++)
+      statuses.push(
+        (await fetch(`${t.url}/v1/auth/token`, post({ grant_type: 'password', username: randomUsername(), password: 'whatever-pw' }, from)))
+          .status,
+      );
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
     const reg = await fetch(`${t.url}/v1/auth/register`, post({ username: randomUsername(), password: testPassword() }, from));
     expect(reg.status).toBe(429);
     expect(reg.headers.get('retry-after')).toBeTruthy();
     // Another address is not affected.
-    expect((await fetch(`${t.url}/v1/auth/register`, post({ username: randomUsername(), password: testPassword() }, asIp()))).status).toBe(201);
+    expect((await fetch(`${t.url}/v1/auth/register`, post({ username: randomUsername(), password: testPassword() }, asIp()))).status).toBe(
+      201,
+    );
   });
 });

@@ -17,10 +17,24 @@ describe('logs of identity operations carry no credentials (spawned frontend)', 
   it('register, login, refresh, reuse, logout and client creation leave no password, token, secret or hash in the output', async () => {
     const from = t.fe.output.length;
     const u = await registerAndLogin(t.url);
-    const rotated = (await (await fetch(`${t.url}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: u.refreshToken }) })).json()) as { access_token: string; refresh_token: string };
+    const rotated = (await (
+      await fetch(`${t.url}/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: u.refreshToken }),
+      })
+    ).json()) as { access_token: string; refresh_token: string };
     // A failed login and a refresh-token reuse: the paths that log security events.
-    await fetch(`${t.url}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'password', username: u.username, password: `${u.password}-wrong` }) });
-    await fetch(`${t.url}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: u.refreshToken }) });
+    await fetch(`${t.url}/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'password', username: u.username, password: `${u.password}-wrong` }),
+    });
+    await fetch(`${t.url}/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh_token: u.refreshToken }),
+    });
     const admin = await adminToken(t.url, t.env);
     const client = await createApiClient(t.url, admin, ['messages:send']);
     await fetch(`${t.url}/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${rotated.access_token}` } });

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { CHANNELS, SCOPES, ScopeSchema, UsernameSchema } from '@hub/domain';
-import { ClientIdSchema, CreateClientRequestSchema, ExternalChannelSchema, MappingBodySchemas, PASSWORD_MAX, RegisterRequestSchema } from '@hub/identity';
+import {
+  ClientIdSchema,
+  CreateClientRequestSchema,
+  ExternalChannelSchema,
+  MappingBodySchemas,
+  PASSWORD_MAX,
+  RegisterRequestSchema,
+} from '@hub/identity';
 
 // Request and response shapes of the identity endpoints, for validation and the OpenAPI document.
 
@@ -11,7 +18,11 @@ const ScopeParam = z
   .max(200)
   .transform((s) => s.split(' ').filter(Boolean))
   .pipe(z.array(ScopeSchema))
-  .openapi({ type: 'string', description: `Space-separated subset of the granted scopes (${SCOPES.join(', ')}).`, example: 'messages:send messages:read' });
+  .openapi({
+    type: 'string',
+    description: `Space-separated subset of the granted scopes (${SCOPES.join(', ')}).`,
+    example: 'messages:send messages:read',
+  });
 
 export const PasswordGrantSchema = z.strictObject({
   grant_type: z.literal('password'),
@@ -50,14 +61,15 @@ export const TokenResponseSchema = z
     access_token: z.string(),
     token_type: z.literal('Bearer'),
     expires_in: z.number().int().openapi({ description: 'Access token lifetime in seconds.' }),
-    refresh_token: z.string().optional().openapi({ description: 'Users only: single-use, rotated by POST /v1/auth/refresh; valid 30 days.' }),
+    refresh_token: z
+      .string()
+      .optional()
+      .openapi({ description: 'Users only: single-use, rotated by POST /v1/auth/refresh; valid 30 days.' }),
     scope: z.string(),
   })
   .openapi('TokenResponse');
 
-export const UserSchema = z
-  .object({ username: z.string(), display_name: z.string().optional(), created_at: z.string() })
-  .openapi('User');
+export const UserSchema = z.object({ username: z.string(), display_name: z.string().optional(), created_at: z.string() }).openapi('User');
 
 export const PrincipalSchema = z
   .object({
@@ -91,7 +103,9 @@ export const UserParamsSchema = z.strictObject({ username: UsernameSchema });
 
 export const MappingBodySchema = z
   .union([MappingBodySchemas.telegram, MappingBodySchemas.whatsapp, MappingBodySchemas.instagram, MappingBodySchemas.messenger])
-  .openapi('ChannelMappingBody', { description: 'telegram: {chat_id: integer}; whatsapp: {phone: E.164}; instagram and messenger: {external_id}.' });
+  .openapi('ChannelMappingBody', {
+    description: 'telegram: {chat_id: integer}; whatsapp: {phone: E.164}; instagram and messenger: {external_id}.',
+  });
 
 export const MappingSchema = z
   .object({

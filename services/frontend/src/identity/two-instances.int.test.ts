@@ -28,18 +28,31 @@ describe('two frontend instances sharing etcd and Redis', () => {
 
   it('a channel mapping saved on A is served by B (from its watched cache) within a second', async () => {
     const u = await registerAndLogin(a.url);
-    const put = await fetch(`${a.url}/v1/users/${u.username}/channels/telegram`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${u.accessToken}` }, body: JSON.stringify({ chat_id: 4242 }) });
+    const put = await fetch(`${a.url}/v1/users/${u.username}/channels/telegram`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${u.accessToken}` },
+      body: JSON.stringify({ chat_id: 4242 }),
+    });
     expect(put.status).toBe(201);
-    await withinOneSecond(async () => (await fetch(`${b.url}/v1/users/${u.username}/channels/telegram`, bearer(u.accessToken))).status === 200, 'mapping');
+    await withinOneSecond(
+      async () => (await fetch(`${b.url}/v1/users/${u.username}/channels/telegram`, bearer(u.accessToken))).status === 200,
+      'mapping',
+    );
     expect((await fetch(`${a.url}/v1/users/${u.username}/channels/telegram`, bearer(u.accessToken, 'DELETE'))).status).toBe(204);
-    await withinOneSecond(async () => (await fetch(`${b.url}/v1/users/${u.username}/channels/telegram`, bearer(u.accessToken))).status === 404, 'mapping removal');
+    await withinOneSecond(
+      async () => (await fetch(`${b.url}/v1/users/${u.username}/channels/telegram`, bearer(u.accessToken))).status === 404,
+      'mapping removal',
+    );
   });
 
   it('an API client created on A is listed by B, and once deleted on A its token fails on B within a second', async () => {
     const adminA = await adminToken(a.url, env);
     const adminB = await adminToken(b.url, env);
     const c = await createApiClient(a.url, adminA, ['messages:send']);
-    await withinOneSecond(async () => ((await (await fetch(`${b.url}/v1/clients`, bearer(adminB))).text()).includes(c.clientId)), 'new client');
+    await withinOneSecond(
+      async () => (await (await fetch(`${b.url}/v1/clients`, bearer(adminB))).text()).includes(c.clientId),
+      'new client',
+    );
     expect((await fetch(`${b.url}/v1/auth/me`, bearer(c.accessToken))).status).toBe(200);
 
     expect((await fetch(`${a.url}/v1/clients/${c.clientId}`, bearer(adminA, 'DELETE'))).status).toBe(204);
@@ -57,8 +70,24 @@ describe('two frontend instances sharing etcd and Redis', () => {
     expect((await fetch(`${b.url}/v1/auth/me`, bearer(u.accessToken))).status).toBe(401);
     // A refresh token from A is rotated on B, and its reuse on A is detected.
     const v = await registerAndLogin(a.url);
-    expect((await fetch(`${b.url}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: v.refreshToken }) })).status).toBe(200);
-    expect((await fetch(`${a.url}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: v.refreshToken }) })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${b.url}/v1/auth/refresh`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ refresh_token: v.refreshToken }),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await fetch(`${a.url}/v1/auth/refresh`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ refresh_token: v.refreshToken }),
+        })
+      ).status,
+    ).toBe(401);
     expect((await fetch(`${b.url}/v1/auth/me`, bearer(v.accessToken))).status).toBe(401);
   });
 });

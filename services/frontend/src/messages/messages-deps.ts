@@ -1,6 +1,13 @@
 import type { MiddlewareHandler } from 'hono';
 import type { RateLimiter } from '@hub/identity';
-import type { CachedConversationLookup, ConversationAcceptances, ConversationStore, MessageAccept, MessageReader, StatusStore } from '@hub/messages';
+import type {
+  CachedConversationLookup,
+  ConversationAcceptances,
+  ConversationStore,
+  MessageAccept,
+  MessageReader,
+  StatusStore,
+} from '@hub/messages';
 import type { AuthVariables, Histogram, Logger } from '@hub/platform';
 import type { TimelineSources } from './timeline';
 

@@ -20,7 +20,10 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Route
   const readable = async (c: Parameters<typeof principalOf>[0]) => {
     const p = principalOf(c);
     const { message_id } = params(c, MessageIdParamsSchema);
-    const notFound = new ProblemError('not_found', `no message ${message_id} (an accepted message is listed here once the router stored it, normally within a second)`);
+    const notFound = new ProblemError(
+      'not_found',
+      `no message ${message_id} (an accepted message is listed here once the router stored it, normally within a second)`,
+    );
     const message = await d.messages.get(message_id);
     if (!message) throw notFound;
     const submitter = hasScope(p, 'messages:send') && message.submitted_by === principalRef(p);
@@ -58,7 +61,12 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Route
         const p = principalOf(c);
         const request = await readJson(c, SendMessageSchema, { limitBytes: d.maxBodyBytes });
         const idempotencyKey = c.req.header('idempotency-key');
-        const { message_id, trace_id } = await d.accept.accept({ origin: { kind: 'principal', principal: p }, request, source: 'api', ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+        const { message_id, trace_id } = await d.accept.accept({
+          origin: { kind: 'principal', principal: p },
+          request,
+          source: 'api',
+          ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+        });
         outcome = 'accepted';
         d.logger.debug({ message_id, trace_id, conversation_id: request.conversation_id }, 'message accepted');
         c.header('Location', `/v1/messages/${message_id}/status`);
@@ -80,7 +88,10 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Route
     description: 'For members of its conversation, API clients with `messages:read`, and the client that sent it; anyone else gets 404.',
     security: [{ bearer: [] }],
     request: { params: MessageIdParamsSchema },
-    responses: { 200: { description: 'Status', content: { 'application/json': { schema: MessageStatusSchema } } }, ...problemResponses(400, 401, 404, 429) },
+    responses: {
+      200: { description: 'Status', content: { 'application/json': { schema: MessageStatusSchema } } },
+      ...problemResponses(400, 401, 404, 429),
+    },
     handler: async (c) => {
       const message = await readable(c);
       const recorded = await d.statuses.forMessage(message.message_id);
@@ -97,7 +108,10 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Route
       'Built from the stored records (status changes, the outbound ledger, webhook deliveries), so it works with tracing off; with tracing on each hop names its trace and span (docs/observability.md). Retries appear as `retrying` statuses with their attempt number and as further webhook attempts. Same access as the status: members, API clients with `messages:read`, and the client that sent it; anyone else gets 404.',
     security: [{ bearer: [] }],
     request: { params: MessageIdParamsSchema },
-    responses: { 200: { description: 'Timeline', content: { 'application/json': { schema: MessageTimelineSchema } } }, ...problemResponses(400, 401, 404, 429) },
+    responses: {
+      200: { description: 'Timeline', content: { 'application/json': { schema: MessageTimelineSchema } } },
+      ...problemResponses(400, 401, 404, 429),
+    },
     handler: async (c) => c.json(await readTimeline(await readable(c), d.timeline)),
   });
 
@@ -105,7 +119,13 @@ export function messagesRoutes(d: MessagesDeps, openapi: OpenAPIRegistry): Route
 }
 
 function SendHeadersSchema() {
-  return z.object({ 'idempotency-key': z.string().max(255).optional().openapi({ description: 'Makes the send idempotent when the body has no message_id.' }) });
+  return z.object({
+    'idempotency-key': z
+      .string()
+      .max(255)
+      .optional()
+      .openapi({ description: 'Makes the send idempotent when the body has no message_id.' }),
+  });
 }
 
 /** problemResponses with descriptions specific to this route. */

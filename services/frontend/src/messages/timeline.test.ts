@@ -20,7 +20,13 @@ const message: StoredMessage = {
   submitted_by: 'client:shop',
   sequence_number: 1,
 };
-const status = (recipient: string, channel: 'internal' | 'telegram', s: StatusRecord['status'], at: string, span = 'b'.repeat(16)): StatusRecord => ({
+const status = (
+  recipient: string,
+  channel: 'internal' | 'telegram',
+  s: StatusRecord['status'],
+  at: string,
+  span = 'b'.repeat(16),
+): StatusRecord => ({
   id: `${recipient}|${channel}|${s}`,
   message_id: 'm1',
   conversation_id: 'c1',
@@ -40,7 +46,16 @@ describe('buildTimeline', () => {
       status('carol', 'telegram', 'retrying', '2026-12-07T10:00:00.200Z'),
       status('bob', 'internal', 'delivered', '2026-12-07T10:00:00.250Z'),
     ];
-    const ledger = [{ recipient: 'carol', channel: 'telegram', state: 'delivered', attempts: 3, first_attempt_at: new Date('2026-12-07T10:00:00.150Z'), updated_at: new Date('2026-12-07T10:00:01.450Z') } as LedgerEntry];
+    const ledger = [
+      {
+        recipient: 'carol',
+        channel: 'telegram',
+        state: 'delivered',
+        attempts: 3,
+        first_attempt_at: new Date('2026-12-07T10:00:00.150Z'),
+        updated_at: new Date('2026-12-07T10:00:01.450Z'),
+      } as LedgerEntry,
+    ];
     const webhook = {
       webhook_id: 'w1',
       event_type: 'message.sent',
@@ -71,7 +86,12 @@ describe('buildTimeline', () => {
 
   it('works without any trace (tracing off) and without later records', () => {
     const { trace_id: _t, ...untraced } = message;
-    const tl = buildTimeline(untraced, [{ ...status('bob', 'internal', 'pending', '2026-12-07T10:00:00.200Z'), trace_id: undefined, span_id: undefined }], [], []);
+    const tl = buildTimeline(
+      untraced,
+      [{ ...status('bob', 'internal', 'pending', '2026-12-07T10:00:00.200Z'), trace_id: undefined, span_id: undefined }],
+      [],
+      [],
+    );
     expect(tl.trace_id).toBeUndefined();
     expect(tl.hops.map((h) => h.hop)).toEqual(['accepted', 'stored', 'status']);
     expect(tl.hops.every((h) => h.trace_id === undefined && h.span_id === undefined)).toBe(true);

@@ -49,7 +49,12 @@ export async function readTimeline(message: StoredMessage, src: TimelineSources)
     src.webhooks.forMessage(message.message_id, TIMELINE_WEBHOOK_LIMIT),
     Promise.all(external.map((e) => src.outbound(message.message_id, e.recipient, e.channel))),
   ]);
-  return buildTimeline(message, statuses, ledger.filter((e): e is LedgerEntry => e !== undefined), webhooks);
+  return buildTimeline(
+    message,
+    statuses,
+    ledger.filter((e): e is LedgerEntry => e !== undefined),
+    webhooks,
+  );
 }
 
 /**
@@ -61,12 +66,23 @@ export async function readTimeline(message: StoredMessage, src: TimelineSources)
  * the webhook delivery). Works with tracing off: trace and span ids are
  * simply absent then.
  */
-export function buildTimeline(message: StoredMessage, statuses: readonly StatusRecord[], ledger: readonly LedgerEntry[], webhooks: readonly WebhookDeliveryRecord[]): Timeline {
+export function buildTimeline(
+  message: StoredMessage,
+  statuses: readonly StatusRecord[],
+  ledger: readonly LedgerEntry[],
+  webhooks: readonly WebhookDeliveryRecord[],
+): Timeline {
   const acceptedAt = Date.parse(message.accepted_at);
   const storedAt = Date.parse(message.stored_at);
   const hops: Hop[] = [
     { hop: 'accepted', at: message.accepted_at, outcome: 'accepted', ...(message.trace_id ? { trace_id: message.trace_id } : {}) },
-    { hop: 'stored', at: message.stored_at, duration_ms: Math.max(0, storedAt - acceptedAt), outcome: 'stored', ...(message.trace_id ? { trace_id: message.trace_id } : {}) },
+    {
+      hop: 'stored',
+      at: message.stored_at,
+      duration_ms: Math.max(0, storedAt - acceptedAt),
+      outcome: 'stored',
+      ...(message.trace_id ? { trace_id: message.trace_id } : {}),
+    },
   ];
 
   const byPath = new Map<string, StatusRecord[]>();
@@ -119,7 +135,12 @@ export function buildTimeline(message: StoredMessage, statuses: readonly StatusR
 
   for (const w of webhooks) {
     const trace = parseTraceparent(w.traceparent);
-    const base = { hop: 'webhook' as const, webhook_id: w.webhook_id, event_type: w.event_type, ...(trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {}) };
+    const base = {
+      hop: 'webhook' as const,
+      webhook_id: w.webhook_id,
+      event_type: w.event_type,
+      ...(trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {}),
+    };
     if (w.attempts.length === 0) {
       hops.push({ ...base, at: w.created_at.toISOString(), outcome: w.state, attempt: 0 });
       continue;
@@ -139,7 +160,12 @@ export function buildTimeline(message: StoredMessage, statuses: readonly StatusR
   }
 
   hops.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || kindOrder(a.hop) - kindOrder(b.hop));
-  return { message_id: message.message_id, conversation_id: message.conversation_id, ...(message.trace_id ? { trace_id: message.trace_id } : {}), hops };
+  return {
+    message_id: message.message_id,
+    conversation_id: message.conversation_id,
+    ...(message.trace_id ? { trace_id: message.trace_id } : {}),
+    hops,
+  };
 }
 
 const STATUS_ORDER = ['pending', 'retrying', 'sent', 'delivered', 'read', 'failed'];

@@ -29,17 +29,31 @@ export async function composeTelegram(
 ): Promise<TelegramDeps | undefined> {
   const token = config.TELEGRAM_BOT_TOKEN;
   if (!token) return undefined;
-  if (!config.TELEGRAM_WEBHOOK_SECRET) throw new ConfigError(['TELEGRAM_WEBHOOK_SECRET is missing: the Telegram bridge needs it to verify webhook calls (set it together with TELEGRAM_BOT_TOKEN)']);
+  if (!config.TELEGRAM_WEBHOOK_SECRET)
+    throw new ConfigError([
+      'TELEGRAM_WEBHOOK_SECRET is missing: the Telegram bridge needs it to verify webhook calls (set it together with TELEGRAM_BOT_TOKEN)',
+    ]);
   const log = logger.child({ component: 'telegram-bridge' });
 
-  const telegram = new TelegramConnector({ token, apiRoot: config.TELEGRAM_API_ROOT, requestTimeoutSeconds: Math.ceil(config.CONNECTOR_TIMEOUT_MS / 1000) + 5 });
+  const telegram = new TelegramConnector({
+    token,
+    apiRoot: config.TELEGRAM_API_ROOT,
+    requestTimeoutSeconds: Math.ceil(config.CONNECTOR_TIMEOUT_MS / 1000) + 5,
+  });
   const replies = new ResilientConnector(
     telegram,
     {
       timeoutMs: config.CONNECTOR_TIMEOUT_MS,
       maxRateWaitMs: 1_000,
       breaker: { errorThresholdPercentage: 50, volumeThreshold: 5, rollingWindowMs: 10_000, resetTimeoutMs: 5_000 },
-      rateLimiter: new FlexibleRateLimiter('telegram', { overall: { points: config.TELEGRAM_RATE_PER_S, durationMs: 1_000 }, perRecipient: { points: config.TELEGRAM_RATE_PER_CHAT_PER_S, durationMs: 1_000 } }, { kind: 'redis', client: infra.redis, keyPrefix: '' }),
+      rateLimiter: new FlexibleRateLimiter(
+        'telegram',
+        {
+          overall: { points: config.TELEGRAM_RATE_PER_S, durationMs: 1_000 },
+          perRecipient: { points: config.TELEGRAM_RATE_PER_CHAT_PER_S, durationMs: 1_000 },
+        },
+        { kind: 'redis', client: infra.redis, keyPrefix: '' },
+      ),
     },
     { metrics: ConnectorMetrics.for(registry), logger: log },
   );
@@ -54,7 +68,13 @@ export async function composeTelegram(
       ? {
           username: peer,
           ensureDirect: async (a, b, id) => {
-            await messages.conversations.create({ conversation_id: id, type: 'direct', members: [a, b].sort(), created_at: new Date().toISOString(), created_by: 'bridge:telegram' });
+            await messages.conversations.create({
+              conversation_id: id,
+              type: 'direct',
+              members: [a, b].sort(),
+              created_at: new Date().toISOString(),
+              created_by: 'bridge:telegram',
+            });
           },
         }
       : undefined,
@@ -63,7 +83,8 @@ export async function composeTelegram(
     parse: (body) => telegram.parseInbound(body),
     reply: async (chatId, text) => {
       const r = await replies.deliver({ to: chatId, text });
-      if (r.outcome !== 'delivered') log.warn({ chat_id: chatId, outcome: r.outcome, reason: r.reason, error: r.error }, 'reply to a Telegram chat not sent');
+      if (r.outcome !== 'delivered')
+        log.warn({ chat_id: chatId, outcome: r.outcome, reason: r.reason, error: r.error }, 'reply to a Telegram chat not sent');
     },
     linkCodes,
     link: async (username, chatId) => {
@@ -97,7 +118,11 @@ export async function composeTelegram(
   if (config.TELEGRAM_WEBHOOK_URL) {
     await telegram.setWebhook(config.TELEGRAM_WEBHOOK_URL, config.TELEGRAM_WEBHOOK_SECRET).then(
       () => log.info({ url: config.TELEGRAM_WEBHOOK_URL }, 'telegram webhook registered'),
-      (err: unknown) => log.warn({ err: { message: (err as Error).message } }, 'could not register the telegram webhook; updates will not arrive until it is set'),
+      (err: unknown) =>
+        log.warn(
+          { err: { message: (err as Error).message } },
+          'could not register the telegram webhook; updates will not arrive until it is set',
+        ),
     );
   }
   const configured = config.TELEGRAM_BOT_USERNAME;

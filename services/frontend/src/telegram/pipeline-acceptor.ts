@@ -14,9 +14,19 @@ export class PipelineMessageAcceptor implements MessageAcceptor {
   constructor(private readonly pipeline: Pick<MessageAccept, 'accept'>) {}
 
   async accept(m: InboundMessage): Promise<{ message_id: string }> {
-    const parsed = SendMessageRequestSchema.safeParse({ message_id: m.message_id, conversation_id: m.conversation_id, from: m.from, channels: ['internal'], payload: m.payload });
+    const parsed = SendMessageRequestSchema.safeParse({
+      message_id: m.message_id,
+      conversation_id: m.conversation_id,
+      from: m.from,
+      channels: ['internal'],
+      payload: m.payload,
+    });
     if (!parsed.success) throw validationProblem(parsed.error);
-    const { message_id } = await this.pipeline.accept({ origin: { kind: 'bridge', name: m.source }, request: parsed.data, source: m.source });
+    const { message_id } = await this.pipeline.accept({
+      origin: { kind: 'bridge', name: m.source },
+      request: parsed.data,
+      source: m.source,
+    });
     return { message_id };
   }
 }

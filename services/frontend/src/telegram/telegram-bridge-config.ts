@@ -3,7 +3,13 @@ import { z } from 'zod';
 
 /** Settings of the Telegram bridge, merged into the frontend's config. The bridge is off unless TELEGRAM_BOT_TOKEN is set. */
 export const telegramBridgeConfigSchema = connectorsConfigSchema
-  .pick({ TELEGRAM_BOT_TOKEN: true, TELEGRAM_API_ROOT: true, CONNECTOR_TIMEOUT_MS: true, TELEGRAM_RATE_PER_S: true, TELEGRAM_RATE_PER_CHAT_PER_S: true })
+  .pick({
+    TELEGRAM_BOT_TOKEN: true,
+    TELEGRAM_API_ROOT: true,
+    CONNECTOR_TIMEOUT_MS: true,
+    TELEGRAM_RATE_PER_S: true,
+    TELEGRAM_RATE_PER_CHAT_PER_S: true,
+  })
   .extend({
     /**
      * Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token on every

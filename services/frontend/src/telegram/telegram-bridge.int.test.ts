@@ -20,31 +20,62 @@ let bob: TestUser;
 let updateId = 1_000;
 let conversationId: string;
 
-async function api(method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Json; type: string | null }> {
+async function api(
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: Json; type: string | null }> {
   const res = await fetch(`${frontend.url}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Json) : {}, type: res.headers.get('content-type') };
 }
 
-async function webhook(body: unknown, opts: { secret?: string | null; contentType?: string; raw?: string } = {}): Promise<{ status: number; body: Json; type: string | null }> {
+async function webhook(
+  body: unknown,
+  opts: { secret?: string | null; contentType?: string; raw?: string } = {},
+): Promise<{ status: number; body: Json; type: string | null }> {
   const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/json' };
   if (opts.secret !== null) headers['x-telegram-bot-api-secret-token'] = opts.secret ?? SECRET;
-  const res = await fetch(`${frontend.url}/v1/connectors/telegram/webhook`, { method: 'POST', headers, body: opts.raw ?? JSON.stringify(body) });
+  const res = await fetch(`${frontend.url}/v1/connectors/telegram/webhook`, {
+    method: 'POST',
+    headers,
+    body: opts.raw ?? JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Json) : {}, type: res.headers.get('content-type') };
 }
 
 function textUpdate(chatId: number, text: string, extra: Json = {}, id = ++updateId): Json {
-  return { update_id: id, message: { message_id: id, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private', first_name: 'Tele' }, from: { id: chatId, is_bot: false, first_name: 'Tele' }, text, ...extra } };
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: 'private', first_name: 'Tele' },
+      from: { id: chatId, is_bot: false, first_name: 'Tele' },
+      text,
+      ...extra,
+    },
+  };
 }
 
 beforeAll(async () => {
   fake = await FakeTelegramServer.start({ botUsername: 'hub_bridge_bot' });
-  env = testFrontendEnv({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_RATE_PER_CHAT_PER_S: '10', TELEGRAM_WEBHOOK_MAX_BYTES: '8192' });
+  env = testFrontendEnv({
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_WEBHOOK_SECRET: SECRET,
+    TELEGRAM_RATE_PER_CHAT_PER_S: '10',
+    TELEGRAM_WEBHOOK_MAX_BYTES: '8192',
+  });
   files = await spawnService('files', env);
   env.FILES_API_URL = files.url;
   [frontend, router] = await Promise.all([spawnService('frontend', env), spawnService('router', env)]);
@@ -99,38 +130,85 @@ describe('Telegram users writing into the hub', () => {
   beforeAll(async () => {
     const conv = await api('POST', '/v1/conversations', alice.accessToken, { type: 'direct', members: [alice.username, bob.username] });
     conversationId = conv.body.conversation_id;
-    const sent = await api('POST', '/v1/messages', alice.accessToken, { conversation_id: conversationId, from: alice.username, channels: ['telegram'], payload: { type: 'text', text: 'Are you coming tonight?' } });
+    const sent = await api('POST', '/v1/messages', alice.accessToken, {
+      conversation_id: conversationId,
+      from: alice.username,
+      channels: ['telegram'],
+      payload: { type: 'text', text: 'Are you coming tonight?' },
+    });
     expect(sent.status).toBe(202);
-    await eventually(() => fake.textsTo(8001).includes('Are you coming tonight?'), { what: 'hub message delivered to Telegram', timeoutMs: 30_000 });
+    await eventually(() => fake.textsTo(8001).includes('Are you coming tonight?'), {
+      what: 'hub message delivered to Telegram',
+      timeoutMs: 30_000,
+    });
     // The router records the delivery (and what a reply to it answers) before it reports `sent`.
-    await eventually(async () => (await api('GET', `/v1/messages/${sent.body.message_id}/status`, alice.accessToken)).body.recipients?.some((r: Json) => r.channel === 'telegram' && r.status === 'sent'), { what: 'sent status', timeoutMs: 20_000 });
+    await eventually(
+      async () =>
+        (await api('GET', `/v1/messages/${sent.body.message_id}/status`, alice.accessToken)).body.recipients?.some(
+          (r: Json) => r.channel === 'telegram' && r.status === 'sent',
+        ),
+      { what: 'sent status', timeoutMs: 20_000 },
+    );
     botMessageId = Number(fake.sent('sendMessage').find((c) => c.params.text === 'Are you coming tonight?')!.result!.message_id);
   });
 
   it('turns a reply in Telegram into a hub message from the linked user to the other member of that conversation', async () => {
-    const res = await webhook(textUpdate(8001, 'Yes, see you at 8', { reply_to_message: { message_id: botMessageId, date: 1, chat: { id: 8001, type: 'private' } } }));
+    const res = await webhook(
+      textUpdate(8001, 'Yes, see you at 8', {
+        reply_to_message: { message_id: botMessageId, date: 1, chat: { id: 8001, type: 'private' } },
+      }),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ result: 'published', conversation_id: conversationId });
-    await eventually(async () => (await history()).some((m) => m.payload.text === 'Yes, see you at 8'), { what: 'bridged message in the history', timeoutMs: 30_000 });
+    await eventually(async () => (await history()).some((m) => m.payload.text === 'Yes, see you at 8'), {
+      what: 'bridged message in the history',
+      timeoutMs: 30_000,
+    });
     const stored = (await history()).find((m) => m.payload.text === 'Yes, see you at 8')!;
     expect(stored).toMatchObject({ message_id: res.body.message_id, from: bob.username, to: [alice.username] });
     // Addressed to alice on the hub's own channel; with no WebSocket session open she is `pending` (delivered on connect).
-    await eventually(async () => (await api('GET', `/v1/messages/${res.body.message_id}/status`, alice.accessToken)).body.recipients?.[0]?.status === 'pending', { what: 'recipient status', timeoutMs: 20_000 });
+    await eventually(
+      async () =>
+        (await api('GET', `/v1/messages/${res.body.message_id}/status`, alice.accessToken)).body.recipients?.[0]?.status === 'pending',
+      { what: 'recipient status', timeoutMs: 20_000 },
+    );
     const status = await api('GET', `/v1/messages/${res.body.message_id}/status`, alice.accessToken);
-    expect(status.body.recipients).toEqual([expect.objectContaining({ recipient: alice.username, channel: 'internal', status: 'pending' })]);
+    expect(status.body.recipients).toEqual([
+      expect.objectContaining({ recipient: alice.username, channel: 'internal', status: 'pending' }),
+    ]);
   });
 
   it('turns a document sent in Telegram into a file message whose bytes the other member can download', async () => {
     const bytes = new TextEncoder().encode('%PDF-1.4 minutes of the meeting');
     fake.addFile('tg-doc-1', bytes, 'minutes.pdf');
     const id = ++updateId;
-    const update = { update_id: id, message: { message_id: id, date: 1, chat: { id: 8001, type: 'private' }, caption: 'the minutes', document: { file_id: 'tg-doc-1', file_unique_id: 'u1', file_name: 'minutes.pdf', mime_type: 'application/pdf', file_size: bytes.byteLength } } };
+    const update = {
+      update_id: id,
+      message: {
+        message_id: id,
+        date: 1,
+        chat: { id: 8001, type: 'private' },
+        caption: 'the minutes',
+        document: {
+          file_id: 'tg-doc-1',
+          file_unique_id: 'u1',
+          file_name: 'minutes.pdf',
+          mime_type: 'application/pdf',
+          file_size: bytes.byteLength,
+        },
+      },
+    };
     const res = await webhook(update);
     expect(res.body, JSON.stringify(res.body)).toMatchObject({ result: 'published', conversation_id: conversationId });
-    await eventually(async () => (await history()).some((m) => m.message_id === res.body.message_id), { what: 'file message stored', timeoutMs: 30_000 });
+    await eventually(async () => (await history()).some((m) => m.message_id === res.body.message_id), {
+      what: 'file message stored',
+      timeoutMs: 30_000,
+    });
     const stored = (await history()).find((m) => m.message_id === res.body.message_id)!;
     expect(stored).toMatchObject({ from: bob.username, payload: { type: 'file', caption: 'the minutes' } });
-    const file = await fetch(`${files.url}/v1/files/${stored.payload.file_id}`, { headers: { authorization: `Bearer ${alice.accessToken}` } }).then((r) => r.json() as Promise<Json>);
+    const file = await fetch(`${files.url}/v1/files/${stored.payload.file_id}`, {
+      headers: { authorization: `Bearer ${alice.accessToken}` },
+    }).then((r) => r.json() as Promise<Json>);
     expect(file).toMatchObject({ filename: 'minutes.pdf', size: bytes.byteLength, status: 'completed' });
     const downloaded = new Uint8Array(await (await fetch(file.download.url)).arrayBuffer());
     expect(downloaded).toEqual(bytes);
@@ -142,7 +220,10 @@ describe('Telegram users writing into the hub', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     const again = await webhook(update);
     expect(again.body).toMatchObject({ result: 'duplicate' });
-    await eventually(async () => (await history()).some((m) => m.payload.text === 'only once please'), { what: 'stored', timeoutMs: 30_000 });
+    await eventually(async () => (await history()).some((m) => m.payload.text === 'only once please'), {
+      what: 'stored',
+      timeoutMs: 30_000,
+    });
     await new Promise((r) => setTimeout(r, 1_500));
     expect((await history()).filter((m) => m.payload.text === 'only once please')).toHaveLength(1);
   });
@@ -161,22 +242,40 @@ describe('hub → Telegram through the REST API, with a dead letter replayed', (
   it('fails a recipient without a Telegram mapping into the DLQ, and a replay after linking delivers it once', async () => {
     const carol = await registerAndLogin(frontend.url);
     const conv = await api('POST', '/v1/conversations', alice.accessToken, { type: 'direct', members: [alice.username, carol.username] });
-    const sent = await api('POST', '/v1/messages', alice.accessToken, { conversation_id: conv.body.conversation_id, from: alice.username, channels: ['telegram'], payload: { type: 'text', text: 'Carol, your table is ready' } });
+    const sent = await api('POST', '/v1/messages', alice.accessToken, {
+      conversation_id: conv.body.conversation_id,
+      from: alice.username,
+      channels: ['telegram'],
+      payload: { type: 'text', text: 'Carol, your table is ready' },
+    });
     expect(sent.status).toBe(202);
     const admin = await adminToken(frontend.url, env);
     let dl: Json | undefined;
     await eventually(
       async () => {
-        dl = ((await api('GET', '/v1/dlq?channel=telegram', admin)).body.dead_letters as Json[]).find((d) => d.message_id === sent.body.message_id);
+        dl = ((await api('GET', '/v1/dlq?channel=telegram', admin)).body.dead_letters as Json[]).find(
+          (d) => d.message_id === sent.body.message_id,
+        );
         return dl;
       },
       { what: 'dead letter', timeoutMs: 30_000 },
     );
     expect(dl).toMatchObject({ recipient: carol.username, reason: 'no_mapping' });
     // The dead letter is stored before the router reports the status; the status writer follows.
-    await eventually(async () => (await api('GET', `/v1/messages/${sent.body.message_id}/status`, alice.accessToken)).body.recipients?.[0]?.status === 'failed', { what: 'failed status', timeoutMs: 20_000 });
+    await eventually(
+      async () =>
+        (await api('GET', `/v1/messages/${sent.body.message_id}/status`, alice.accessToken)).body.recipients?.[0]?.status === 'failed',
+      { what: 'failed status', timeoutMs: 20_000 },
+    );
     const status = await api('GET', `/v1/messages/${sent.body.message_id}/status`, alice.accessToken);
-    expect(status.body.recipients).toEqual([expect.objectContaining({ recipient: carol.username, channel: 'telegram', status: 'failed', detail: expect.stringContaining('no_mapping') })]);
+    expect(status.body.recipients).toEqual([
+      expect.objectContaining({
+        recipient: carol.username,
+        channel: 'telegram',
+        status: 'failed',
+        detail: expect.stringContaining('no_mapping'),
+      }),
+    ]);
 
     expect((await api('PUT', `/v1/users/${carol.username}/channels/telegram`, carol.accessToken, { chat_id: 8101 })).status).toBe(201);
     const replays = await Promise.all([api('POST', `/v1/dlq/${dl!.id}/replay`, admin), api('POST', `/v1/dlq/${dl!.id}/replay`, admin)]);
@@ -206,7 +305,12 @@ describe('webhook input it must survive', () => {
     ['a non-JSON content type', { raw: 'update_id=1', contentType: 'application/x-www-form-urlencoded' }, 415, 'unsupported-media-type'],
     ['a body over the limit', { raw: JSON.stringify({ update_id: 5, message: { text: 'x'.repeat(10_000) } }) }, 413, 'payload-too-large'],
     ['a wrongly typed update_id', { raw: JSON.stringify({ update_id: 'seven' }) }, 400, 'validation-failed'],
-    ['a message without a chat', { raw: JSON.stringify({ update_id: 9, message: { message_id: 1, date: 1, text: 'hi' } }) }, 400, 'validation-failed'],
+    [
+      'a message without a chat',
+      { raw: JSON.stringify({ update_id: 9, message: { message_id: 1, date: 1, text: 'hi' } }) },
+      400,
+      'validation-failed',
+    ],
   ])('answers %s with problem+json', async (_label, opts, status, type) => {
     const res = await webhook(undefined, opts);
     expect(res.status).toBe(status);

@@ -71,11 +71,17 @@ export class TelegramBridge {
     if (event.kind === 'command' && event.command === 'start' && event.argument) return this.linkChat(chatId, event.argument);
     const username = this.d.userOfChat(chatId);
     if (!username) {
-      await this.d.reply(chatId, `This chat is not linked to a ${this.d.hubName} account yet. Sign in to ${this.d.hubName}, create a Telegram link for your account, and open it here.`);
+      await this.d.reply(
+        chatId,
+        `This chat is not linked to a ${this.d.hubName} account yet. Sign in to ${this.d.hubName}, create a Telegram link for your account, and open it here.`,
+      );
       return { result: 'not_linked' };
     }
     if (event.kind === 'command') {
-      await this.d.reply(chatId, `This chat is linked to ${username}. Messages you write here go to your latest conversation; use "reply" on a message to answer that conversation.`);
+      await this.d.reply(
+        chatId,
+        `This chat is linked to ${username}. Messages you write here go to your latest conversation; use "reply" on a message to answer that conversation.`,
+      );
       return { result: 'command', command: event.command };
     }
     const conversationId = await this.d.targets.conversationFor(username, event.replyTo);
@@ -92,7 +98,14 @@ export class TelegramBridge {
       const payload = await this.payloadOf(event, conversationId, username);
       await this.d.acceptor.accept({ message_id: messageId, conversation_id: conversationId, from: username, payload, source: 'telegram' });
     } catch (err) {
-      const refusal = err instanceof ProblemError ? (err.status === 503 ? undefined : err.detail ?? err.message) : err instanceof PermanentError ? err.message : undefined;
+      const refusal =
+        err instanceof ProblemError
+          ? err.status === 503
+            ? undefined
+            : (err.detail ?? err.message)
+          : err instanceof PermanentError
+            ? err.message
+            : undefined;
       // Anything else is an outage: Telegram delivers the update again.
       if (refusal === undefined) throw err;
       this.d.logger.info({ username, conversation_id: conversationId, reason: refusal }, 'telegram message refused');
@@ -115,11 +128,18 @@ export class TelegramBridge {
     }
     await this.d.linkCodes.consume(code);
     this.d.logger.info({ event: 'mappings.linked', username, channel: 'telegram', by: 'telegram:/start' }, 'telegram chat linked');
-    await this.d.reply(chatId, `Linked: messages for ${username} now arrive in this chat, and what you write here goes back to ${this.d.hubName}.`);
+    await this.d.reply(
+      chatId,
+      `Linked: messages for ${username} now arrive in this chat, and what you write here goes back to ${this.d.hubName}.`,
+    );
     return { result: 'linked', username };
   }
 
-  private async payloadOf(event: Extract<InboundEvent, { kind: 'text' | 'file' }>, conversationId: string, username: string): Promise<Payload> {
+  private async payloadOf(
+    event: Extract<InboundEvent, { kind: 'text' | 'file' }>,
+    conversationId: string,
+    username: string,
+  ): Promise<Payload> {
     if (event.kind === 'text') return { type: 'text', text: event.text };
     if (!this.d.files || !this.d.downloadFile) throw new PermanentError('files cannot be forwarded here', 'files_unavailable');
     const download = await this.d.downloadFile(event.file.providerFileId);

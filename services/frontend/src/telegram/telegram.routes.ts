@@ -2,7 +2,15 @@ import type { Context } from 'hono';
 import { InboundParseError } from '@hub/connectors';
 import { isAdmin, UsernameSchema } from '@hub/domain';
 import { principalOf } from '@hub/identity';
-import { problemResponses, ProblemError, readJson, validationProblem, RouteGroup, type AuthVariables, type OpenAPIRegistry } from '@hub/platform';
+import {
+  problemResponses,
+  ProblemError,
+  readJson,
+  validationProblem,
+  RouteGroup,
+  type AuthVariables,
+  type OpenAPIRegistry,
+} from '@hub/platform';
 import { z } from 'zod';
 import { secretMatches } from './secret-token';
 import type { TelegramDeps } from './telegram-deps';
@@ -27,19 +35,24 @@ export function telegramWebhookRoutes(d: TelegramDeps, openapi: OpenAPIRegistry)
     path: '/webhook',
     tags: ['telegram'],
     summary: 'Telegram Bot API webhook (called by Telegram)',
-    description:
-      `Receives one Telegram Update. Authenticated by the X-Telegram-Bot-Api-Secret-Token header (the secret given to setWebhook), not by a bearer token. "/start <code>" links the chat; text and documents from a linked chat become hub messages in the user's conversation (deduplicated by update_id); unlinked chats get a reply explaining how to link. Bodies over ${d.maxWebhookBytes} bytes are refused with 413.`,
+    description: `Receives one Telegram Update. Authenticated by the X-Telegram-Bot-Api-Secret-Token header (the secret given to setWebhook), not by a bearer token. "/start <code>" links the chat; text and documents from a linked chat become hub messages in the user's conversation (deduplicated by update_id); unlinked chats get a reply explaining how to link. Bodies over ${d.maxWebhookBytes} bytes are refused with 413.`,
     request: {
       headers: z.object({ 'x-telegram-bot-api-secret-token': z.string() }),
       body: { content: { 'application/json': { schema: z.object({ update_id: z.number().int() }).loose() } } },
     },
     responses: {
-      200: { description: 'Handled (or acknowledged and ignored)', content: { 'application/json': { schema: z.object({ ok: z.literal(true), result: z.string() }).loose() } } },
+      200: {
+        description: 'Handled (or acknowledged and ignored)',
+        content: { 'application/json': { schema: z.object({ ok: z.literal(true), result: z.string() }).loose() } },
+      },
       ...problemResponses(400, 401, 413, 415, 503),
     },
     handler: async (c) => {
       if (!secretMatches(c.req.header(SECRET_HEADER), d.webhookSecret)) {
-        d.logger.warn({ event: 'telegram.webhook.bad_secret', ip: c.req.header('x-forwarded-for') }, 'telegram webhook call with a missing or wrong secret token');
+        d.logger.warn(
+          { event: 'telegram.webhook.bad_secret', ip: c.req.header('x-forwarded-for') },
+          'telegram webhook call with a missing or wrong secret token',
+        );
         throw new ProblemError('unauthorized', 'missing or wrong X-Telegram-Bot-Api-Secret-Token');
       }
       const body = await readJson(c, z.unknown(), { limitBytes: d.maxWebhookBytes });
@@ -49,8 +62,13 @@ export function telegramWebhookRoutes(d: TelegramDeps, openapi: OpenAPIRegistry)
       } catch (err) {
         if (err instanceof InboundParseError) throw new ProblemError('validation_failed', err.message, { errors: err.issues });
         if (err instanceof ProblemError) throw err;
-        d.logger.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'telegram update not handled; Telegram will redeliver it');
-        throw new ProblemError('unavailable', 'the update could not be handled now; Telegram will deliver it again', { headers: { 'Retry-After': '5' } });
+        d.logger.warn(
+          { err: { name: (err as Error).name, message: (err as Error).message } },
+          'telegram update not handled; Telegram will redeliver it',
+        );
+        throw new ProblemError('unavailable', 'the update could not be handled now; Telegram will deliver it again', {
+          headers: { 'Retry-After': '5' },
+        });
       }
       return c.json({ ok: true, ...outcome });
     },
@@ -77,7 +95,10 @@ export function telegramLinkRoutes(d: TelegramDeps, openapi: OpenAPIRegistry): R
       'Returns a one-time code, valid for a limited time (expires_at), and the https://t.me/<bot>?start=<code> link. Opening the link in Telegram and pressing Start links that chat to the account. A user may create links only for themselves; an API client needs the admin scope. No request body.',
     security: [{ bearer: [] }],
     request: { params: LinkParamsSchema },
-    responses: { 201: { description: 'Link created', content: { 'application/json': { schema: LinkResponseSchema } } }, ...problemResponses(400, 401, 403, 404, 429, 503) },
+    responses: {
+      201: { description: 'Link created', content: { 'application/json': { schema: LinkResponseSchema } } },
+      ...problemResponses(400, 401, 403, 404, 429, 503),
+    },
     handler: async (c) => {
       const { username } = authorised(c);
       if (!(await d.userExists(username))) throw new ProblemError('not_found', `no user ${username}`);
@@ -104,7 +125,9 @@ function authorised(c: Context): z.infer<typeof LinkParamsSchema> {
   const parsed = LinkParamsSchema.safeParse({ username: c.req.param('username') });
   if (!parsed.success) throw validationProblem(parsed.error, 'path');
   const p = principalOf(c);
-  if (p.kind === 'user' && p.subject !== parsed.data.username) throw new ProblemError('forbidden', 'you can only link your own Telegram account');
-  if (p.kind === 'client' && !isAdmin(p)) throw new ProblemError('insufficient_scope', 'linking users needs the "admin" scope', { extra: { required_scope: 'admin' } });
+  if (p.kind === 'user' && p.subject !== parsed.data.username)
+    throw new ProblemError('forbidden', 'you can only link your own Telegram account');
+  if (p.kind === 'client' && !isAdmin(p))
+    throw new ProblemError('insufficient_scope', 'linking users needs the "admin" scope', { extra: { required_scope: 'admin' } });
   return parsed.data;
 }

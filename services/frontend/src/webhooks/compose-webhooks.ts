@@ -1,6 +1,16 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AuthVariables, InfraWith, Logger } from '@hub/platform';
-import { AddressPolicy, allowHttpWebhooks, reservedPortsFromConfig, SystemHostResolver, TargetVetter, WebhooksRepository, webhookSecretCodec, type HostResolver, type ReservedPorts } from '@hub/webhooks';
+import {
+  AddressPolicy,
+  allowHttpWebhooks,
+  reservedPortsFromConfig,
+  SystemHostResolver,
+  TargetVetter,
+  WebhooksRepository,
+  webhookSecretCodec,
+  type HostResolver,
+  type ReservedPorts,
+} from '@hub/webhooks';
 import { MongoWebhookDeliveryStore } from '@hub/webhooks/adapters';
 import type { FrontendConfig } from '../config';
 import type { WebhooksDeps } from './webhooks-deps';

@@ -21,7 +21,15 @@ const now = new Date('2026-02-01T00:00:00.000Z');
 describe('applyWebhookPatch', () => {
   it('changes only the named fields and stamps updated_at', () => {
     const next = applyWebhookPatch(base, { url: 'https://b.example/hook', events: ['*'] }, now);
-    expect(next).toMatchObject({ url: 'https://b.example/hook', events: ['*'], description: 'old', active: false, secret: 'whsec_x', updated_at: now.toISOString(), disabled_at: base.disabled_at });
+    expect(next).toMatchObject({
+      url: 'https://b.example/hook',
+      events: ['*'],
+      description: 'old',
+      active: false,
+      secret: 'whsec_x',
+      updated_at: now.toISOString(),
+      disabled_at: base.disabled_at,
+    });
   });
 
   it('re-activating lifts a disable and the failure streak', () => {

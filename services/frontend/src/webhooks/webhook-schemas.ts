@@ -12,15 +12,11 @@ export const MAX_GRACE_S = 7 * 86_400;
 
 const EVENTS_DOC = `Event types to receive: ${WEBHOOK_EVENT_TYPES.map((e) => `\`${e}\``).join(', ')}, or \`${ALL_EVENTS}\` for every event type (including ones added later). \`message.*\` events fire when a recipient × channel of a message the calling client submitted reaches that status (\`message.accepted\` only if the pipeline publishes it); \`file.completed\` when a file the client uploaded was verified. \`${PING_EVENT}\` is sent only by POST /v1/webhooks/{id}/test.`;
 
-const UrlSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`)
-  .openapi({
-    description:
-      'Where events are POSTed. https only in production (http is accepted in development). The host must resolve to public addresses only: private, loopback, link-local, CGNAT, multicast, reserved and cloud-metadata addresses are refused here and again before every call. No user name or password, no fragment. Redirects are not followed.',
-    example: 'https://crm.example.com/hooks/messaging',
-  });
+const UrlSchema = z.string().min(1, 'must not be empty').max(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`).openapi({
+  description:
+    'Where events are POSTed. https only in production (http is accepted in development). The host must resolve to public addresses only: private, loopback, link-local, CGNAT, multicast, reserved and cloud-metadata addresses are refused here and again before every call. No user name or password, no fragment. Redirects are not followed.',
+  example: 'https://crm.example.com/hooks/messaging',
+});
 
 const EventsSchema = z
   .array(EventFilterSchema)
@@ -40,7 +36,13 @@ export const UpdateWebhookRequestSchema = z
     url: UrlSchema.optional(),
     events: EventsSchema.optional(),
     description: DescriptionSchema.nullable().optional().openapi({ description: 'null removes the description.' }),
-    active: z.boolean().optional().openapi({ description: 'false pauses deliveries (pending ones fail with a reason); true resumes them and re-enables an endpoint the dispatcher disabled.' }),
+    active: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'false pauses deliveries (pending ones fail with a reason); true resumes them and re-enables an endpoint the dispatcher disabled.',
+      }),
   })
   .refine((b) => Object.keys(b).length > 0, 'name at least one of url, events, description, active')
   .openapi('UpdateWebhookRequest');
@@ -54,7 +56,10 @@ export const RotateSecretRequestSchema = z
       .min(0)
       .max(MAX_GRACE_S, `must be at most ${MAX_GRACE_S} (7 days)`)
       .optional()
-      .openapi({ description: 'How long the old secret keeps signing (as a second signature), seconds. Default: the server setting (24 h unless configured). 0 retires it at once.' }),
+      .openapi({
+        description:
+          'How long the old secret keeps signing (as a second signature), seconds. Default: the server setting (24 h unless configured). 0 retires it at once.',
+      }),
   })
   .openapi('RotateSecretRequest');
 
@@ -78,16 +83,26 @@ export const WebhookSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     secret_rotated_at: z.string().optional(),
-    previous_secret_expires_at: z.string().optional().openapi({ description: 'Until then calls carry a second signature made with the previous secret.' }),
+    previous_secret_expires_at: z
+      .string()
+      .optional()
+      .openapi({ description: 'Until then calls carry a second signature made with the previous secret.' }),
     failing_since: z.string().optional().openapi({ description: 'Every attempt since then failed.' }),
-    disabled_at: z.string().optional().openapi({ description: 'Set when the hub disabled the endpoint after it failed continuously (WEBHOOK_DISABLE_AFTER_MS, 5 days by default); PATCH active=true re-enables it.' }),
+    disabled_at: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          'Set when the hub disabled the endpoint after it failed continuously (WEBHOOK_DISABLE_AFTER_MS, 5 days by default); PATCH active=true re-enables it.',
+      }),
     disabled_reason: z.string().optional(),
   })
   .openapi('Webhook');
 
 export const WebhookWithSecretSchema = WebhookSchema.extend({
   secret: z.string().openapi({
-    description: 'Signing secret (Standard Webhooks, `whsec_` + base64 key), shown only in this response. Verify each call: HMAC-SHA256 keyed with the base64-decoded key over `{webhook-id}.{webhook-timestamp}.{body}`, compared with any `v1,<base64>` entry of the space-separated `webhook-signature` header.',
+    description:
+      'Signing secret (Standard Webhooks, `whsec_` + base64 key), shown only in this response. Verify each call: HMAC-SHA256 keyed with the base64-decoded key over `{webhook-id}.{webhook-timestamp}.{body}`, compared with any `v1,<base64>` entry of the space-separated `webhook-signature` header.',
   }),
 }).openapi('WebhookWithSecret');
 
@@ -121,4 +136,6 @@ export const WebhookDeliverySchema = z
   })
   .openapi('WebhookDelivery');
 
-export const WebhookDeliveryListSchema = z.object({ deliveries: z.array(WebhookDeliverySchema), next_cursor: z.string().optional() }).openapi('WebhookDeliveryList');
+export const WebhookDeliveryListSchema = z
+  .object({ deliveries: z.array(WebhookDeliverySchema), next_cursor: z.string().optional() })
+  .openapi('WebhookDeliveryList');

@@ -24,7 +24,12 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; headers: Headers }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
   const res = await fetch(`${t.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -40,7 +45,13 @@ describe('webhook registrations', () => {
   it('registers a webhook and shows its secret once', async () => {
     const created = await call('POST', '/v1/webhooks', hook);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ url: hook.url, events: hook.events, description: hook.description, active: true, owner: clientId });
+    expect(created.body).toMatchObject({
+      url: hook.url,
+      events: hook.events,
+      description: hook.description,
+      active: true,
+      owner: clientId,
+    });
     expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(created.headers.get('location')).toBe(`/v1/webhooks/${created.body.webhook_id}`);
     expect(created.headers.get('cache-control')).toBe('no-store');
@@ -67,7 +78,12 @@ describe('webhook registrations', () => {
 
   it('changes url, events, description and active with PATCH', async () => {
     const { body: w } = await call('POST', '/v1/webhooks', hook);
-    const patched = await call('PATCH', `/v1/webhooks/${w.webhook_id}`, { url: 'http://127.0.0.1:10/v2', events: ['*'], description: null, active: false });
+    const patched = await call('PATCH', `/v1/webhooks/${w.webhook_id}`, {
+      url: 'http://127.0.0.1:10/v2',
+      events: ['*'],
+      description: null,
+      active: false,
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ url: 'http://127.0.0.1:10/v2', events: ['*'], active: false });
     expect(patched.body.description).toBeUndefined();
@@ -135,7 +151,13 @@ describe('test events and the delivery log', () => {
     for (let i = 0; i < 3; i++) {
       const ping = await call('POST', `/v1/webhooks/${w.webhook_id}/test`);
       expect(ping.status).toBe(202);
-      expect(ping.body).toMatchObject({ webhook_id: w.webhook_id, event_type: 'webhook.ping', state: 'pending', attempt_count: 0, max_attempts: 1 });
+      expect(ping.body).toMatchObject({
+        webhook_id: w.webhook_id,
+        event_type: 'webhook.ping',
+        state: 'pending',
+        attempt_count: 0,
+        max_attempts: 1,
+      });
       expect(ping.body.event_id).toMatch(/^msg_/);
       expect(ping.body.payload).toMatchObject({ type: 'webhook.ping', data: { webhook_id: w.webhook_id } });
       expect(ping.headers.get('location')).toBe(`/v1/webhooks/${w.webhook_id}/deliveries/${ping.body.delivery_id}`);
@@ -174,7 +196,11 @@ describe('bad input: 4xx problem+json naming what is wrong', () => {
   it.each([
     ['malformed JSON', '{"url": ', /not valid JSON/],
     ['an unknown field', { ...hook, secret: 'mine' }, /unknown field\(s\): secret/],
-    ['an unknown event name', { ...hook, events: ['message.sent', 'message.exploded'] }, /events\.1: unknown event "message.exploded"; known events: message\.accepted/],
+    [
+      'an unknown event name',
+      { ...hook, events: ['message.sent', 'message.exploded'] },
+      /events\.1: unknown event "message.exploded"; known events: message\.accepted/,
+    ],
     ['no events', { ...hook, events: [] }, /events: must name at least one event/],
     ['repeated events', { ...hook, events: ['message.sent', 'message.sent'] }, /must not repeat/],
     ['a missing url', { events: ['*'] }, /url/],
@@ -197,7 +223,9 @@ describe('bad input: 4xx problem+json naming what is wrong', () => {
   });
 
   it('refuses a body that is not JSON (415) and a non-UUID id (400)', async () => {
-    await bad('POST', '/v1/webhooks', 'url=x', 415, /Content-Type must be application\/json/, { 'content-type': 'application/x-www-form-urlencoded' });
+    await bad('POST', '/v1/webhooks', 'url=x', 415, /Content-Type must be application\/json/, {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     await bad('GET', '/v1/webhooks/not-a-uuid', undefined, 400, /path: id: must be a UUID/);
     await bad('GET', '/v1/webhooks/0190f5c4-0000-7000-8000-000000000001/deliveries/nope', undefined, 400, /delivery_id: must be a UUID/);
   });
@@ -207,7 +235,13 @@ describe('bad input: 4xx problem+json naming what is wrong', () => {
     await bad('PATCH', `/v1/webhooks/${w.webhook_id}`, {}, 400, /name at least one of url, events, description, active/);
     await bad('PATCH', `/v1/webhooks/${w.webhook_id}`, { active: 'yes' }, 400, /active/);
     await bad('PATCH', `/v1/webhooks/${w.webhook_id}`, { url: 'ws://127.0.0.1/x' }, 400, /scheme "ws" is not allowed/);
-    await bad('POST', `/v1/webhooks/${w.webhook_id}/rotate-secret`, { grace_period_s: 8 * 86_400 }, 400, /grace_period_s: must be at most 604800/);
+    await bad(
+      'POST',
+      `/v1/webhooks/${w.webhook_id}/rotate-secret`,
+      { grace_period_s: 8 * 86_400 },
+      400,
+      /grace_period_s: must be at most 604800/,
+    );
     await bad('POST', `/v1/webhooks/${w.webhook_id}/rotate-secret`, { grace: 1 }, 400, /unknown field/);
     await bad('GET', `/v1/webhooks/${w.webhook_id}/deliveries?limit=500`, undefined, 400, /query: limit/);
     await bad('GET', `/v1/webhooks/${w.webhook_id}/deliveries?state=lost`, undefined, 400, /query: state/);
@@ -235,7 +269,17 @@ describe('OpenAPI document', () => {
     );
     expect(Object.keys(doc.paths['/v1/webhooks/{id}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
     const events = doc.components.schemas.CreateWebhookRequest.properties.events;
-    expect(events.items.enum).toEqual(['message.accepted', 'message.pending', 'message.retrying', 'message.sent', 'message.delivered', 'message.read', 'message.failed', 'file.completed', '*']);
+    expect(events.items.enum).toEqual([
+      'message.accepted',
+      'message.pending',
+      'message.retrying',
+      'message.sent',
+      'message.delivered',
+      'message.read',
+      'message.failed',
+      'file.completed',
+      '*',
+    ]);
     expect(events.description).toMatch(/webhook\.ping/);
   });
 });

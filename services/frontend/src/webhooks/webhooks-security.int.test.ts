@@ -32,7 +32,10 @@ afterEach(async () => {
 async function call(token: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${t.url}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -93,7 +96,11 @@ describe('SSRF protection at registration', () => {
     ['a link-local address', 'http://169.254.1.1/hook', '169.254.1.1 is a link-local address (169.254.0.0/16)'],
     ['loopback without an allowlist', 'http://127.0.0.1:8080/hook', '127.0.0.1 is a loopback address (127.0.0.0/8)'],
     ['IPv6 loopback', 'http://[::1]:8080/hook', '::1 is the loopback address (::1)'],
-    ['an IPv4-mapped private address', 'http://[::ffff:192.168.1.1]/hook', '::ffff:c0a8:101 (IPv4-mapped 192.168.1.1) is a private network address (RFC 1918)'],
+    [
+      'an IPv4-mapped private address',
+      'http://[::ffff:192.168.1.1]/hook',
+      '::ffff:c0a8:101 (IPv4-mapped 192.168.1.1) is a private network address (RFC 1918)',
+    ],
     ['the AWS IPv6 metadata address', 'http://[fd00:ec2::254]/', 'fd00:ec2::254 is a cloud metadata address'],
     ['a CGNAT address', 'http://100.64.1.1/hook', '100.64.1.1 is a carrier-grade NAT address (100.64.0.0/10)'],
     ['a decimal-encoded loopback address', 'http://2130706433/hook', '127.0.0.1 is a loopback address (127.0.0.0/8)'],
@@ -116,7 +123,10 @@ describe('SSRF protection at registration', () => {
   it('refuses a host name that does not resolve', async () => {
     const r = await call(a.accessToken, 'POST', '/v1/webhooks', { url: 'https://no-such-host.invalid/hook', events: ['*'] });
     expect(r.status).toBe(400);
-    expect(r.body.errors[0]).toMatchObject({ field: 'url', message: expect.stringMatching(/^could not resolve host no-such-host\.invalid/) });
+    expect(r.body.errors[0]).toMatchObject({
+      field: 'url',
+      message: expect.stringMatching(/^could not resolve host no-such-host\.invalid/),
+    });
   });
 
   it('applies the same checks to PATCH and leaves the webhook unchanged', async () => {

@@ -1,7 +1,17 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { newId, type Principal } from '@hub/domain';
-import { ProblemError, problemResponses, readJson, readQuery, requireScope, validationProblem, type AuthVariables, type OpenAPIRegistry, RouteGroup } from '@hub/platform';
+import {
+  ProblemError,
+  problemResponses,
+  readJson,
+  readQuery,
+  requireScope,
+  validationProblem,
+  type AuthVariables,
+  type OpenAPIRegistry,
+  RouteGroup,
+} from '@hub/platform';
 import { eventIdOf, pingPayload, PING_EVENT, publicWebhookDelivery, publicWebhook, type WebhookRecord } from '@hub/webhooks';
 import { applyWebhookPatch } from './webhook-patch';
 import {
@@ -44,13 +54,17 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Route
     summary: 'Register a webhook (scope webhooks:manage)',
     description: `Events of the messages and files this API client submitted are POSTed to \`url\`, signed per Standard Webhooks (headers webhook-id, webhook-timestamp, webhook-signature). The signing secret is in this response only. A client may register ${d.maxPerClient} webhooks. Delivery: every non-2xx answer, timeout (10 s by default) or connection error is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (±20 % jitter; configurable), then the delivery is marked failed; the webhook-id stays the same on every attempt, so deduplicate on it. Deliveries of one message go out one at a time in status order (sent before delivered before read) per webhook; a delivery waiting for its retry holds back later events of the same message. An endpoint failing continuously for 5 days is disabled (disabled_at, disabled_reason).`,
     request: { body: { content: { 'application/json': { schema: CreateWebhookRequestSchema } } } },
-    responses: { 201: json(WebhookWithSecretSchema, 'Registered; the secret is shown only here'), ...problemResponses(400, 401, 403, 409, 413, 415, 429, 503) },
+    responses: {
+      201: json(WebhookWithSecretSchema, 'Registered; the secret is shown only here'),
+      ...problemResponses(400, 401, 403, 409, 413, 415, 429, 503),
+    },
     handler: async (c) => {
       const owner = ownerOf(c);
       const body = await readJson(c, CreateWebhookRequestSchema, { limitBytes: d.maxBodyBytes });
       await checkUrl(d, body.url);
       const existing = await store(() => d.repo.list(owner));
-      if (existing.length >= d.maxPerClient) throw new ProblemError('conflict', `a client may register at most ${d.maxPerClient} webhooks; delete one first`);
+      if (existing.length >= d.maxPerClient)
+        throw new ProblemError('conflict', `a client may register at most ${d.maxPerClient} webhooks; delete one first`);
       const created = await store(() => d.repo.create(owner, body));
       d.logger.info({ event: 'webhooks.created', webhook_id: created.webhook_id, owner, events: created.events }, 'webhook registered');
       c.header('Location', `/v1/webhooks/${created.webhook_id}`);
@@ -62,7 +76,13 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Route
   routes.route({
     method: 'get',
     path: '/',
-    tags, security, summary: 'List your webhooks', responses: { 200: json(z.object({ webhooks: z.array(WebhookSchema) }), 'Your webhooks, oldest first; never secrets'), ...problemResponses(401, 403, 429, 503) },
+    tags,
+    security,
+    summary: 'List your webhooks',
+    responses: {
+      200: json(z.object({ webhooks: z.array(WebhookSchema) }), 'Your webhooks, oldest first; never secrets'),
+      ...problemResponses(401, 403, 429, 503),
+    },
     handler: async (c) => {
       const owner = ownerOf(c);
       const all = await store(() => d.repo.list(owner));
@@ -73,7 +93,11 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Route
   routes.route({
     method: 'get',
     path: '/{id}',
-    tags, security, summary: 'Get one of your webhooks', request: { params: idParams }, responses: { 200: json(WebhookSchema, 'The webhook'), ...problemResponses(400, 401, 403, 404, 429, 503) },
+    tags,
+    security,
+    summary: 'Get one of your webhooks',
+    request: { params: idParams },
+    responses: { 200: json(WebhookSchema, 'The webhook'), ...problemResponses(400, 401, 403, 404, 429, 503) },
     handler: async (c) => c.json(publicWebhook(await find(c))),
   });
 
@@ -100,7 +124,11 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Route
   routes.route({
     method: 'delete',
     path: '/{id}',
-    tags, security, summary: 'Delete a webhook; no more calls are made, pending deliveries fail', request: { params: idParams }, responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404, 429, 503) },
+    tags,
+    security,
+    summary: 'Delete a webhook; no more calls are made, pending deliveries fail',
+    request: { params: idParams },
+    responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404, 429, 503) },
     handler: async (c) => {
       const owner = ownerOf(c);
       const { id } = params(c, WebhookParamsSchema);
@@ -116,9 +144,13 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Route
     tags,
     security,
     summary: 'Replace the signing secret',
-    description: 'Returns the new secret (shown only here). During the grace period every call carries two signatures, one per secret, so receivers can switch without dropping calls. The body is optional.',
+    description:
+      'Returns the new secret (shown only here). During the grace period every call carries two signatures, one per secret, so receivers can switch without dropping calls. The body is optional.',
     request: { params: idParams, body: { required: false, content: { 'application/json': { schema: RotateSecretRequestSchema } } } },
-    responses: { 200: json(WebhookWithSecretSchema, 'The webhook with its new secret'), ...problemResponses(400, 401, 403, 404, 413, 415, 429, 503) },
+    responses: {
+      200: json(WebhookWithSecretSchema, 'The webhook with its new secret'),
+      ...problemResponses(400, 401, 403, 404, 413, 415, 429, 503),
+    },
     handler: async (c) => {
       const owner = ownerOf(c);
       const { id } = params(c, WebhookParamsSchema);
@@ -169,14 +201,21 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Route
     tags,
     security,
     summary: 'The delivery log, newest first',
-    description: 'Every event sent to this webhook with each attempt: time, status code, latency, error and the start of the response body. Kept 30 days (configurable).',
+    description:
+      'Every event sent to this webhook with each attempt: time, status code, latency, error and the start of the response body. Kept 30 days (configurable).',
     request: { params: idParams, query: WebhookDeliveryListQuerySchema },
     responses: { 200: json(WebhookDeliveryListSchema, 'A page of deliveries'), ...problemResponses(400, 401, 403, 404, 429, 503) },
     handler: async (c) => {
       const reg = await find(c);
       const q = readQuery(c, WebhookDeliveryListQuerySchema);
       // One more than asked tells whether there is a next page.
-      const page = await store(() => d.deliveries.list(reg.webhook_id, { limit: q.limit + 1, ...(q.cursor ? { before: q.cursor } : {}), ...(q.state ? { state: q.state } : {}) }));
+      const page = await store(() =>
+        d.deliveries.list(reg.webhook_id, {
+          limit: q.limit + 1,
+          ...(q.cursor ? { before: q.cursor } : {}),
+          ...(q.state ? { state: q.state } : {}),
+        }),
+      );
       const more = page.length > q.limit;
       const shown = page.slice(0, q.limit);
       return c.json({ deliveries: shown.map(publicWebhookDelivery), ...(more ? { next_cursor: shown.at(-1)!.delivery_id } : {}) });
@@ -186,7 +225,11 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Route
   routes.route({
     method: 'get',
     path: '/{id}/deliveries/{delivery_id}',
-    tags, security, summary: 'One delivery with its attempts', request: { params: WebhookDeliveryParamsSchema }, responses: { 200: json(WebhookDeliverySchema, 'The delivery'), ...problemResponses(400, 401, 403, 404, 429, 503) },
+    tags,
+    security,
+    summary: 'One delivery with its attempts',
+    request: { params: WebhookDeliveryParamsSchema },
+    responses: { 200: json(WebhookDeliverySchema, 'The delivery'), ...problemResponses(400, 401, 403, 404, 429, 503) },
     handler: async (c) => {
       const { id, delivery_id } = params(c, WebhookDeliveryParamsSchema);
       await find(c, id);
@@ -202,7 +245,8 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Route
     tags,
     security,
     summary: 'Re-send a delivery',
-    description: 'A finished delivery (succeeded or failed) gets one more attempt with the same webhook-id; a pending one is attempted now instead of at its scheduled time.',
+    description:
+      'A finished delivery (succeeded or failed) gets one more attempt with the same webhook-id; a pending one is attempted now instead of at its scheduled time.',
     request: { params: WebhookDeliveryParamsSchema },
     responses: { 202: json(WebhookDeliverySchema, 'Queued'), ...problemResponses(400, 401, 403, 404, 409, 429, 503) },
     handler: async (c) => {
@@ -211,7 +255,10 @@ export function webhooksRoutes(d: WebhooksDeps, openapi: OpenAPIRegistry): Route
       assertDeliverable(reg);
       const requeued = await store(() => d.deliveries.requeue(id, delivery_id, new Date()));
       if (!requeued) throw new ProblemError('not_found', `no delivery ${delivery_id} for webhook ${id}`);
-      d.logger.info({ event: 'webhooks.delivery_retried', webhook_id: id, delivery_id, owner: reg.owner }, 'webhook delivery re-sent on request');
+      d.logger.info(
+        { event: 'webhooks.delivery_retried', webhook_id: id, delivery_id, owner: reg.owner },
+        'webhook delivery re-sent on request',
+      );
       return c.json(publicWebhookDelivery(requeued), 202);
     },
   });
@@ -261,7 +308,9 @@ function notFound(id: string): ProblemError {
 
 function hasBody(c: Context): boolean {
   const length = c.req.header('content-length');
-  return Boolean(c.req.header('content-type')) || (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+  return (
+    Boolean(c.req.header('content-type')) || (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined
+  );
 }
 
 /** A store that did not answer is the server's problem: 503 with Retry-After, never 500. */
@@ -270,7 +319,8 @@ async function store<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof ProblemError) throw err;
-    throw new ProblemError('unavailable', 'the webhook store (etcd or MongoDB) did not answer; retry shortly', { headers: { 'Retry-After': '1' } });
+    throw new ProblemError('unavailable', 'the webhook store (etcd or MongoDB) did not answer; retry shortly', {
+      headers: { 'Retry-After': '1' },
+    });
   }
 }
-

@@ -13,7 +13,10 @@ import type { Membership, Memberships } from '../ports/memberships';
  */
 export class MongoMemberships implements Memberships {
   private readonly memberships: Collection<MembershipDoc>;
-  private pending = new Map<string, { delivered_seq: number; read_seq: number; waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> }>();
+  private pending = new Map<
+    string,
+    { delivered_seq: number; read_seq: number; waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> }
+  >();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -71,6 +74,11 @@ export class MongoMemberships implements Memberships {
     const delivered = m.delivered_seq ?? 0;
     const read = m.read_seq ?? 0;
     // Numbers the member acknowledged or read are taken: the search starts there.
-    return { conversation_id: m.conversation_id, delivered_seq: delivered, read_seq: read, last_seq: await this.slots.last(m.conversation_id, Math.max(delivered, read)) };
+    return {
+      conversation_id: m.conversation_id,
+      delivered_seq: delivered,
+      read_seq: read,
+      last_seq: await this.slots.last(m.conversation_id, Math.max(delivered, read)),
+    };
   }
 }

@@ -12,10 +12,24 @@ import type { MessageSubmitter } from '../ports/message-submitter';
 export class AcceptSubmitter implements MessageSubmitter {
   constructor(private readonly accept: MessageAccept) {}
 
-  async submit(principal: Extract<Principal, { kind: 'user' }>, message: { conversation_id: string; payload: Payload }, clientMsgId: string): Promise<{ message_id: string }> {
-    const parsed = SendMessageRequestSchema.safeParse({ conversation_id: message.conversation_id, from: principal.subject, payload: message.payload });
+  async submit(
+    principal: Extract<Principal, { kind: 'user' }>,
+    message: { conversation_id: string; payload: Payload },
+    clientMsgId: string,
+  ): Promise<{ message_id: string }> {
+    const parsed = SendMessageRequestSchema.safeParse({
+      conversation_id: message.conversation_id,
+      from: principal.subject,
+      payload: message.payload,
+    });
     if (!parsed.success) throw validationProblem(parsed.error);
-    const { message_id } = await this.accept.accept({ origin: { kind: 'principal', principal }, request: parsed.data, source: 'ws', idempotencyKey: clientMsgId, clientMsgId });
+    const { message_id } = await this.accept.accept({
+      origin: { kind: 'principal', principal },
+      request: parsed.data,
+      source: 'ws',
+      idempotencyKey: clientMsgId,
+      clientMsgId,
+    });
     return { message_id };
   }
 }

@@ -64,7 +64,12 @@ export function liveSessions(d: LiveSessionDeps): LiveSessionHooks {
       // In the background: frames (acks of what is being sent) must not wait for the whole backlog.
       void Promise.all(
         catchUps.map((p, i) =>
-          p.catch((err: Error) => d.logger.warn({ err: { message: err.message }, user: conn.user, conversation_id: behind[i]!.conversation_id }, 'catch-up failed; the client resumes on reconnect')),
+          p.catch((err: Error) =>
+            d.logger.warn(
+              { err: { message: err.message }, user: conn.user, conversation_id: behind[i]!.conversation_id },
+              'catch-up failed; the client resumes on reconnect',
+            ),
+          ),
         ),
       );
     },
@@ -79,7 +84,13 @@ export function liveSessions(d: LiveSessionDeps): LiveSessionHooks {
           const messageId = frame.d.message_id;
           const parent = d.pushTraces?.parentOf(messageId);
           if (!parent) return d.receipts.ack(conn.user, messageId);
-          return inSpan('websocket ack', { [SpanAttr.messageId]: messageId, [SpanAttr.channel]: 'internal' }, () => d.receipts.ack(conn.user, messageId), parent, SpanKind.CONSUMER);
+          return inSpan(
+            'websocket ack',
+            { [SpanAttr.messageId]: messageId, [SpanAttr.channel]: 'internal' },
+            () => d.receipts.ack(conn.user, messageId),
+            parent,
+            SpanKind.CONSUMER,
+          );
         }
         case 'read':
           return d.receipts.read(conn.user, frame.d.conversation_id, frame.d.up_to_seq);
@@ -87,14 +98,20 @@ export function liveSessions(d: LiveSessionDeps): LiveSessionHooks {
           const stream = streamOf(conn);
           if (!stream) return;
           for (const [conversationId, seq] of Object.entries(frame.d.conversations)) {
-            if (!(await d.memberships.get(conn.user, conversationId))) throw new FrameError('not_member', `you are not a member of conversation ${conversationId}`);
-            void stream.catchUp(conversationId, seq).catch((err: Error) => d.logger.warn({ err: { message: err.message }, user: conn.user }, 'resume failed'));
+            if (!(await d.memberships.get(conn.user, conversationId)))
+              throw new FrameError('not_member', `you are not a member of conversation ${conversationId}`);
+            void stream
+              .catchUp(conversationId, seq)
+              .catch((err: Error) => d.logger.warn({ err: { message: err.message }, user: conn.user }, 'resume failed'));
           }
           return;
         }
         case 'send': {
           const { client_msg_id, conversation_id, payload } = frame.d;
-          if (!d.submitter) throw new FrameError('unavailable', 'sending over WebSocket is not available on this node; use POST /v1/messages', { client_msg_id });
+          if (!d.submitter)
+            throw new FrameError('unavailable', 'sending over WebSocket is not available on this node; use POST /v1/messages', {
+              client_msg_id,
+            });
           try {
             const { message_id } = await d.submitter.submit(conn.principal, { conversation_id, payload }, client_msg_id);
             conn.send({ op: 'accepted', d: { client_msg_id, message_id } });

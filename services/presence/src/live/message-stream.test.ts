@@ -116,7 +116,7 @@ describe('message stream (catch-up merged with live)', () => {
     expect(out.seqs()).toEqual([6, 7, 8]);
   });
 
-  it('skips messages that are not for the user but keeps their place, and includes the user\'s own', async () => {
+  it("skips messages that are not for the user but keeps their place, and includes the user's own", async () => {
     const history = new HeldHistory();
     history.messages.push(msg(1), msg(2, 'bob', ['carol']), msg(3, 'alice', ['bob']), msg(4));
     const out = sink();
@@ -130,7 +130,7 @@ describe('message stream (catch-up merged with live)', () => {
     expect(history.reads).toBe(3);
   });
 
-  it('starts a conversation first seen live at the member\'s delivered sequence', async () => {
+  it("starts a conversation first seen live at the member's delivered sequence", async () => {
     const history = new HeldHistory();
     for (let s = 1; s <= 4; s++) history.messages.push(msg(s));
     const out = sink();

@@ -14,8 +14,6 @@ export class PublishingStatusRecorder implements StatusRecorder {
   constructor(private readonly publisher: EventPublisher) {}
 
   async record(events: StatusEvent[]): Promise<void> {
-    await this.publisher.publishMany(
-      events.map((e) => statusRecord(e, statusEventId(RECEIPT_NAMESPACE, e))),
-    );
+    await this.publisher.publishMany(events.map((e) => statusRecord(e, statusEventId(RECEIPT_NAMESPACE, e))));
   }
 }

@@ -22,7 +22,17 @@ export class PushTraces {
     }
     const d = push.frame.d;
     const parent = withMessage(contextFromTraceparent(push.traceparent), { message_id: d.message_id, conversation_id: d.conversation_id });
-    const span = startHubSpan('websocket push', { [SpanAttr.messageId]: d.message_id, [SpanAttr.conversationId]: d.conversation_id, [SpanAttr.channel]: 'internal', 'hub.users': push.users.length }, parent, SpanKind.PRODUCER);
+    const span = startHubSpan(
+      'websocket push',
+      {
+        [SpanAttr.messageId]: d.message_id,
+        [SpanAttr.conversationId]: d.conversation_id,
+        [SpanAttr.channel]: 'internal',
+        'hub.users': push.users.length,
+      },
+      parent,
+      SpanKind.PRODUCER,
+    );
     const ctx = trace.setSpan(parent, span);
     try {
       context.with(ctx, () => deliver(push));

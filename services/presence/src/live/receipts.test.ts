@@ -10,8 +10,16 @@ const CONV = '0190aaaa-0000-7000-8000-000000000001';
 function msg(seq: number, from = 'bob', to = ['alice']): StoredMessage {
   return {
     message_id: `0190aaaa-0000-7000-8000-${String(seq).padStart(12, '0')}`,
-    conversation_id: CONV, from, to, channels: ['internal'], payload: { type: 'text', text: `m${seq}` }, source: 'api',
-    accepted_at: new Date(0).toISOString(), submitted_by: `user:${from}`, sequence_number: seq, stored_at: new Date(0).toISOString(),
+    conversation_id: CONV,
+    from,
+    to,
+    channels: ['internal'],
+    payload: { type: 'text', text: `m${seq}` },
+    source: 'api',
+    accepted_at: new Date(0).toISOString(),
+    submitted_by: `user:${from}`,
+    sequence_number: seq,
+    stored_at: new Date(0).toISOString(),
   };
 }
 
@@ -48,7 +56,12 @@ function setup(messages: StoredMessage[], membership: Membership | undefined) {
 
 describe('receipts', () => {
   it('ack marks the message delivered and advances delivered_seq', async () => {
-    const { receipts, recorded, membership } = setup([msg(1), msg(2)], { conversation_id: CONV, delivered_seq: 0, read_seq: 0, last_seq: 2 });
+    const { receipts, recorded, membership } = setup([msg(1), msg(2)], {
+      conversation_id: CONV,
+      delivered_seq: 0,
+      read_seq: 0,
+      last_seq: 2,
+    });
     await receipts.ack('alice', msg(2).message_id);
     await receipts.ack('alice', msg(2).message_id);
     expect(recorded.map((e) => [e.sequence_number, e.status, e.recipient, e.channel])).toEqual([[2, 'delivered', 'alice', 'internal']]);
@@ -62,11 +75,23 @@ describe('receipts', () => {
   });
 
   it('read marks every message up to the sequence read (delivered first), skipping your own, once', async () => {
-    const { receipts, recorded, membership } = setup([msg(1), msg(2, 'alice', ['bob']), msg(3), msg(4), msg(5)], { conversation_id: CONV, delivered_seq: 0, read_seq: 0, last_seq: 5 });
+    const { receipts, recorded, membership } = setup([msg(1), msg(2, 'alice', ['bob']), msg(3), msg(4), msg(5)], {
+      conversation_id: CONV,
+      delivered_seq: 0,
+      read_seq: 0,
+      last_seq: 5,
+    });
     await receipts.ack('alice', msg(1).message_id);
     await receipts.read('alice', CONV, 4);
     await receipts.read('alice', CONV, 3);
-    expect(recorded.map((e) => `${e.sequence_number}:${e.status}`)).toEqual(['1:delivered', '1:read', '3:delivered', '3:read', '4:delivered', '4:read']);
+    expect(recorded.map((e) => `${e.sequence_number}:${e.status}`)).toEqual([
+      '1:delivered',
+      '1:read',
+      '3:delivered',
+      '3:read',
+      '4:delivered',
+      '4:read',
+    ]);
     expect(membership).toMatchObject({ delivered_seq: 4, read_seq: 4 });
   });
 

@@ -11,15 +11,15 @@ import { FrameError } from '../ws/frame-error';
  * advance so that reconnects resume after what was acknowledged.
  */
 export class Receipts {
-  constructor(
-    private readonly d: { history: MessageHistory; memberships: Memberships; statuses: StatusRecorder; pageSize: number },
-  ) {}
+  constructor(private readonly d: { history: MessageHistory; memberships: Memberships; statuses: StatusRecorder; pageSize: number }) {}
 
   async ack(user: string, messageId: string): Promise<void> {
     const m = await this.d.history.get(messageId);
     if (!m || !(m.to.includes(user) || m.from === user)) throw new FrameError('not_found', `no message ${messageId} for you`);
     if (m.from === user && !m.to.includes(user)) return;
-    await this.d.statuses.record(isInternalRecipient(m, user) ? [statusEvent(m, { recipient: user, channel: 'internal', status: 'delivered', at: new Date() })] : []);
+    await this.d.statuses.record(
+      isInternalRecipient(m, user) ? [statusEvent(m, { recipient: user, channel: 'internal', status: 'delivered', at: new Date() })] : [],
+    );
     await this.d.memberships.advance(user, m.conversation_id, { delivered_seq: m.sequence_number });
   }
 
@@ -27,13 +27,18 @@ export class Receipts {
     const membership = await this.d.memberships.get(user, conversationId);
     if (!membership) throw new FrameError('not_member', `you are not a member of conversation ${conversationId}`);
     if (upToSeq > membership.last_seq) {
-      throw new FrameError('sequence_out_of_range', `up_to_seq ${upToSeq} is beyond the end of the conversation (last sequence ${membership.last_seq})`);
+      throw new FrameError(
+        'sequence_out_of_range',
+        `up_to_seq ${upToSeq} is beyond the end of the conversation (last sequence ${membership.last_seq})`,
+      );
     }
     let after = Math.min(membership.read_seq, upToSeq);
     while (after < upToSeq) {
       const page = (await this.d.history.after(conversationId, after, this.d.pageSize)).filter((m) => m.sequence_number <= upToSeq);
       if (page.length === 0) break;
-      const events = page.filter((m) => isInternalRecipient(m, user)).map((m) => statusEvent(m, { recipient: user, channel: 'internal', status: 'read', at: new Date() }));
+      const events = page
+        .filter((m) => isInternalRecipient(m, user))
+        .map((m) => statusEvent(m, { recipient: user, channel: 'internal', status: 'read', at: new Date() }));
       // A read message was delivered even if its ack got lost: record both, in order.
       await this.d.statuses.record(events.flatMap((e) => [{ ...e, status: 'delivered' as const }, e]));
       after = page[page.length - 1]!.sequence_number;

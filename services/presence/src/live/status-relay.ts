@@ -31,7 +31,13 @@ export class StatusRelay {
       const e = r.envelope.payload as StatusEvent;
       if (typeof e?.from !== 'string' || typeof e.message_id !== 'string') continue;
       if (!this.advance(`${e.message_id}|${e.recipient}|${e.channel}`, e.status)) continue;
-      frames.push({ users: [e.from], frame: { op: 'status', d: { message_id: e.message_id, conversation_id: e.conversation_id, recipient: e.recipient, channel: e.channel, status: e.status } } });
+      frames.push({
+        users: [e.from],
+        frame: {
+          op: 'status',
+          d: { message_id: e.message_id, conversation_id: e.conversation_id, recipient: e.recipient, channel: e.channel, status: e.status },
+        },
+      });
     }
     if (frames.length === 0) return;
     try {

@@ -8,5 +8,9 @@ import type { Payload, Principal } from '@hub/domain';
  * (not a member, unknown conversation, Kafka unavailable …).
  */
 export interface MessageSubmitter {
-  submit(principal: Extract<Principal, { kind: 'user' }>, message: { conversation_id: string; payload: Payload }, clientMsgId: string): Promise<{ message_id: string }>;
+  submit(
+    principal: Extract<Principal, { kind: 'user' }>,
+    message: { conversation_id: string; payload: Payload },
+    clientMsgId: string,
+  ): Promise<{ message_id: string }>;
 }

@@ -73,7 +73,8 @@ export class Connection {
       return 'ok';
     }
     this.refused += 1;
-    if (this.refused === 1) this.send(errorFrame('rate_limited', `more than ${this.limits.ratePerS} frames per second; frames are dropped until you slow down`));
+    if (this.refused === 1)
+      this.send(errorFrame('rate_limited', `more than ${this.limits.ratePerS} frames per second; frames are dropped until you slow down`));
     if (this.refused > this.limits.rateBurst) {
       this.close(CloseCodes.rateLimited, 'frame rate limit exceeded');
       return 'closed';

@@ -41,9 +41,11 @@ export function parseClientFrame(text: string): FrameParse {
     return { ok: false, code: 'invalid_json', message: 'frame is not valid JSON' };
   }
   const shape = ClientFrameShape.safeParse(json);
-  if (!shape.success) return { ok: false, code: 'invalid_frame', message: `frame must be {"op": string, "d": object}: ${issueText(shape.error)}` };
+  if (!shape.success)
+    return { ok: false, code: 'invalid_frame', message: `frame must be {"op": string, "d": object}: ${issueText(shape.error)}` };
   const { op, d } = shape.data;
-  if (!Object.hasOwn(ClientFrames, op)) return { ok: false, code: 'unknown_op', message: `unknown op "${op}"; known: ${Object.keys(ClientFrames).join(', ')}`, op };
+  if (!Object.hasOwn(ClientFrames, op))
+    return { ok: false, code: 'unknown_op', message: `unknown op "${op}"; known: ${Object.keys(ClientFrames).join(', ')}`, op };
   const schema = ClientFrames[op as ClientOp];
   const parsed = schema.safeParse(d);
   if (!parsed.success) return { ok: false, code: 'validation_failed', message: `${op}: ${issueText(parsed.error)}`, op };
@@ -54,6 +56,7 @@ function issueText(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid';
   const path = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') return `${path ? `${path}: ` : ''}unknown field(s): ${(issue as { keys?: string[] }).keys?.join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `${path ? `${path}: ` : ''}unknown field(s): ${(issue as { keys?: string[] }).keys?.join(', ')}`;
   return `${path || 'd'}: ${issue.message}`;
 }

@@ -63,14 +63,43 @@ export class Gateway {
   private readonly metrics: { connections: Gauge; frames: Counter; sent: Counter; closes: Counter; refused: Counter; slow: Counter };
 
   constructor(private readonly d: GatewayDeps) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: d.settings.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: d.settings.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
     this.metrics = {
       connections: new Gauge({ name: 'ws_connections', help: 'Open WebSocket connections on this node', registers: [d.registry] }),
-      frames: new Counter({ name: 'ws_frames_received_total', help: 'Client frames by op and outcome', labelNames: ['op', 'outcome'], registers: [d.registry] }),
-      sent: new Counter({ name: 'ws_frames_sent_total', help: 'Server frames queued on connections, by op', labelNames: ['op'], registers: [d.registry] }),
-      closes: new Counter({ name: 'ws_closes_total', help: 'Closed WebSocket connections by close code', labelNames: ['code'], registers: [d.registry] }),
-      slow: new Counter({ name: 'ws_slow_consumers_total', help: 'Connections cut because their send buffer overflowed', registers: [d.registry] }),
-      refused: new Counter({ name: 'ws_upgrades_refused_total', help: 'Upgrade requests refused by HTTP status', labelNames: ['status'], registers: [d.registry] }),
+      frames: new Counter({
+        name: 'ws_frames_received_total',
+        help: 'Client frames by op and outcome',
+        labelNames: ['op', 'outcome'],
+        registers: [d.registry],
+      }),
+      sent: new Counter({
+        name: 'ws_frames_sent_total',
+        help: 'Server frames queued on connections, by op',
+        labelNames: ['op'],
+        registers: [d.registry],
+      }),
+      closes: new Counter({
+        name: 'ws_closes_total',
+        help: 'Closed WebSocket connections by close code',
+        labelNames: ['code'],
+        registers: [d.registry],
+      }),
+      slow: new Counter({
+        name: 'ws_slow_consumers_total',
+        help: 'Connections cut because their send buffer overflowed',
+        registers: [d.registry],
+      }),
+      refused: new Counter({
+        name: 'ws_upgrades_refused_total',
+        help: 'Upgrade requests refused by HTTP status',
+        labelNames: ['status'],
+        registers: [d.registry],
+      }),
     };
   }
 
@@ -112,15 +141,25 @@ export class Gateway {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
-    if (path !== WS_PATH) return this.refuse(socket, new ProblemError('not_found', `no WebSocket endpoint at ${path}; connect to ${WS_PATH}`), path);
-    if (this.draining) return this.refuse(socket, new ProblemError('unavailable', 'this node is shutting down; connect again', { headers: { 'Retry-After': '1' } }), path);
+    if (path !== WS_PATH)
+      return this.refuse(socket, new ProblemError('not_found', `no WebSocket endpoint at ${path}; connect to ${WS_PATH}`), path);
+    if (this.draining)
+      return this.refuse(
+        socket,
+        new ProblemError('unavailable', 'this node is shutting down; connect again', { headers: { 'Retry-After': '1' } }),
+        path,
+      );
     let auth;
     try {
       auth = await authenticateUpgrade(req, this.d.authenticate);
     } catch (err) {
       if (err instanceof ProblemError) return this.refuse(socket, err, path);
       this.d.logger.warn({ err: { message: (err as Error).message } }, 'upgrade authentication failed');
-      return this.refuse(socket, new ProblemError('unavailable', 'could not check the session; retry shortly', { headers: { 'Retry-After': '1' } }), path);
+      return this.refuse(
+        socket,
+        new ProblemError('unavailable', 'could not check the session; retry shortly', { headers: { 'Retry-After': '1' } }),
+        path,
+      );
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, auth.principal, auth.expiresAt));
   }
@@ -132,7 +171,16 @@ export class Gateway {
 
   private open(ws: WebSocket, principal: Extract<Principal, { kind: 'user' }>, expiresAt: number): void {
     const user = principal.subject;
-    const conn = new Connection(randomUUID(), principal, expiresAt, ws, this.d.settings, Date.now(), () => this.metrics.slow.inc(), (op) => this.metrics.sent.inc({ op }));
+    const conn = new Connection(
+      randomUUID(),
+      principal,
+      expiresAt,
+      ws,
+      this.d.settings,
+      Date.now(),
+      () => this.metrics.slow.inc(),
+      (op) => this.metrics.sent.inc({ op }),
+    );
     this.d.connections.add(conn);
     this.metrics.connections.inc();
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
@@ -175,7 +223,10 @@ export class Gateway {
     const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) {
       // The op of a refused frame is the client's text: only known ops become label values.
-      this.metrics.frames.inc({ op: parsed.op !== undefined && Object.hasOwn(ClientFrames, parsed.op) ? parsed.op : 'unknown', outcome: parsed.code });
+      this.metrics.frames.inc({
+        op: parsed.op !== undefined && Object.hasOwn(ClientFrames, parsed.op) ? parsed.op : 'unknown',
+        outcome: parsed.code,
+      });
       conn.send(errorFrame(parsed.code, parsed.message, parsed.op ? { op: parsed.op } : {}));
       return;
     }

@@ -24,10 +24,15 @@ export async function authenticateUpgrade(req: IncomingMessage, authenticate: To
   const fromQuery = url.searchParams.get('access_token') ?? undefined;
   const token = fromHeader ?? fromQuery;
   if (!token) {
-    throw new ProblemError('unauthorized', 'send an access token as "Authorization: Bearer <token>" or as the access_token query parameter', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    throw new ProblemError(
+      'unauthorized',
+      'send an access token as "Authorization: Bearer <token>" or as the access_token query parameter',
+      { headers: { 'WWW-Authenticate': 'Bearer' } },
+    );
   }
   const { principal } = await authenticate(token);
-  if (principal.kind !== 'user') throw new ProblemError('forbidden', 'only end users connect over WebSocket; API clients use the REST API and webhooks');
+  if (principal.kind !== 'user')
+    throw new ProblemError('forbidden', 'only end users connect over WebSocket; API clients use the REST API and webhooks');
   return { principal, expiresAt: tokenExpiry(token) };
 }
 
@@ -40,7 +45,12 @@ function tokenExpiry(token: string): number {
 /** Answers an upgrade request with a plain HTTP problem+json response and closes the socket. */
 export function refuseUpgrade(socket: Duplex, err: ProblemError, path: string): void {
   const body = JSON.stringify(problemBody(err, undefined, path));
-  const headers = [`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}`, 'Content-Type: application/problem+json', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close'];
+  const headers = [
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}`,
+    'Content-Type: application/problem+json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+  ];
   for (const [k, v] of Object.entries(err.options.headers ?? {})) headers.push(`${k}: ${v}`);
   socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
 }

@@ -125,7 +125,10 @@ export class KafkaDelayedConsumer implements DelayedTopicConsumer {
     try {
       await this.handler!.handle(item.record);
     } catch (err) {
-      this.logger.warn({ err: { message: (err as Error).message }, partition: item.partition, offset: item.offset }, 'retry record handler failed; trying it again shortly');
+      this.logger.warn(
+        { err: { message: (err as Error).message }, partition: item.partition, offset: item.offset },
+        'retry record handler failed; trying it again shortly',
+      );
       if (this.running) this.arm(item, Date.now() + (this.opts.handlerRetryMs ?? 1_000));
       return;
     }
@@ -142,7 +145,9 @@ export class KafkaDelayedConsumer implements DelayedTopicConsumer {
     const commits = this.progress.toCommit();
     if (commits.length === 0) return;
     try {
-      await this.consumer.commitOffsets(commits.map((c) => ({ topic: this.prefix + this.opts.topic, partition: c.partition, offset: String(c.offset) })));
+      await this.consumer.commitOffsets(
+        commits.map((c) => ({ topic: this.prefix + this.opts.topic, partition: c.partition, offset: String(c.offset) })),
+      );
       this.progress.committed(commits);
     } catch (err) {
       // A rebalance in progress: the new assignment starts from the last successful commit.

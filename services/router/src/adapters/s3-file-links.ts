@@ -27,7 +27,10 @@ export class S3FileLinks implements FileLinks {
     const doc = (await this.files.findOne({ file_id: file.file_id }, { projection: { _id: 0, object_key: 1, status: 1 } })) ?? undefined;
     let key = doc?.status === 'completed' ? doc.object_key : undefined;
     if (!key) {
-      const outcome = await this.outcomes.findOne({ file_id: file.file_id, status: 'completed' }, { projection: { _id: 0, object_key: 1 } });
+      const outcome = await this.outcomes.findOne(
+        { file_id: file.file_id, status: 'completed' },
+        { projection: { _id: 0, object_key: 1 } },
+      );
       key = outcome?.object_key;
     }
     if (!key) return undefined;

@@ -36,11 +36,19 @@ export class EndpointHealth {
     if (reg.disabled_at || now.getTime() - Date.parse(reg.failing_since) < this.disableAfterMs) return;
     const updated = await this.write(reg, (r) => {
       if (r.disabled_at || !r.failing_since || now.getTime() - Date.parse(r.failing_since) < this.disableAfterMs) return undefined;
-      return { ...r, active: false, disabled_at: now.toISOString(), disabled_reason: `every attempt failed since ${r.failing_since}; last error: ${error.slice(0, 300)}` };
+      return {
+        ...r,
+        active: false,
+        disabled_at: now.toISOString(),
+        disabled_reason: `every attempt failed since ${r.failing_since}; last error: ${error.slice(0, 300)}`,
+      };
     });
     if (updated?.disabled_at === now.toISOString()) {
       this.onDisabled();
-      this.logger.warn({ webhook_id: reg.webhook_id, owner: reg.owner, failing_since: reg.failing_since }, 'webhook endpoint disabled after failing continuously');
+      this.logger.warn(
+        { webhook_id: reg.webhook_id, owner: reg.owner, failing_since: reg.failing_since },
+        'webhook endpoint disabled after failing continuously',
+      );
     }
   }
 

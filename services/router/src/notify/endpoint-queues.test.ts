@@ -28,7 +28,8 @@ function delivery(webhookId: string, messageId: string | undefined, rank = 2, du
 }
 
 const ids = (hs: Held[]) => hs.map((h) => h.d.delivery_id);
-const queues = (maxInFlight = 64, maxInFlightPerEndpoint = 4, wake?: (at: number) => void) => new EndpointQueues({ maxInFlight, maxInFlightPerEndpoint }, wake);
+const queues = (maxInFlight = 64, maxInFlightPerEndpoint = 4, wake?: (at: number) => void) =>
+  new EndpointQueues({ maxInFlight, maxInFlightPerEndpoint }, wake);
 
 describe('EndpointQueues: order per webhook × message', () => {
   it('sends one event of a message to one endpoint at a time, lowest status first, whatever the arrival order', () => {

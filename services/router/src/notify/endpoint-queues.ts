@@ -103,7 +103,15 @@ export class EndpointQueues {
     for (const d of records) {
       if (this.held.has(d.delivery_id)) continue;
       const eq = this.queueOf(d.webhook_id);
-      const h: Held = { d, dueAt: d.next_attempt_at.getTime(), leaseUntil: d.lease_until.getTime(), holdUntil: holdUntil(d), token: 0, inFlight: false, eq };
+      const h: Held = {
+        d,
+        dueAt: d.next_attempt_at.getTime(),
+        leaseUntil: d.lease_until.getTime(),
+        holdUntil: holdUntil(d),
+        token: 0,
+        inFlight: false,
+        eq,
+      };
       added.push(h);
       this.held.set(d.delivery_id, h);
       eq.held++;
@@ -200,7 +208,17 @@ export class EndpointQueues {
 
   private queueOf(webhookId: string): EndpointQueue {
     let eq = this.queues.get(webhookId);
-    if (!eq) this.queues.set(webhookId, (eq = { webhookId, heap: new TinyQueue<Entry>([], (a, b) => a.at - b.at || a.seq - b.seq), inFlight: 0, held: 0, groups: new Map() }));
+    if (!eq)
+      this.queues.set(
+        webhookId,
+        (eq = {
+          webhookId,
+          heap: new TinyQueue<Entry>([], (a, b) => a.at - b.at || a.seq - b.seq),
+          inFlight: 0,
+          held: 0,
+          groups: new Map(),
+        }),
+      );
     return eq;
   }
 

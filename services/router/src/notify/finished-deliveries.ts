@@ -26,7 +26,12 @@ export class FinishedDeliveries {
   }
 
   /** Writes the finished delivery to the log (resolves once written) and queues its removal from the queue. */
-  async finish(d: WebhookDeliveryRecord, state: 'succeeded' | 'failed', now: Date, how: { attempt?: AttemptRecord; error?: string }): Promise<void> {
+  async finish(
+    d: WebhookDeliveryRecord,
+    state: 'succeeded' | 'failed',
+    now: Date,
+    how: { attempt?: AttemptRecord; error?: string },
+  ): Promise<void> {
     await this.log.write(finishedRecord(d, state, now, how));
     this.ids.push({ delivery_id: d.delivery_id, finished_at: now });
     if (this.ids.length >= FLUSH_COUNT) void this.flush();
@@ -48,7 +53,10 @@ export class FinishedDeliveries {
     this.flushing = this.flushing.then(() =>
       this.store.dequeue(ids).catch((err: unknown) => {
         // Left on the queue: whoever claims one later finds it in the log and removes it then.
-        this.logger.warn({ err: { message: (err as Error).message }, count: ids.length }, 'could not take finished webhook deliveries off the queue');
+        this.logger.warn(
+          { err: { message: (err as Error).message }, count: ids.length },
+          'could not take finished webhook deliveries off the queue',
+        );
       }),
     );
     return this.flushing;
@@ -56,7 +64,12 @@ export class FinishedDeliveries {
 }
 
 /** The delivery as logged when it ends: its attempts, the last status code and error, no retry flag. */
-export function finishedRecord(d: WebhookDeliveryRecord, state: 'succeeded' | 'failed', now: Date, how: { attempt?: AttemptRecord; error?: string }): WebhookDeliveryRecord {
+export function finishedRecord(
+  d: WebhookDeliveryRecord,
+  state: 'succeeded' | 'failed',
+  now: Date,
+  how: { attempt?: AttemptRecord; error?: string },
+): WebhookDeliveryRecord {
   const attempts = how.attempt ? [...d.attempts, how.attempt] : d.attempts;
   const last = how.attempt;
   const record: WebhookDeliveryRecord = { ...d, state, attempts, attempt_count: attempts.length, updated_at: now, completed_at: now };

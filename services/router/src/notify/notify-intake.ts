@@ -3,7 +3,18 @@ import { z } from 'zod';
 import { FILE_COMPLETED, MESSAGE_STATUS, newId, StatusEventSchema, statusRank, type FileEvent, type StatusEvent } from '@hub/domain';
 import { SpanAttr, startProcessSpan, traceparentOf, type ConsumedRecord, type Logger } from '@hub/platform';
 import { trace } from '@opentelemetry/api';
-import { eventIdOf, eventTypeForStatus, filePayload, newWebhookDeliveryRecord, ownerOfSubmitter, statusPayload, type WebhookDeliveryRecord, type WebhookDeliveryStore, type NewWebhookDelivery, type WebhookRegistrations } from '@hub/webhooks';
+import {
+  eventIdOf,
+  eventTypeForStatus,
+  filePayload,
+  newWebhookDeliveryRecord,
+  ownerOfSubmitter,
+  statusPayload,
+  type WebhookDeliveryRecord,
+  type WebhookDeliveryStore,
+  type NewWebhookDelivery,
+  type WebhookRegistrations,
+} from '@hub/webhooks';
 import type { NotifyMetrics } from './notify-metrics';
 
 /** Orders a message's events by status first, then by arrival, within one offset range of 2^40. */
@@ -57,7 +68,10 @@ export function createNotifyIntake(d: IntakeDeps): (records: ConsumedRecord[]) =
     const inBatch = new Set<string>();
     for (const record of records) {
       // The event's trace continues here (one `process` span per record) and, through the stored traceparent, in every attempt.
-      const span = startProcessSpan(record.topic, 'notify', record.traceContext, { [SpanAttr.partition]: String(record.partition), [SpanAttr.offset]: record.offset });
+      const span = startProcessSpan(record.topic, 'notify', record.traceContext, {
+        [SpanAttr.partition]: String(record.partition),
+        [SpanAttr.offset]: record.offset,
+      });
       const traceparent = traceparentOf(trace.setSpan(record.traceContext, span));
       const made = deliveriesFor(record, d, now);
       span.setAttribute('hub.webhook_deliveries', made.length);
@@ -98,7 +112,10 @@ function deliveriesFor(record: ConsumedRecord, d: IntakeDeps, now: Date): NewWeb
   const envelope = record.envelope;
   if (!envelope) {
     d.metrics.dropped.inc({ reason: 'poison' });
-    d.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: record.poison?.reason }, 'undecodable record skipped by notify');
+    d.logger.warn(
+      { topic: record.topic, partition: record.partition, offset: record.offset, reason: record.poison?.reason },
+      'undecodable record skipped by notify',
+    );
     return [];
   }
   let owner: string | undefined;
@@ -147,6 +164,9 @@ function deliveriesFor(record: ConsumedRecord, d: IntakeDeps, now: Date): NewWeb
 
 function invalid(record: ConsumedRecord, d: IntakeDeps, field: string): [] {
   d.metrics.dropped.inc({ reason: 'invalid' });
-  d.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, type: record.envelope?.type, field }, 'event without the fields webhooks need skipped');
+  d.logger.warn(
+    { topic: record.topic, partition: record.partition, offset: record.offset, type: record.envelope?.type, field },
+    'event without the fields webhooks need skipped',
+  );
   return [];
 }

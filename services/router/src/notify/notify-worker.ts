@@ -1,6 +1,18 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
 import { EventConsumer, type InfraWith, type Logger, type Registry } from '@hub/platform';
-import { AddressPolicy, SystemHostResolver, TargetVetter, WatchedWebhooks, WebhookSender, WebhooksRepository, maxAttempts, type ReservedPorts, type HostResolver, type RetryPolicy, type WebhookSecretCodec } from '@hub/webhooks';
+import {
+  AddressPolicy,
+  SystemHostResolver,
+  TargetVetter,
+  WatchedWebhooks,
+  WebhookSender,
+  WebhooksRepository,
+  maxAttempts,
+  type ReservedPorts,
+  type HostResolver,
+  type RetryPolicy,
+  type WebhookSecretCodec,
+} from '@hub/webhooks';
 import { MongoWebhookDeliveryStore } from '@hub/webhooks/adapters';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { EndpointHealth } from './endpoint-health';
@@ -59,8 +71,16 @@ export function createNotifyWorker(d: NotifyWorkerDeps): NotifyWorker {
   const store = new MongoWebhookDeliveryStore(mongo.db);
   const repo = new WebhooksRepository(kv, s.secrets);
   const registrations = new WatchedWebhooks(kv, logger, s.secrets);
-  const vetter = new TargetVetter({ allowHttp: s.allowHttp }, new AddressPolicy(s.allowedCidrs, s.reserved), d.resolver ?? new SystemHostResolver());
-  const caller = new WebhookSender(vetter, { timeoutMs: s.timeoutMs, maxResponseBytes: s.responseMaxBytes, userAgent: 'messaging-hub-webhooks/1' });
+  const vetter = new TargetVetter(
+    { allowHttp: s.allowHttp },
+    new AddressPolicy(s.allowedCidrs, s.reserved),
+    d.resolver ?? new SystemHostResolver(),
+  );
+  const caller = new WebhookSender(vetter, {
+    timeoutMs: s.timeoutMs,
+    maxResponseBytes: s.responseMaxBytes,
+    userAgent: 'messaging-hub-webhooks/1',
+  });
   const health = new EndpointHealth(repo, registrations, s.disableAfterMs, logger, () => metrics.disabled.inc());
   const dispatcher = new WebhookDispatcher({
     store,

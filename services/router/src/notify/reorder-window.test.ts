@@ -11,7 +11,15 @@ const RANK: Record<string, number> = { pending: 1, sent: 2, delivered: 3, read: 
 /** A webhook delivery of one status event of message m1 to bob on internal, as the intake makes it. */
 function delivery(status: Status, webhookId = 'A', createdAt = T0, recipient = 'bob'): WebhookDeliveryRecord {
   n++;
-  const data = { message_id: 'm1', conversation_id: 'c1', recipient, channel: 'internal', status, occurred_at: new Date(createdAt).toISOString(), from: 'alice' };
+  const data = {
+    message_id: 'm1',
+    conversation_id: 'c1',
+    recipient,
+    channel: 'internal',
+    status,
+    occurred_at: new Date(createdAt).toISOString(),
+    from: 'alice',
+  };
   return {
     delivery_id: `d${n}`,
     webhook_id: webhookId,

@@ -72,7 +72,8 @@ export function waitingStatusOf(d: Pick<WebhookDeliveryRecord, 'message_id' | 'e
   if (d.message_id === undefined || (d.event_type !== 'message.delivered' && d.event_type !== 'message.read')) return undefined;
   try {
     const data = (JSON.parse(d.body) as { data?: Partial<StatusOf> }).data;
-    if (typeof data?.recipient !== 'string' || typeof data.channel !== 'string' || (data.status !== 'delivered' && data.status !== 'read')) return undefined;
+    if (typeof data?.recipient !== 'string' || typeof data.channel !== 'string' || (data.status !== 'delivered' && data.status !== 'read'))
+      return undefined;
     return { message_id: d.message_id, recipient: data.recipient, channel: data.channel, status: data.status };
   } catch {
     return undefined;

@@ -53,7 +53,11 @@ export class WebhookAttempt {
     const d = h.d;
     const reg = await this.registration(d);
     if (!reg || !isDeliverable(reg)) {
-      const reason = !reg ? 'webhook deleted' : reg.disabled_at ? `webhook disabled: ${reg.disabled_reason ?? 'failing continuously'}` : 'webhook paused (active is false)';
+      const reason = !reg
+        ? 'webhook deleted'
+        : reg.disabled_at
+          ? `webhook disabled: ${reg.disabled_reason ?? 'failing continuously'}`
+          : 'webhook paused (active is false)';
       await this.d.finished.finish(d, 'failed', new Date(), { error: reason });
       metrics.attempts.inc({ outcome: 'dropped' });
       return 'done';
@@ -63,12 +67,21 @@ export class WebhookAttempt {
     // Each attempt a child of the event's intake: retries show as siblings under it, numbered.
     const span = startHubSpan(
       'webhook dispatch',
-      { [SpanAttr.webhookId]: d.webhook_id, 'hub.webhook_delivery_id': d.delivery_id, 'hub.event_type': d.event_type, [SpanAttr.attempt]: number, ...(d.message_id ? { [SpanAttr.messageId]: d.message_id } : {}) },
+      {
+        [SpanAttr.webhookId]: d.webhook_id,
+        'hub.webhook_delivery_id': d.delivery_id,
+        'hub.event_type': d.event_type,
+        [SpanAttr.attempt]: number,
+        ...(d.message_id ? { [SpanAttr.messageId]: d.message_id } : {}),
+      },
       contextFromTraceparent(d.traceparent),
       SpanKind.CLIENT,
     );
     const outcome = await caller.send({ url: reg.url, eventId: d.event_id, body: d.body, secrets: signingSecrets(reg, at), signal });
-    span.setAttribute(SpanAttr.outcome, outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'aborted' ? 'aborted' : outcome.retryable ? 'failed' : 'refused');
+    span.setAttribute(
+      SpanAttr.outcome,
+      outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'aborted' ? 'aborted' : outcome.retryable ? 'failed' : 'refused',
+    );
     if (outcome.kind !== 'aborted' && outcome.statusCode !== undefined) span.setAttribute('http.response.status_code', outcome.statusCode);
     span.end();
     if (outcome.kind === 'aborted') return 'retry';
@@ -105,7 +118,17 @@ export class WebhookAttempt {
       if (eventTime !== undefined) metrics.deliveryLag.observe(Math.max(0, now.getTime() - eventTime) / 1000);
       await this.d.health.succeeded(reg);
     } else {
-      this.d.logger.info({ delivery_id: d.delivery_id, webhook_id: d.webhook_id, attempt: number, status_code: outcome.statusCode, error: outcome.error, next: retryAt !== undefined ? new Date(retryAt) : 'failed' }, 'webhook attempt failed');
+      this.d.logger.info(
+        {
+          delivery_id: d.delivery_id,
+          webhook_id: d.webhook_id,
+          attempt: number,
+          status_code: outcome.statusCode,
+          error: outcome.error,
+          next: retryAt !== undefined ? new Date(retryAt) : 'failed',
+        },
+        'webhook attempt failed',
+      );
       await this.d.health.failed(reg, outcome.error, now);
     }
     return retryAt === undefined ? 'done' : 'retry';

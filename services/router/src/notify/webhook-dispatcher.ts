@@ -113,7 +113,14 @@ export class WebhookDispatcher {
     await this.finished.flush();
     const ids = this.queues.ids();
     if (ids.length > 0) {
-      await this.d.store.release(ids).catch((err: unknown) => this.d.logger.warn({ err: { message: (err as Error).message }, held: ids.length }, 'could not release held webhook deliveries; they are taken over when their leases run out'));
+      await this.d.store
+        .release(ids)
+        .catch((err: unknown) =>
+          this.d.logger.warn(
+            { err: { message: (err as Error).message }, held: ids.length },
+            'could not release held webhook deliveries; they are taken over when their leases run out',
+          ),
+        );
     }
     this.queues.clear();
     this.reorder.clear();
@@ -160,10 +167,13 @@ export class WebhookDispatcher {
     if (!this.running) return;
     clearTimeout(this.dueTimer);
     this.dueTimerAt = at;
-    this.dueTimer = setTimeout(() => {
-      this.dueTimerAt = Infinity;
-      this.pump();
-    }, Math.max(0, at - Date.now()));
+    this.dueTimer = setTimeout(
+      () => {
+        this.dueTimerAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   /** Starts every due delivery the queues let go now, and wakes up for the next. */
@@ -182,7 +192,10 @@ export class WebhookDispatcher {
       .run(h, this.abort.signal)
       .catch((err: unknown) => {
         // Not recorded: the delivery stays pending in the store and is retried from memory (or, if we die, after its lease).
-        this.d.logger.error({ err: { message: (err as Error).message }, delivery_id: h.d.delivery_id, webhook_id: h.d.webhook_id }, 'webhook attempt could not be recorded');
+        this.d.logger.error(
+          { err: { message: (err as Error).message }, delivery_id: h.d.delivery_id, webhook_id: h.d.webhook_id },
+          'webhook attempt could not be recorded',
+        );
         h.dueAt = Date.now() + this.d.settings.pollIntervalMs;
         return 'retry' as const;
       })
@@ -225,7 +238,10 @@ export class WebhookDispatcher {
         if (!current || Date.now() - r.requested_at.getTime() > REQUEST_STALE_MS) await this.d.store.clearRequest(r.delivery_id);
       }
     } catch (err) {
-      this.d.logger.warn({ err: { message: (err as Error).message } }, 'reading webhook attempt requests failed; retrying at the next poll');
+      this.d.logger.warn(
+        { err: { message: (err as Error).message } },
+        'reading webhook attempt requests failed; retrying at the next poll',
+      );
     } finally {
       this.polling = false;
     }

@@ -16,13 +16,26 @@ export interface OutboundAttemptDeps {
  * through its resilience wrapper. Never throws; a missing mapping or
  * connector is a permanent failure that is not worth retrying.
  */
-export function attemptOutbound(deps: OutboundAttemptDeps, message: StoredMessage, recipient: string, channel: ExternalChannel): Promise<DeliveryResult> {
+export function attemptOutbound(
+  deps: OutboundAttemptDeps,
+  message: StoredMessage,
+  recipient: string,
+  channel: ExternalChannel,
+): Promise<DeliveryResult> {
   return inSpan(
     `connector call ${channel}`,
-    { [SpanAttr.messageId]: message.message_id, [SpanAttr.conversationId]: message.conversation_id, [SpanAttr.recipient]: recipient, [SpanAttr.channel]: channel },
+    {
+      [SpanAttr.messageId]: message.message_id,
+      [SpanAttr.conversationId]: message.conversation_id,
+      [SpanAttr.recipient]: recipient,
+      [SpanAttr.channel]: channel,
+    },
     async (span) => {
       const result = await attempt(deps, message, recipient, channel);
-      span.setAttribute(SpanAttr.outcome, result.outcome === 'retryable' || result.outcome === 'permanent' ? `${result.outcome}: ${result.reason}` : result.outcome);
+      span.setAttribute(
+        SpanAttr.outcome,
+        result.outcome === 'retryable' || result.outcome === 'permanent' ? `${result.outcome}: ${result.reason}` : result.outcome,
+      );
       return result;
     },
     undefined,
@@ -30,7 +43,12 @@ export function attemptOutbound(deps: OutboundAttemptDeps, message: StoredMessag
   );
 }
 
-async function attempt(deps: OutboundAttemptDeps, message: StoredMessage, recipient: string, channel: ExternalChannel): Promise<DeliveryResult> {
+async function attempt(
+  deps: OutboundAttemptDeps,
+  message: StoredMessage,
+  recipient: string,
+  channel: ExternalChannel,
+): Promise<DeliveryResult> {
   const connector = deps.connector(channel);
   if (!connector) return { outcome: 'permanent', reason: 'channel_disabled', error: `no ${channel} connector is enabled on this router` };
   const mapping = deps.directory.getMapping(recipient, channel);
@@ -44,9 +62,18 @@ async function attempt(deps: OutboundAttemptDeps, message: StoredMessage, recipi
   try {
     url = await deps.files?.downloadUrl(file);
   } catch (err) {
-    return { outcome: 'retryable', reason: 'provider_error', error: `could not sign a download link: ${(err as Error).message}`, attempted: false };
+    return {
+      outcome: 'retryable',
+      reason: 'provider_error',
+      error: `could not sign a download link: ${(err as Error).message}`,
+      attempted: false,
+    };
   }
   if (!url) return { outcome: 'permanent', reason: 'file_unavailable', error: `file ${file.file_id} is not available for download` };
   const caption = message.payload.caption;
-  return connector.deliverFile({ to, file: { filename: file.filename, size: file.size, contentType: file.content_type, url }, ...(caption ? { caption } : {}) });
+  return connector.deliverFile({
+    to,
+    file: { filename: file.filename, size: file.size, contentType: file.content_type, url },
+    ...(caption ? { caption } : {}),
+  });
 }

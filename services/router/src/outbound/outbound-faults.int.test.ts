@@ -26,7 +26,9 @@ describe('external delivery under provider faults (real stack, fake Telegram Bot
     const outageEnds = Date.now() + 10_000;
     // Four messages per chat, one round every 1.5 s while Telegram is down, each round one routing batch.
     for (let seq = 1; seq <= 4; seq++) {
-      const batch = users.map((u, i) => f.request(f.message(conversations[i]!, seq, { type: 'text', text: `${u} #${seq}` }, [u]), u, 'telegram'));
+      const batch = users.map((u, i) =>
+        f.request(f.message(conversations[i]!, seq, { type: 'text', text: `${u} #${seq}` }, [u]), u, 'telegram'),
+      );
       const outcomes = await f.ext.handOver.deliver(batch);
       expect(outcomes.every((o) => o.kind === 'retry')).toBe(true);
       await new Promise((r) => setTimeout(r, 1_500));
@@ -34,11 +36,20 @@ describe('external delivery under provider faults (real stack, fake Telegram Bot
     expect(states).toContain('open');
     expect(chats.every((c) => f.fake.textsTo(c).length === 0)).toBe(true);
 
-    await eventually(() => chats.every((c) => f.fake.textsTo(c).length >= 4), { what: 'all twelve messages delivered', timeoutMs: 60_000, intervalMs: 250 });
+    await eventually(() => chats.every((c) => f.fake.textsTo(c).length >= 4), {
+      what: 'all twelve messages delivered',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
     await new Promise((r) => setTimeout(r, 2_000));
     for (const [i, u] of users.entries()) expect(f.fake.textsTo(chats[i]!)).toEqual([1, 2, 3, 4].map((n) => `${u} #${n}`));
     // Nothing got through while the outage lasted.
-    const firstSuccess = Math.min(...f.fake.sent('sendMessage').filter((c) => chats.includes(String(c.params.chat_id))).map((c) => c.at));
+    const firstSuccess = Math.min(
+      ...f.fake
+        .sent('sendMessage')
+        .filter((c) => chats.includes(String(c.params.chat_id)))
+        .map((c) => c.at),
+    );
     expect(firstSuccess).toBeGreaterThanOrEqual(outageEnds - 50);
     expect(states[0]).toBe('open');
     expect(states.at(-1)).toBe('closed');
@@ -47,7 +58,10 @@ describe('external delivery under provider faults (real stack, fake Telegram Bot
     const callsDuringOutage = f.fake.calls.filter((c) => c.status === 500).length;
     expect(callsDuringOutage).toBeLessThan(12);
     expect(f.deadLetterRecords).toHaveLength(0);
-    await eventually(() => f.statuses.filter((s) => s.status === 'sent' && users.includes(s.recipient)).length >= 12, { what: 'sent statuses', timeoutMs: 10_000 });
+    await eventually(() => f.statuses.filter((s) => s.status === 'sent' && users.includes(s.recipient)).length >= 12, {
+      what: 'sent statuses',
+      timeoutMs: 10_000,
+    });
   }, 120_000);
 
   it('while Telegram is down, WhatsApp and internal deliveries in the same batches keep their latency', async () => {
@@ -79,7 +93,9 @@ describe('external delivery under provider faults (real stack, fake Telegram Bot
     const down = await measure(8);
     f.fake.heal();
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`routing batch latency (internal + whatsapp + telegram): healthy median ${median(healthy).toFixed(1)} ms, telegram down median ${median(down).toFixed(1)} ms; down: ${down.map((x) => x.toFixed(0)).join(', ')} ms`);
+    console.log(
+      `routing batch latency (internal + whatsapp + telegram): healthy median ${median(healthy).toFixed(1)} ms, telegram down median ${median(down).toFixed(1)} ms; down: ${down.map((x) => x.toFixed(0)).join(', ')} ms`,
+    );
     expect(f.ext.connectors.get('telegram')!.breakerState()).not.toBe('closed');
     expect(median(down)).toBeLessThanOrEqual(Math.max(3 * median(healthy), median(healthy) + 100));
     const whatsapp = f.ext.connectors.get('whatsapp')!.connector as unknown as { sent: Array<{ to: string }> };

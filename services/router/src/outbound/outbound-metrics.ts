@@ -8,7 +8,12 @@ export class OutboundMetrics {
   readonly handedOver: Histogram<'channel'>;
 
   constructor(registry: Registry) {
-    this.steps = new Counter({ name: 'outbound_steps_total', help: 'Outbound delivery steps by result', labelNames: ['channel', 'step'], registers: [registry] });
+    this.steps = new Counter({
+      name: 'outbound_steps_total',
+      help: 'Outbound delivery steps by result',
+      labelNames: ['channel', 'step'],
+      registers: [registry],
+    });
     this.handedOver = messageEndToEnd(registry);
   }
 }

@@ -85,14 +85,33 @@ export class OutboundSteps {
       const attempts = ctx.attempts + 1;
       if (attempts >= this.settings.backoff.maxAttempts) return this.deadLetter(ctx, attempts, 'attempts_exhausted', result.error);
       const delayMs = Math.max(backoffDelayMs(this.settings.backoff, attempts + 1, this.random), result.retryAfterMs ?? 0);
-      await this.scheduler.scheduleRetry({ ...this.base(ctx), attempts, nextAttempt: attempts + 1, reason: 'retry', delayMs, lastError: result.error });
-      return { step: 'retry', detail: `attempt ${attempts} failed (${result.error}); next in ${Math.round(delayMs)} ms`, retryAfterMs: delayMs };
+      await this.scheduler.scheduleRetry({
+        ...this.base(ctx),
+        attempts,
+        nextAttempt: attempts + 1,
+        reason: 'retry',
+        delayMs,
+        lastError: result.error,
+      });
+      return {
+        step: 'retry',
+        detail: `attempt ${attempts} failed (${result.error}); next in ${Math.round(delayMs)} ms`,
+        retryAfterMs: delayMs,
+      };
     }
-    if (Date.now() - ctx.firstAttemptAt.getTime() > this.settings.maxDeferMs) return this.deadLetter(ctx, ctx.attempts, 'deferred_too_long', result.error);
+    if (Date.now() - ctx.firstAttemptAt.getTime() > this.settings.maxDeferMs)
+      return this.deadLetter(ctx, ctx.attempts, 'deferred_too_long', result.error);
     // Spread deferred deliveries so they do not all hit a half-open breaker or a fresh rate window at once.
     const wait = Math.max(result.retryAfterMs ?? 0, 100);
     const delayMs = wait + this.random() * Math.min(1_000, wait * 0.5);
-    await this.scheduler.scheduleRetry({ ...this.base(ctx), attempts: ctx.attempts, nextAttempt: ctx.attempts + 1, reason: 'deferred', delayMs, lastError: result.error });
+    await this.scheduler.scheduleRetry({
+      ...this.base(ctx),
+      attempts: ctx.attempts,
+      nextAttempt: ctx.attempts + 1,
+      reason: 'deferred',
+      delayMs,
+      lastError: result.error,
+    });
     return { step: 'deferred', detail: `not tried: ${result.error}`, retryAfterMs: delayMs };
   }
 
@@ -102,6 +121,13 @@ export class OutboundSteps {
   }
 
   private base(ctx: DeliveryContext) {
-    return { message: ctx.message, recipient: ctx.recipient, channel: ctx.channel, firstAttemptAt: ctx.firstAttemptAt, ...(ctx.fresh ? { fresh: true } : {}), ...(ctx.prev !== undefined ? { prev: ctx.prev } : {}) };
+    return {
+      message: ctx.message,
+      recipient: ctx.recipient,
+      channel: ctx.channel,
+      firstAttemptAt: ctx.firstAttemptAt,
+      ...(ctx.fresh ? { fresh: true } : {}),
+      ...(ctx.prev !== undefined ? { prev: ctx.prev } : {}),
+    };
   }
 }

@@ -19,7 +19,10 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
     const call = f.fake.sent('sendMessage').find((c) => String(c.params.chat_id) === '5001');
     expect(outcome).toEqual({ kind: 'sent', externalId: String(call!.result!.message_id) });
     expect(f.fake.textsTo(5001)).toEqual(['Hello Bob 👋']);
-    expect(await f.ledger.get(deliveryId(m.message_id, 'bob', 'telegram'))).toMatchObject({ state: 'delivered', external_id: outcome!.kind === 'sent' ? outcome!.externalId : '' });
+    expect(await f.ledger.get(deliveryId(m.message_id, 'bob', 'telegram'))).toMatchObject({
+      state: 'delivered',
+      external_id: outcome!.kind === 'sent' ? outcome!.externalId : '',
+    });
     // The router re-runs routing for a message after a crash: answered from the ledger, not sent twice.
     const [again] = await f.ext.handOver.deliver([f.request(m, 'bob', 'telegram')]);
     expect(again).toEqual(outcome);
@@ -33,7 +36,16 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
     const key = `files/${fileId}`;
     const put = await fetch(await f.objects.presignPut(key, 60), { method: 'PUT', body });
     expect(put.ok).toBe(true);
-    await f.mongo.db.collection('files').insertOne({ file_id: fileId, status: 'completed', object_key: key, filename: 'report.pdf', size: body.byteLength, content_type: 'application/pdf' });
+    await f.mongo.db
+      .collection('files')
+      .insertOne({
+        file_id: fileId,
+        status: 'completed',
+        object_key: key,
+        filename: 'report.pdf',
+        size: body.byteLength,
+        content_type: 'application/pdf',
+      });
     const m = {
       ...f.message(randomUUID(), 1, { type: 'file', file_id: fileId, caption: 'Q3' }, ['carol']),
       file: { file_id: fileId, filename: 'report.pdf', size: body.byteLength, content_type: 'application/pdf', sha256: 'a'.repeat(64) },
@@ -56,17 +68,32 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
 
     await f.link('dave', 'telegram', '5003');
     const scheduler = new RetryScheduler({ ledger: f.ledger, deadLetters: f.deadLetters, publisher: f.producer });
-    const replays = await Promise.all([1, 2].map(() => replayDeadLetter(dl!.id, 'client:admin', { ledger: f.ledger, deadLetters: f.deadLetters, scheduler })));
+    const replays = await Promise.all(
+      [1, 2].map(() => replayDeadLetter(dl!.id, 'client:admin', { ledger: f.ledger, deadLetters: f.deadLetters, scheduler })),
+    );
     expect(replays.map((r) => r!.outcome).sort()).toEqual(['already_replayed', 'replayed']);
     await eventually(() => f.fake.textsTo(5003).length === 1, { what: 'replayed delivery', timeoutMs: 15_000 });
-    await eventually(() => f.statuses.some((s) => s.message_id === m.message_id && s.status === 'sent' && s.detail === 'replayed from the dead-letter queue'), { what: 'sent status after replay', timeoutMs: 10_000 });
+    await eventually(
+      () =>
+        f.statuses.some((s) => s.message_id === m.message_id && s.status === 'sent' && s.detail === 'replayed from the dead-letter queue'),
+      { what: 'sent status after replay', timeoutMs: 10_000 },
+    );
     expect(await f.ledger.get(deliveryId(m.message_id, 'dave', 'telegram'))).toMatchObject({ state: 'delivered', generation: 1 });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(f.fake.textsTo(5003)).toEqual(['for dave, eventually']);
     // The replay reopened the failed status, so the status view follows the delivery to `sent`.
     const events = f.statuses.filter((s) => s.message_id === m.message_id && s.recipient === 'dave');
     expect(events.filter((s) => s.reopened)).toEqual([expect.objectContaining({ status: 'retrying', detail: 'replayed by client:admin' })]);
-    const recorded = [{ recipient: 'dave', channel: 'telegram' as const, status: 'failed' as const, at: dl!.failed_at }, ...events.map((s) => ({ recipient: s.recipient, channel: s.channel, status: s.status, at: s.occurred_at, ...(s.reopened ? { reopened: true } : {}) }))];
+    const recorded = [
+      { recipient: 'dave', channel: 'telegram' as const, status: 'failed' as const, at: dl!.failed_at },
+      ...events.map((s) => ({
+        recipient: s.recipient,
+        channel: s.channel,
+        status: s.status,
+        at: s.occurred_at,
+        ...(s.reopened ? { reopened: true } : {}),
+      })),
+    ];
     expect(buildStatusView({ ...m, to: ['dave'], channels: ['telegram'] }, recorded).recipients[0]!.status).toBe('sent');
   });
 
@@ -77,9 +104,18 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
     const [outcome] = await f.ext.handOver.deliver([f.request(m, 'erin', 'telegram')]);
     expect(outcome).toMatchObject({ kind: 'failed', reason: 'chat_not_found' });
     expect(f.fake.calls.filter((c) => String(c.params.chat_id) === '5004')).toHaveLength(1);
-    await eventually(() => f.deadLetterRecords.find((d) => d.message.message_id === m.message_id), { what: 'dead letter on hub.dlq.v1', timeoutMs: 10_000 });
-    expect(f.deadLetterRecords.find((d) => d.message.message_id === m.message_id)).toMatchObject({ reason: 'chat_not_found', attempts: 1, last_error: expect.stringContaining('chat not found') });
-    expect(f.retryRecords.some((r) => (r as { delivery_id: string }).delivery_id === deliveryId(m.message_id, 'erin', 'telegram'))).toBe(false);
+    await eventually(() => f.deadLetterRecords.find((d) => d.message.message_id === m.message_id), {
+      what: 'dead letter on hub.dlq.v1',
+      timeoutMs: 10_000,
+    });
+    expect(f.deadLetterRecords.find((d) => d.message.message_id === m.message_id)).toMatchObject({
+      reason: 'chat_not_found',
+      attempts: 1,
+      last_error: expect.stringContaining('chat not found'),
+    });
+    expect(f.retryRecords.some((r) => (r as { delivery_id: string }).delivery_id === deliveryId(m.message_id, 'erin', 'telegram'))).toBe(
+      false,
+    );
     f.fake.restoreChat(5004);
   });
 

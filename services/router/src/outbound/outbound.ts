@@ -52,7 +52,11 @@ export async function createOutbound(deps: OutboundDeps): Promise<Outbound> {
   const steps = new OutboundSteps(
     records.scheduler,
     {
-      backoff: { baseMs: config.OUTBOUND_BACKOFF_BASE_MS, maxAttempts: config.OUTBOUND_MAX_ATTEMPTS, jitter: config.OUTBOUND_BACKOFF_JITTER },
+      backoff: {
+        baseMs: config.OUTBOUND_BACKOFF_BASE_MS,
+        maxAttempts: config.OUTBOUND_MAX_ATTEMPTS,
+        jitter: config.OUTBOUND_BACKOFF_JITTER,
+      },
       recheckMs: config.OUTBOUND_QUEUE_RECHECK_MS,
       maxDeferMs: config.OUTBOUND_MAX_DEFER_MS,
     },

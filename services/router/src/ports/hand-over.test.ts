@@ -36,7 +36,11 @@ describe('ChannelHandOverRouter', () => {
     const router = new ChannelHandOverRouter({ internal });
     const out = await router.deliver([req('bob', 'telegram'), req('bob', 'internal'), req('carol', 'internal')]);
     expect(seen).toEqual(['internal:bob', 'internal:carol']);
-    expect(out).toEqual([{ kind: 'pending', detail: 'no live delivery for this channel' }, { kind: 'sent', externalId: 'ws-bob' }, { kind: 'sent', externalId: 'ws-carol' }]);
+    expect(out).toEqual([
+      { kind: 'pending', detail: 'no live delivery for this channel' },
+      { kind: 'sent', externalId: 'ws-bob' },
+      { kind: 'sent', externalId: 'ws-carol' },
+    ]);
   });
 
   it('turns a throwing channel into retry or failed outcomes without touching the other channels', async () => {

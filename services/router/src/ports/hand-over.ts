@@ -112,7 +112,11 @@ export class ChannelHandOverRouter implements HandOverRouter {
         let result: DeliveryOutcome[];
         try {
           result = await handOver.deliver(batch);
-          if (result.length !== batch.length) throw new PermanentError(`hand-over for ${channel} returned ${result.length} outcomes for ${batch.length} requests`, 'delivery_contract');
+          if (result.length !== batch.length)
+            throw new PermanentError(
+              `hand-over for ${channel} returned ${result.length} outcomes for ${batch.length} requests`,
+              'delivery_contract',
+            );
         } catch (err) {
           const failure: DeliveryOutcome = isTransient(err)
             ? { kind: 'retry', detail: err.message, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) }

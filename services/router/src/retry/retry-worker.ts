@@ -1,6 +1,17 @@
 import { laneOf, RETRY_RECORD, RetryRecordSchema, type OutboundLedger, type RetryScheduler, type RetryRecord } from '@hub/outbound';
 import { ConsumerGroups, statusEvent, Topics, type Status, type StoredMessage } from '@hub/domain';
-import { failSpan, Gauge, SpanAttr, startProcessSpan, withMessage, type ConsumedRecord, type EventPublisher, type Infra, type Logger, type Registry } from '@hub/platform';
+import {
+  failSpan,
+  Gauge,
+  SpanAttr,
+  startProcessSpan,
+  withMessage,
+  type ConsumedRecord,
+  type EventPublisher,
+  type Infra,
+  type Logger,
+  type Registry,
+} from '@hub/platform';
 import { KafkaDelayedConsumer } from '../adapters/kafka-delayed-consumer';
 import { PublishingStatusRecorder } from '../adapters/publishing-status-recorder';
 import type { Outbound } from '../outbound/outbound';
@@ -28,9 +39,20 @@ export interface RetryWorkerDeps {
  * consumer (records wait in memory for their time), on the outbound parts
  * this process shares with `route`.
  */
-export function createRetryWorker(deps: { kafka: NonNullable<Infra['kafka']>; publisher: EventPublisher; outbound: Outbound; config: RouterOutboundConfig; logger: Logger; registry: Registry }): RetryWorker {
+export function createRetryWorker(deps: {
+  kafka: NonNullable<Infra['kafka']>;
+  publisher: EventPublisher;
+  outbound: Outbound;
+  config: RouterOutboundConfig;
+  logger: Logger;
+  registry: Registry;
+}): RetryWorker {
   const { config, outbound } = deps;
-  const consumer = new KafkaDelayedConsumer(deps.kafka, { groupId: ConsumerGroups.retry, topic: Topics.retry, maxHeld: config.OUTBOUND_RETRY_MAX_IN_MEMORY }, deps.logger.child({ component: 'retry-consumer' }));
+  const consumer = new KafkaDelayedConsumer(
+    deps.kafka,
+    { groupId: ConsumerGroups.retry, topic: Topics.retry, maxHeld: config.OUTBOUND_RETRY_MAX_IN_MEMORY },
+    deps.logger.child({ component: 'retry-consumer' }),
+  );
   new Gauge({
     name: 'retry_queue_held',
     help: 'Retry records read and waiting in memory for their time',
@@ -90,7 +112,9 @@ export class RetryWorker {
     const span = startProcessSpan(r.topic, 'retry', r.traceContext, {
       [SpanAttr.partition]: String(r.partition),
       [SpanAttr.offset]: r.offset,
-      ...(p?.message?.message_id ? { [SpanAttr.messageId]: p.message.message_id, [SpanAttr.conversationId]: p.message.conversation_id } : {}),
+      ...(p?.message?.message_id
+        ? { [SpanAttr.messageId]: p.message.message_id, [SpanAttr.conversationId]: p.message.conversation_id }
+        : {}),
       ...(typeof p?.attempt === 'number' ? { [SpanAttr.attempt]: p.attempt } : {}),
       ...(p?.channel ? { [SpanAttr.channel]: p.channel } : {}),
     });
@@ -109,14 +133,29 @@ export class RetryWorker {
     const parsed = r.envelope?.type === RETRY_RECORD ? RetryRecordSchema.safeParse(r.envelope.payload) : undefined;
     if (!parsed?.success) {
       // Nothing can be done with it; dropping keeps the partition moving.
-      this.deps.logger.warn({ partition: r.partition, offset: r.offset, reason: r.poison?.reason ?? parsed?.error.message ?? `unexpected type ${r.envelope?.type}` }, 'dropping an unusable retry record');
+      this.deps.logger.warn(
+        {
+          partition: r.partition,
+          offset: r.offset,
+          reason: r.poison?.reason ?? parsed?.error.message ?? `unexpected type ${r.envelope?.type}`,
+        },
+        'dropping an unusable retry record',
+      );
       return;
     }
     const record = parsed.data as unknown as RetryRecord;
     const entry = await this.deps.ledger.claim(record.delivery_id, record.schedule_id, this.deps.holdMs);
     if (!entry) return;
     const message = (entry.message ?? record.message) as StoredMessage;
-    const ctx = { message, recipient: record.recipient, channel: record.channel, attempts: entry.attempts, firstAttemptAt: entry.first_attempt_at, generation: entry.generation, ...(entry.prev ? { prev: entry.prev } : {}) };
+    const ctx = {
+      message,
+      recipient: record.recipient,
+      channel: record.channel,
+      attempts: entry.attempts,
+      firstAttemptAt: entry.first_attempt_at,
+      generation: entry.generation,
+      ...(entry.prev ? { prev: entry.prev } : {}),
+    };
 
     if (entry.prev && (await this.deps.ledger.isOpen(entry.prev))) {
       await this.deps.steps.queue(ctx, entry.next_attempt);
@@ -125,10 +164,29 @@ export class RetryWorker {
     const result = await attemptOutbound(this.deps.attempt, message, record.recipient, record.channel);
     const step = await this.deps.steps.afterAttempt(ctx, result);
     if (step.step === 'sent') {
-      await this.deps.ledger.finish([{ message, recipient: record.recipient, channel: record.channel, first_attempt_at: entry.first_attempt_at, state: 'delivered', attempts: entry.attempts + 1, external_id: step.externalId }]);
+      await this.deps.ledger.finish([
+        {
+          message,
+          recipient: record.recipient,
+          channel: record.channel,
+          first_attempt_at: entry.first_attempt_at,
+          state: 'delivered',
+          attempts: entry.attempts + 1,
+          external_id: step.externalId,
+        },
+      ]);
     }
     const status = statusOf(step, record.reason === 'replay');
-    if (status) await this.deps.status.record([statusEvent(message, { recipient: record.recipient, channel: record.channel, ...status, externalId: step.step === 'sent' ? step.externalId : undefined, at: new Date() })]);
+    if (status)
+      await this.deps.status.record([
+        statusEvent(message, {
+          recipient: record.recipient,
+          channel: record.channel,
+          ...status,
+          externalId: step.step === 'sent' ? step.externalId : undefined,
+          at: new Date(),
+        }),
+      ]);
     if (step.step === 'sent' || step.step === 'dead_letter') await this.promoteNext(record.delivery_id);
   }
 
@@ -138,7 +196,10 @@ export class RetryWorker {
       if (next?.queued) await this.deps.scheduler.promote(next);
     } catch (err) {
       // Only a shortcut: the queued delivery re-checks on its own schedule anyway.
-      this.deps.logger.warn({ err: { message: (err as Error).message }, delivery_id: deliveryId }, 'could not promote the next delivery of a lane');
+      this.deps.logger.warn(
+        { err: { message: (err as Error).message }, delivery_id: deliveryId },
+        'could not promote the next delivery of a lane',
+      );
     }
   }
 }

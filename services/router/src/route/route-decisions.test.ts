@@ -11,11 +11,31 @@ const conv = randomUUID();
 let offset = 100;
 
 function event(over: Partial<MessageEvent> = {}): MessageEvent {
-  return { message_id: randomUUID(), conversation_id: conv, from: 'alice', to: ['bob'], channels: ['internal'], payload: { type: 'text', text: 'hi' }, source: 'api', accepted_at: new Date().toISOString(), submitted_by: 'client:crm', ...over };
+  return {
+    message_id: randomUUID(),
+    conversation_id: conv,
+    from: 'alice',
+    to: ['bob'],
+    channels: ['internal'],
+    payload: { type: 'text', text: 'hi' },
+    source: 'api',
+    accepted_at: new Date().toISOString(),
+    submitted_by: 'client:crm',
+    ...over,
+  };
 }
 
 function record(payload: unknown, partition = 0, type = MESSAGE_ACCEPTED): ConsumedRecord {
-  return { topic: 'hub.messages.v1', partition, offset: String(offset++), key: conv, timestamp: Date.now(), headers: {}, traceContext: context.active(), envelope: makeEnvelope(type, payload) };
+  return {
+    topic: 'hub.messages.v1',
+    partition,
+    offset: String(offset++),
+    key: conv,
+    timestamp: Date.now(),
+    headers: {},
+    traceContext: context.active(),
+    envelope: makeEnvelope(type, payload),
+  };
 }
 
 const batchOf = (...records: ConsumedRecord[]) => batchMessages(records.map(decodeMessageRecord));
@@ -34,7 +54,11 @@ describe('route decisions: dedup within a batch', () => {
 
   it('dead-letters a second message under a taken id (another sender, caller or conversation), not the first', () => {
     const e = event();
-    const others = [event({ message_id: e.message_id, from: 'carol' }), event({ message_id: e.message_id, submitted_by: 'client:other' }), event({ message_id: e.message_id, conversation_id: randomUUID() })];
+    const others = [
+      event({ message_id: e.message_id, from: 'carol' }),
+      event({ message_id: e.message_id, submitted_by: 'client:other' }),
+      event({ message_id: e.message_id, conversation_id: randomUUID() }),
+    ];
     const records = others.map((o) => record(o));
     const b = batchOf(record(e), ...records);
     expect(b.events).toEqual([e]);
@@ -125,7 +149,12 @@ describe('route decisions: what is numbered and routed', () => {
 
   it('routes each conversation’s messages in sequence order', () => {
     const [a, b] = [randomUUID(), randomUUID()].sort();
-    const msgs = [storedOf(event({ conversation_id: b! }), 2), storedOf(event({ conversation_id: a! }), 3), storedOf(event({ conversation_id: b! }), 1), storedOf(event({ conversation_id: a! }), 1)];
+    const msgs = [
+      storedOf(event({ conversation_id: b! }), 2),
+      storedOf(event({ conversation_id: a! }), 3),
+      storedOf(event({ conversation_id: b! }), 1),
+      storedOf(event({ conversation_id: a! }), 1),
+    ];
     expect(routingOrder(msgs).map((m) => [m.conversation_id, m.sequence_number])).toEqual([
       [a, 1],
       [a, 3],

@@ -33,7 +33,12 @@ export function batchMessages(decoded: readonly DecodedRecord[]): BatchMessages 
   const out: BatchMessages = { events: [], byId: new Map(), duplicates: 0, refusals: [] };
   for (const d of decoded) {
     if (d.kind === 'poison') {
-      out.refusals.push({ record: d.record, reason: d.reason, label: d.record.poison ? 'unparseable' : 'invalid', ...(d.messageId ? { messageId: d.messageId } : {}) });
+      out.refusals.push({
+        record: d.record,
+        reason: d.reason,
+        label: d.record.poison ? 'unparseable' : 'invalid',
+        ...(d.messageId ? { messageId: d.messageId } : {}),
+      });
       continue;
     }
     const earlier = out.byId.get(d.event.message_id);
@@ -54,7 +59,10 @@ export function batchMessages(decoded: readonly DecodedRecord[]): BatchMessages 
  * means this one was answered 202 (its accept-time claim had expired, or
  * was bypassed) and would otherwise vanish, so it is dead-lettered, visibly.
  */
-export function splitStored(stored: ReadonlyMap<string, StoredMessage>, batch: BatchMessages): { again: StoredMessage[]; taken: Refusal[] } {
+export function splitStored(
+  stored: ReadonlyMap<string, StoredMessage>,
+  batch: BatchMessages,
+): { again: StoredMessage[]; taken: Refusal[] } {
   const again: StoredMessage[] = [];
   const taken: Refusal[] = [];
   for (const m of stored.values()) {
@@ -71,11 +79,21 @@ export function splitStored(stored: ReadonlyMap<string, StoredMessage>, batch: B
  * attempt at this batch stopped after the insert. First seen before it: a
  * re-send of a finished message, skipped.
  */
-export function unfinishedRouting(again: readonly StoredMessage[], sightings: ReadonlyMap<string, Sighting>, firstOffsets: ReadonlyMap<number, string>, batch: BatchMessages): StoredMessage[] {
+export function unfinishedRouting(
+  again: readonly StoredMessage[],
+  sightings: ReadonlyMap<string, Sighting>,
+  firstOffsets: ReadonlyMap<number, string>,
+  batch: BatchMessages,
+): StoredMessage[] {
   return again.filter((m) => {
     const at = sightings.get(m.message_id);
     const first = at ? firstOffsets.get(at.partition) : undefined;
-    return at !== undefined && first !== undefined && batch.byId.get(m.message_id)?.record.partition === at.partition && BigInt(at.offset) >= BigInt(first);
+    return (
+      at !== undefined &&
+      first !== undefined &&
+      batch.byId.get(m.message_id)?.record.partition === at.partition &&
+      BigInt(at.offset) >= BigInt(first)
+    );
   });
 }
 
@@ -84,19 +102,34 @@ export function unfinishedRouting(again: readonly StoredMessage[], sightings: Re
  * sender and recipients be members. What passes is numbered (grouped by
  * conversation); the rest is dead-lettered.
  */
-export function admitNew(fresh: readonly MessageEvent[], states: ReadonlyMap<string, SequenceState | undefined>, batch: BatchMessages, claimedBefore: ReadonlySet<string>): { byConversation: Map<string, ToNumber[]>; refusals: Refusal[] } {
+export function admitNew(
+  fresh: readonly MessageEvent[],
+  states: ReadonlyMap<string, SequenceState | undefined>,
+  batch: BatchMessages,
+  claimedBefore: ReadonlySet<string>,
+): { byConversation: Map<string, ToNumber[]>; refusals: Refusal[] } {
   const byConversation = new Map<string, ToNumber[]>();
   const refusals: Refusal[] = [];
   for (const e of fresh) {
     const state = states.get(e.conversation_id);
     const record = batch.byId.get(e.message_id)!.record;
     if (!state) {
-      refusals.push({ record, reason: `conversation ${e.conversation_id} does not exist`, label: 'unknown_conversation', messageId: e.message_id });
+      refusals.push({
+        record,
+        reason: `conversation ${e.conversation_id} does not exist`,
+        label: 'unknown_conversation',
+        messageId: e.message_id,
+      });
       continue;
     }
     const outsiders = [e.from, ...e.to].filter((u) => !state.members.includes(u));
     if (outsiders.length > 0) {
-      refusals.push({ record, reason: `not members of conversation ${e.conversation_id}: ${outsiders.join(', ')}`, label: 'not_a_member', messageId: e.message_id });
+      refusals.push({
+        record,
+        reason: `not members of conversation ${e.conversation_id}: ${outsiders.join(', ')}`,
+        label: 'not_a_member',
+        messageId: e.message_id,
+      });
       continue;
     }
     const item: ToNumber = { event: e, partition: record.partition, offset: record.offset, orphan: claimedBefore.has(e.message_id) };
@@ -109,7 +142,9 @@ export function admitNew(fresh: readonly MessageEvent[], states: ReadonlyMap<str
 
 /** Routing order: by conversation, then sequence number, so each conversation's hand-overs go in order. */
 export function routingOrder(messages: StoredMessage[]): StoredMessage[] {
-  return messages.sort((a, b) => (a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1));
+  return messages.sort((a, b) =>
+    a.conversation_id === b.conversation_id ? a.sequence_number - b.sequence_number : a.conversation_id < b.conversation_id ? -1 : 1,
+  );
 }
 
 /** Two records under one message_id are the same message (a re-send or redelivery) only from the same sender, caller and conversation. */

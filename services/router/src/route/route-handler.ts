@@ -1,6 +1,21 @@
 import type { StoredMessage } from '@hub/domain';
-import { SequenceConflictError, type ConversationSequences, type MessageWriter, type RejectedRecords, type SequenceSlots, type SequenceState } from '@hub/messages';
-import { observeEndToEnd, type ConsumedRecord, type EventPublisher, type Logger, type MultiBatchHandler, type OutgoingEvent, type PartitionBatch } from '@hub/platform';
+import {
+  SequenceConflictError,
+  type ConversationSequences,
+  type MessageWriter,
+  type RejectedRecords,
+  type SequenceSlots,
+  type SequenceState,
+} from '@hub/messages';
+import {
+  observeEndToEnd,
+  type ConsumedRecord,
+  type EventPublisher,
+  type Logger,
+  type MultiBatchHandler,
+  type OutgoingEvent,
+  type PartitionBatch,
+} from '@hub/platform';
 import type { HandOverRouter } from '../ports/hand-over';
 import { decodeMessageRecord, poisonDeadLetter, recordDeadLetters } from './message-records';
 import { admitNew, batchMessages, routingOrder, splitStored, unfinishedRouting, type Refusal } from './route-decisions';
@@ -48,7 +63,10 @@ export interface RouteWorkerDeps {
  */
 export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
   const now = deps.now ?? (() => new Date());
-  const allocator = new SequenceAllocator(deps.sequences, deps.slots, deps.logger, { cacheSize: deps.sequenceCacheSize, onAnomaly: () => deps.metrics.anomalies.inc() });
+  const allocator = new SequenceAllocator(deps.sequences, deps.slots, deps.logger, {
+    cacheSize: deps.sequenceCacheSize,
+    onAnomaly: () => deps.metrics.anomalies.inc(),
+  });
   const log = deps.logger;
 
   const handler = async (batches: PartitionBatch[]) => {
@@ -74,7 +92,10 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       deadLetters.push(poisonDeadLetter(record, reason, messageId, now()));
       deps.metrics.deadLettered.inc({ reason: label });
       tracing.finish(messageId, `dead_lettered: ${label}`);
-      log.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason, message_id: messageId }, 'record dead-lettered');
+      log.warn(
+        { topic: record.topic, partition: record.partition, offset: record.offset, reason, message_id: messageId },
+        'record dead-lettered',
+      );
     };
 
     // 1–2: decode and dedup within the batch (a re-send may sit next to its original), then against the store
@@ -88,12 +109,20 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       timeStep(name);
       tracing.step(name);
     };
-    const claimedBefore = await deps.messages.claim(events.map((e) => ({ message_id: e.message_id, conversation_id: e.conversation_id, partition: batch.byId.get(e.message_id)!.record.partition, offset: batch.byId.get(e.message_id)!.record.offset })));
+    const claimedBefore = await deps.messages.claim(
+      events.map((e) => ({
+        message_id: e.message_id,
+        conversation_id: e.conversation_id,
+        partition: batch.byId.get(e.message_id)!.record.partition,
+        offset: batch.byId.get(e.message_id)!.record.offset,
+      })),
+    );
     await heartbeat();
     const stored = claimedBefore.size > 0 ? await deps.messages.findStored([...claimedBefore]) : new Map<string, StoredMessage>();
     const { again, taken } = splitStored(stored, batch);
     // Seen again and first seen in this batch's range: an earlier attempt at it may have stopped before routing.
-    const unfinished = again.length > 0 ? unfinishedRouting(again, await deps.messages.sightings(again.map((m) => m.message_id)), firstOffsets, batch) : [];
+    const unfinished =
+      again.length > 0 ? unfinishedRouting(again, await deps.messages.sightings(again.map((m) => m.message_id)), firstOffsets, batch) : [];
     duplicates += again.length - unfinished.length;
     // Claimed but not stored: an earlier attempt stopped between claim and insert; numbered now (or given back its number).
     const fresh = events.filter((e) => !stored.has(e.message_id));
@@ -132,14 +161,21 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
       }
       deps.metrics.persisted.inc(toRoute.length);
       if (log.isLevelEnabled('debug')) {
-        for (const m of toRoute) log.debug({ message_id: m.message_id, trace_id: m.trace_id, conversation_id: m.conversation_id, sequence_number: m.sequence_number }, 'message stored');
+        for (const m of toRoute)
+          log.debug(
+            { message_id: m.message_id, trace_id: m.trace_id, conversation_id: m.conversation_id, sequence_number: m.sequence_number },
+            'message stored',
+          );
       }
     } catch (err) {
       allocator.forget(touched);
       if (err instanceof SequenceConflictError) {
         // The slot was ours, yet another message is stored under the number: only data written outside the slots can do that.
         deps.metrics.anomalies.inc();
-        log.error({ conversations: err.conversationIds, message_ids: err.messageIds.slice(0, 20) }, 'a stored message holds a number whose slot is another message\'s; the batch is retried');
+        log.error(
+          { conversations: err.conversationIds, message_ids: err.messageIds.slice(0, 20) },
+          "a stored message holds a number whose slot is another message's; the batch is retried",
+        );
       }
       throw err;
     }
@@ -160,7 +196,8 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     const at = now();
     const statusEvents = requests.map((r, i) => routingStatusEvent(r, outcomes[i]!, at));
     requests.forEach((r, i) => {
-      if (r.channel === 'internal' && outcomes[i]!.kind === 'sent') observeEndToEnd(deps.metrics.handedOver, r.channel, r.message.accepted_at, at.getTime());
+      if (r.channel === 'internal' && outcomes[i]!.kind === 'sent')
+        observeEndToEnd(deps.metrics.handedOver, r.channel, r.message.accepted_at, at.getTime());
     });
     await recordDeadLetters(deps.rejected, deps.publisher, deadLetters, statusEvents);
     step('publish');
@@ -173,7 +210,17 @@ export function createRouteHandler(deps: RouteWorkerDeps): RouteHandler {
     }
     deps.metrics.batchDuration.observe((performance.now() - started) / 1000);
     if (toRoute.length > 0 || duplicates > 0) {
-      log.debug({ partitions: batches.map((b) => b.ctx.partition), records: records.length, stored: toRoute.length, duplicates, dead_letters: deadLetters.length, ms: Math.round(performance.now() - started) }, 'route batch done');
+      log.debug(
+        {
+          partitions: batches.map((b) => b.ctx.partition),
+          records: records.length,
+          stored: toRoute.length,
+          duplicates,
+          dead_letters: deadLetters.length,
+          ms: Math.round(performance.now() - started),
+        },
+        'route batch done',
+      );
     }
   };
   return Object.assign(handler, { rebalanced: () => allocator.forgetAll() });

@@ -32,7 +32,18 @@ export class RouteTracing {
       const l = linkTo(r.traceContext);
       if (l) links.push(l);
     }
-    this.batch = startHubSpan('route batch', { [SpanAttr.messagingSystem]: 'kafka', [SpanAttr.destination]: Topics.messages, [SpanAttr.operationType]: 'process', [SpanAttr.batchCount]: records.length }, ROOT_CONTEXT, SpanKind.CONSUMER, links);
+    this.batch = startHubSpan(
+      'route batch',
+      {
+        [SpanAttr.messagingSystem]: 'kafka',
+        [SpanAttr.destination]: Topics.messages,
+        [SpanAttr.operationType]: 'process',
+        [SpanAttr.batchCount]: records.length,
+      },
+      ROOT_CONTEXT,
+      SpanKind.CONSUMER,
+      links,
+    );
     const own = linkTo(trace.setSpan(ROOT_CONTEXT, this.batch));
     this.batchLink = own ? [own] : [];
   }
@@ -43,10 +54,18 @@ export class RouteTracing {
       Topics.messages,
       'router',
       record.traceContext,
-      { [SpanAttr.messageId]: e.message_id, [SpanAttr.conversationId]: e.conversation_id, [SpanAttr.partition]: String(record.partition), [SpanAttr.offset]: record.offset },
+      {
+        [SpanAttr.messageId]: e.message_id,
+        [SpanAttr.conversationId]: e.conversation_id,
+        [SpanAttr.partition]: String(record.partition),
+        [SpanAttr.offset]: record.offset,
+      },
       this.batchLink,
     );
-    this.messages.set(e.message_id, { span, ctx: withMessage(trace.setSpan(record.traceContext, span), { message_id: e.message_id, conversation_id: e.conversation_id }) });
+    this.messages.set(e.message_id, {
+      span,
+      ctx: withMessage(trace.setSpan(record.traceContext, span), { message_id: e.message_id, conversation_id: e.conversation_id }),
+    });
   }
 
   /** The message's context: its `process` span, and its ids for log lines. */
@@ -85,7 +104,16 @@ export class RouteTracing {
     const spans: Span[] = [];
     const traced = requests.map((r) => {
       const parent = this.contextOf(r.message.message_id) ?? ROOT_CONTEXT;
-      const span = startHubSpan(`hand-over ${r.channel}`, { [SpanAttr.messageId]: r.message.message_id, [SpanAttr.conversationId]: r.message.conversation_id, [SpanAttr.recipient]: r.recipient, [SpanAttr.channel]: r.channel }, parent);
+      const span = startHubSpan(
+        `hand-over ${r.channel}`,
+        {
+          [SpanAttr.messageId]: r.message.message_id,
+          [SpanAttr.conversationId]: r.message.conversation_id,
+          [SpanAttr.recipient]: r.recipient,
+          [SpanAttr.channel]: r.channel,
+        },
+        parent,
+      );
       spans.push(span);
       return { ...r, trace: trace.setSpan(parent, span) };
     });

@@ -1,7 +1,22 @@
 import { ConsumerGroups, Topics } from '@hub/domain';
 import { pipelineIndexes } from '@hub/messages';
-import { MongoConversationAcceptances, MongoConversationStore, MongoMessageStore, MongoRejectedRecords, MongoSequenceSlots } from '@hub/messages/adapters';
-import { coalesceBatches, EventConsumer, ensureIndexes, type EventPublisher, type Infra, type Logger, type MongoHandle, type Registry } from '@hub/platform';
+import {
+  MongoConversationAcceptances,
+  MongoConversationStore,
+  MongoMessageStore,
+  MongoRejectedRecords,
+  MongoSequenceSlots,
+} from '@hub/messages/adapters';
+import {
+  coalesceBatches,
+  EventConsumer,
+  ensureIndexes,
+  type EventPublisher,
+  type Infra,
+  type Logger,
+  type MongoHandle,
+  type Registry,
+} from '@hub/platform';
 import type { HandOverRouter } from '../ports/hand-over';
 import type { RouterWorker } from '../workers';
 import { createRouteHandler } from './route-handler';
@@ -22,9 +37,21 @@ export interface RouteWorkerSettings {
  * to its channels and publishes the outcomes on hub.status.v1. Scales out
  * by running more router processes with it, up to the partition count.
  */
-export function createRouteWorker(deps: { kafka: NonNullable<Infra['kafka']>; publisher: EventPublisher; db: MongoHandle['db']; logger: Logger; registry: Registry; handOver: HandOverRouter; settings: RouteWorkerSettings }): RouterWorker {
+export function createRouteWorker(deps: {
+  kafka: NonNullable<Infra['kafka']>;
+  publisher: EventPublisher;
+  db: MongoHandle['db'];
+  logger: Logger;
+  registry: Registry;
+  handOver: HandOverRouter;
+  settings: RouteWorkerSettings;
+}): RouterWorker {
   const { db, logger, settings } = deps;
-  const consumer = new EventConsumer(deps.kafka, { groupId: ConsumerGroups.route, topics: [Topics.messages], partitionsConsumedConcurrently: settings.partitionConcurrency }, logger);
+  const consumer = new EventConsumer(
+    deps.kafka,
+    { groupId: ConsumerGroups.route, topics: [Topics.messages], partitionsConsumedConcurrently: settings.partitionConcurrency },
+    logger,
+  );
   const handler = createRouteHandler({
     messages: new MongoMessageStore(db),
     sequences: new MongoConversationStore(db),

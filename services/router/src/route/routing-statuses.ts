@@ -20,7 +20,18 @@ export function routingStatusEvent(request: DeliveryRequest, outcome: DeliveryOu
   const m = request.message;
   const status = outcomeStatus(outcome);
   const detail = outcome.kind === 'failed' ? [outcome.reason, outcome.detail].filter(Boolean).join(': ') : outcome.detail;
-  const event = statusEvent(m, { recipient: request.recipient, channel: request.channel, status, detail, externalId: outcome.kind === 'sent' ? outcome.externalId : undefined, at: now });
+  const event = statusEvent(m, {
+    recipient: request.recipient,
+    channel: request.channel,
+    status,
+    detail,
+    externalId: outcome.kind === 'sent' ? outcome.externalId : undefined,
+    at: now,
+  });
   // The status continues the hand-over's trace (status writer, webhooks).
-  return { ...statusRecord(event, statusEventId(ROUTING_STATUS_NAMESPACE, event)), messageId: m.message_id, ...(request.trace ? { traceContext: request.trace } : {}) };
+  return {
+    ...statusRecord(event, statusEventId(ROUTING_STATUS_NAMESPACE, event)),
+    messageId: m.message_id,
+    ...(request.trace ? { traceContext: request.trace } : {}),
+  };
 }

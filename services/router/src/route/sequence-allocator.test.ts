@@ -33,7 +33,8 @@ class Memory implements ConversationSequences, SequenceSlots {
   store(ms: StoredMessage[]) {
     for (const m of ms) {
       if (this.messages.has(m.message_id)) continue;
-      if ([...this.messages.values()].some((x) => x.conversation_id === m.conversation_id && x.sequence_number === m.sequence_number)) throw new Error('sequence taken');
+      if ([...this.messages.values()].some((x) => x.conversation_id === m.conversation_id && x.sequence_number === m.sequence_number))
+        throw new Error('sequence taken');
       this.messages.set(m.message_id, m);
     }
   }
@@ -41,7 +42,17 @@ class Memory implements ConversationSequences, SequenceSlots {
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const conv = newId();
-const ev = (): MessageEvent => ({ message_id: newId(), conversation_id: conv, from: 'a', to: ['b'], channels: ['internal'], payload: { type: 'text', text: 'x' }, source: 'api', accepted_at: new Date().toISOString(), submitted_by: 'user:a' });
+const ev = (): MessageEvent => ({
+  message_id: newId(),
+  conversation_id: conv,
+  from: 'a',
+  to: ['b'],
+  channels: ['internal'],
+  payload: { type: 'text', text: 'x' },
+  source: 'api',
+  accepted_at: new Date().toISOString(),
+  submitted_by: 'user:a',
+});
 const now = () => new Date();
 
 /** A partition's log: each event's offset is its position. */

@@ -80,7 +80,11 @@ export class SequenceAllocator {
    * and takes their slots. Resolves with the messages to insert; throws a
    * TransientError (batch retried) when a slot turned out to be taken.
    */
-  async number(firstOffsets: FirstOffsets, byConversation: ReadonlyMap<string, readonly ToNumber[]>, now: () => Date): Promise<StoredMessage[]> {
+  async number(
+    firstOffsets: FirstOffsets,
+    byConversation: ReadonlyMap<string, readonly ToNumber[]>,
+    now: () => Date,
+  ): Promise<StoredMessage[]> {
     const numbered: StoredMessage[] = [];
     const wanted: SequenceSlot[] = [];
     const next = new Map<string, number>();
@@ -89,19 +93,32 @@ export class SequenceAllocator {
       if (!state) throw new Error(`conversation ${conversationId} vanished`);
       const orphans = new Set(list.filter((m) => m.orphan).map((m) => m.event.message_id));
       const partition = list[0]!.partition;
-      const held = orphans.size > 0 ? await this.unfinishedTail(conversationId, state.lastSeq, partition, firstOffsets.get(partition)!, orphans) : new Map<string, number>();
+      const held =
+        orphans.size > 0
+          ? await this.unfinishedTail(conversationId, state.lastSeq, partition, firstOffsets.get(partition)!, orphans)
+          : new Map<string, number>();
       let last = state.lastSeq;
       let numberedNew = false;
       for (const m of list) {
         const seq = held.get(m.event.message_id);
         if (seq !== undefined) {
-          if (numberedNew) this.anomaly(conversationId, 'a message numbered by an unfinished attempt comes after one that was not', { message_id: m.event.message_id, sequence_number: seq });
+          if (numberedNew)
+            this.anomaly(conversationId, 'a message numbered by an unfinished attempt comes after one that was not', {
+              message_id: m.event.message_id,
+              sequence_number: seq,
+            });
           numbered.push(toStored(m.event, seq, now()));
           continue;
         }
         numberedNew = true;
         last += 1;
-        wanted.push({ conversation_id: conversationId, sequence_number: last, message_id: m.event.message_id, partition: m.partition, offset: m.offset });
+        wanted.push({
+          conversation_id: conversationId,
+          sequence_number: last,
+          message_id: m.event.message_id,
+          partition: m.partition,
+          offset: m.offset,
+        });
         numbered.push(toStored(m.event, last, now()));
       }
       next.set(conversationId, last);
@@ -111,8 +128,14 @@ export class SequenceAllocator {
     if (result.refused) {
       const { slot, holder } = result.refused;
       this.forget(byConversation.keys());
-      this.anomaly(slot.conversation_id, 'sequence number already taken by another message; counters re-read and the batch retried', { sequence_number: slot.sequence_number, message_id: slot.message_id, holder: holder?.message_id });
-      throw new TransientError(`sequence number ${slot.sequence_number} of conversation ${slot.conversation_id} is taken by another message`);
+      this.anomaly(slot.conversation_id, 'sequence number already taken by another message; counters re-read and the batch retried', {
+        sequence_number: slot.sequence_number,
+        message_id: slot.message_id,
+        holder: holder?.message_id,
+      });
+      throw new TransientError(
+        `sequence number ${slot.sequence_number} of conversation ${slot.conversation_id} is taken by another message`,
+      );
     }
     for (const [conversationId, last] of next) {
       const state = this.cache.get(conversationId);
@@ -136,7 +159,13 @@ export class SequenceAllocator {
    * the last number while slots belong to records at or after the batch's
    * first offset. Stops early once every orphan is found.
    */
-  private async unfinishedTail(conversationId: string, last: number, partition: number, firstOffset: string, orphans: Set<string>): Promise<Map<string, number>> {
+  private async unfinishedTail(
+    conversationId: string,
+    last: number,
+    partition: number,
+    firstOffset: string,
+    orphans: Set<string>,
+  ): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     const first = BigInt(firstOffset);
     for (let top = last; top > 0 && found.size < orphans.size; top -= TAIL_WINDOW) {

@@ -23,10 +23,23 @@ export interface StatusWriterDeps {
  * late or twice.
  */
 export function createStatusWriterHandler(deps: StatusWriterDeps): BatchHandler {
-  const appended = new Counter({ name: 'hub_status_events_recorded_total', help: 'Status events appended to the status log', registers: [deps.registry] });
+  const appended = new Counter({
+    name: 'hub_status_events_recorded_total',
+    help: 'Status events appended to the status log',
+    registers: [deps.registry],
+  });
   // Every status change of every delivery passes here: the one place to count delivered / failed per channel.
-  const statuses = new Counter({ name: 'hub_delivery_statuses_total', help: 'Status events of deliveries read from hub.status.v1, by channel and status (a redelivered record counts again)', labelNames: ['channel', 'status'], registers: [deps.registry] });
-  const refused = new Counter({ name: 'hub_status_events_dead_lettered_total', help: 'Records on hub.status.v1 that were not StatusEvents (sent to hub.dlq.v1)', registers: [deps.registry] });
+  const statuses = new Counter({
+    name: 'hub_delivery_statuses_total',
+    help: 'Status events of deliveries read from hub.status.v1, by channel and status (a redelivered record counts again)',
+    labelNames: ['channel', 'status'],
+    registers: [deps.registry],
+  });
+  const refused = new Counter({
+    name: 'hub_status_events_dead_lettered_total',
+    help: 'Records on hub.status.v1 that were not StatusEvents (sent to hub.dlq.v1)',
+    registers: [deps.registry],
+  });
 
   return async (records) => {
     const rows: StatusRecord[] = [];
@@ -34,17 +47,35 @@ export function createStatusWriterHandler(deps: StatusWriterDeps): BatchHandler 
     for (const record of records) {
       const env = record.envelope;
       if (!env || env.type !== MESSAGE_STATUS) {
-        deadLetters.push(poisonDeadLetter(record, record.poison?.reason ?? `unexpected envelope type "${env?.type}" on hub.status.v1`, undefined, new Date()));
+        deadLetters.push(
+          poisonDeadLetter(
+            record,
+            record.poison?.reason ?? `unexpected envelope type "${env?.type}" on hub.status.v1`,
+            undefined,
+            new Date(),
+          ),
+        );
         continue;
       }
       const parsed = StatusEventSchema.safeParse(env.payload);
       if (!parsed.success) {
-        const reason = `invalid StatusEvent: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+        const reason = `invalid StatusEvent: ${parsed.error.issues
+          .slice(0, 5)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}`;
         deadLetters.push(poisonDeadLetter(record, reason, undefined, new Date()));
         continue;
       }
       const e = parsed.data;
-      const row: StatusRecord = { id: env.id, message_id: e.message_id, conversation_id: e.conversation_id, recipient: e.recipient, channel: e.channel, status: e.status, at: e.occurred_at };
+      const row: StatusRecord = {
+        id: env.id,
+        message_id: e.message_id,
+        conversation_id: e.conversation_id,
+        recipient: e.recipient,
+        channel: e.channel,
+        status: e.status,
+        at: e.occurred_at,
+      };
       if (e.detail !== undefined) row.detail = e.detail;
       if (e.external_id !== undefined) row.external_id = e.external_id;
       if (e.reopened) row.reopened = true;

@@ -14,22 +14,53 @@ import type { InboundFiles } from '../ports/inbound-files';
 export class FilesApiInboundFiles implements InboundFiles {
   constructor(private readonly opts: { filesUrl: string; tokens: AccessTokens; maxBytes: number }) {}
 
-  async importFile(input: { body: ReadableStream<Uint8Array>; filename: string; contentType: string; size?: number; conversationId: string; username: string }): Promise<FileInfo> {
-    if (input.size !== undefined && input.size > this.opts.maxBytes) throw new ProblemError('payload_too_large', `files from Telegram may be at most ${this.opts.maxBytes} bytes`);
+  async importFile(input: {
+    body: ReadableStream<Uint8Array>;
+    filename: string;
+    contentType: string;
+    size?: number;
+    conversationId: string;
+    username: string;
+  }): Promise<FileInfo> {
+    if (input.size !== undefined && input.size > this.opts.maxBytes)
+      throw new ProblemError('payload_too_large', `files from Telegram may be at most ${this.opts.maxBytes} bytes`);
     const bytes = await readAll(input.body, this.opts.maxBytes);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const token = await this.opts.tokens.issue({ kind: 'user', subject: input.username, scopes: ['files:write'], sessionId: `telegram-bridge:${input.username}` }, { ttlSeconds: 300 });
+    const token = await this.opts.tokens.issue(
+      { kind: 'user', subject: input.username, scopes: ['files:write'], sessionId: `telegram-bridge:${input.username}` },
+      { ttlSeconds: 300 },
+    );
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const initiated = await call<{ file_id: string; filename: string; content_type: string; upload: { mode: string; url?: string } }>(`${this.opts.filesUrl}/v1/files/initiate`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ filename: input.filename, size: bytes.byteLength, content_type: input.contentType, sha256, conversation_id: input.conversationId }),
-    });
-    if (initiated.upload.mode !== 'single' || !initiated.upload.url) throw new ProblemError('payload_too_large', 'the file is too large to forward from Telegram');
+    const initiated = await call<{ file_id: string; filename: string; content_type: string; upload: { mode: string; url?: string } }>(
+      `${this.opts.filesUrl}/v1/files/initiate`,
+      {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({
+          filename: input.filename,
+          size: bytes.byteLength,
+          content_type: input.contentType,
+          sha256,
+          conversation_id: input.conversationId,
+        }),
+      },
+    );
+    if (initiated.upload.mode !== 'single' || !initiated.upload.url)
+      throw new ProblemError('payload_too_large', 'the file is too large to forward from Telegram');
     const put = await fetch(initiated.upload.url, { method: 'PUT', body: bytes });
     if (!put.ok) throw new Error(`object store refused the upload (${put.status})`);
-    await call(`${this.opts.filesUrl}/v1/files/complete`, { method: 'POST', headers: auth, body: JSON.stringify({ file_id: initiated.file_id }) });
-    return { file_id: initiated.file_id, filename: initiated.filename, size: bytes.byteLength, content_type: initiated.content_type, sha256 };
+    await call(`${this.opts.filesUrl}/v1/files/complete`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ file_id: initiated.file_id }),
+    });
+    return {
+      file_id: initiated.file_id,
+      filename: initiated.filename,
+      size: bytes.byteLength,
+      content_type: initiated.content_type,
+      sha256,
+    };
   }
 }
 

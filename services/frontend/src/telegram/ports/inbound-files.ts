@@ -5,5 +5,12 @@ import type { FileInfo } from '@hub/domain';
  * conversation, uploaded by that user, so it can travel as a file message.
  */
 export interface InboundFiles {
-  importFile(input: { body: ReadableStream<Uint8Array>; filename: string; contentType: string; size?: number; conversationId: string; username: string }): Promise<FileInfo>;
+  importFile(input: {
+    body: ReadableStream<Uint8Array>;
+    filename: string;
+    contentType: string;
+    size?: number;
+    conversationId: string;
+    username: string;
+  }): Promise<FileInfo>;
 }
