@@ -187,3 +187,21 @@ describe('render.sh refuses bad settings, naming them', () => {
     expect(r.stderr).toMatch(message);
   });
 });
+
+describe('the web client at /', () => {
+  it('answers app paths with index.html under the page CSP, and a missing asset with 404', async () => {
+    // Its own edge-limit bucket (keyed by the bearer token): the tests above spent the address's.
+    const own = { authorization: 'Bearer web-client-page-test' };
+    const page = await get('/conversations/some-id', own);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('<html');
+    expect(page.headers['cache-control']).toBe('no-cache');
+    // The page's own scripts run (script-src 'self'), nothing from elsewhere, no framing.
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    const missing = await get('/assets/missing-0000.js', own);
+    expect(missing.status).toBe(404);
+  });
+});
