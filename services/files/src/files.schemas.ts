@@ -69,12 +69,10 @@ export function filesSchemas(limits: SchemaLimits, policy: ContentTypePolicy) {
   const FileResource = z
     .object({
       file_id: z.string().uuid(),
-      status: z
-        .enum(FILE_STATUSES)
-        .openapi({
-          description:
-            '`uploading` until completed; `failed` when the upload did not match its declared size or SHA-256 (its object is removed).',
-        }),
+      status: z.enum(FILE_STATUSES).openapi({
+        description:
+          '`uploading` until completed; `failed` when the upload did not match its declared size or SHA-256 (its object is removed).',
+      }),
       filename: z.string(),
       size: z.number().int(),
       content_type: z.string(),

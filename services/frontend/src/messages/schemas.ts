@@ -154,20 +154,14 @@ export const TimelineHopSchema = z
         '`accepted`: the hub acknowledged it; `stored`: the router numbered and stored it; `status`: a status change of one recipient × channel; `outbound`: an external delivery as the outbound ledger has it (attempts used); `webhook`: one webhook attempt (or a webhook delivery not tried yet).',
     }),
     at: z.string().openapi({ description: 'When the hop happened (ISO 8601).' }),
-    duration_ms: z
-      .number()
-      .nonnegative()
-      .optional()
-      .openapi({
-        description:
-          "Time since the previous hop on the same path (the message; the recipient × channel; for webhooks the attempt's own latency).",
-      }),
-    outcome: z
-      .string()
-      .openapi({
-        description:
-          "What came of it: a status (`sent`, `retrying`, `delivered`, ...), a ledger state (`scheduled`, `delivered`, `failed`) or a webhook attempt's result (`delivered`, `failed`, `pending`).",
-      }),
+    duration_ms: z.number().nonnegative().optional().openapi({
+      description:
+        "Time since the previous hop on the same path (the message; the recipient × channel; for webhooks the attempt's own latency).",
+    }),
+    outcome: z.string().openapi({
+      description:
+        "What came of it: a status (`sent`, `retrying`, `delivered`, ...), a ledger state (`scheduled`, `delivered`, `failed`) or a webhook attempt's result (`delivered`, `failed`, `pending`).",
+    }),
     channel: z.enum(CHANNELS).optional(),
     recipient: z.string().optional(),
     attempt: z

@@ -36,13 +36,10 @@ export const UpdateWebhookRequestSchema = z
     url: UrlSchema.optional(),
     events: EventsSchema.optional(),
     description: DescriptionSchema.nullable().optional().openapi({ description: 'null removes the description.' }),
-    active: z
-      .boolean()
-      .optional()
-      .openapi({
-        description:
-          'false pauses deliveries (pending ones fail with a reason); true resumes them and re-enables an endpoint the dispatcher disabled.',
-      }),
+    active: z.boolean().optional().openapi({
+      description:
+        'false pauses deliveries (pending ones fail with a reason); true resumes them and re-enables an endpoint the dispatcher disabled.',
+    }),
   })
   .refine((b) => Object.keys(b).length > 0, 'name at least one of url, events, description, active')
   .openapi('UpdateWebhookRequest');
@@ -50,16 +47,10 @@ export type UpdateWebhookRequest = z.infer<typeof UpdateWebhookRequestSchema>;
 
 export const RotateSecretRequestSchema = z
   .strictObject({
-    grace_period_s: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_GRACE_S, `must be at most ${MAX_GRACE_S} (7 days)`)
-      .optional()
-      .openapi({
-        description:
-          'How long the old secret keeps signing (as a second signature), seconds. Default: the server setting (24 h unless configured). 0 retires it at once.',
-      }),
+    grace_period_s: z.number().int().min(0).max(MAX_GRACE_S, `must be at most ${MAX_GRACE_S} (7 days)`).optional().openapi({
+      description:
+        'How long the old secret keeps signing (as a second signature), seconds. Default: the server setting (24 h unless configured). 0 retires it at once.',
+    }),
   })
   .openapi('RotateSecretRequest');
 
@@ -88,13 +79,10 @@ export const WebhookSchema = z
       .optional()
       .openapi({ description: 'Until then calls carry a second signature made with the previous secret.' }),
     failing_since: z.string().optional().openapi({ description: 'Every attempt since then failed.' }),
-    disabled_at: z
-      .string()
-      .optional()
-      .openapi({
-        description:
-          'Set when the hub disabled the endpoint after it failed continuously (WEBHOOK_DISABLE_AFTER_MS, 5 days by default); PATCH active=true re-enables it.',
-      }),
+    disabled_at: z.string().optional().openapi({
+      description:
+        'Set when the hub disabled the endpoint after it failed continuously (WEBHOOK_DISABLE_AFTER_MS, 5 days by default); PATCH active=true re-enables it.',
+    }),
     disabled_reason: z.string().optional(),
   })
   .openapi('Webhook');

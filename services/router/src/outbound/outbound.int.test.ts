@@ -36,16 +36,14 @@ describe('external delivery through connectors (real stack, fake Telegram Bot AP
     const key = `files/${fileId}`;
     const put = await fetch(await f.objects.presignPut(key, 60), { method: 'PUT', body });
     expect(put.ok).toBe(true);
-    await f.mongo.db
-      .collection('files')
-      .insertOne({
-        file_id: fileId,
-        status: 'completed',
-        object_key: key,
-        filename: 'report.pdf',
-        size: body.byteLength,
-        content_type: 'application/pdf',
-      });
+    await f.mongo.db.collection('files').insertOne({
+      file_id: fileId,
+      status: 'completed',
+      object_key: key,
+      filename: 'report.pdf',
+      size: body.byteLength,
+      content_type: 'application/pdf',
+    });
     const m = {
       ...f.message(randomUUID(), 1, { type: 'file', file_id: fileId, caption: 'Q3' }, ['carol']),
       file: { file_id: fileId, filename: 'report.pdf', size: body.byteLength, content_type: 'application/pdf', sha256: 'a'.repeat(64) },
