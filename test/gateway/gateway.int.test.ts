@@ -216,12 +216,13 @@ describe('the production gateway (nginx) in front of a scaled-out hub', () => {
     expect(list.headers['x-content-type-options']).toBe('nosniff');
     expect(list.headers['x-request-id']).toBeTruthy();
 
-    // The web client's place: a page that says it is not built yet, not a fake app.
+    // The web client's place (from the repository: its placeholder page; the image puts the build there), under the page's own CSP.
     const web = await api('GET', '/');
     expect(web.status).toBe(200);
     expect(web.headers['content-type']).toMatch(/^text\/html/);
     expect(web.text).toContain('The web client is not built yet');
-    expect(web.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(web.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(web.headers['content-security-policy']).toContain("frame-ancestors 'none'");
 
     // Body limits per route, refused at the edge as problem+json.
     const big = await api('POST', '/v1/presence/query', {
