@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGE_ACCEPTED, makeEnvelope, newId, type MessageEvent } from '@hub/domain';
@@ -120,7 +121,7 @@ const records = (events: MessageEvent[], firstOffset: number, partition = 0): Co
     key: e.conversation_id,
     timestamp: Date.now(),
     headers: {},
-    traceContext: undefined as never,
+    traceContext: ROOT_CONTEXT,
     envelope: makeEnvelope(MESSAGE_ACCEPTED, e),
   }));
 const ctxOf = (partition: number): BatchContext => ({
